@@ -1,0 +1,37 @@
+"""Alembic environment: runs against the engine the app hands over.
+
+`alembic` on the command line works too; it builds the engine from settings.
+"""
+
+from alembic import context
+from sqlalchemy import Engine
+
+from civicgrid.db import Base, create_db_engine, load_all_models
+from civicgrid.settings import get_settings
+
+load_all_models()
+target_metadata = Base.metadata
+
+
+def _engine() -> Engine:
+    given = context.config.attributes.get("engine")
+    if isinstance(given, Engine):
+        return given
+    return create_db_engine(get_settings().effective_database_url)
+
+
+def run_migrations_online() -> None:
+    engine = _engine()
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+run_migrations_online()

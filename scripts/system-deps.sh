@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Debian packages the tests need: PostgreSQL, Chromium and a CJK font.
+# Installs only what is missing, and only when run as root; otherwise says what is missing.
+set -euo pipefail
+wanted=(postgresql chromium fonts-noto-cjk)
+[ "${1:-}" = "--bench" ] && wanted+=(postgresql-15-postgis-3)
+missing=()
+for package in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "missing Debian packages (install them as root): ${missing[*]}" >&2
+  exit 0
+fi
+echo "installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The Debian package starts a system cluster we do not use; tests run their own.
+if command -v pg_ctlcluster >/dev/null && [ -n "$(ls /etc/postgresql 2>/dev/null)" ]; then
+  for version_dir in /etc/postgresql/*/main; do
+    version=$(basename "$(dirname "$version_dir")")
+    pg_ctlcluster "$version" main stop >/dev/null 2>&1 || true
+  done
+fi

@@ -1,0 +1,43 @@
+"""Sign-in for API clients (OAuth2 password flow) and user administration."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from civicgrid.auth import service
+from civicgrid.auth.schemas import MeOut, TokenOut, UserIn, UserOut
+from civicgrid.deps import CurrentActor, DbSession
+from civicgrid.settings import get_settings
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+@router.post("/auth/token", response_model=TokenOut)
+def post_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbSession) -> TokenOut:
+    user = service.authenticate(db, username=form.username, password=form.password)
+    token = service.issue_token(db, user=user, kind="bearer")
+    db.commit()
+    return TokenOut(access_token=token, expires_in=int(get_settings().token_minutes * 60))
+
+
+@router.get("/auth/me", response_model=MeOut)
+def get_me(actor: CurrentActor) -> MeOut:
+    return MeOut(
+        kind=actor.kind,
+        username=actor.username,
+        role=actor.role.value if actor.role else None,
+        scope_code=actor.scope_code,
+    )
+
+
+@router.get("/users", response_model=list[UserOut])
+def get_users(db: DbSession, actor: CurrentActor) -> list[UserOut]:
+    """Accounts inside the caller's jurisdiction (staff roles only)."""
+    service.require_role(actor, service.STAFF_ROLES)
+    return [UserOut.of(user) for user in service.list_users(db, actor)]
+
+
+@router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+def post_user(body: UserIn, db: DbSession, actor: CurrentActor) -> UserOut:
+    return UserOut.of(service.register_user(db, actor, **body.model_dump()))

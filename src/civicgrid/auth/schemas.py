@@ -1,0 +1,50 @@
+"""What the auth API takes and returns."""
+
+from pydantic import BaseModel, Field
+
+from civicgrid.auth.models import Role, User
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    scope_code: str
+    department_id: int | None
+    active: bool
+
+    @classmethod
+    def of(cls, user: User) -> "UserOut":
+        return cls(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role,
+            scope_code=user.scope_code,
+            department_id=user.department_id,
+            active=user.active,
+        )
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=2, max_length=64)
+    password: str = Field(min_length=8, max_length=256)
+    role: Role
+    scope_code: str = Field(min_length=6, max_length=15)
+    display_name: str = Field(default="", max_length=120)
+    department_code: str | None = Field(default=None, max_length=40)
+    phone: str | None = Field(default=None, max_length=32)
+
+
+class MeOut(BaseModel):
+    kind: str
+    username: str
+    role: str | None
+    scope_code: str | None

@@ -1,0 +1,142 @@
+"""The `civicgrid` command: serve, demo, migrate, import-regions, import-grids, user."""
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.orm import Session
+
+from civicgrid.auth import service as auth_service
+from civicgrid.auth.models import Role
+from civicgrid.auth.scope import NATIONAL_SCOPE, Actor
+from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
+from civicgrid.errors import DomainError
+from civicgrid.i18n import negotiate_locale, translate
+from civicgrid.settings import get_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _locale() -> str:
+    import os  # noqa: PLC0415
+
+    return negotiate_locale(os.environ.get("CIVICGRID_LANG") or os.environ.get("LANG"))
+
+
+def say(message_id: str, **params: Any) -> None:
+    click.echo(translate(message_id, _locale(), **params))
+
+
+def domain_errors_exit(function: F) -> F:
+    """Refusals print one translated line and exit non-zero, never a traceback."""
+
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except DomainError as error:
+            click.echo(error.message(_locale()), err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def database() -> Iterator[Session]:
+    engine = create_db_engine(get_settings().effective_database_url)
+    upgrade_database(engine)
+    session = make_session_factory(engine)()
+    try:
+        yield session
+    finally:
+        session.close()
+        engine.dispose()
+
+
+@click.group()
+def main() -> None:
+    """civicgrid 市域社会治理平台 command line."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (default CIVICGRID_HOST or 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default CIVICGRID_PORT or 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    """Run the web server (migrates the database first)."""
+    import uvicorn  # noqa: PLC0415
+
+    from civicgrid.app import create_app  # noqa: PLC0415
+
+    settings = get_settings()
+    app = create_app(settings)
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@main.command()
+def migrate() -> None:
+    """Upgrade the database to the newest schema."""
+    engine = create_db_engine(get_settings().effective_database_url)
+    upgrade_database(engine)
+    engine.dispose()
+    say("cli.migrated")
+
+
+@main.group()
+def user() -> None:
+    """Manage accounts."""
+
+
+@user.command("create")
+@click.option("--username", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True)
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@click.option("--scope", "scope_code", required=True, help="Region code of the jurisdiction.")
+@click.option("--name", "display_name", default="")
+@click.option("--department", "department_code", default=None)
+@domain_errors_exit
+def user_create(**fields: Any) -> None:
+    """Add an account."""
+    with database() as db:
+        created = auth_service.create_user(db, **fields)
+        db.commit()
+        say("cli.user_created", username=created.username, role=created.role)
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@domain_errors_exit
+def user_list(as_json: bool) -> None:
+    """List every account (the command line acts as a whole-country administrator)."""
+    with database() as db:
+        users = auth_service.list_users(db, _console_actor())
+        rows = [
+            {
+                "username": u.username,
+                "display_name": u.display_name,
+                "role": u.role,
+                "scope_code": u.scope_code,
+                "active": u.active,
+            }
+            for u in users
+        ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(
+            f"{row['username']:<28} {row['role']:<20} {row['scope_code']:<16} {row['display_name']}"
+        )
+
+
+def _console_actor() -> Actor:
+    return Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
+
+
+def _shared_data_dir() -> Path | None:
+    candidate = Path.cwd().parent / "shared" / "data"
+    return candidate if candidate.is_dir() else None

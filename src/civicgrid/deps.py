@@ -1,0 +1,71 @@
+"""Request dependencies shared by every router: the database session and the actor.
+
+Written once as `Annotated` aliases so a router never repeats how a session
+is opened or who is asking.
+"""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from civicgrid.auth import service as auth_service
+from civicgrid.auth.scope import ANONYMOUS, Actor
+from civicgrid.errors import Unauthorized, request_locale
+
+SESSION_COOKIE = "civicgrid_session"
+API_KEY_HEADER = "x-api-key"
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    session: Session = request.app.state.sessions()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+def get_optional_actor(
+    request: Request, db: DbSession, bearer: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Actor:
+    """Bearer token, then API key, then page session cookie; else anonymous."""
+    if bearer:
+        user = auth_service.user_for_token(db, raw=bearer, kind="bearer")
+        return auth_service.actor_for_user(user)
+    api_key = request.headers.get(API_KEY_HEADER)
+    if api_key:
+        return auth_service.actor_for_key(auth_service.api_key_for(db, api_key))
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        try:
+            user = auth_service.user_for_token(db, raw=cookie, kind="session")
+        except Unauthorized:
+            return ANONYMOUS
+        return auth_service.actor_for_user(user)
+    return ANONYMOUS
+
+
+OptionalActor = Annotated[Actor, Depends(get_optional_actor)]
+
+
+def get_actor(actor: OptionalActor) -> Actor:
+    if not actor.authenticated:
+        raise Unauthorized("unauthenticated")
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+
+def get_locale(request: Request) -> str:
+    return request_locale(request)
+
+
+Locale = Annotated[str, Depends(get_locale)]

@@ -1,0 +1,110 @@
+"""Domain errors carry a code; one handler turns them into translated JSON.
+
+Every error leaves the API as {"error": {"code", "message"}} in the caller's
+language, whatever raised it: a service, a validator, the router, or a bug.
+"""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from civicgrid.i18n import negotiate_locale, translate
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A refusal the user can act on. `code` is also the catalogue message id."""
+
+    status_code = 400
+
+    def __init__(self, code: str, /, *, status_code: int | None = None, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+        if status_code is not None:
+            self.status_code = status_code
+
+    def message(self, locale: str) -> str:
+        return translate(f"error.{self.code}", locale, **self.params)
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class Invalid(DomainError):
+    status_code = 422
+
+
+def request_locale(request: Request) -> str:
+    return negotiate_locale(
+        request.headers.get("accept-language"),
+        request.query_params.get("lang") or request.cookies.get("civicgrid_lang"),
+    )
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    body = error_body(exc.code, exc.message(request_locale(request)))
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    locale = request_locale(request)
+    fields = [_field_problem(error, locale) for error in exc.errors()]
+    summary = "; ".join(f"{item['field']}: {item['message']}" for item in fields)
+    message = translate("error.validation", locale, details=summary)
+    return JSONResponse(error_body("validation", message, fields=fields), status_code=422)
+
+
+def _field_problem(error: Any, locale: str) -> dict[str, str]:
+    location = [str(part) for part in error.get("loc", ()) if part not in {"body", "query", "path"}]
+    kind = str(error.get("type", "value_error"))
+    message = translate(f"validation.{kind}", locale, **error.get("ctx", {}) or {})
+    if message == f"validation.{kind}":
+        message = translate("validation.invalid", locale)
+    return {"field": ".".join(location) or "-", "type": kind, "message": message}
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+    name = code.get(exc.status_code, "http_error")
+    message = translate(f"error.{name}", request_locale(request))
+    return JSONResponse(error_body(name, message), status_code=exc.status_code)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    message = translate("error.internal", request_locale(request))
+    return JSONResponse(error_body("internal", message), status_code=500)
