@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Debian packages the tests need: PostgreSQL, Chromium and a CJK font.
 # Installs only what is missing, and only when run as root; otherwise says what is missing.
 set -euo pipefail
-wanted=(postgresql chromium fonts-noto-cjk)
-[ "${1:-}" = "--bench" ] && wanted+=(postgresql-15-postgis-3)
+# Debian packages the project needs, by purpose:
+#   (default) tests: PostgreSQL, Chromium, a CJK font     --bench: PostGIS too     --node: npm
+case "${1:-}" in
+  --node) command -v npm >/dev/null && exit 0; wanted=(nodejs npm) ;;
+  --bench) wanted=(postgresql chromium fonts-noto-cjk postgresql-15-postgis-3) ;;
+  *) wanted=(postgresql chromium fonts-noto-cjk) ;;
+esac
 missing=()
 for package in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

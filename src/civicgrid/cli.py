@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import NATIONAL_SCOPE, Actor
 from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
-from civicgrid.errors import DomainError
+from civicgrid.errors import Conflict, DomainError, Invalid
 from civicgrid.i18n import negotiate_locale, translate
 from civicgrid.settings import get_settings
 
@@ -137,6 +138,65 @@ def _console_actor() -> Actor:
     return Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
 
 
-def _shared_data_dir() -> Path | None:
-    candidate = Path.cwd().parent / "shared" / "data"
-    return candidate if candidate.is_dir() else None
+def _shared_data_dir(given: Path | None) -> Path | None:
+    """The shared data folder beside a development checkout, if there is one.
+
+    A user's clone has none; the demo then generates clearly marked townships.
+    """
+    if given is not None:
+        return given
+    candidate = Path(__file__).resolve().parents[3] / "shared" / "data"
+    return candidate if (candidate / "geo").is_dir() else None
+
+
+@main.command()
+@click.option("--city", "city_code", default="530500", show_default=True, help="Prefecture code.")
+@click.option(
+    "--grids", "grid_count", default=2000, show_default=True, type=click.IntRange(50, 60000)
+)
+@click.option("--seed", default=20261123, show_default=True, type=int)
+@click.option("--rebuild", is_flag=True, help="Empty the database and build again.")
+@click.option("--shared-data", type=click.Path(file_okay=False, path_type=Path), default=None)
+@domain_errors_exit
+def demo(
+    city_code: str, grid_count: int, seed: int, rebuild: bool, shared_data: Path | None
+) -> None:
+    """Build the demo city (real districts, generated communities and grids) and its accounts."""
+    from civicgrid.demo import service as demo_service  # noqa: PLC0415
+
+    settings = get_settings()
+    shared = _shared_data_dir(shared_data)
+    wanted = demo_service.DemoParameters(city_code, grid_count, seed, shared is not None)
+    accounts_path = settings.data_dir / "demo-accounts.json"
+    engine = create_db_engine(settings.effective_database_url)
+    upgrade_database(engine)
+    with make_session_factory(engine)() as db:
+        existing = demo_service.existing_demo(db)
+        if existing == wanted and not rebuild:
+            say("cli.demo_exists", path=accounts_path)
+            return
+        if (existing is not None or _has_regions(db)) and not rebuild:
+            raise Conflict("demo_database_not_empty")
+    if rebuild:
+        demo_service.reset_database(engine)
+    with make_session_factory(engine)() as db:
+        try:
+            result = demo_service.build_demo(
+                db, wanted, shared_data=shared, accounts_path=accounts_path
+            )
+        except ValueError as error:
+            raise Invalid("demo_city_unknown", city=city_code, detail=str(error)) from None
+    engine.dispose()
+    for note in result.notes:
+        click.echo(f"  - {note}")
+    say("cli.demo_built", counts=_format_counts(result.region_counts), path=result.accounts_path)
+
+
+def _has_regions(db: Session) -> bool:
+    from civicgrid.geo.models import Region  # noqa: PLC0415
+
+    return db.scalar(select(Region.code).limit(1)) is not None
+
+
+def _format_counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{level} {count}" for level, count in counts.items())

@@ -2,13 +2,14 @@
 
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from dataclasses import dataclass
 from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.scope import Actor, in_scope, is_ancestor_of_scope, may_see
@@ -41,40 +42,78 @@ MAX_FEATURES = 60000
 def save_regions(db: Session, records: Sequence[RegionRecord], *, kind: str, summary: str) -> int:
     """Insert or replace regions (parents first) and log one revision.
 
-    The caller commits: an import stores all of its regions or none.
+    Bulk statements, not one ORM merge per row: a reference city has 48,000
+    grids. The caller commits, so an import stores all of its regions or none.
     """
     now = utcnow()
-    for record in records:
-        db.merge(_region_row(record, now))
-    db.flush()
+    rows = [_region_values(record, now) for record in records]
+    existing = _existing_codes(db, [row["code"] for row in rows])
+    new_rows = [row for row in rows if row["code"] not in existing]
+    old_rows = [row for row in rows if row["code"] in existing]
+    for chunk in _chunks(new_rows):
+        db.execute(insert(Region), chunk)
+    for chunk in _chunks(old_rows):
+        db.execute(update(Region), chunk)
     db.add(GeoRevision(kind=kind, summary=summary, created_at=now))
     db.flush()
-    return len(records)
+    return len(rows)
 
 
-def _region_row(record: RegionRecord, now: Any) -> Region:
-    row = Region(
-        code=record.code,
-        name=record.name,
-        level=record.level.value,
-        parent_code=record.parent_code,
-        generated=record.generated,
-        source=record.source,
-        updated_at=now,
-    )
-    _set_geometry(row, record.geometry, record.level)
-    return row
+def _chunks(rows: list[dict[str, Any]], size: int = 2000) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
 
 
-def _set_geometry(row: Region, geometry: BaseGeometry | None, level: Level) -> None:
+def _existing_codes(db: Session, codes: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(codes), 2000):
+        chunk = codes[start : start + 2000]
+        found.update(db.scalars(select(Region.code).where(Region.code.in_(chunk))))
+    return found
+
+
+def _region_values(record: RegionRecord, now: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "code": record.code,
+        "name": record.name,
+        "level": record.level.value,
+        "parent_code": record.parent_code,
+        "generated": record.generated,
+        "source": record.source,
+        "updated_at": now,
+        **_geometry_values(record.geometry, record.level),
+    }
+    return values
+
+
+def _geometry_values(geometry: BaseGeometry | None, level: Level) -> dict[str, Any]:
     if geometry is None or geometry.is_empty:
-        return
-    row.geometry = shapely.to_wkb(geometry)
-    row.min_lng, row.min_lat, row.max_lng, row.max_lat = geometry.bounds
+        return dict.fromkeys(GEOMETRY_COLUMNS)
+    min_lng, min_lat, max_lng, max_lat = geometry.bounds
     point = geometry.representative_point()
-    row.center_lng, row.center_lat = round(point.x, 7), round(point.y, 7)
     simplified = shapely.simplify(geometry, DISPLAY_TOLERANCE[level], preserve_topology=True)
-    row.display_geojson = shapely.to_geojson(shapely.set_precision(simplified, 1e-6))
+    return {
+        "geometry": shapely.to_wkb(geometry),
+        "min_lng": min_lng,
+        "min_lat": min_lat,
+        "max_lng": max_lng,
+        "max_lat": max_lat,
+        "center_lng": round(point.x, 7),
+        "center_lat": round(point.y, 7),
+        "display_geojson": shapely.to_geojson(shapely.set_precision(simplified, 1e-6)),
+    }
+
+
+GEOMETRY_COLUMNS = (
+    "geometry",
+    "min_lng",
+    "min_lat",
+    "max_lng",
+    "max_lat",
+    "center_lng",
+    "center_lat",
+    "display_geojson",
+)
 
 
 def replace_grids(db: Session, community_codes: Iterable[str]) -> None:

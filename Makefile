@@ -1,0 +1,53 @@
+# civicgrid — two commands on a fresh machine:
+#   make demo   set up, build the demo city on SQLite, serve http://127.0.0.1:8000
+#   make test   set up, then ruff, mypy and every test on SQLite and PostgreSQL
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DIST := src/civicgrid/web/static/dist
+FRONTEND_SOURCES := $(shell find frontend -type f 2>/dev/null)
+
+.PHONY: demo test setup serve frontend bench clean
+
+demo: $(VENV)/.stamp-app $(DIST)/.stamp
+	$(BIN)/civicgrid demo
+	$(BIN)/civicgrid serve
+
+test: $(VENV)/.stamp-test $(DIST)/.stamp
+	scripts/test.sh
+
+setup: $(VENV)/.stamp-app $(DIST)/.stamp
+
+serve: $(VENV)/.stamp-app $(DIST)/.stamp
+	$(BIN)/civicgrid serve
+
+frontend: $(DIST)/.stamp
+
+bench: $(VENV)/.stamp-test
+	scripts/system-deps.sh --bench
+	scripts/bench.sh
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.stamp-app: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --editable .
+	touch $@
+
+$(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --editable '.[test]'
+	touch $@ $(VENV)/.stamp-app
+
+node_modules/.stamp: package.json package-lock.json
+	scripts/system-deps.sh --node
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(DIST)/.stamp: node_modules/.stamp $(FRONTEND_SOURCES)
+	npm run --silent build
+	touch $@
+
+clean:
+	rm -rf $(VENV) node_modules $(DIST) var

@@ -1,0 +1,193 @@
+"""Storing the demo city: regions, departments, one account per role, an API key.
+
+The plan (geometry, names) comes from `demo.city`; this module writes it
+through the domains' services and hands the credentials to the operator.
+"""
+
+import json
+import secrets
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from civicgrid.auth import service as auth_service
+from civicgrid.auth.models import Role
+from civicgrid.db import Base, load_all_models
+from civicgrid.demo.city import CityPlan, plan_city
+from civicgrid.geo.codes import Level
+from civicgrid.geo.models import GeoRevision, Region
+from civicgrid.geo.records import RegionRecord
+from civicgrid.geo.service import save_regions
+
+DEMO_REVISION = "demo"
+
+
+@dataclass(frozen=True)
+class DemoParameters:
+    city_code: str
+    grid_count: int
+    seed: int
+    real_townships: bool
+
+    def summary(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+    scope_code: str
+    scope_name: str
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    built: bool
+    region_counts: dict[str, int]
+    accounts_path: Path
+    notes: list[str]
+
+
+def existing_demo(db: Session) -> DemoParameters | None:
+    summary = db.scalar(
+        select(GeoRevision.summary)
+        .where(GeoRevision.kind == DEMO_REVISION)
+        .order_by(GeoRevision.id.desc())
+        .limit(1)
+    )
+    return DemoParameters(**json.loads(summary)) if summary else None
+
+
+def reset_database(engine: Engine) -> None:
+    """Delete every row, children before parents, in one transaction.
+
+    Regions point at their parents, so the links are cut first; the schema
+    and its migration version stay as they are.
+    """
+    load_all_models()
+    with engine.begin() as connection:
+        connection.execute(update(Region).values(parent_code=None))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+def build_demo(
+    db: Session, parameters: DemoParameters, *, shared_data: Path | None, accounts_path: Path
+) -> DemoResult:
+    """Store the planned city and its accounts in one transaction."""
+    plan = plan_city(
+        parameters.city_code,
+        grid_count=parameters.grid_count,
+        seed=parameters.seed,
+        shared_data=shared_data,
+    )
+    save_regions(db, plan.regions, kind=DEMO_REVISION, summary=parameters.summary())
+    for department in plan.departments:
+        auth_service.create_department(db, **asdict(department))
+    accounts = _create_accounts(db, plan, _previous_passwords(accounts_path))
+    key_name, api_key = _create_api_key(db, plan)
+    db.commit()
+    _write_accounts(accounts_path, parameters, accounts, key_name, api_key)
+    return DemoResult(True, _counts(plan.regions), accounts_path, plan.notes)
+
+
+def _counts(regions: list[RegionRecord]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for region in regions:
+        counts[region.level.value] = counts.get(region.level.value, 0) + 1
+    return counts
+
+
+def _first(plan: CityPlan, level: Level, parent: str | None = None) -> RegionRecord:
+    return next(
+        region
+        for region in plan.regions
+        if region.level is level and (parent is None or region.parent_code == parent)
+    )
+
+
+def _account_specs(plan: CityPlan) -> list[tuple[str, Role, RegionRecord, str | None]]:
+    """One account for every role at every level a walkthrough needs."""
+    city = _first(plan, Level.CITY)
+    district = _first(plan, Level.DISTRICT)
+    street = _first(plan, Level.STREET, district.code)
+    community = _first(plan, Level.COMMUNITY, street.code)
+    grid = _first(plan, Level.GRID, community.code)
+    city_police = f"{city.code}-police"
+    district_urban = f"{district.code}-urban_management"
+    return [
+        ("admin", Role.ADMIN, city, None),
+        ("leader", Role.LEADER, city, None),
+        ("dispatcher.city", Role.DISPATCHER, city, None),
+        (f"dispatcher.{district.code}", Role.DISPATCHER, district, None),
+        (f"dispatcher.{street.code}", Role.DISPATCHER, street, None),
+        (f"staff.{community.code}", Role.COMMUNITY_STAFF, community, None),
+        (f"worker.{grid.code}", Role.GRID_WORKER, grid, None),
+        (f"handler.{city_police}", Role.DEPARTMENT_HANDLER, city, city_police),
+        (f"handler.{district_urban}", Role.DEPARTMENT_HANDLER, district, district_urban),
+        (f"mediator.{street.code}", Role.MEDIATOR, street, None),
+        ("resident", Role.RESIDENT, city, None),
+    ]
+
+
+def _create_accounts(db: Session, plan: CityPlan, previous: dict[str, str]) -> list[DemoAccount]:
+    accounts = []
+    for username, role, region, department in _account_specs(plan):
+        password = previous.get(username) or _new_password()
+        auth_service.create_user(
+            db,
+            username=username,
+            password=password,
+            role=role,
+            scope_code=region.code,
+            display_name=f"{region.name} {role.value}",
+            department_code=department,
+        )
+        accounts.append(
+            DemoAccount(username, password, role.value, region.code, region.name, department)
+        )
+    return accounts
+
+
+def _new_password() -> str:
+    return "demo-" + secrets.token_urlsafe(9)
+
+
+def _create_api_key(db: Session, plan: CityPlan) -> tuple[str, str]:
+    city = _first(plan, Level.CITY)
+    name = f"{city.name} 12345 / Open311 integration"
+    _, raw = auth_service.create_api_key(db, name=name, scope_code=city.code)
+    return name, raw
+
+
+def _previous_passwords(path: Path) -> dict[str, str]:
+    """Keep the passwords an operator already noted when the demo is rebuilt."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {row["username"]: row["password"] for row in data["accounts"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _write_accounts(
+    path: Path,
+    parameters: DemoParameters,
+    accounts: list[DemoAccount],
+    key_name: str,
+    api_key: str,
+) -> None:
+    payload: dict[str, Any] = {
+        "city": parameters.city_code,
+        "url": "http://127.0.0.1:8000",
+        "accounts": [asdict(account) for account in accounts],
+        "api_keys": [{"name": key_name, "key": api_key, "header": "X-API-Key"}],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    path.chmod(0o600)

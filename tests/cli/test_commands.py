@@ -1,0 +1,145 @@
+"""The command line on a real database: demo city, users, clear refusals."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from civicgrid.app import create_app
+from civicgrid.auth.models import Role
+from civicgrid.cli import main
+from civicgrid.geo.models import Region
+from civicgrid.settings import Settings, get_settings
+
+DEMO_GRIDS = "300"
+
+
+@pytest.fixture
+def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point the command line at the test database and a scratch data folder."""
+    monkeypatch.setenv("CIVICGRID_DATABASE_URL", database_url)
+    monkeypatch.setenv("CIVICGRID_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("CIVICGRID_LANG", "zh-CN")
+    get_settings.cache_clear()
+    yield tmp_path / "var"
+    get_settings.cache_clear()
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def demo_city(cli_env: Path) -> dict:
+    result = run("demo", "--grids", DEMO_GRIDS, "--shared-data", "/nonexistent-shared")
+    assert result.exit_code == 0, result.output
+    return json.loads((cli_env / "demo-accounts.json").read_text(encoding="utf-8"))
+
+
+def test_demo_builds_the_city_with_one_account_per_role(demo_city, db: Session):
+    roles = {account["role"] for account in demo_city["accounts"]}
+    assert roles == {role.value for role in Role}
+    assert demo_city["api_keys"][0]["key"].startswith("cgk_")
+    grids = db.scalar(select(func.count()).where(Region.level == "grid"))
+    assert grids == int(DEMO_GRIDS)
+    districts = db.scalars(select(Region.code).where(Region.level == "district")).all()
+    assert sorted(districts) == ["530502", "530521", "530523", "530524", "530581"]
+
+
+def test_without_shared_data_streets_are_generated_and_marked(demo_city, db: Session):
+    streets = db.scalars(select(Region).where(Region.level == "street")).all()
+    assert streets
+    assert all(street.generated for street in streets)
+
+
+def test_demo_accounts_can_sign_in_and_the_key_works(demo_city, database_url):
+    app = create_app(Settings(database_url=database_url))
+    with TestClient(app) as client:
+        for account in demo_city["accounts"]:
+            response = client.post(
+                "/api/v1/auth/token",
+                data={"username": account["username"], "password": account["password"]},
+            )
+            assert response.status_code == 200, account["username"]
+        key = demo_city["api_keys"][0]["key"]
+        assert client.get("/api/v1/auth/me", headers={"X-API-Key": key}).json()["kind"] == "api_key"
+    app.state.engine.dispose()
+
+
+def test_running_demo_again_keeps_the_city(demo_city, db: Session):
+    before = db.scalar(select(func.count()).select_from(Region))
+    again = run("demo", "--grids", DEMO_GRIDS, "--shared-data", "/nonexistent-shared")
+    assert again.exit_code == 0
+    assert "已存在" in again.output
+    assert db.scalar(select(func.count()).select_from(Region)) == before
+
+
+def test_rebuilding_gives_the_same_city_and_keeps_passwords(demo_city, cli_env, db: Session):
+    def shapes() -> dict[str, bytes | None]:
+        return dict(db.execute(select(Region.code, Region.geometry)).all())
+
+    before = shapes()
+    db.rollback()
+    result = run("demo", "--grids", DEMO_GRIDS, "--shared-data", "/nonexistent-shared", "--rebuild")
+    assert result.exit_code == 0, result.output
+    assert shapes() == before
+    rebuilt = json.loads((cli_env / "demo-accounts.json").read_text(encoding="utf-8"))
+    assert rebuilt["accounts"] == demo_city["accounts"]
+
+
+def test_a_different_demo_over_an_existing_one_is_refused_without_rebuild(demo_city):
+    result = run("demo", "--grids", "400", "--shared-data", "/nonexistent-shared")
+    assert result.exit_code == 2
+    assert "--rebuild" in result.output
+
+
+def test_an_unknown_city_is_refused_with_a_message(cli_env):
+    result = run("demo", "--city", "999900")
+    assert result.exit_code == 2
+    assert "999900" in result.output
+
+
+def test_user_create_and_list_as_json(demo_city):
+    created = run(
+        "user",
+        "create",
+        "--username",
+        "wangwu",
+        "--password",
+        "long-enough-1",
+        "--role",
+        "grid_worker",
+        "--scope",
+        "530502",
+    )
+    assert created.exit_code == 0, created.output
+    listed = json.loads(run("user", "list", "--json").output)
+    wangwu = next(row for row in listed if row["username"] == "wangwu")
+    assert wangwu == {
+        "username": "wangwu",
+        "display_name": "wangwu",
+        "role": "grid_worker",
+        "scope_code": "530502",
+        "active": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--username", "a b", "--password", "long-enough-1", "--scope", "530502"], "用户名"),
+        (["--username", "short", "--password", "short", "--scope", "530502"], "密码"),
+        (["--username", "nowhere", "--password", "long-enough-1", "--scope", "110101"], "110101"),
+        (["--username", "badcode", "--password", "long-enough-1", "--scope", "5305"], "5305"),
+    ],
+)
+def test_user_create_refuses_bad_input_without_a_traceback(demo_city, args, expected):
+    result = run("user", "create", "--role", "dispatcher", *args)
+    assert result.exit_code == 2
+    assert expected in result.output
+    assert "Traceback" not in result.output
