@@ -149,6 +149,51 @@ def _shared_data_dir(given: Path | None) -> Path | None:
     return candidate if (candidate / "geo").is_dir() else None
 
 
+def _default_shared(*parts: str) -> Path | None:
+    shared = _shared_data_dir(None)
+    return shared.joinpath(*parts) if shared is not None else None
+
+
+@main.command("import-regions")
+@click.option("--codes", "codes_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--boundaries", "boundaries_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--prefix", default="", help="Only codes starting with these digits, e.g. 5305.")
+@domain_errors_exit
+def import_regions(codes_dir: Path | None, boundaries_dir: Path | None, prefix: str) -> None:
+    """Load national division codes and DataV district boundaries (GCJ-02 → WGS-84)."""
+    from civicgrid.geo.importing import import_regions as run_import  # noqa: PLC0415
+
+    codes_dir = codes_dir or _default_shared("geo", "division_codes")
+    if codes_dir is None:
+        raise Invalid("import_codes_dir_required")
+    boundaries_dir = boundaries_dir or _default_shared("geo", "boundaries")
+    with database() as db:
+        report = run_import(db, codes_dir=codes_dir, boundaries_dir=boundaries_dir, prefix=prefix)
+        db.commit()
+    for line in report.lines(_locale()):
+        click.echo(line)
+
+
+@main.command("import-grids")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--crs", default="wgs84", show_default=True, type=click.Choice(["wgs84", "gcj02", "bd09"])
+)
+@click.option("--dry-run", is_flag=True, help="Validate and report; store nothing.")
+@domain_errors_exit
+def import_grids(file: Path, crs: str, dry_run: bool) -> None:
+    """Import grids from GeoJSON or a Shapefile (.shp/.zip): all or nothing."""
+    from civicgrid.geo.importing import import_grids as run_import  # noqa: PLC0415
+
+    with database() as db:
+        report = run_import(db, path=file, crs=crs, dry_run=dry_run)
+        db.commit()
+    for line in report.lines(_locale()):
+        click.echo(line)
+    if not report.ok:
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--city", "city_code", default="530500", show_default=True, help="Prefecture code.")
 @click.option(

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from civicgrid.i18n import negotiate_locale, translate
+from civicgrid.i18n import LANG_COOKIE, negotiate_locale, translate
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class Invalid(DomainError):
 def request_locale(request: Request) -> str:
     return negotiate_locale(
         request.headers.get("accept-language"),
-        request.query_params.get("lang") or request.cookies.get("civicgrid_lang"),
+        request.query_params.get("lang") or request.cookies.get(LANG_COOKIE),
     )
 
 

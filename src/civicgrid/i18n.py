@@ -12,6 +12,7 @@ from typing import Any
 LOCALES_DIR = Path(__file__).parent / "locales"
 SUPPORTED_LOCALES = ("zh-CN", "en")
 DEFAULT_LOCALE = "zh-CN"
+LANG_COOKIE = "civicgrid_lang"
 
 
 @cache

@@ -25,6 +25,7 @@ def test_password_flow_gives_a_bearer_token_that_names_the_user(client, people: 
     assert me.json() == {
         "kind": "user",
         "username": "owner",
+        "display_name": "owner",
         "role": "dispatcher",
         "scope_code": people.owner.scope_code,
     }

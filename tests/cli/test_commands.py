@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import shapely
 from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -143,3 +144,52 @@ def test_user_create_refuses_bad_input_without_a_traceback(demo_city, args, expe
     assert result.exit_code == 2
     assert expected in result.output
     assert "Traceback" not in result.output
+
+
+def test_import_regions_reports_the_ankang_mismatch(cli_env, shared_data: Path):
+    result = run(
+        "import-regions",
+        "--codes",
+        str(shared_data / "geo" / "division_codes"),
+        "--boundaries",
+        str(shared_data / "geo" / "boundaries"),
+        "--prefix",
+        "6109",
+    )
+    assert result.exit_code == 0, result.output
+    assert "610928" in result.output
+    assert "610981" in result.output
+
+
+def _grid_file(path: Path, code: str, geometry: dict) -> Path:
+    feature = {
+        "type": "Feature",
+        "properties": {"code": code, "name": "测试网格"},
+        "geometry": geometry,
+    }
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), "utf-8")
+    return path
+
+
+def test_import_grids_refuses_a_broken_file_and_exits_non_zero(demo_city, tmp_path, db):
+    before = db.scalar(select(func.count()).select_from(Region))
+    broken = tmp_path / "broken.geojson"
+    broken.write_text("{not json", "utf-8")
+    result = run("import-grids", str(broken))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert db.scalar(select(func.count()).select_from(Region)) == before
+
+
+def test_import_grids_will_not_drop_a_grid_an_account_still_names(demo_city, tmp_path, db):
+    worker = next(a for a in demo_city["accounts"] if a["role"] == "grid_worker")
+    community = worker["scope_code"][:12]
+    outline = shapely.from_wkb(db.scalar(select(Region.geometry).where(Region.code == community)))
+    geometry = json.loads(shapely.to_geojson(outline))
+    other_code = community + "999"
+    result = run("import-grids", str(_grid_file(tmp_path / "one.geojson", other_code, geometry)))
+    assert result.exit_code == 2, result.output
+    assert worker["scope_code"] in result.output
+    db.rollback()
+    assert db.get(Region, worker["scope_code"]) is not None
+    assert db.get(Region, other_code) is None

@@ -26,6 +26,7 @@ def get_me(actor: CurrentActor) -> MeOut:
     return MeOut(
         kind=actor.kind,
         username=actor.username,
+        display_name=actor.display_name,
         role=actor.role.value if actor.role else None,
         scope_code=actor.scope_code,
     )

@@ -46,5 +46,6 @@ class UserIn(BaseModel):
 class MeOut(BaseModel):
     kind: str
     username: str
+    display_name: str
     role: str | None
     scope_code: str | None

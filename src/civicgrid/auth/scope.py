@@ -22,6 +22,7 @@ class Actor:
     user_id: int | None = None
     api_key_id: int | None = None
     username: str = ""
+    display_name: str = ""
     department_id: int | None = None
 
     @property

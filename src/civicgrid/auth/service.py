@@ -229,6 +229,7 @@ def actor_for_user(user: User) -> Actor:
         scope_code=user.scope_code,
         user_id=user.id,
         username=user.username,
+        display_name=user.display_name,
         department_id=user.department_id,
     )
 

@@ -21,6 +21,7 @@ from civicgrid.geo.codes import Level
 from civicgrid.geo.models import GeoRevision, Region
 from civicgrid.geo.records import RegionRecord
 from civicgrid.geo.service import save_regions
+from civicgrid.i18n import DEFAULT_LOCALE, translate
 
 DEMO_REVISION = "demo"
 
@@ -146,7 +147,7 @@ def _create_accounts(db: Session, plan: CityPlan, previous: dict[str, str]) -> l
             password=password,
             role=role,
             scope_code=region.code,
-            display_name=f"{region.name} {role.value}",
+            display_name=f"{region.name}{translate(f'page.role.{role.value}', DEFAULT_LOCALE)}",
             department_code=department,
         )
         accounts.append(

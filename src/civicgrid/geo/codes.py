@@ -47,12 +47,14 @@ def _check_segments(code: str, raw: str) -> None:
     """Segments are numbered from 1: a zero segment names nothing.
 
     Only a province or city may end in zeros (`530000`, `530500`); below a
-    district every 3-digit segment is a real number.
+    district every 3-digit segment is a real number. Cities without counties
+    (东莞 4419, 中山 4420) number their townships straight under the city, so
+    `441900003` is a real street.
     """
     province, city = code[:2], code[2:4]
     if province == "00" or (city == "00" and code[4:] != "00"):
         raise Invalid("invalid_region_code", code=raw)
-    if len(code) > 6 and (city == "00" or code[4:6] == "00"):
+    if len(code) > 6 and city == "00":
         raise Invalid("invalid_region_code", code=raw)
     if any(code[start : start + 3] == "000" for start in range(6, len(code), 3)):
         raise Invalid("invalid_region_code", code=raw)

@@ -49,8 +49,8 @@ _BD_SHIFT_LAT = 0.006
 # Inverses stop once the forward image of the estimate is this close to the input
 # (degrees; 1e-10 deg is about 0.01 mm). Both forward maps move points by a few hundred
 # metres with a derivative far below one, so each iteration gains about three digits
-# and the bound is reached in four or five; the cap only guards against NaN-free
-# non-convergence, which would mean a broken formula.
+# and the bound is reached in four or five. The cap only bounds the work should a point
+# ever fail to settle.
 _TOLERANCE = 1e-10
 _MAX_ITERATIONS = 20
 

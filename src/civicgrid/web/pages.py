@@ -1,5 +1,179 @@
-"""Page routes (placeholder until the web shell lands)."""
+"""The web pages: sign-in, sign-out and the grid map, in the user's language.
 
-from fastapi import APIRouter
+Pages sign in with an HttpOnly session cookie (the same token kind the API
+accepts), so the map's scripts call the API as the user without ever holding
+a credential. The cookie is SameSite=Lax: another site's form cannot post with
+it, which is what keeps the sign-out form and the API safe from cross-site requests.
+"""
 
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+
+from civicgrid.auth import service as auth_service
+from civicgrid.auth.scope import Actor
+from civicgrid.deps import SESSION_COOKIE, DbSession, Locale, OptionalActor
+from civicgrid.errors import Unauthorized
+from civicgrid.i18n import DEFAULT_LOCALE, LANG_COOKIE, catalogue, normalise_locale, translate
+from civicgrid.settings import Settings
+
+WEB_DIR = Path(__file__).parent
+DIST_DIR = WEB_DIR / "static" / "dist"
+ONE_YEAR = 365 * 24 * 3600
+PAGE_PREFIX = "page."
+LOGIN_FIELDS = ("username", "password")
+
+templates = Jinja2Templates(
+    env=Environment(loader=FileSystemLoader(WEB_DIR / "templates"), autoescape=True)
+)
 router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def map_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
+    if not _signed_in(actor):
+        return _with_language(request, RedirectResponse("/login", status_code=303))
+    settings: Settings = request.app.state.settings
+    return _page(
+        request,
+        "map.html",
+        locale,
+        username=actor.display_name or actor.username,
+        role_label=translate(f"page.role.{actor.role}", locale),
+        strings=page_strings(locale),
+        config={"tileUrl": settings.tile_url, "tileAttribution": settings.tile_attribution},
+    )
+
+
+@router.get("/login")
+def login_form(request: Request, actor: OptionalActor, locale: Locale) -> Response:
+    if _signed_in(actor):
+        return _with_language(request, RedirectResponse("/", status_code=303))
+    return _login_page(request, locale)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    db: DbSession,
+    locale: Locale,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    username = username.strip()
+    missing = {
+        field: translate("page.login.required", locale)
+        for field, value in zip(LOGIN_FIELDS, (username, password), strict=True)
+        if not value
+    }
+    if missing:
+        return _login_page(request, locale, username=username, errors=missing, status_code=422)
+    try:
+        user = auth_service.authenticate(db, username=username, password=password)
+    except Unauthorized as refusal:
+        # A locked account is not a wrong password: 423 tells scripts and people apart.
+        status_code = 423 if refusal.code == "account_locked" else refusal.status_code
+        errors = {"password": refusal.message(locale)}
+        return _login_page(
+            request, locale, username=username, errors=errors, status_code=status_code
+        )
+    token = auth_service.issue_token(db, user=user, kind="session")
+    db.commit()
+    response = RedirectResponse("/", status_code=303)
+    settings: Settings = request.app.state.settings
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(settings.session_hours * 3600),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: DbSession) -> Response:
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        auth_service.revoke_token(db, raw=raw)
+        db.commit()
+    response = RedirectResponse("/login", status_code=303)
+    settings: Settings = request.app.state.settings
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.cookie_secure
+    )
+    return response
+
+
+def page_strings(locale: str) -> dict[str, str]:
+    """Every page string for the browser's scripts, zh-CN filling any gap in `locale`."""
+    merged = {**catalogue(DEFAULT_LOCALE), **catalogue(normalise_locale(locale))}
+    return {key: value for key, value in merged.items() if key.startswith(PAGE_PREFIX)}
+
+
+def asset(name: str) -> str:
+    """A bundle file's URL, versioned by its build time so browsers drop an old bundle.
+
+    A missing bundle still gets its URL: the page renders, only the map stays empty.
+    """
+    path = DIST_DIR / name
+    url = f"/static/dist/{name}"
+    return f"{url}?v={int(path.stat().st_mtime)}" if path.is_file() else url
+
+
+def _signed_in(actor: Actor) -> bool:
+    # Pages are for people: an integration key or a bearer token is not a page session.
+    return actor.kind == "user"
+
+
+def _login_page(
+    request: Request,
+    locale: str,
+    *,
+    username: str = "",
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    errors = errors or {}
+    focus = "password" if username and "username" not in errors else "username"
+    return _page(
+        request,
+        "login.html",
+        locale,
+        status_code=status_code,
+        username=username,
+        errors=errors,
+        focus=focus,
+    )
+
+
+def _page(
+    request: Request, name: str, locale: str, *, status_code: int = 200, **context: Any
+) -> Response:
+    def t(message_id: str, **params: Any) -> str:
+        return translate(message_id, locale, **params)
+
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {"locale": locale, "t": t, "asset": asset, **context},
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"},
+    )
+    return _with_language(request, response)
+
+
+def _with_language(request: Request, response: Response) -> Response:
+    """`?lang=` on any page is the language switch: remember the choice in a cookie."""
+    chosen = request.query_params.get("lang")
+    if chosen:
+        response.set_cookie(
+            LANG_COOKIE, normalise_locale(chosen), max_age=ONE_YEAR, path="/", samesite="lax"
+        )
+    return response
