@@ -6,7 +6,7 @@ import L from "leaflet";
 import { overlaps } from "./tiles.js";
 import { GRID_HOVER_STYLE, GRID_SELECTED_STYLE, gridStyle } from "./styles.js";
 
-export const GRID_MIN_ZOOM = 13;
+export const GRID_MIN_ZOOM = 11;
 const MAX_DRAWN = 4000;
 const DEBOUNCE_MS = 200;
 
