@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -62,6 +63,14 @@ def database() -> Iterator[Session]:
 @click.group()
 def main() -> None:
     """civicgrid 市域社会治理平台 command line."""
+    try:
+        get_settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors()
+        )
+        click.echo(translate("cli.bad_settings", _locale(), problems=problems), err=True)
+        sys.exit(2)
 
 
 @main.command()

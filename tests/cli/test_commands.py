@@ -193,3 +193,15 @@ def test_import_grids_will_not_drop_a_grid_an_account_still_names(demo_city, tmp
     db.rollback()
     assert db.get(Region, worker["scope_code"]) is not None
     assert db.get(Region, other_code) is None
+
+
+def test_production_without_a_secret_refuses_to_start_with_a_message(monkeypatch):
+    monkeypatch.setenv("CIVICGRID_ENVIRONMENT", "production")
+    monkeypatch.delenv("CIVICGRID_SECRET_KEY", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = run("migrate")
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "CIVICGRID_SECRET_KEY" in result.output
