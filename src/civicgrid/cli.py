@@ -97,6 +97,26 @@ def migrate() -> None:
 
 
 @main.group()
+def audit() -> None:
+    """Check the case history."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Walk every case's hash chain; exit 1 if any row was edited or removed."""
+    from civicgrid.cases.service import verify_history  # noqa: PLC0415
+
+    with database() as db:
+        problems = verify_history(db)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        say("cli.audit_broken", count=len(problems))
+        sys.exit(1)
+    say("cli.audit_intact")
+
+
+@main.group()
 def user() -> None:
     """Manage accounts."""
 

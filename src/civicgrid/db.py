@@ -97,4 +97,5 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
 def load_all_models() -> None:
     """Import every domain's tables so Alembic sees one complete metadata."""
     from civicgrid.auth import models as auth_models  # noqa: F401, PLC0415
+    from civicgrid.cases import models as case_models  # noqa: F401, PLC0415
     from civicgrid.geo import models as geo_models  # noqa: F401, PLC0415

@@ -76,7 +76,7 @@ def create_user(
         password_hash=hash_password(password),
         role=_require_role(role).value,
         scope_code=_require_region(db, scope_code),
-        department_id=_department_id(db, department_code),
+        department_id=department_id(db, department_code),
         phone=phone,
         failed_logins=0,
         active=True,
@@ -107,7 +107,7 @@ def _require_region(db: Session, code: str) -> str:
     return normalised
 
 
-def _department_id(db: Session, code: str | None) -> int | None:
+def department_id(db: Session, code: str | None) -> int | None:
     if code is None:
         return None
     department_id = db.scalar(select(Department.id).where(Department.code == code))

@@ -1,0 +1,265 @@
+"""The case state machine: the one table of allowed changes and the one door through it.
+
+No other code assigns a case's status. Every change locks the row, checks the
+table, the actor's role and jurisdiction and the guards, appends one
+hash-chained action in the same transaction, and bumps the version so that of
+two concurrent changes exactly one wins.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from civicgrid.auth.models import Role
+from civicgrid.auth.scope import Actor, may_see
+from civicgrid.cases.models import Case, CaseAction
+from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
+from civicgrid.timeutil import as_utc, utcnow
+
+
+class Status(StrEnum):
+    REPORTED = "reported"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DISPATCHED = "dispatched"
+    CLAIMED = "claimed"
+    EXTENSION_REQUESTED = "extension_requested"
+    RETURNED = "returned"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+    VERIFIED = "verified"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    RATED = "rated"
+    MERGED = "merged"
+    SELF_RESOLVED = "self_resolved"
+
+
+S = Status
+ALLOWED: dict[Status, frozenset[Status]] = {
+    S.REPORTED: frozenset({S.ACCEPTED, S.REJECTED, S.MERGED, S.SELF_RESOLVED}),
+    S.ACCEPTED: frozenset({S.DISPATCHED, S.ESCALATED, S.MERGED, S.REJECTED}),
+    S.DISPATCHED: frozenset({S.CLAIMED, S.RETURNED}),
+    S.CLAIMED: frozenset({S.RESOLVED, S.RETURNED, S.EXTENSION_REQUESTED}),
+    S.EXTENSION_REQUESTED: frozenset({S.CLAIMED}),
+    S.RETURNED: frozenset({S.DISPATCHED, S.ESCALATED, S.REJECTED}),
+    S.ESCALATED: frozenset({S.ACCEPTED}),
+    S.RESOLVED: frozenset({S.VERIFIED, S.REOPENED}),
+    S.REOPENED: frozenset({S.CLAIMED, S.RETURNED}),
+    S.VERIFIED: frozenset({S.CLOSED}),
+    S.SELF_RESOLVED: frozenset({S.CLOSED}),
+    S.CLOSED: frozenset({S.RATED, S.REOPENED}),
+    S.RATED: frozenset({S.REOPENED}),
+    S.REJECTED: frozenset(),
+    S.MERGED: frozenset(),
+}
+
+CENTRE = frozenset({Role.DISPATCHER, Role.ADMIN})
+HANDLERS = frozenset({Role.DEPARTMENT_HANDLER, Role.GRID_WORKER, Role.COMMUNITY_STAFF})
+FIELD = frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.DISPATCHER})
+
+# Who may move a case *into* each status (the source status is checked by ALLOWED).
+# EXTENSION_REQUESTED → CLAIMED is the centre deciding on an extension.
+MAY_ENTER: dict[Status, frozenset[Role]] = {
+    S.ACCEPTED: CENTRE,
+    S.REJECTED: CENTRE,
+    S.MERGED: CENTRE,
+    S.DISPATCHED: CENTRE,
+    S.ESCALATED: CENTRE,
+    S.CLOSED: CENTRE,
+    S.REOPENED: CENTRE | FIELD,
+    S.CLAIMED: HANDLERS | CENTRE,
+    S.RETURNED: HANDLERS,
+    S.EXTENSION_REQUESTED: HANDLERS,
+    S.RESOLVED: HANDLERS,
+    S.VERIFIED: FIELD,
+    S.SELF_RESOLVED: frozenset({Role.GRID_WORKER}),
+    S.RATED: frozenset({Role.RESIDENT}),
+}
+
+# Changes that must say why (a rejection, a return, a rework, a resolution's account).
+NEEDS_NOTE = frozenset(
+    {
+        S.REJECTED,
+        S.RETURNED,
+        S.REOPENED,
+        S.RESOLVED,
+        S.SELF_RESOLVED,
+        S.EXTENSION_REQUESTED,
+        S.ESCALATED,
+    }
+)
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class Change:
+    """What the caller asks for; `version` is what they saw, for optimistic locking."""
+
+    to: Status
+    note: str = ""
+    version: int | None = None
+    approve: bool | None = None
+    department_id: int | None = None
+
+
+def require_allowed(current: Status, to: Status) -> None:
+    if to not in ALLOWED[current]:
+        raise Conflict("transition_not_allowed", current=current.value, target=to.value)
+
+
+def require_in_jurisdiction(actor: Actor, case: Case) -> None:
+    if not may_see(actor, case.region_code):
+        raise NotFound("case_not_found", number=case.number)
+
+
+def require_may_act(actor: Actor, case: Case, to: Status) -> None:
+    if actor.role not in MAY_ENTER.get(to, frozenset()):
+        raise Forbidden("transition_role", target=to.value)
+    if actor.role is Role.DEPARTMENT_HANDLER and case.department_id != actor.department_id:
+        raise Forbidden("transition_department")
+
+
+def require_guards(case: Case, change: Change) -> None:
+    if change.to in NEEDS_NOTE and not change.note.strip():
+        raise Invalid("transition_note_required", target=change.to.value)
+    deciding = Status(case.status) is S.EXTENSION_REQUESTED
+    if deciding and change.approve is None:
+        raise Invalid("extension_decision_required")
+    if change.to is S.DISPATCHED and change.department_id is None:
+        raise Invalid("dispatch_target_required")
+
+
+def lock_case(db: Session, case_id: int) -> Case:
+    """Read the row FOR UPDATE where the engine has it (PostgreSQL); SQLite serialises writers."""
+    case = db.scalar(
+        select(Case)
+        .where(Case.id == case_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if case is None:
+        raise NotFound("case_not_found", number=str(case_id))
+    return case
+
+
+def transition(
+    db: Session, *, case_id: int, change: Change, actor: Actor, now: datetime | None = None
+) -> Case:
+    """Move a case one step; the caller commits."""
+    now = now or utcnow()
+    case = lock_case(db, case_id)
+    current = Status(case.status)
+    require_in_jurisdiction(actor, case)
+    require_allowed(current, change.to)
+    require_may_act(actor, case, change.to)
+    require_guards(case, change)
+    expected = case.version if change.version is None else change.version
+    _apply(db, case, current=current, change=change, expected=expected, now=now)
+    record_action(
+        db,
+        case,
+        from_status=current,
+        to=change.to,
+        actor=_actor_label(actor),
+        note=_note(change),
+        now=now,
+    )
+    return case
+
+
+def _apply(
+    db: Session, case: Case, *, current: Status, change: Change, expected: int, now: datetime
+) -> None:
+    # The only assignment of status in the code base, made conditional on the version
+    # the caller saw: a concurrent change that got there first leaves 0 rows to match.
+    result: CursorResult[Any] = db.execute(  # type: ignore[assignment]
+        update(Case)
+        .where(Case.id == case.id, Case.version == expected, Case.status == current.value)
+        .values(status=change.to.value, version=expected + 1, updated_at=now, **_fields(change))
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict("stale_transition", number=case.number)
+    db.refresh(case)
+
+
+def _fields(change: Change) -> dict[str, int]:
+    """Dispatching names the department that now holds the case."""
+    return (
+        {"department_id": change.department_id}
+        if change.to is S.DISPATCHED and change.department_id
+        else {}
+    )
+
+
+def _note(change: Change) -> str:
+    if change.approve is None:
+        return change.note
+    return json.dumps({"approve": change.approve, "note": change.note}, ensure_ascii=False)
+
+
+def _actor_label(actor: Actor) -> str:
+    if actor.kind == "user":
+        return f"user:{actor.username}"
+    if actor.kind == "api_key":
+        return f"api_key:{actor.api_key_id}"
+    return actor.kind
+
+
+def record_action(
+    db: Session,
+    case: Case,
+    *,
+    from_status: Status | None,
+    to: Status,
+    actor: str,
+    note: str,
+    now: datetime,
+) -> CaseAction:
+    """Append one history row chained to the case's previous one."""
+    last = db.scalar(
+        select(CaseAction)
+        .where(CaseAction.case_id == case.id)
+        .order_by(CaseAction.sequence.desc())
+        .limit(1)
+    )
+    sequence = 1 if last is None else last.sequence + 1
+    previous = GENESIS_HASH if last is None else last.hash
+    action = CaseAction(
+        case_id=case.id,
+        sequence=sequence,
+        from_status=from_status.value if from_status else None,
+        to_status=to.value,
+        actor=actor,
+        note=note,
+        created_at=now,
+        previous_hash=previous,
+    )
+    action.hash = action_hash(action, case.number)
+    db.add(action)
+    db.flush()
+    return action
+
+
+def action_hash(action: CaseAction, case_number: str) -> str:
+    content = json.dumps(
+        [
+            case_number,
+            action.sequence,
+            action.from_status,
+            action.to_status,
+            action.actor,
+            action.note,
+            as_utc(action.created_at).strftime("%Y-%m-%dT%H:%M:%S.%f"),
+            action.previous_hash,
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(content.encode()).hexdigest()

@@ -1,0 +1,115 @@
+"""Case intake and reading over HTTP: idempotency, location, jurisdiction, bad input."""
+
+import pytest
+
+from tests.auth.test_jurisdiction import auth
+from tests.factories import People
+
+GRID = "530502001001001"
+OTHER_GRID = "530521001001001"
+
+
+def report(client, city, grid=GRID, key=None, **extra):
+    lng, lat = city.point_in(grid)
+    body = {"description": "井盖缺失", "channel": "resident", "lng": lng, "lat": lat, **extra}
+    headers = {"Idempotency-Key": key} if key else {}
+    return client.post("/api/v1/cases", json=body, headers=headers)
+
+
+def test_an_anonymous_resident_report_is_located_and_numbered(client, city):
+    response = report(client, city)
+    assert response.status_code == 201
+    case = response.json()
+    assert case["grid_code"] == GRID
+    assert case["status"] == "reported"
+    assert case["number"].startswith("530502")
+    assert len(case["number"]) == 19
+
+
+def test_the_same_idempotency_key_returns_the_first_case(client, city):
+    first = report(client, city, key="k-1")
+    again = report(client, city, key="k-1")
+    assert again.status_code == 200
+    assert again.json()["number"] == first.json()["number"]
+
+
+def test_a_reused_key_with_a_different_body_is_refused(client, city):
+    report(client, city, key="k-2")
+    response = report(client, city, key="k-2", description="另一件事")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_a_point_outside_every_grid_is_kept_as_unlocated(client, people: People):
+    response = client.post(
+        "/api/v1/cases",
+        json={"description": "路面塌陷", "channel": "api", "lng": 99.19, "lat": 25.12},
+        headers=auth(client, people.admin),
+    )
+    assert response.status_code == 201
+    assert response.json()["unlocated"] is True
+    assert response.json()["region_code"] == "530500"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"description": "", "channel": "resident", "lng": 99.1, "lat": 25.1},
+        {"description": "x", "channel": "pigeon", "lng": 99.1, "lat": 25.1},
+        {"description": "x", "channel": "resident", "lng": 99.1},
+        {"description": "x", "channel": "resident"},
+        {"description": "x", "channel": "resident", "lng": 999, "lat": 25.1},
+    ],
+)
+def test_bad_reports_get_a_422_and_store_nothing(client, people, body):
+    response = client.post("/api/v1/cases", json=body)
+    assert response.status_code == 422
+    listed = client.get("/api/v1/cases", headers=auth(client, people.leader)).json()
+    assert listed == []
+
+
+def test_each_person_sees_the_cases_of_their_own_area(client, city, people: People):
+    own = report(client, city).json()["number"]
+    other = report(client, city, grid=OTHER_GRID).json()["number"]
+
+    def numbers(person) -> set[str]:
+        return {
+            c["number"] for c in client.get("/api/v1/cases", headers=auth(client, person)).json()
+        }
+
+    assert numbers(people.owner) == {own}
+    assert numbers(people.peer) == {own}
+    assert numbers(people.outsider) == {other}
+    assert numbers(people.leader) == {own, other}
+    assert (
+        client.get(f"/api/v1/cases/{own}", headers=auth(client, people.outsider)).status_code == 404
+    )
+
+
+def test_a_dispatcher_accepts_through_the_transition_door(client, city, people: People):
+    number = report(client, city).json()["number"]
+    headers = auth(client, people.owner)
+    moved = client.post(
+        f"/api/v1/cases/{number}/transitions", json={"to": "accepted"}, headers=headers
+    )
+    assert moved.status_code == 200
+    assert moved.json()["status"] == "accepted"
+    wrong_role = client.post(
+        f"/api/v1/cases/{number}/transitions",
+        json={"to": "rejected", "note": "不属实"},
+        headers=auth(client, people.peer),
+    )
+    assert wrong_role.status_code == 403
+    actions = client.get(f"/api/v1/cases/{number}/actions", headers=headers).json()
+    assert [a["to_status"] for a in actions] == ["reported", "accepted"]
+
+
+def test_a_transition_the_table_forbids_is_a_409(client, city, people: People):
+    number = report(client, city).json()["number"]
+    response = client.post(
+        f"/api/v1/cases/{number}/transitions",
+        json={"to": "closed"},
+        headers=auth(client, people.owner),
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "transition_not_allowed"
