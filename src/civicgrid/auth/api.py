@@ -36,9 +36,9 @@ def get_me(actor: CurrentActor) -> MeOut:
 def get_users(db: DbSession, actor: CurrentActor) -> list[UserOut]:
     """Accounts inside the caller's jurisdiction (staff roles only)."""
     service.require_role(actor, service.STAFF_ROLES)
-    return [UserOut.of(user) for user in service.list_users(db, actor)]
+    return [UserOut.model_validate(user) for user in service.list_users(db, actor)]
 
 
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
 def post_user(body: UserIn, db: DbSession, actor: CurrentActor) -> UserOut:
-    return UserOut.of(service.register_user(db, actor, **body.model_dump()))
+    return UserOut.model_validate(service.register_user(db, actor, **body.model_dump()))

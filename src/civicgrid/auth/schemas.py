@@ -1,8 +1,8 @@
 """What the auth API takes and returns."""
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from civicgrid.auth.models import Role, User
+from civicgrid.auth.models import Role
 
 
 class TokenOut(BaseModel):
@@ -12,6 +12,8 @@ class TokenOut(BaseModel):
 
 
 class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     username: str
     display_name: str
@@ -19,18 +21,6 @@ class UserOut(BaseModel):
     scope_code: str
     department_id: int | None
     active: bool
-
-    @classmethod
-    def of(cls, user: User) -> "UserOut":
-        return cls(
-            id=user.id,
-            username=user.username,
-            display_name=user.display_name,
-            role=user.role,
-            scope_code=user.scope_code,
-            department_id=user.department_id,
-            active=user.active,
-        )
 
 
 class UserIn(BaseModel):

@@ -34,23 +34,23 @@ def post_case(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return CaseOut.of(case)
+    return CaseOut.model_validate(case)
 
 
 @router.get("", response_model=list[CaseOut])
 def get_cases(db: DbSession, actor: CurrentActor, state: Status | None = None) -> list[CaseOut]:
-    return [CaseOut.of(case) for case in service.list_cases(db, actor, status=state)]
+    return [CaseOut.model_validate(case) for case in service.list_cases(db, actor, status=state)]
 
 
 @router.get("/{number}", response_model=CaseOut)
 def get_case(number: str, db: DbSession, actor: CurrentActor) -> CaseOut:
-    return CaseOut.of(service.visible_case(db, actor, number))
+    return CaseOut.model_validate(service.visible_case(db, actor, number))
 
 
 @router.get("/{number}/actions", response_model=list[ActionOut])
 def get_actions(number: str, db: DbSession, actor: CurrentActor) -> list[ActionOut]:
     case = service.visible_case(db, actor, number)
-    return [ActionOut.of(action) for action in service.history(db, case)]
+    return [ActionOut.model_validate(action) for action in service.history(db, case)]
 
 
 @router.post("/{number}/transitions", response_model=CaseOut)
@@ -66,4 +66,4 @@ def post_transition(number: str, body: TransitionIn, db: DbSession, actor: Curre
     )
     moved = transition(db, case_id=case.id, change=change, actor=actor)
     db.commit()
-    return CaseOut.of(moved)
+    return CaseOut.model_validate(moved)

@@ -2,9 +2,8 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from civicgrid.cases.models import Case, CaseAction
 from civicgrid.cases.service import CHANNELS
 from civicgrid.cases.workflow import Status
 from civicgrid.geo.crs import Crs
@@ -30,6 +29,8 @@ class TransitionIn(BaseModel):
 
 
 class ActionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     sequence: int
     from_status: str | None
     to_status: str
@@ -37,19 +38,10 @@ class ActionOut(BaseModel):
     note: str
     created_at: datetime
 
-    @classmethod
-    def of(cls, action: CaseAction) -> "ActionOut":
-        return cls(
-            sequence=action.sequence,
-            from_status=action.from_status,
-            to_status=action.to_status,
-            actor=action.actor,
-            note=action.note,
-            created_at=action.created_at,
-        )
-
 
 class CaseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     number: str
     status: str
     channel: str
@@ -57,7 +49,6 @@ class CaseOut(BaseModel):
     category_code: str | None
     grid_code: str | None
     region_code: str
-    unlocated: bool
     lng: float | None
     lat: float | None
     address: str | None
@@ -65,21 +56,7 @@ class CaseOut(BaseModel):
     version: int
     created_at: datetime
 
-    @classmethod
-    def of(cls, case: Case) -> "CaseOut":
-        return cls(
-            number=case.number,
-            status=case.status,
-            channel=case.channel,
-            description=case.description,
-            category_code=case.category_code,
-            grid_code=case.grid_code,
-            region_code=case.region_code,
-            unlocated=case.grid_code is None,
-            lng=case.lng,
-            lat=case.lat,
-            address=case.address,
-            department_id=case.department_id,
-            version=case.version,
-            created_at=case.created_at,
-        )
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def unlocated(self) -> bool:
+        return self.grid_code is None
