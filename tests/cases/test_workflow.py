@@ -197,3 +197,23 @@ def test_of_two_concurrent_changes_exactly_one_wins(db, engine, city):
     assert outcomes.count("won") == 1
     db.expire_all()
     assert len(db.query(CaseAction).filter_by(case_id=case.id).all()) == 2
+
+
+def test_concurrent_reports_each_get_their_own_number(db, engine, city):
+    lng, lat = city.point_in(GRID)
+    barrier = threading.Barrier(4)
+    numbers: list[str] = []
+
+    def report_one(index: int) -> None:
+        with Session(bind=engine) as session:
+            barrier.wait()
+            intake = Intake(description=f"占道经营 {index}", channel="resident", lng=lng, lat=lat)
+            case, _ = report_case(session, GridIndex(), intake=intake, actor=actor(Role.RESIDENT))
+            numbers.append(case.number)
+
+    threads = [threading.Thread(target=report_one, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(set(numbers)) == 4

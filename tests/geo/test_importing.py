@@ -61,16 +61,20 @@ def boundaries_dir(shared_data: Path) -> Path:
     return shared_data / "geo" / "boundaries"
 
 
+def import_shared(db, shared_data: Path, prefix: str):
+    return import_regions(
+        db,
+        codes_dir=codes_dir(shared_data),
+        boundaries_dir=boundaries_dir(shared_data),
+        prefix=prefix,
+    )
+
+
 # Regions
 
 
 def test_baoshan_import_stores_its_districts_in_wgs84(db, shared_data):
-    report = import_regions(
-        db,
-        codes_dir=codes_dir(shared_data),
-        boundaries_dir=boundaries_dir(shared_data),
-        prefix="5305",
-    )
+    report = import_shared(db, shared_data, "5305")
     db.commit()
 
     districts = db.scalars(select(Region).where(Region.parent_code == "530500")).all()
@@ -84,12 +88,7 @@ def test_baoshan_import_stores_its_districts_in_wgs84(db, shared_data):
 
 
 def test_boundaries_are_moved_from_gcj02_to_wgs84_by_hundreds_of_metres(db, shared_data):
-    import_regions(
-        db,
-        codes_dir=codes_dir(shared_data),
-        boundaries_dir=boundaries_dir(shared_data),
-        prefix="530502",
-    )
+    import_shared(db, shared_data, "530502")
     source = json.loads((boundaries_dir(shared_data) / "530500_full.json").read_text("utf-8"))
     feature = next(f for f in source["features"] if f["properties"]["adcode"] == 530502)
     given_gcj02 = shape(feature["geometry"])
@@ -103,12 +102,7 @@ def test_boundaries_are_moved_from_gcj02_to_wgs84_by_hundreds_of_metres(db, shar
 
 
 def test_city_outline_is_the_union_of_its_districts(db, shared_data):
-    import_regions(
-        db,
-        codes_dir=codes_dir(shared_data),
-        boundaries_dir=boundaries_dir(shared_data),
-        prefix="5305",
-    )
+    import_shared(db, shared_data, "5305")
     city = stored_geometry(db, "530500")
     districts = shapely.union_all([stored_geometry(db, code) for code in BAOSHAN_DISTRICTS])
 
@@ -116,12 +110,7 @@ def test_city_outline_is_the_union_of_its_districts(db, shared_data):
 
 
 def test_ankang_mismatch_is_reported_and_both_counties_are_kept(db, shared_data):
-    report = import_regions(
-        db,
-        codes_dir=codes_dir(shared_data),
-        boundaries_dir=boundaries_dir(shared_data),
-        prefix="6109",
-    )
+    report = import_shared(db, shared_data, "6109")
     db.commit()
 
     assert [(r.code, r.name) for r in report.boundary_without_code] == [("610928", "旬阳县")]

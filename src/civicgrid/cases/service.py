@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.cases.models import Case, CaseAction
 from civicgrid.cases.workflow import GENESIS_HASH, Status, action_hash, record_action
-from civicgrid.errors import Invalid, NotFound
+from civicgrid.errors import Conflict, Invalid, NotFound
 from civicgrid.geo.codes import Level
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import GridIndex, locate
@@ -29,6 +29,7 @@ CHANNELS = (
     "api",
 )
 UNLOCATED_DISTRICT = "000000"
+NUMBER_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -68,19 +69,30 @@ def report_case(
         if earlier is not None:
             return earlier, False
     _require_valid(intake)
-    case = _new_case(db, index, intake, key=idempotency_key, now=now, home=_home_city(db, actor))
+    for _ in range(NUMBER_ATTEMPTS):
+        try:
+            return _store_new_case(
+                db, index, intake, actor=actor, key=idempotency_key, now=now
+            ), True
+        except IntegrityError:
+            # Another request took the same number or the same key between our read
+            # and our write: a replay returns its case, a number clash tries again.
+            db.rollback()
+            earlier = _by_key(db, idempotency_key, intake) if idempotency_key else None
+            if earlier is not None:
+                return earlier, False
+    raise Conflict("case_number_busy")
+
+
+def _store_new_case(
+    db: Session, index: GridIndex, intake: Intake, *, actor: Actor, key: str | None, now: datetime
+) -> Case:
+    case = _new_case(db, index, intake, key=key, now=now, home=_home_city(db, actor))
     record_action(
         db, case, from_status=None, to=Status.REPORTED, actor=_label(actor), note="", now=now
     )
-    try:
-        db.commit()
-    except IntegrityError:
-        db.rollback()
-        earlier = _by_key(db, idempotency_key, intake) if idempotency_key else None
-        if earlier is None:
-            raise
-        return earlier, False
-    return case, True
+    db.commit()
+    return case
 
 
 def _by_key(db: Session, key: str, intake: Intake) -> Case | None:
