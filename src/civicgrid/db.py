@@ -98,4 +98,6 @@ def load_all_models() -> None:
     """Import every domain's tables so Alembic sees one complete metadata."""
     from civicgrid.auth import models as auth_models  # noqa: F401, PLC0415
     from civicgrid.cases import models as case_models  # noqa: F401, PLC0415
+    from civicgrid.categories import models as category_models  # noqa: F401, PLC0415
     from civicgrid.geo import models as geo_models  # noqa: F401, PLC0415
+    from civicgrid.notify import models as notify_models  # noqa: F401, PLC0415

@@ -2,7 +2,16 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicgrid.db import Base
@@ -34,6 +43,27 @@ class Case(Base):
         ForeignKey("departments.id", ondelete="RESTRICT"), index=True
     )
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    category_confidence: Mapped[float | None] = mapped_column(Float)
+    category_source: Mapped[str] = mapped_column(String(16), default="none")
+    routing_rule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("routing_rules.id", ondelete="SET NULL")
+    )
+    routing_reason: Mapped[str] = mapped_column(Text, default="")
+    routed_department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT")
+    )
+    handling_region_code: Mapped[str | None] = mapped_column(String(15), index=True)
+    grid_may_handle: Mapped[bool] = mapped_column(Boolean, default=False)
+    reporter_name: Mapped[str | None] = mapped_column(String(64))
+    reporter_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    stage: Mapped[str | None] = mapped_column(String(24))
+    stage_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stage_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=0)
@@ -56,7 +86,96 @@ class CaseAction(Base):
     actor: Mapped[str] = mapped_column(String(120))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    stage_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("case_id", "sequence", name="uq_case_actions_sequence"),)
+
+
+class RoutingRule(Base):
+    """One row of the routing table (分级分类); the first active match by `position` wins.
+
+    Blank matchers match anything. The target is a department of `department_kind`
+    at `target_level`, or, without a kind, the centre of that level.
+    """
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    position: Mapped[int] = mapped_column(Integer, index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    category_prefix: Mapped[str] = mapped_column(String(40), default="")
+    region_prefix: Mapped[str] = mapped_column(String(15), default="")
+    channel: Mapped[str] = mapped_column(String(24), default="")
+    priority: Mapped[str] = mapped_column(String(16), default="")
+    target_level: Mapped[str] = mapped_column(String(16))
+    department_kind: Mapped[str | None] = mapped_column(String(40))
+    grid_may_handle: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CasePhoto(Base):
+    """A checked, EXIF-stripped image kept under the data directory by its SHA-256."""
+
+    __tablename__ = "case_photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    lng: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    uploaded_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "purpose", "sha256", name="uq_case_photos_content"),
+    )
+
+
+class CaseFeedback(Base):
+    """A resident's rating after closing, or a call-back (回访) recorded by staff."""
+
+    __tablename__ = "case_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    reached: Mapped[bool | None] = mapped_column(Boolean)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CaseSupervision(Base):
+    """An urge (催办) or a supervision (督办) raised on one stage of a case, at most once.
+
+    The unique key on (case, kind, stage, stage start) is what keeps two workers
+    from raising the same one twice.
+    """
+
+    __tablename__ = "case_supervisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(24))
+    stage_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    region_code: Mapped[str] = mapped_column(String(15), index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint(
+            "case_id", "kind", "stage", "stage_started_at", name="uq_case_supervisions_once"
+        ),
+    )

@@ -1,0 +1,38 @@
+"""The case taxonomy: two levels, each category carrying its time limits and handling hints."""
+
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from civicgrid.db import Base
+
+
+class Category(Base):
+    """A level-1 group (parent None) or a level-2 category that cases are filed under.
+
+    `sla_hours` maps a workflow stage (accept, dispatch, claim, resolve, verify,
+    close) to the hours it may take, counted as natural or working hours per
+    `hour_basis`. `default_departments` maps a level (city, district) to a
+    department kind. `risk_class` names one of the 29 grid-analysis classes.
+    """
+
+    __tablename__ = "categories"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    parent_code: Mapped[str | None] = mapped_column(
+        ForeignKey("categories.code", ondelete="RESTRICT"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(160), default="")
+    level: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16), default="builtin")
+    sla_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    hour_basis: Mapped[str] = mapped_column(String(16), default="working")
+    default_departments: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    self_resolvable: Mapped[bool] = mapped_column(Boolean, default=False)
+    risk_class: Mapped[str | None] = mapped_column(String(40))
+    keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    attributes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
