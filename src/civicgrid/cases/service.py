@@ -20,6 +20,7 @@ from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
 CHANNELS = (
     "resident",
+    "open311",
     "grid_worker",
     "hotline_12345",
     "diversion_110",

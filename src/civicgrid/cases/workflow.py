@@ -161,6 +161,7 @@ def transition(
     require_may_act(actor, case, change.to)
     require_guards(case, change)
     expected = case.version if change.version is None else change.version
+    ended_stage_due = case.stage_due_at
     _apply(db, case, current=current, change=change, expected=expected, now=now)
     record_action(
         db,
@@ -170,6 +171,7 @@ def transition(
         actor=_actor_label(actor),
         note=_note(change),
         now=now,
+        stage_due_at=ended_stage_due,
     )
     return case
 
@@ -222,8 +224,13 @@ def record_action(
     actor: str,
     note: str,
     now: datetime,
+    stage_due_at: datetime | None = None,
 ) -> CaseAction:
-    """Append one history row chained to the case's previous one."""
+    """Append one history row chained to the case's previous one.
+
+    `stage_due_at` is the deadline of the stage this action ends, kept so that
+    on-time figures never depend on a deadline recomputed later.
+    """
     last = db.scalar(
         select(CaseAction)
         .where(CaseAction.case_id == case.id)
@@ -240,6 +247,7 @@ def record_action(
         actor=actor,
         note=note,
         created_at=now,
+        stage_due_at=stage_due_at,
         previous_hash=previous,
     )
     action.hash = action_hash(action, case.number)
@@ -257,9 +265,14 @@ def action_hash(action: CaseAction, case_number: str) -> str:
             action.to_status,
             action.actor,
             action.note,
-            as_utc(action.created_at).strftime("%Y-%m-%dT%H:%M:%S.%f"),
+            _stamp(action.created_at),
+            _stamp(action.stage_due_at) if action.stage_due_at else None,
             action.previous_hash,
         ],
         ensure_ascii=False,
     )
     return hashlib.sha256(content.encode()).hexdigest()
+
+
+def _stamp(moment: datetime) -> str:
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%f")
