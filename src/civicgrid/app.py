@@ -11,6 +11,7 @@ from sqlalchemy import text
 from civicgrid import __version__
 from civicgrid.auth.api import router as auth_router
 from civicgrid.cases.api import router as cases_router
+from civicgrid.cases.api import rules_router
 from civicgrid.db import create_db_engine, database_kind, make_session_factory, upgrade_database
 from civicgrid.deps import DbSession
 from civicgrid.errors import install_error_handlers
@@ -54,6 +55,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(auth_router)
     app.include_router(geo_router)
     app.include_router(cases_router)
+    app.include_router(rules_router)
     app.include_router(pages_router)
     app.add_api_route("/api/v1/health", health, methods=["GET"], response_model=HealthOut)
     STATIC_DIR.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ language, whatever raised it: a service, a validator, the router, or a bug.
 """
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -53,6 +54,14 @@ class Invalid(DomainError):
     status_code = 422
 
 
+class BatchInvalid(Invalid):
+    """Some items of a batch were refused; the batch as a whole was not stored."""
+
+    def __init__(self, items: Sequence[tuple[int, DomainError]]) -> None:
+        super().__init__("batch_invalid", count=len(items))
+        self.items = list(items)
+
+
 def request_locale(request: Request) -> str:
     return negotiate_locale(
         request.headers.get("accept-language"),
@@ -74,8 +83,18 @@ def install_error_handlers(app: FastAPI) -> None:
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-    body = error_body(exc.code, exc.message(request_locale(request)))
+    locale = request_locale(request)
+    extra = (
+        {"items": [_item_problem(index, item, locale) for index, item in exc.items]}
+        if isinstance(exc, BatchInvalid)
+        else {}
+    )
+    body = error_body(exc.code, exc.message(locale), **extra)
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+def _item_problem(index: int, error: DomainError, locale: str) -> dict[str, Any]:
+    return {"index": index, "code": error.code, "message": error.message(locale)}
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

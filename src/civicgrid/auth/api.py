@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from civicgrid.auth import service
-from civicgrid.auth.schemas import MeOut, TokenOut, UserIn, UserOut
+from civicgrid.auth.schemas import DepartmentOut, MeOut, TokenOut, UserIn, UserOut
 from civicgrid.deps import CurrentActor, DbSession
 from civicgrid.settings import get_settings
 
@@ -42,3 +42,9 @@ def get_users(db: DbSession, actor: CurrentActor) -> list[UserOut]:
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
 def post_user(body: UserIn, db: DbSession, actor: CurrentActor) -> UserOut:
     return UserOut.model_validate(service.register_user(db, actor, **body.model_dump()))
+
+
+@router.get("/departments", response_model=list[DepartmentOut])
+def get_departments(db: DbSession, actor: CurrentActor) -> list[DepartmentOut]:
+    """Where the actor may dispatch: the departments of their district and city."""
+    return [DepartmentOut.model_validate(item) for item in service.dispatch_targets(db, actor)]

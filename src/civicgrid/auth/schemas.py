@@ -39,3 +39,13 @@ class MeOut(BaseModel):
     display_name: str
     role: str | None
     scope_code: str | None
+
+
+class DepartmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    region_code: str

@@ -10,7 +10,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import ApiKey, AuthToken, Department, KeyKind, Role, User
@@ -114,6 +114,18 @@ def department_id(db: Session, code: str | None) -> int | None:
     if department_id is None:
         raise NotFound("department_not_found", code=code)
     return department_id
+
+
+def dispatch_targets(db: Session, actor: Actor) -> list[Department]:
+    """Departments a case in the actor's area can go to: those of its district and city,
+    and any inside its area; a national actor sees all."""
+    if actor.scope_code is None:
+        return []
+    above = [actor.scope_code[:4] + "00", actor.scope_code[:6]]
+    query = select(Department).where(
+        or_(Department.region_code.in_(above), in_scope(actor, Department.region_code))
+    )
+    return list(db.scalars(query.order_by(Department.region_code, Department.kind)))
 
 
 def list_users(db: Session, actor: Actor) -> list[User]:

@@ -5,10 +5,25 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response, status
 
 from civicgrid.auth import service as auth_service
-from civicgrid.cases import service
-from civicgrid.cases.schemas import ActionOut, CaseIn, CaseOut, TransitionIn
+from civicgrid.auth.models import Role
+from civicgrid.auth.scope import Actor
+from civicgrid.cases import routing, service
+from civicgrid.cases.models import Case
+from civicgrid.cases.schemas import (
+    ActionOut,
+    BatchIn,
+    BatchItemOut,
+    CaseIn,
+    CaseOut,
+    RoutingRuleIn,
+    RoutingRuleOut,
+    TransitionIn,
+)
 from civicgrid.cases.workflow import Change, Status, transition
-from civicgrid.deps import CurrentActor, DbSession, OptionalActor
+from civicgrid.deps import CurrentActor, DbSession, Locale, OptionalActor
+from civicgrid.errors import Forbidden
+
+BATCH_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER})
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
@@ -21,6 +36,7 @@ def post_case(
     db: DbSession,
     actor: OptionalActor,
     *,
+    locale: Locale,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> CaseOut:
     """Report a case from any channel; anonymous residents may report too."""
@@ -34,17 +50,43 @@ def post_case(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return CaseOut.model_validate(case)
+    return case_out(case, locale)
+
+
+@router.post("/batch", response_model=list[BatchItemOut])
+def post_batch(
+    body: BatchIn, request: Request, db: DbSession, actor: CurrentActor
+) -> list[BatchItemOut]:
+    """Many reports at once (hotline and system imports): all stored, or none."""
+    _require_batch_sender(actor)
+    submissions = [
+        service.Submission(
+            service.Intake(**item.model_dump(exclude={"idempotency_key"})), item.idempotency_key
+        )
+        for item in body.cases
+    ]
+    results = service.report_cases(db, request.app.state.grid_index, submissions, actor=actor)
+    return [
+        BatchItemOut(index=position, number=case.number, created=created)
+        for position, (case, created) in enumerate(results)
+    ]
+
+
+def _require_batch_sender(actor: Actor) -> None:
+    if actor.kind != "api_key" and actor.role not in BATCH_ROLES:
+        raise Forbidden("role_not_allowed")
 
 
 @router.get("", response_model=list[CaseOut])
-def get_cases(db: DbSession, actor: CurrentActor, state: Status | None = None) -> list[CaseOut]:
-    return [CaseOut.model_validate(case) for case in service.list_cases(db, actor, status=state)]
+def get_cases(
+    db: DbSession, actor: CurrentActor, locale: Locale, state: Status | None = None
+) -> list[CaseOut]:
+    return [case_out(case, locale) for case in service.list_cases(db, actor, status=state)]
 
 
 @router.get("/{number}", response_model=CaseOut)
-def get_case(number: str, db: DbSession, actor: CurrentActor) -> CaseOut:
-    return CaseOut.model_validate(service.visible_case(db, actor, number))
+def get_case(number: str, db: DbSession, actor: CurrentActor, locale: Locale) -> CaseOut:
+    return case_out(service.visible_case(db, actor, number), locale)
 
 
 @router.get("/{number}/actions", response_model=list[ActionOut])
@@ -54,7 +96,9 @@ def get_actions(number: str, db: DbSession, actor: CurrentActor) -> list[ActionO
 
 
 @router.post("/{number}/transitions", response_model=CaseOut)
-def post_transition(number: str, body: TransitionIn, db: DbSession, actor: CurrentActor) -> CaseOut:
+def post_transition(
+    number: str, body: TransitionIn, db: DbSession, actor: CurrentActor, locale: Locale
+) -> CaseOut:
     case = service.visible_case(db, actor, number)
     department = auth_service.department_id(db, body.department_code)
     change = Change(
@@ -66,4 +110,51 @@ def post_transition(number: str, body: TransitionIn, db: DbSession, actor: Curre
     )
     moved = transition(db, case_id=case.id, change=change, actor=actor)
     db.commit()
-    return CaseOut.model_validate(moved)
+    return case_out(moved, locale)
+
+
+def case_out(case: Case, locale: str) -> CaseOut:
+    """A case as the reader sees it, with the routing reason in their language."""
+    out = CaseOut.model_validate(case)
+    out.routing_explanation = routing.explain(case.routing_reason, locale)
+    return out
+
+
+rules_router = APIRouter(prefix="/api/v1/routing-rules", tags=["routing"])
+RULE_ROLES = frozenset({Role.ADMIN})
+
+
+@rules_router.get("", response_model=list[RoutingRuleOut])
+def get_rules(db: DbSession, actor: CurrentActor) -> list[RoutingRuleOut]:
+    """The whole table in order; dispatchers read it to understand a routing."""
+    auth_service.require_role(actor, auth_service.STAFF_ROLES)
+    return [RoutingRuleOut.model_validate(rule) for rule in routing.active_and_inactive(db)]
+
+
+@rules_router.post("", response_model=RoutingRuleOut, status_code=status.HTTP_201_CREATED)
+def post_rule(body: RoutingRuleIn, db: DbSession, actor: CurrentActor) -> RoutingRuleOut:
+    auth_service.require_role(actor, RULE_ROLES)
+    rule = routing.create_rule(db, _rule(body), position=body.position)
+    db.commit()
+    return RoutingRuleOut.model_validate(rule)
+
+
+@rules_router.put("/{rule_id}", response_model=RoutingRuleOut)
+def put_rule(
+    rule_id: int, body: RoutingRuleIn, db: DbSession, actor: CurrentActor
+) -> RoutingRuleOut:
+    auth_service.require_role(actor, RULE_ROLES)
+    rule = routing.update_rule(db, rule_id, _rule(body), position=body.position)
+    db.commit()
+    return RoutingRuleOut.model_validate(rule)
+
+
+@rules_router.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_rule(rule_id: int, db: DbSession, actor: CurrentActor) -> None:
+    auth_service.require_role(actor, RULE_ROLES)
+    routing.delete_rule(db, rule_id)
+    db.commit()
+
+
+def _rule(body: RoutingRuleIn) -> routing.RuleIn:
+    return routing.RuleIn(**body.model_dump(exclude={"position"}))

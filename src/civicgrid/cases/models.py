@@ -17,6 +17,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from civicgrid.db import Base
 from civicgrid.timeutil import utcnow
 
+CHANNELS = (
+    "resident",
+    "open311",
+    "grid_worker",
+    "hotline_12345",
+    "diversion_110",
+    "petition",
+    "device",
+    "inspection",
+    "api",
+)
+PRIORITIES = ("normal", "urgent")
+
 
 class Case(Base):
     """One located, time-limited matter (事件). Its status changes only in `workflow`."""

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from civicgrid.cases.service import CHANNELS
+from civicgrid.cases.models import CHANNELS, PRIORITIES
 from civicgrid.cases.workflow import Status
 from civicgrid.geo.crs import Crs
 
@@ -18,6 +18,22 @@ class CaseIn(BaseModel):
     address: str | None = Field(default=None, max_length=255)
     category_code: str | None = Field(default=None, max_length=40)
     reporter_phone: str | None = Field(default=None, pattern=r"^\+?[0-9-]{5,20}$")
+    reporter_name: str | None = Field(default=None, max_length=64)
+    priority: str = Field(default="normal", description=", ".join(PRIORITIES))
+
+
+class BatchItemIn(CaseIn):
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+class BatchIn(BaseModel):
+    cases: list[BatchItemIn] = Field(min_length=1)
+
+
+class BatchItemOut(BaseModel):
+    index: int
+    number: str
+    created: bool
 
 
 class TransitionIn(BaseModel):
@@ -53,10 +69,52 @@ class CaseOut(BaseModel):
     lat: float | None
     address: str | None
     department_id: int | None
+    priority: str
+    category_confidence: float | None
+    category_source: str
+    routing_rule_id: int | None
+    routed_department_id: int | None
+    handling_region_code: str | None
+    grid_may_handle: bool
+    stage: str | None
+    stage_due_at: datetime | None
+    merged_into_id: int | None
+    reopen_count: int
     version: int
     created_at: datetime
+    updated_at: datetime
+    routing_explanation: str = ""
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def unlocated(self) -> bool:
         return self.grid_code is None
+
+
+class RoutingRuleIn(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    target_level: str = Field(max_length=16)
+    category_prefix: str = Field(default="", max_length=40)
+    region_prefix: str = Field(default="", max_length=15)
+    channel: str = Field(default="", max_length=24)
+    priority: str = Field(default="", max_length=16)
+    department_kind: str | None = Field(default=None, max_length=40)
+    grid_may_handle: bool = False
+    active: bool = True
+    position: int | None = Field(default=None, ge=1)
+
+
+class RoutingRuleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    position: int
+    name: str
+    target_level: str
+    category_prefix: str
+    region_prefix: str
+    channel: str
+    priority: str
+    department_kind: str | None
+    grid_may_handle: bool
+    active: bool

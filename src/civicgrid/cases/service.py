@@ -2,35 +2,31 @@
 
 import hashlib
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope
-from civicgrid.cases.models import Case, CaseAction
+from civicgrid.cases import routing
+from civicgrid.cases.models import CHANNELS, PRIORITIES, Case, CaseAction
 from civicgrid.cases.workflow import GENESIS_HASH, Status, action_hash, record_action
-from civicgrid.errors import Conflict, Invalid, NotFound
+from civicgrid.categories.models import Category
+from civicgrid.errors import BatchInvalid, Conflict, DomainError, Invalid, NotFound
 from civicgrid.geo.codes import Level
+from civicgrid.geo.crs import Crs, to_wgs84
 from civicgrid.geo.models import Region
-from civicgrid.geo.service import GridIndex, locate
+from civicgrid.geo.service import GridIndex
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
-CHANNELS = (
-    "resident",
-    "open311",
-    "grid_worker",
-    "hotline_12345",
-    "diversion_110",
-    "petition",
-    "device",
-    "inspection",
-    "api",
-)
 UNLOCATED_DISTRICT = "000000"
 NUMBER_ATTEMPTS = 5
+BATCH_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -45,9 +41,27 @@ class Intake:
     address: str | None = None
     category_code: str | None = None
     reporter_phone: str | None = None
+    reporter_name: str | None = None
+    priority: str = "normal"
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.__dict__, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One item of a report: what was said and the key the client sent with it."""
+
+    intake: Intake
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Categorised:
+    code: str | None
+    confidence: float | None
+    source: str
+    departments: dict[str, Any]
 
 
 def report_case(
@@ -59,59 +73,130 @@ def report_case(
     idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Case, bool]:
-    """Take a report in, located; returns the case and whether it is new.
+    """Take a report in: located, categorised, routed; returns the case and whether it is new.
 
     The same idempotency key never makes a second case: it returns the first,
     or refuses when the body differs from what the key first carried.
     """
+    submission = Submission(intake, idempotency_key)
+    return report_cases(db, index, [submission], actor=actor, now=now)[0]
+
+
+def report_cases(
+    db: Session,
+    index: GridIndex,
+    submissions: Sequence[Submission],
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+) -> list[tuple[Case, bool]]:
+    """Take many reports in one transaction: all are stored, or none is.
+
+    A concurrent writer may take a case number or a key between our read and
+    our write; then the whole batch is tried again, and replays return their case.
+    """
+    if len(submissions) > BATCH_LIMIT:
+        raise Invalid("batch_too_large", limit=BATCH_LIMIT)
     now = now or utcnow()
-    if idempotency_key:
-        earlier = _by_key(db, idempotency_key, intake)
-        if earlier is not None:
-            return earlier, False
-    _require_valid(intake)
+    _require_all_valid(db, submissions)
     for _ in range(NUMBER_ATTEMPTS):
         try:
-            return _store_new_case(
-                db, index, intake, actor=actor, key=idempotency_key, now=now
-            ), True
+            results = _store(db, index, submissions, actor=actor, now=now)
+            db.commit()
+            return results
         except IntegrityError:
-            # Another request took the same number or the same key between our read
-            # and our write: a replay returns its case, a number clash tries again.
             db.rollback()
-            earlier = _by_key(db, idempotency_key, intake) if idempotency_key else None
-            if earlier is not None:
-                return earlier, False
     raise Conflict("case_number_busy")
 
 
-def _store_new_case(
-    db: Session, index: GridIndex, intake: Intake, *, actor: Actor, key: str | None, now: datetime
-) -> Case:
-    case = _new_case(db, index, intake, key=key, now=now, home=_home_city(db, actor))
-    record_action(
-        db, case, from_status=None, to=Status.REPORTED, actor=_label(actor), note="", now=now
+def _require_all_valid(db: Session, submissions: Sequence[Submission]) -> None:
+    problems: list[tuple[int, DomainError]] = []
+    for position, submission in enumerate(submissions):
+        try:
+            _require_valid(db, submission.intake)
+        except DomainError as problem:
+            problems.append((position, problem))
+    if len(submissions) == 1 and problems:
+        raise problems[0][1]
+    if problems:
+        raise BatchInvalid(problems)
+
+
+def _store(
+    db: Session,
+    index: GridIndex,
+    submissions: Sequence[Submission],
+    *,
+    actor: Actor,
+    now: datetime,
+) -> list[tuple[Case, bool]]:
+    earlier = _earlier_cases(db, submissions)
+    fresh = [
+        item for item in _first_of_each_key(submissions) if item.idempotency_key not in earlier
+    ]
+    created = dict(
+        zip(map(id, fresh), _new_cases(db, index, fresh, actor=actor, now=now), strict=True)
     )
-    db.commit()
-    return case
+    by_key = {case.idempotency_key: case for case in created.values() if case.idempotency_key}
+    results: list[tuple[Case, bool]] = []
+    for item in submissions:
+        if id(item) in created:
+            results.append((created[id(item)], True))
+        else:
+            key = item.idempotency_key or ""
+            results.append((earlier.get(key) or by_key[key], False))
+    return results
 
 
-def _by_key(db: Session, key: str, intake: Intake) -> Case | None:
-    case = db.scalar(select(Case).where(Case.idempotency_key == key))
-    if case is not None and case.request_fingerprint != intake.fingerprint():
-        raise Invalid("idempotency_key_reused")
-    return case
+def _first_of_each_key(submissions: Sequence[Submission]) -> list[Submission]:
+    """A key repeated inside one batch makes one case; a different body under it is refused."""
+    seen: dict[str, Submission] = {}
+    first: list[Submission] = []
+    for position, item in enumerate(submissions):
+        key = item.idempotency_key
+        if key is None:
+            first.append(item)
+        elif key not in seen:
+            seen[key] = item
+            first.append(item)
+        elif seen[key].intake.fingerprint() != item.intake.fingerprint():
+            problem = Invalid("idempotency_key_reused")
+            raise problem if len(submissions) == 1 else BatchInvalid([(position, problem)])
+    return first
 
 
-def _require_valid(intake: Intake) -> None:
+def _earlier_cases(db: Session, submissions: Sequence[Submission]) -> dict[str, Case]:
+    keys = {item.idempotency_key for item in submissions if item.idempotency_key}
+    if not keys:
+        return {}
+    found: dict[str, Case] = {
+        case.idempotency_key or "": case
+        for case in db.scalars(select(Case).where(Case.idempotency_key.in_(keys)))
+    }
+    problems = [
+        (position, Invalid("idempotency_key_reused"))
+        for position, item in enumerate(submissions)
+        if item.idempotency_key in found
+        and found[item.idempotency_key].request_fingerprint != item.intake.fingerprint()
+    ]
+    if problems:
+        raise problems[0][1] if len(submissions) == 1 else BatchInvalid(problems)
+    return found
+
+
+def _require_valid(db: Session, intake: Intake) -> None:
     if not intake.description.strip():
         raise Invalid("case_description_required")
     if intake.channel not in CHANNELS:
         raise Invalid("case_channel_unknown", channel=intake.channel, channels=", ".join(CHANNELS))
+    if intake.priority not in PRIORITIES:
+        raise Invalid("case_priority_unknown", priority=intake.priority)
     if (intake.lng is None) != (intake.lat is None):
         raise Invalid("case_point_incomplete")
     if intake.lng is None and not (intake.address or "").strip():
         raise Invalid("case_location_required")
+    if intake.category_code is not None:
+        _require_category(db, intake.category_code)
 
 
 def _home_city(db: Session, actor: Actor) -> str:
@@ -124,44 +209,157 @@ def _home_city(db: Session, actor: Actor) -> str:
     return city or UNLOCATED_DISTRICT
 
 
-def _new_case(
-    db: Session, index: GridIndex, intake: Intake, *, key: str | None, now: datetime, home: str
+def _new_cases(
+    db: Session, index: GridIndex, items: Sequence[Submission], *, actor: Actor, now: datetime
+) -> list[Case]:
+    if not items:
+        return []
+    grids = _grids(db, index, [item.intake for item in items])
+    found = _categorise(db, [item.intake for item in items])
+    rules = routing.active_rules(db)
+    numbers = _NumberBook(db, now)
+    home = _home_city(db, actor)
+    cases = []
+    for item, (lng, lat, grid_code), category in zip(items, grids, found, strict=True):
+        region = grid_code or home
+        decision = routing.route(
+            db,
+            routing.CaseFacts(
+                category_code=category.code,
+                region_code=region,
+                channel=item.intake.channel,
+                priority=item.intake.priority,
+                category_departments=category.departments,
+            ),
+            rules,
+        )
+        case = _case_row(item, lng=lng, lat=lat, grid_code=grid_code, region=region, now=now)
+        case.number = numbers.next(grid_code[:6] if grid_code else home)
+        _apply_category(case, category)
+        _apply_decision(case, decision)
+        case.reporter_user_id = actor.user_id if actor.role is Role.RESIDENT else None
+        cases.append(case)
+    db.add_all(cases)
+    db.flush()
+    label = _label(actor)
+    for case in cases:
+        record_action(db, case, from_status=None, to=Status.REPORTED, actor=label, note="", now=now)
+    return cases
+
+
+def _case_row(
+    item: Submission,
+    *,
+    lng: float | None,
+    lat: float | None,
+    grid_code: str | None,
+    region: str,
+    now: datetime,
 ) -> Case:
-    lng, lat, grid_code, district = None, None, None, home
-    if intake.lng is not None and intake.lat is not None:
-        placement = locate(db, index, lng=intake.lng, lat=intake.lat, crs=intake.crs)
-        lng, lat = placement.lng, placement.lat
-        if placement.located:
-            grid_code = placement.regions[Level.GRID].code
-            district = placement.regions[Level.DISTRICT].code
-    case = Case(
-        number=_next_number(db, district, now),
+    intake = item.intake
+    return Case(
         status=Status.REPORTED.value,
         channel=intake.channel,
+        priority=intake.priority,
         description=intake.description.strip(),
-        category_code=intake.category_code,
         address=intake.address,
         lng=lng,
         lat=lat,
         grid_code=grid_code,
-        region_code=grid_code or district,
+        region_code=region,
         reporter_phone=intake.reporter_phone,
-        idempotency_key=key,
+        reporter_name=intake.reporter_name,
+        idempotency_key=item.idempotency_key,
         request_fingerprint=intake.fingerprint(),
         created_at=now,
         updated_at=now,
         version=0,
     )
-    db.add(case)
-    db.flush()
-    return case
 
 
-def _next_number(db: Session, district: str, now: datetime) -> str:
-    """District code + local date + sequence: what a caller reads out on the phone."""
-    prefix = f"{district}{now.astimezone(DISPLAY_ZONE):%Y%m%d}"
-    taken = db.scalar(select(func.count()).where(Case.number.startswith(prefix))) or 0
-    return f"{prefix}{taken + 1:05d}"
+def _apply_category(case: Case, category: Categorised) -> None:
+    case.category_code = category.code
+    case.category_confidence = category.confidence
+    case.category_source = category.source
+
+
+def _apply_decision(case: Case, decision: routing.Decision) -> None:
+    case.routing_rule_id = decision.rule_id
+    case.routing_reason = decision.reason
+    case.routed_department_id = decision.department_id
+    case.handling_region_code = decision.handling_region_code
+    case.grid_may_handle = decision.grid_may_handle
+
+
+def _grids(
+    db: Session, index: GridIndex, intakes: Sequence[Intake]
+) -> list[tuple[float | None, float | None, str | None]]:
+    """Each report's WGS-84 point and grid; the grids are looked up in one vectorised pass."""
+    points = [
+        None
+        if intake.lng is None or intake.lat is None
+        else tuple(map(float, to_wgs84(intake.lng, intake.lat, Crs(intake.crs))))
+        for intake in intakes
+    ]
+    located = [point for point in points if point is not None]
+    locator = index.current(db)
+    found: Iterator[int] = iter(
+        locator.locate_many([point[0] for point in located], [point[1] for point in located])
+        if located
+        else []
+    )
+    placed: list[tuple[float | None, float | None, str | None]] = []
+    for point in points:
+        if point is None:
+            placed.append((None, None, None))
+            continue
+        slot = int(next(found))
+        placed.append((point[0], point[1], locator.codes[slot] if slot >= 0 else None))
+    return placed
+
+
+def _categorise(db: Session, intakes: Sequence[Intake]) -> list[Categorised]:
+    """The reporter's category when given; otherwise left to the dispatcher."""
+    found: list[Categorised] = []
+    for intake in intakes:
+        if intake.category_code is None:
+            found.append(Categorised(None, None, "none", {}))
+            continue
+        category = _require_category(db, intake.category_code)
+        found.append(Categorised(category.code, None, "reporter", category.default_departments))
+    return found
+
+
+def _require_category(db: Session, code: str) -> Category:
+    category = db.get(Category, code)
+    if category is None or not category.active or category.parent_code is None:
+        raise Invalid("category_unknown", code=code)
+    return category
+
+
+class _NumberBook:
+    """District code + local date + sequence: what a caller reads out on the phone.
+
+    The highest number of the day is read once per district, then counted on in
+    memory, so a batch of a thousand reports asks the database once per district.
+    """
+
+    def __init__(self, db: Session, now: datetime) -> None:
+        self._db = db
+        self._day = f"{now.astimezone(DISPLAY_ZONE):%Y%m%d}"
+        self._last: dict[str, int] = {}
+
+    def next(self, district: str) -> str:
+        prefix = f"{district}{self._day}"
+        if prefix not in self._last:
+            highest = self._db.scalar(
+                select(func.max(Case.number)).where(
+                    Case.number.between(prefix + "00000", prefix + "99999")
+                )
+            )
+            self._last[prefix] = int(highest[len(prefix) :]) if highest else 0
+        self._last[prefix] += 1
+        return f"{prefix}{self._last[prefix]:05d}"
 
 
 def _label(actor: Actor) -> str:

@@ -1,0 +1,250 @@
+"""Routing (分级分类): which unit handles a case, decided by rules kept as data.
+
+Rules are rows of `routing_rules`, tried in `position` order; the first active
+rule whose matchers all fit wins. A rule names a level and, optionally, a
+department kind: the case goes to that kind of department in the case's
+district or city, or to the centre of that level. Every routed case keeps the
+rule and a reason the dispatcher can read, stored as a catalogue key with its
+parameters so it reads in the viewer's language.
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from civicgrid.auth.models import Department
+from civicgrid.cases.models import CHANNELS, PRIORITIES, RoutingRule
+from civicgrid.errors import Invalid, NotFound
+from civicgrid.geo.models import Region
+from civicgrid.i18n import translate
+
+
+class TargetLevel(StrEnum):
+    CITY = "city"
+    DISTRICT = "district"
+    STREET = "street"
+    COMMUNITY = "community"
+    GRID = "grid"
+
+
+PREFIX_LENGTH = {
+    TargetLevel.DISTRICT: 6,
+    TargetLevel.STREET: 9,
+    TargetLevel.COMMUNITY: 12,
+    TargetLevel.GRID: 15,
+}
+DEPARTMENT_LEVELS = frozenset({TargetLevel.CITY, TargetLevel.DISTRICT})
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What routing looks at; nothing else about a case can change where it goes."""
+
+    category_code: str | None
+    region_code: str
+    channel: str
+    priority: str
+    category_departments: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Decision:
+    rule_id: int | None
+    handling_region_code: str
+    department_id: int | None
+    grid_may_handle: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class RuleIn:
+    """A rule as an administrator writes it; blank matchers match anything."""
+
+    name: str
+    target_level: str
+    category_prefix: str = ""
+    region_prefix: str = ""
+    channel: str = ""
+    priority: str = ""
+    department_kind: str | None = None
+    grid_may_handle: bool = False
+    active: bool = True
+
+
+def route(db: Session, facts: CaseFacts, rules: Sequence[RoutingRule] | None = None) -> Decision:
+    """The first matching rule's target, else the category's default department, else the street.
+
+    `rules` lets a batch load the table once.
+    """
+    for rule in active_rules(db) if rules is None else rules:
+        if _matches(rule, facts):
+            return _decide(db, rule, facts)
+    return _fallback(db, facts)
+
+
+def active_rules(db: Session) -> list[RoutingRule]:
+    return list(
+        db.scalars(
+            select(RoutingRule)
+            .where(RoutingRule.active.is_(True))
+            .order_by(RoutingRule.position, RoutingRule.id)
+        )
+    )
+
+
+def _matches(rule: RoutingRule, facts: CaseFacts) -> bool:
+    return (
+        (facts.category_code or "").startswith(rule.category_prefix)
+        and (not rule.category_prefix or facts.category_code is not None)
+        and facts.region_code.startswith(rule.region_prefix)
+        and rule.channel in ("", facts.channel)
+        and rule.priority in ("", facts.priority)
+    )
+
+
+def _decide(db: Session, rule: RoutingRule, facts: CaseFacts) -> Decision:
+    level = TargetLevel(rule.target_level)
+    unit = unit_code(facts.region_code, level)
+    department = _department(db, rule.department_kind, unit) if rule.department_kind else None
+    target = department.name if department else _region_name(db, unit)
+    return Decision(
+        rule_id=rule.id,
+        handling_region_code=unit,
+        department_id=department.id if department else None,
+        grid_may_handle=rule.grid_may_handle,
+        reason=_reason("routing.by_rule", position=rule.position, rule=rule.name, target=target),
+    )
+
+
+def _fallback(db: Session, facts: CaseFacts) -> Decision:
+    kind = facts.category_departments.get(TargetLevel.DISTRICT.value)
+    district = unit_code(facts.region_code, TargetLevel.DISTRICT)
+    department = _department(db, kind, district) if kind else None
+    if department is not None:
+        return Decision(
+            rule_id=None,
+            handling_region_code=district,
+            department_id=department.id,
+            grid_may_handle=False,
+            reason=_reason("routing.by_category_default", target=department.name),
+        )
+    street = unit_code(facts.region_code, TargetLevel.STREET)
+    return Decision(
+        rule_id=None,
+        handling_region_code=street,
+        department_id=None,
+        grid_may_handle=False,
+        reason=_reason("routing.to_street_centre", target=_region_name(db, street)),
+    )
+
+
+def _region_name(db: Session, code: str) -> str:
+    return db.scalar(select(Region.name).where(Region.code == code)) or code
+
+
+def unit_code(region_code: str, level: TargetLevel) -> str:
+    """The code of the unit at `level` that holds `region_code`, or the nearest above it.
+
+    An unlocated case carries only its district or city; it stays there.
+    """
+    if level is TargetLevel.CITY:
+        return region_code[:4] + "00"
+    return region_code[: min(PREFIX_LENGTH[level], len(region_code))]
+
+
+def _department(db: Session, kind: str | None, unit: str) -> Department | None:
+    """The department of that kind in the unit's district, else in its city."""
+    for region in (unit[:6], unit[:4] + "00"):
+        found = db.scalar(
+            select(Department).where(Department.kind == kind, Department.region_code == region)
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def _reason(key: str, **params: Any) -> str:
+    return json.dumps({"key": key, "params": params}, ensure_ascii=False)
+
+
+def explain(reason: str, locale: str) -> str:
+    """A stored reason in the reader's language."""
+    if not reason:
+        return ""
+    stored = json.loads(reason)
+    return translate(stored["key"], locale, **stored["params"])
+
+
+def create_rule(db: Session, rule: RuleIn, *, position: int | None = None) -> RoutingRule:
+    """Add a rule at `position` (default: last); the rules from there move down one place."""
+    _require_valid(db, rule)
+    row = RoutingRule(position=0, **rule.__dict__)
+    db.add(row)
+    _place(db, row, position)
+    return row
+
+
+def update_rule(
+    db: Session, rule_id: int, rule: RuleIn, *, position: int | None = None
+) -> RoutingRule:
+    row = _rule(db, rule_id)
+    _require_valid(db, rule)
+    for name, value in rule.__dict__.items():
+        setattr(row, name, value)
+    _place(db, row, position)
+    return row
+
+
+def delete_rule(db: Session, rule_id: int) -> None:
+    """Cases routed by it keep their stored reason; only the link to the row goes."""
+    db.delete(_rule(db, rule_id))
+    db.flush()
+    _place(db, None, None)
+
+
+def _rule(db: Session, rule_id: int) -> RoutingRule:
+    row = db.get(RoutingRule, rule_id)
+    if row is None:
+        raise NotFound("routing_rule_not_found", rule_id=rule_id)
+    return row
+
+
+def _place(db: Session, row: RoutingRule | None, position: int | None) -> None:
+    """Renumber the table 1..n with `row` at `position` (kept where it was when None)."""
+    others = [rule for rule in active_and_inactive(db) if rule is not row]
+    if row is not None:
+        at = len(others) + 1 if position is None and row.position == 0 else position or row.position
+        others.insert(max(0, min(at - 1, len(others))), row)
+    for number, rule in enumerate(others, start=1):
+        rule.position = number
+    db.flush()
+
+
+def active_and_inactive(db: Session) -> list[RoutingRule]:
+    return list(db.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)))
+
+
+def _require_valid(db: Session, rule: RuleIn) -> None:
+    if not rule.name.strip():
+        raise Invalid("routing_rule_name_required")
+    if rule.target_level not in TargetLevel.__members__.values():
+        raise Invalid("routing_rule_level_unknown", level=rule.target_level)
+    if rule.department_kind and TargetLevel(rule.target_level) not in DEPARTMENT_LEVELS:
+        raise Invalid("routing_rule_department_level", level=rule.target_level)
+    if rule.channel not in ("", *CHANNELS):
+        raise Invalid("routing_rule_channel_unknown", channel=rule.channel)
+    if rule.priority not in ("", *PRIORITIES):
+        raise Invalid("routing_rule_priority_unknown", priority=rule.priority)
+    if rule.region_prefix and not rule.region_prefix.isdigit():
+        raise Invalid("routing_rule_region_prefix", prefix=rule.region_prefix)
+    if rule.department_kind and not _kind_exists(db, rule.department_kind):
+        raise Invalid("routing_rule_department_unknown", kind=rule.department_kind)
+
+
+def _kind_exists(db: Session, kind: str) -> bool:
+    return db.scalar(select(Department.id).where(Department.kind == kind).limit(1)) is not None
