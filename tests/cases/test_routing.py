@@ -194,3 +194,15 @@ def test_an_intake_records_the_rule_that_routed_it(db, departments):
     assert case.routing_rule_id == rule.id
     assert case.handling_region_code == "530502"
     assert "紧急事件区中心" in routing.explain(case.routing_reason, "zh-CN")
+
+
+def test_seeding_fills_an_empty_table_once_and_skips_missing_departments(db, departments):
+    added = routing.seed_default_rules(db)
+    names = [rule.name for rule in routing.active_and_inactive(db)]
+    assert added == len(names) > 5
+    assert "火情派区县消防救援大队" in names
+    assert "突发事件派区县应急管理局" not in names
+    assert [rule.position for rule in routing.active_and_inactive(db)] == list(
+        range(1, added + 1)
+    )
+    assert routing.seed_default_rules(db) == 0

@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -39,6 +40,7 @@ PREFIX_LENGTH = {
     TargetLevel.GRID: 15,
 }
 DEPARTMENT_LEVELS = frozenset({TargetLevel.CITY, TargetLevel.DISTRICT})
+DEFAULT_RULES = Path(__file__).with_name("data") / "routing_rules.json"
 
 
 @dataclass(frozen=True)
@@ -248,3 +250,21 @@ def _require_valid(db: Session, rule: RuleIn) -> None:
 
 def _kind_exists(db: Session, kind: str) -> bool:
     return db.scalar(select(Department.id).where(Department.kind == kind).limit(1)) is not None
+
+
+def seed_default_rules(db: Session) -> int:
+    """Give an empty routing table the starting rules; a table with rows is left alone.
+
+    Rules naming a department kind the deployment has no department of are skipped,
+    so a city without, say, a fire brigade row still gets the rest.
+    """
+    if db.scalar(select(RoutingRule.id).limit(1)) is not None:
+        return 0
+    added = 0
+    for entry in json.loads(DEFAULT_RULES.read_text(encoding="utf-8"))["rules"]:
+        rule = RuleIn(**entry)
+        if rule.department_kind and not _kind_exists(db, rule.department_kind):
+            continue
+        create_rule(db, rule)
+        added += 1
+    return added
