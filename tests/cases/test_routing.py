@@ -202,7 +202,5 @@ def test_seeding_fills_an_empty_table_once_and_skips_missing_departments(db, dep
     assert added == len(names) > 5
     assert "火情派区县消防救援大队" in names
     assert "突发事件派区县应急管理局" not in names
-    assert [rule.position for rule in routing.active_and_inactive(db)] == list(
-        range(1, added + 1)
-    )
+    assert [rule.position for rule in routing.active_and_inactive(db)] == list(range(1, added + 1))
     assert routing.seed_default_rules(db) == 0
