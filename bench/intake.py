@@ -183,10 +183,11 @@ def _points(url: str, count: int, seed: int) -> list[tuple[float, float]]:
     """Points inside grids (their centres, jittered a little), sent as GCJ-02."""
     engine = create_engine(normalise_url(url))
     with engine.connect() as connection:
-        centres = connection.execute(
+        rows = connection.execute(
             select(Region.center_lng, Region.center_lat).where(Region.level == Level.GRID.value)
         ).all()
     engine.dispose()
+    centres = [(lng, lat) for lng, lat in rows if lng is not None and lat is not None]
     rng = random.Random(seed)
     chosen = [rng.choice(centres) for _ in range(count)]
     lngs = np.array([lng + rng.uniform(-2e-4, 2e-4) for lng, _ in chosen])

@@ -25,7 +25,7 @@ os.environ.pop("CIVICGRID_DATABASE_URL", None)
 
 from civicgrid.app import create_app
 from civicgrid.db import Base, create_db_engine, load_all_models, upgrade_database
-from civicgrid.settings import Settings
+from civicgrid.settings import Settings, get_settings
 from tests.factories import City, People, build_city, build_people
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -131,6 +131,17 @@ def city(db: Session) -> City:
 @pytest.fixture
 def people(db: Session, city: City) -> People:
     return build_people(db, city)
+
+
+@pytest.fixture
+def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point the command line at the test database and a scratch data folder, in Chinese."""
+    monkeypatch.setenv("CIVICGRID_DATABASE_URL", database_url)
+    monkeypatch.setenv("CIVICGRID_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("CIVICGRID_LANG", "zh-CN")
+    get_settings.cache_clear()
+    yield tmp_path / "var"
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -9,14 +9,20 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from civicgrid import __version__
+from civicgrid.analytics.api import router as analytics_router
 from civicgrid.auth.api import router as auth_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.cases.api import rules_router
+from civicgrid.cases.photos_api import router as photos_router
+from civicgrid.cases.public_api import router as case_feedback_router
+from civicgrid.categories.api import router as categories_router
 from civicgrid.db import create_db_engine, database_kind, make_session_factory, upgrade_database
 from civicgrid.deps import DbSession
 from civicgrid.errors import install_error_handlers
 from civicgrid.geo.api import router as geo_router
 from civicgrid.geo.service import GridIndex
+from civicgrid.notify.api import router as notify_router
+from civicgrid.open311.api import router as open311_router
 from civicgrid.settings import Settings, get_settings
 from civicgrid.web.pages import router as pages_router
 
@@ -54,7 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _mount(app: FastAPI) -> None:
     app.include_router(auth_router)
     app.include_router(geo_router)
+    # Before the cases router: its /{number} would otherwise take /track.
+    app.include_router(case_feedback_router)
     app.include_router(cases_router)
+    app.include_router(categories_router)
+    app.include_router(notify_router)
+    app.include_router(photos_router)
+    app.include_router(open311_router)
+    app.include_router(analytics_router)
     app.include_router(rules_router)
     app.include_router(pages_router)
     app.add_api_route("/api/v1/health", health, methods=["GET"], response_model=HealthOut)

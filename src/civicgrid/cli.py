@@ -1,4 +1,4 @@
-"""The `civicgrid` command: serve, demo, migrate, import-regions, import-grids, user."""
+"""The `civicgrid` command: serve, worker, demo, migrate, imports, user and API keys."""
 
 import json
 import sys
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
-from civicgrid.auth.models import Role
+from civicgrid.auth.models import KeyKind, Role
 from civicgrid.auth.scope import NATIONAL_SCOPE, Actor
 from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
 from civicgrid.errors import Conflict, DomainError, Invalid
@@ -76,15 +76,64 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Bind address (default CIVICGRID_HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default CIVICGRID_PORT or 8000).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option("--with-worker", is_flag=True, help="Also run the worker loop in a thread (demo).")
+def serve(host: str | None, port: int | None, with_worker: bool) -> None:
     """Run the web server (migrates the database first)."""
     import uvicorn  # noqa: PLC0415
 
     from civicgrid.app import create_app  # noqa: PLC0415
+    from civicgrid.worker import start_background  # noqa: PLC0415
 
     settings = get_settings()
     app = create_app(settings)
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+    interval = settings.worker_interval_seconds
+    background = start_background(app.state.sessions, interval=interval) if with_worker else None
+    try:
+        uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+    finally:
+        if background is not None:
+            background.stop()
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="One round (sweep and deliver), then exit.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Seconds between rounds (default CIVICGRID_WORKER_INTERVAL_SECONDS or 30).",
+)
+def worker(once: bool, interval: float | None) -> None:
+    """Raise SLA urges and 督办, deliver notifications and webhooks; stops on SIGTERM/SIGINT."""
+    import logging  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    from civicgrid import worker as background  # noqa: PLC0415
+
+    settings = get_settings()
+    engine = create_db_engine(settings.effective_database_url)
+    upgrade_database(engine)
+    sessions = make_session_factory(engine)
+    try:
+        if once:
+            tick = background.run_once(sessions, background.new_worker_id())
+            say(
+                "cli.worker_once",
+                urged=tick.swept.urged,
+                supervised=tick.swept.supervised,
+                sent=tick.delivered.sent,
+                retried=tick.delivered.retried,
+                failed=tick.delivered.failed,
+            )
+            return
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        stop = threading.Event()
+        background.stop_on_signals(stop)
+        every = interval or settings.worker_interval_seconds
+        say("cli.worker_started", interval=every)
+        background.run(sessions, interval=every, stop=stop)
+    finally:
+        engine.dispose()
 
 
 @main.command()
@@ -163,6 +212,81 @@ def user_list(as_json: bool) -> None:
         )
 
 
+@main.group("api-key")
+def api_key() -> None:
+    """Manage integration keys (Open311 clients, hotline systems, devices)."""
+
+
+@api_key.command("create")
+@click.option("--name", required=True, help="Who uses the key, e.g. the app's name.")
+@click.option("--scope", "scope_code", required=True, help="Region code the key files for.")
+@click.option("--kind", type=click.Choice([kind.value for kind in KeyKind]), default="integration")
+@domain_errors_exit
+def api_key_create(name: str, scope_code: str, kind: str) -> None:
+    """Add a key and print it once: only its HMAC is stored."""
+    with database() as db:
+        key, raw = auth_service.create_api_key(db, name=name, scope_code=scope_code, kind=kind)
+        db.commit()
+        say("cli.api_key_created", name=key.name, scope=key.scope_code)
+    click.echo(raw)
+
+
+@main.group()
+def classifier() -> None:
+    """Train and evaluate the case category classifier."""
+
+
+@classifier.command("train")
+@click.argument("csv_file", metavar="CSV", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to save the model (default CIVICGRID_CLASSIFIER_PATH or the data folder).",
+)
+@domain_errors_exit
+def classifier_train(csv_file: Path, out_path: Path | None) -> None:
+    """Train from a CSV with text,category (or 文本,类别) columns; labels are category codes."""
+    from civicgrid.categories import classifier as text_classifier  # noqa: PLC0415
+
+    rows = text_classifier.read_training_csv(csv_file)
+    with database() as db:
+        known = {terms.code for terms in text_classifier.category_terms(db)}
+    model = text_classifier.train(rows, known_codes=known)
+    path = text_classifier.save_model(model, out_path or text_classifier.model_path())
+    say("cli.classifier_trained", rows=model.rows, classes=len(model.classes), path=path)
+
+
+@classifier.command("evaluate")
+@click.argument("csv_file", metavar="CSV", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--model",
+    "model_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The model to score (default: the configured one).",
+)
+@click.option("--per-class", is_flag=True, help="Also print support and F1 per category.")
+@domain_errors_exit
+def classifier_evaluate(csv_file: Path, model_file: Path | None, per_class: bool) -> None:
+    """Score a model on labelled rows: accuracy and macro-F1."""
+    from civicgrid.categories import classifier as text_classifier  # noqa: PLC0415
+
+    rows = text_classifier.read_training_csv(csv_file)
+    model = text_classifier.load_model(model_file or text_classifier.model_path())
+    report = text_classifier.evaluate(model, rows)
+    if per_class:
+        for code, support in report.support.items():
+            click.echo(f"{code:<20} {support:>6} {report.f1[code]:.3f}")
+    say(
+        "cli.classifier_evaluated",
+        rows=report.rows,
+        accuracy=f"{report.accuracy:.3f}",
+        macro_f1=f"{report.macro_f1:.3f}",
+    )
+
+
 def _console_actor() -> Actor:
     return Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
 
@@ -223,24 +347,122 @@ def import_grids(file: Path, crs: str, dry_run: bool) -> None:
         sys.exit(1)
 
 
+@main.group()
+def categories() -> None:
+    """Manage the case taxonomy."""
+
+
+@categories.command("seed")
+@domain_errors_exit
+def categories_seed() -> None:
+    """Store the built-in categories that are missing; edited ones stay as they are."""
+    from civicgrid.categories.service import seed_builtin  # noqa: PLC0415
+
+    with database() as db:
+        created = seed_builtin(db)
+        db.commit()
+    say("cli.categories_seeded", created=created)
+
+
+@categories.command("import-taxonomy")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@domain_errors_exit
+def categories_import_taxonomy(csv_file: Path) -> None:
+    """Import a government taxonomy CSV (一级分类,二级分类,三级分类) as GOV- categories."""
+    from civicgrid.categories.service import import_government_taxonomy  # noqa: PLC0415
+
+    with database() as db:
+        report = import_government_taxonomy(db, csv_file)
+        db.commit()
+    say(
+        "cli.taxonomy_imported",
+        groups=report.groups_created,
+        categories=report.categories_created,
+        keywords=report.keywords_added,
+        skipped=report.rows_skipped,
+    )
+
+
+@categories.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@domain_errors_exit
+def categories_export(file: Path) -> None:
+    """Write every category to an Excel workbook."""
+    from civicgrid.categories.excel import export_workbook  # noqa: PLC0415
+    from civicgrid.categories.service import list_categories  # noqa: PLC0415
+
+    with database() as db:
+        file.write_bytes(export_workbook(db, locale=_locale()))
+        count = len(list_categories(db, active_only=False))
+    say("cli.categories_exported", count=count, path=file)
+
+
+@categories.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@domain_errors_exit
+def categories_import(file: Path) -> None:
+    """Create or update categories from an Excel workbook: all or nothing."""
+    from civicgrid.categories.excel import import_workbook  # noqa: PLC0415
+
+    with database() as db:
+        report = import_workbook(
+            db, actor=_console_actor(), content=file.read_bytes(), filename=file.name
+        )
+        db.commit()
+    for line in report.lines(_locale()):
+        click.echo(line)
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.group("routing")
+def routing_group() -> None:
+    """Manage the routing table (分级分类)."""
+
+
+@routing_group.command("seed")
+@domain_errors_exit
+def routing_seed() -> None:
+    """Give an empty routing table the starting rules; a table with rules is left alone."""
+    from civicgrid.cases.routing import seed_default_rules  # noqa: PLC0415
+
+    with database() as db:
+        added = seed_default_rules(db)
+        db.commit()
+    say("cli.routing_seeded", added=added)
+
+
 @main.command()
 @click.option("--city", "city_code", default="530500", show_default=True, help="Prefecture code.")
 @click.option(
     "--grids", "grid_count", default=2000, show_default=True, type=click.IntRange(50, 60000)
 )
 @click.option("--seed", default=20261123, show_default=True, type=int)
+@click.option(
+    "--cases",
+    default=20000,
+    show_default=True,
+    type=click.IntRange(0, 200000),
+    help="Cases over the past year, each walked through the workflow (0: none).",
+)
 @click.option("--rebuild", is_flag=True, help="Empty the database and build again.")
 @click.option("--shared-data", type=click.Path(file_okay=False, path_type=Path), default=None)
 @domain_errors_exit
 def demo(
-    city_code: str, grid_count: int, seed: int, rebuild: bool, shared_data: Path | None
+    *,
+    city_code: str,
+    grid_count: int,
+    seed: int,
+    cases: int,
+    rebuild: bool,
+    shared_data: Path | None,
 ) -> None:
     """Build the demo city (real districts, generated communities and grids) and its accounts."""
     from civicgrid.demo import service as demo_service  # noqa: PLC0415
 
     settings = get_settings()
     shared = _shared_data_dir(shared_data)
-    wanted = demo_service.DemoParameters(city_code, grid_count, seed, shared is not None)
+    wanted = demo_service.DemoParameters(city_code, grid_count, seed, shared is not None, cases)
     accounts_path = settings.data_dir / "demo-accounts.json"
     engine = create_db_engine(settings.effective_database_url)
     upgrade_database(engine)
@@ -264,6 +486,14 @@ def demo(
     for note in result.notes:
         click.echo(f"  - {note}")
     say("cli.demo_built", counts=_format_counts(result.region_counts), path=result.accounts_path)
+    if result.cases is not None:
+        say(
+            "cli.demo_cases",
+            cases=result.cases.cases,
+            actions=result.cases.actions,
+            seconds=f"{result.cases.seconds:.1f}",
+            statuses=_format_counts(dict(result.cases.by_status.most_common())),
+        )
 
 
 def _has_regions(db: Session) -> bool:

@@ -40,8 +40,36 @@ class Settings(BaseSettings):
     # Argon2id cost (RFC 9106 second recommended profile by default); tests lower it.
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_kib: int = Field(default=65536, ge=1024)
+    # Below this a category suggestion is only a hint: intake leaves the choice to a dispatcher.
+    classifier_min_confidence: float = Field(default=0.45, ge=0, le=1)
+    # The trained text model; data_dir/classifier/model.joblib when unset.
+    classifier_path: Path | None = None
+    # Case photos: bytes and decoded pixels per photo (the pixel bound stops
+    # decompression bombs before decoding), photos per case and purpose.
+    photo_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    photo_max_pixels: int = Field(default=40_000_000, gt=0)
+    photo_max_per_case: int = Field(default=9, ge=1)
+    # Duplicate (串并) candidates: open reports this near, this close in time and at least
+    # this similar in wording; the similarity threshold is tuned by bench/duplicates.py.
+    duplicate_radius_m: float = Field(default=300.0, gt=0)
+    duplicate_window_days: float = Field(default=7.0, gt=0)
+    duplicate_min_similarity: float = Field(default=0.3, ge=0, le=1)
+    # Resident feedback reopens a closed case when the rating is at most this, given
+    # within these days of closing, and the case has been reworked fewer times than the limit.
+    reopen_rating_at_most: int = Field(default=2, ge=0, le=5)
+    reopen_within_days: float = Field(default=15.0, ge=0)
+    reopen_limit: int = Field(default=2, ge=0)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Office hours the working-hour SLA clock counts, local time (Asia/Shanghai).
+    working_periods: str = Field(
+        default="09:00-12:00,13:30-17:30",
+        pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}(,\d{2}:\d{2}-\d{2}:\d{2})*$",
+    )
+    worker_interval_seconds: float = Field(default=30.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_max_attempts: int = Field(default=8, ge=1)
+    webhook_backoff_seconds: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

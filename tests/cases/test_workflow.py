@@ -38,8 +38,10 @@ def force_status(db: Session, case: Case, status: Status) -> None:
     db.commit()
 
 
-def change_for(to: Status, department_id: int) -> Change:
-    return Change(to=to, note="说明", approve=True, department_id=department_id)
+def change_for(to: Status, department_id: int, survivor_id: int | None = None) -> Change:
+    return Change(
+        to=to, note="说明", approve=True, department_id=department_id, merge_into_id=survivor_id
+    )
 
 
 ALL_PAIRS = [(src, dst) for src in Status for dst in Status]
@@ -58,6 +60,7 @@ def department(db: Session, city: City) -> int:
 def test_every_change_is_allowed_exactly_when_the_table_says_so(
     db, city, department, source, target
 ):
+    survivor = new_case(db, city)
     case = new_case(db, city)
     force_status(db, case, source)
     role = sorted(MAY_ENTER.get(target) or {Role.ADMIN})[0]
@@ -65,13 +68,14 @@ def test_every_change_is_allowed_exactly_when_the_table_says_so(
     if target is Status.DISPATCHED or Role(role) is Role.DEPARTMENT_HANDLER:
         db.execute(update(Case).where(Case.id == case.id).values(department_id=department))
         db.commit()
+    change = change_for(target, department, survivor.id)
     if target in ALLOWED[source]:
-        moved = transition(db, case_id=case.id, change=change_for(target, department), actor=who)
+        moved = transition(db, case_id=case.id, change=change, actor=who)
         db.commit()
         assert moved.status == target.value
     else:
         with pytest.raises(Conflict):
-            transition(db, case_id=case.id, change=change_for(target, department), actor=who)
+            transition(db, case_id=case.id, change=change, actor=who)
         db.rollback()
         assert db.get(Case, case.id).status == source.value
 
@@ -141,7 +145,7 @@ def test_a_stale_version_loses_with_a_conflict(db, city):
         transition(
             db,
             case_id=case.id,
-            change=Change(to=Status.MERGED, version=0),
+            change=Change(to=Status.REJECTED, note="重复", version=0),
             actor=actor(Role.DISPATCHER),
         )
     assert refused.value.code == "stale_transition"

@@ -1,7 +1,6 @@
 """The command line on a real database: demo city, users, clear refusals."""
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,22 +12,13 @@ from sqlalchemy.orm import Session
 
 from civicgrid.app import create_app
 from civicgrid.auth.models import Role
+from civicgrid.cases.models import Case, RoutingRule
 from civicgrid.cli import main
 from civicgrid.geo.models import Region
 from civicgrid.settings import Settings, get_settings
 
 DEMO_GRIDS = "300"
-
-
-@pytest.fixture
-def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point the command line at the test database and a scratch data folder."""
-    monkeypatch.setenv("CIVICGRID_DATABASE_URL", database_url)
-    monkeypatch.setenv("CIVICGRID_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("CIVICGRID_LANG", "zh-CN")
-    get_settings.cache_clear()
-    yield tmp_path / "var"
-    get_settings.cache_clear()
+DEMO_CASES = "40"
 
 
 def run(*args: str) -> Result:
@@ -37,7 +27,9 @@ def run(*args: str) -> Result:
 
 @pytest.fixture
 def demo_city(cli_env: Path) -> dict:
-    result = run("demo", "--grids", DEMO_GRIDS, "--shared-data", "/nonexistent-shared")
+    result = run(
+        "demo", "--grids", DEMO_GRIDS, "--cases", DEMO_CASES, "--shared-data", "/nonexistent-shared"
+    )
     assert result.exit_code == 0, result.output
     return json.loads((cli_env / "demo-accounts.json").read_text(encoding="utf-8"))
 
@@ -50,6 +42,17 @@ def test_demo_builds_the_city_with_one_account_per_role(demo_city, db: Session):
     assert grids == int(DEMO_GRIDS)
     districts = db.scalars(select(Region.code).where(Region.level == "district")).all()
     assert sorted(districts) == ["530502", "530521", "530523", "530524", "530581"]
+
+
+def test_the_demo_routes_by_the_starting_rules_and_seeding_again_adds_none(demo_city, db):
+    rules = db.scalar(select(func.count()).select_from(RoutingRule))
+    assert rules > 0
+    again = run("routing", "seed")
+    assert again.exit_code == 0, again.output
+    assert "0" in again.output
+    assert db.scalar(select(func.count()).select_from(RoutingRule)) == rules
+    routed = db.scalar(select(func.count()).where(Case.routing_rule_id.is_not(None)))
+    assert routed > 0
 
 
 def test_without_shared_data_streets_are_generated_and_marked(demo_city, db: Session):
@@ -74,7 +77,9 @@ def test_demo_accounts_can_sign_in_and_the_key_works(demo_city, database_url):
 
 def test_running_demo_again_keeps_the_city(demo_city, db: Session):
     before = db.scalar(select(func.count()).select_from(Region))
-    again = run("demo", "--grids", DEMO_GRIDS, "--shared-data", "/nonexistent-shared")
+    again = run(
+        "demo", "--grids", DEMO_GRIDS, "--cases", DEMO_CASES, "--shared-data", "/nonexistent-shared"
+    )
     assert again.exit_code == 0
     assert "已存在" in again.output
     assert db.scalar(select(func.count()).select_from(Region)) == before
@@ -86,7 +91,16 @@ def test_rebuilding_gives_the_same_city_and_keeps_passwords(demo_city, cli_env, 
 
     before = shapes()
     db.rollback()
-    result = run("demo", "--grids", DEMO_GRIDS, "--shared-data", "/nonexistent-shared", "--rebuild")
+    result = run(
+        "demo",
+        "--grids",
+        DEMO_GRIDS,
+        "--cases",
+        DEMO_CASES,
+        "--shared-data",
+        "/nonexistent-shared",
+        "--rebuild",
+    )
     assert result.exit_code == 0, result.output
     assert shapes() == before
     rebuilt = json.loads((cli_env / "demo-accounts.json").read_text(encoding="utf-8"))

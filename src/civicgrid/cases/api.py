@@ -3,11 +3,12 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response, status
+from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
-from civicgrid.cases import routing, service
+from civicgrid.cases import routing, service, sla
 from civicgrid.cases.models import Case
 from civicgrid.cases.schemas import (
     ActionOut,
@@ -22,6 +23,7 @@ from civicgrid.cases.schemas import (
 from civicgrid.cases.workflow import Change, Status, transition
 from civicgrid.deps import CurrentActor, DbSession, Locale, OptionalActor
 from civicgrid.errors import Forbidden
+from civicgrid.timeutil import utcnow
 
 BATCH_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER})
 
@@ -50,7 +52,7 @@ def post_case(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return case_out(case, locale)
+    return case_out(db, case, locale)
 
 
 @router.post("/batch", response_model=list[BatchItemOut])
@@ -81,12 +83,12 @@ def _require_batch_sender(actor: Actor) -> None:
 def get_cases(
     db: DbSession, actor: CurrentActor, locale: Locale, state: Status | None = None
 ) -> list[CaseOut]:
-    return [case_out(case, locale) for case in service.list_cases(db, actor, status=state)]
+    return [case_out(db, case, locale) for case in service.list_cases(db, actor, status=state)]
 
 
 @router.get("/{number}", response_model=CaseOut)
 def get_case(number: str, db: DbSession, actor: CurrentActor, locale: Locale) -> CaseOut:
-    return case_out(service.visible_case(db, actor, number), locale)
+    return case_out(db, service.visible_case(db, actor, number), locale)
 
 
 @router.get("/{number}/actions", response_model=list[ActionOut])
@@ -110,13 +112,15 @@ def post_transition(
     )
     moved = transition(db, case_id=case.id, change=change, actor=actor)
     db.commit()
-    return case_out(moved, locale)
+    return case_out(db, moved, locale)
 
 
-def case_out(case: Case, locale: str) -> CaseOut:
-    """A case as the reader sees it, with the routing reason in their language."""
+def case_out(db: Session, case: Case, locale: str) -> CaseOut:
+    """A case as the reader sees it: the routing reason in their language, its SLA light now."""
     out = CaseOut.model_validate(case)
     out.routing_explanation = routing.explain(case.routing_reason, locale)
+    light = sla.light_for(db, case, utcnow())
+    out.sla_light = light.value if light is not None else None
     return out
 
 

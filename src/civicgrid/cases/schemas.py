@@ -20,6 +20,9 @@ class CaseIn(BaseModel):
     reporter_phone: str | None = Field(default=None, pattern=r"^\+?[0-9-]{5,20}$")
     reporter_name: str | None = Field(default=None, max_length=64)
     priority: str = Field(default="normal", description=", ".join(PRIORITIES))
+    photos: tuple[str, ...] = Field(
+        default=(), max_length=9, description="JPEG, PNG or WebP, as base64 or data: URLs"
+    )
 
 
 class BatchItemIn(CaseIn):
@@ -84,6 +87,8 @@ class CaseOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     routing_explanation: str = ""
+    # green / yellow (80 % of the stage's time used) / red (overdue); null when no clock runs.
+    sla_light: str | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property

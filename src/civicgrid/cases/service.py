@@ -13,15 +13,23 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope
-from civicgrid.cases import routing
+from civicgrid.cases import photos, routing, sla
 from civicgrid.cases.models import CHANNELS, PRIORITIES, Case, CaseAction
-from civicgrid.cases.workflow import GENESIS_HASH, Status, action_hash, record_action
-from civicgrid.categories.models import Category
+from civicgrid.cases.workflow import (
+    GENESIS_HASH,
+    Status,
+    action_hash,
+    actor_label,
+    record_action,
+)
+from civicgrid.categories import classifier
+from civicgrid.categories import service as categories
 from civicgrid.errors import BatchInvalid, Conflict, DomainError, Invalid, NotFound
 from civicgrid.geo.codes import Level
 from civicgrid.geo.crs import Crs, to_wgs84
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import GridIndex
+from civicgrid.notify import service as notify
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
 UNLOCATED_DISTRICT = "000000"
@@ -43,6 +51,7 @@ class Intake:
     reporter_phone: str | None = None
     reporter_name: str | None = None
     priority: str = "normal"
+    photos: tuple[str, ...] = ()
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.__dict__, sort_keys=True).encode()).hexdigest()
@@ -98,10 +107,10 @@ def report_cases(
     if len(submissions) > BATCH_LIMIT:
         raise Invalid("batch_too_large", limit=BATCH_LIMIT)
     now = now or utcnow()
-    _require_all_valid(db, submissions)
+    images = _require_all_valid(db, submissions)
     for _ in range(NUMBER_ATTEMPTS):
         try:
-            results = _store(db, index, submissions, actor=actor, now=now)
+            results = _store(db, index, submissions, images, actor=actor, now=now)
             db.commit()
             return results
         except IntegrityError:
@@ -109,34 +118,42 @@ def report_cases(
     raise Conflict("case_number_busy")
 
 
-def _require_all_valid(db: Session, submissions: Sequence[Submission]) -> None:
+def _require_all_valid(
+    db: Session, submissions: Sequence[Submission]
+) -> list[list[photos.CheckedImage]]:
+    """Every item checked before anything is written; each item's photos, decoded."""
     problems: list[tuple[int, DomainError]] = []
+    images: list[list[photos.CheckedImage]] = []
     for position, submission in enumerate(submissions):
         try:
-            _require_valid(db, submission.intake)
+            images.append(_require_valid(db, submission.intake))
         except DomainError as problem:
             problems.append((position, problem))
     if len(submissions) == 1 and problems:
         raise problems[0][1]
     if problems:
         raise BatchInvalid(problems)
+    return images
 
 
 def _store(
     db: Session,
     index: GridIndex,
     submissions: Sequence[Submission],
+    images: Sequence[list[photos.CheckedImage]],
     *,
     actor: Actor,
     now: datetime,
 ) -> list[tuple[Case, bool]]:
     earlier = _earlier_cases(db, submissions)
+    pictures = {id(item): found for item, found in zip(submissions, images, strict=True)}
     fresh = [
         item for item in _first_of_each_key(submissions) if item.idempotency_key not in earlier
     ]
-    created = dict(
-        zip(map(id, fresh), _new_cases(db, index, fresh, actor=actor, now=now), strict=True)
+    made = _new_cases(
+        db, index, fresh, [pictures[id(item)] for item in fresh], actor=actor, now=now
     )
+    created = dict(zip(map(id, fresh), made, strict=True))
     by_key = {case.idempotency_key: case for case in created.values() if case.idempotency_key}
     results: list[tuple[Case, bool]] = []
     for item in submissions:
@@ -184,7 +201,7 @@ def _earlier_cases(db: Session, submissions: Sequence[Submission]) -> dict[str, 
     return found
 
 
-def _require_valid(db: Session, intake: Intake) -> None:
+def _require_valid(db: Session, intake: Intake) -> list[photos.CheckedImage]:
     if not intake.description.strip():
         raise Invalid("case_description_required")
     if intake.channel not in CHANNELS:
@@ -193,10 +210,13 @@ def _require_valid(db: Session, intake: Intake) -> None:
         raise Invalid("case_priority_unknown", priority=intake.priority)
     if (intake.lng is None) != (intake.lat is None):
         raise Invalid("case_point_incomplete")
-    if intake.lng is None and not (intake.address or "").strip():
-        raise Invalid("case_location_required")
     if intake.category_code is not None:
-        _require_category(db, intake.category_code)
+        categories.require_category(db, intake.category_code)
+    images = photos.decode_base64_photos(intake.photos)
+    located = intake.lng is not None or photos.exif_point(images) is not None
+    if not located and not (intake.address or "").strip():
+        raise Invalid("case_location_required")
+    return images
 
 
 def _home_city(db: Session, actor: Actor) -> str:
@@ -210,11 +230,19 @@ def _home_city(db: Session, actor: Actor) -> str:
 
 
 def _new_cases(
-    db: Session, index: GridIndex, items: Sequence[Submission], *, actor: Actor, now: datetime
+    db: Session,
+    index: GridIndex,
+    items: Sequence[Submission],
+    images: Sequence[list[photos.CheckedImage]],
+    *,
+    actor: Actor,
+    now: datetime,
 ) -> list[Case]:
     if not items:
         return []
-    grids = _grids(db, index, [item.intake for item in items])
+    grids = _grids(
+        db, index, [_point(item.intake, found) for item, found in zip(items, images, strict=True)]
+    )
     found = _categorise(db, [item.intake for item in items])
     rules = routing.active_rules(db)
     numbers = _NumberBook(db, now)
@@ -238,13 +266,28 @@ def _new_cases(
         _apply_category(case, category)
         _apply_decision(case, decision)
         case.reporter_user_id = actor.user_id if actor.role is Role.RESIDENT else None
+        for name, value in sla.stage_fields(db, case, Status.REPORTED.value, now).items():
+            setattr(case, name, value)
         cases.append(case)
     db.add_all(cases)
     db.flush()
-    label = _label(actor)
-    for case in cases:
+    label = actor_label(actor)
+    for case, pictures in zip(cases, images, strict=True):
         record_action(db, case, from_status=None, to=Status.REPORTED, actor=label, note="", now=now)
+        if pictures:
+            photos.attach(db, case, pictures, purpose="report", actor_label=label)
+        notify.enqueue_case_event(db, case, notify.case_event(Status.REPORTED.value), now)
     return cases
+
+
+def _point(
+    intake: Intake, images: Sequence[photos.CheckedImage]
+) -> tuple[float, float, str] | None:
+    """Where the report says it is: its point, else the first photo's EXIF location (WGS-84)."""
+    if intake.lng is not None and intake.lat is not None:
+        return intake.lng, intake.lat, intake.crs
+    exif = photos.exif_point(images)
+    return None if exif is None else (exif[0], exif[1], Crs.WGS84.value)
 
 
 def _case_row(
@@ -292,14 +335,12 @@ def _apply_decision(case: Case, decision: routing.Decision) -> None:
 
 
 def _grids(
-    db: Session, index: GridIndex, intakes: Sequence[Intake]
+    db: Session, index: GridIndex, given: Sequence[tuple[float, float, str] | None]
 ) -> list[tuple[float | None, float | None, str | None]]:
     """Each report's WGS-84 point and grid; the grids are looked up in one vectorised pass."""
     points = [
-        None
-        if intake.lng is None or intake.lat is None
-        else tuple(map(float, to_wgs84(intake.lng, intake.lat, Crs(intake.crs))))
-        for intake in intakes
+        None if point is None else tuple(map(float, to_wgs84(point[0], point[1], Crs(point[2]))))
+        for point in given
     ]
     located = [point for point in points if point is not None]
     locator = index.current(db)
@@ -319,22 +360,30 @@ def _grids(
 
 
 def _categorise(db: Session, intakes: Sequence[Intake]) -> list[Categorised]:
-    """The reporter's category when given; otherwise left to the dispatcher."""
+    """The reporter's category when given; else a confident suggestion from the classifier.
+
+    A suggestion below the confidence threshold files nothing: the dispatcher chooses.
+    """
+    known = {category.code: category for category in categories.list_categories(db)}
+    unsure = [intake.description for intake in intakes if intake.category_code is None]
+    suggested = iter(
+        classifier.suggest_many(unsure, classifier.category_terms(db)) if unsure else []
+    )
     found: list[Categorised] = []
     for intake in intakes:
-        if intake.category_code is None:
+        if intake.category_code is not None:
+            category = known[intake.category_code]
+            found.append(Categorised(category.code, None, "reporter", category.default_departments))
+            continue
+        suggestion = next(suggested)
+        if suggestion is None or suggestion.low_confidence:
             found.append(Categorised(None, None, "none", {}))
             continue
-        category = _require_category(db, intake.category_code)
-        found.append(Categorised(category.code, None, "reporter", category.default_departments))
+        departments = known[suggestion.code].default_departments
+        found.append(
+            Categorised(suggestion.code, suggestion.confidence, suggestion.source, departments)
+        )
     return found
-
-
-def _require_category(db: Session, code: str) -> Category:
-    category = db.get(Category, code)
-    if category is None or not category.active or category.parent_code is None:
-        raise Invalid("category_unknown", code=code)
-    return category
 
 
 class _NumberBook:
@@ -360,10 +409,6 @@ class _NumberBook:
             self._last[prefix] = int(highest[len(prefix) :]) if highest else 0
         self._last[prefix] += 1
         return f"{prefix}{self._last[prefix]:05d}"
-
-
-def _label(actor: Actor) -> str:
-    return f"user:{actor.username}" if actor.kind == "user" else actor.kind
 
 
 def visible_case(db: Session, actor: Actor, number: str) -> Case:

@@ -13,13 +13,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, may_see
-from civicgrid.cases.models import Case, CaseAction
+from civicgrid.cases.models import Case, CaseAction, CasePhoto
+from civicgrid.cases.sla import stage_fields
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
+from civicgrid.notify import service as notify
 from civicgrid.timeutil import as_utc, utcnow
 
 
@@ -63,6 +65,8 @@ ALLOWED: dict[Status, frozenset[Status]] = {
 CENTRE = frozenset({Role.DISPATCHER, Role.ADMIN})
 HANDLERS = frozenset({Role.DEPARTMENT_HANDLER, Role.GRID_WORKER, Role.COMMUNITY_STAFF})
 FIELD = frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.DISPATCHER})
+FIELD_HANDLERS = HANDLERS - {Role.DEPARTMENT_HANDLER}
+HANDLING = frozenset({S.CLAIMED, S.RETURNED, S.EXTENSION_REQUESTED, S.RESOLVED})
 
 # Who may move a case *into* each status (the source status is checked by ALLOWED).
 # EXTENSION_REQUESTED → CLAIMED is the centre deciding on an extension.
@@ -83,18 +87,11 @@ MAY_ENTER: dict[Status, frozenset[Role]] = {
     S.RATED: frozenset({Role.RESIDENT}),
 }
 
-# Changes that must say why (a rejection, a return, a rework, a resolution's account).
-NEEDS_NOTE = frozenset(
-    {
-        S.REJECTED,
-        S.RETURNED,
-        S.REOPENED,
-        S.RESOLVED,
-        S.SELF_RESOLVED,
-        S.EXTENSION_REQUESTED,
-        S.ESCALATED,
-    }
-)
+# Changes that must say why (a rejection, a return, a rework, an extension, an escalation).
+NEEDS_NOTE = frozenset({S.REJECTED, S.RETURNED, S.REOPENED, S.EXTENSION_REQUESTED, S.ESCALATED})
+# A resolution is accounted for in words or by an evidence photo (办结凭证); after a
+# rework only evidence newer than the reopening counts, the older showed a failed fix.
+NEEDS_ACCOUNT = frozenset({S.RESOLVED, S.SELF_RESOLVED})
 GENESIS_HASH = "0" * 64
 
 
@@ -107,6 +104,7 @@ class Change:
     version: int | None = None
     approve: bool | None = None
     department_id: int | None = None
+    merge_into_id: int | None = None
 
 
 def require_allowed(current: Status, to: Status) -> None:
@@ -124,16 +122,41 @@ def require_may_act(actor: Actor, case: Case, to: Status) -> None:
         raise Forbidden("transition_role", target=to.value)
     if actor.role is Role.DEPARTMENT_HANDLER and case.department_id != actor.department_id:
         raise Forbidden("transition_department")
+    if actor.role in FIELD_HANDLERS and to in HANDLING and not _field_may_handle(case):
+        raise Forbidden("transition_department")
 
 
-def require_guards(case: Case, change: Change) -> None:
+def _field_may_handle(case: Case) -> bool:
+    """Grid and community staff handle a case no department holds, or one routing let them."""
+    return case.department_id is None or case.grid_may_handle
+
+
+def require_guards(db: Session, case: Case, change: Change) -> None:
     if change.to in NEEDS_NOTE and not change.note.strip():
         raise Invalid("transition_note_required", target=change.to.value)
+    if change.to in NEEDS_ACCOUNT and not change.note.strip() and not _has_evidence(db, case):
+        raise Invalid("resolution_account_required", target=change.to.value)
     deciding = Status(case.status) is S.EXTENSION_REQUESTED
     if deciding and change.approve is None:
         raise Invalid("extension_decision_required")
     if change.to is S.DISPATCHED and change.department_id is None:
         raise Invalid("dispatch_target_required")
+    if change.to is S.MERGED and change.merge_into_id is None:
+        raise Invalid("merge_target_required")
+
+
+def _has_evidence(db: Session, case: Case) -> bool:
+    reopened = (
+        select(func.max(CaseAction.created_at))
+        .where(CaseAction.case_id == case.id, CaseAction.to_status == S.REOPENED.value)
+        .scalar_subquery()
+    )
+    photo = select(CasePhoto.id).where(
+        CasePhoto.case_id == case.id,
+        CasePhoto.purpose == "evidence",
+        or_(reopened.is_(None), CasePhoto.created_at > reopened),
+    )
+    return db.scalar(photo.limit(1)) is not None
 
 
 def lock_case(db: Session, case_id: int) -> Case:
@@ -159,7 +182,7 @@ def transition(
     require_in_jurisdiction(actor, case)
     require_allowed(current, change.to)
     require_may_act(actor, case, change.to)
-    require_guards(case, change)
+    require_guards(db, case, change)
     expected = case.version if change.version is None else change.version
     ended_stage_due = case.stage_due_at
     _apply(db, case, current=current, change=change, expected=expected, now=now)
@@ -168,11 +191,12 @@ def transition(
         case,
         from_status=current,
         to=change.to,
-        actor=_actor_label(actor),
+        actor=actor_label(actor),
         note=_note(change),
         now=now,
         stage_due_at=ended_stage_due,
     )
+    notify.enqueue_case_event(db, case, notify.case_event(change.to.value), now)
     return case
 
 
@@ -184,7 +208,13 @@ def _apply(
     result: CursorResult[Any] = db.execute(  # type: ignore[assignment]
         update(Case)
         .where(Case.id == case.id, Case.version == expected, Case.status == current.value)
-        .values(status=change.to.value, version=expected + 1, updated_at=now, **_fields(change))
+        .values(
+            status=change.to.value,
+            version=expected + 1,
+            updated_at=now,
+            **_fields(change),
+            **stage_fields(db, case, change.to.value, now, approve=change.approve),
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -192,13 +222,18 @@ def _apply(
     db.refresh(case)
 
 
-def _fields(change: Change) -> dict[str, int]:
-    """Dispatching names the department that now holds the case."""
-    return (
-        {"department_id": change.department_id}
-        if change.to is S.DISPATCHED and change.department_id
-        else {}
-    )
+def _fields(change: Change) -> dict[str, Any]:
+    """Dispatching names the department that now holds the case, merging the surviving case.
+
+    Every rework is counted: resident feedback reopens a case only below a limit.
+    """
+    if change.to is S.DISPATCHED and change.department_id:
+        return {"department_id": change.department_id}
+    if change.to is S.MERGED:
+        return {"merged_into_id": change.merge_into_id}
+    if change.to is S.REOPENED:
+        return {"reopen_count": Case.reopen_count + 1}
+    return {}
 
 
 def _note(change: Change) -> str:
@@ -207,7 +242,8 @@ def _note(change: Change) -> str:
     return json.dumps({"approve": change.approve, "note": change.note}, ensure_ascii=False)
 
 
-def _actor_label(actor: Actor) -> str:
+def actor_label(actor: Actor) -> str:
+    """How an actor is named in the history: API keys by id, since their names may change."""
     if actor.kind == "user":
         return f"user:{actor.username}"
     if actor.kind == "api_key":

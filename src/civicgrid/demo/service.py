@@ -7,6 +7,7 @@ through the domains' services and hands the credentials to the operator.
 import json
 import secrets
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +16,24 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
+from civicgrid.cases import routing
+from civicgrid.categories import service as category_service
+from civicgrid.categories.classifier import model_path, train_demo_model
+from civicgrid.categories.models import Category
 from civicgrid.db import Base, load_all_models
+from civicgrid.demo.cases import GenerationReport, generate_cases
 from civicgrid.demo.city import CityPlan, plan_city
 from civicgrid.geo.codes import Level
 from civicgrid.geo.models import GeoRevision, Region
 from civicgrid.geo.records import RegionRecord
-from civicgrid.geo.service import save_regions
+from civicgrid.geo.service import GridIndex, save_regions
 from civicgrid.i18n import DEFAULT_LOCALE, translate
+from civicgrid.timeutil import utcnow
 
 DEMO_REVISION = "demo"
+DEMO_DAYS = 365
+MESSAGES = Path("messages") / "messages_with_votes.csv"
+TAXONOMY = Path("messages") / "taxonomy.csv"
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,7 @@ class DemoParameters:
     grid_count: int
     seed: int
     real_townships: bool
+    cases: int = 0
 
     def summary(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -53,6 +64,7 @@ class DemoResult:
     region_counts: dict[str, int]
     accounts_path: Path
     notes: list[str]
+    cases: GenerationReport | None = None
 
 
 def existing_demo(db: Session) -> DemoParameters | None:
@@ -68,12 +80,14 @@ def existing_demo(db: Session) -> DemoParameters | None:
 def reset_database(engine: Engine) -> None:
     """Delete every row, children before parents, in one transaction.
 
-    Regions point at their parents, so the links are cut first; the schema
-    and its migration version stay as they are.
+    Regions and categories point at their parents (RESTRICT, checked row by
+    row on SQLite), so those links are cut first; the schema and its
+    migration version stay as they are.
     """
     load_all_models()
     with engine.begin() as connection:
         connection.execute(update(Region).values(parent_code=None))
+        connection.execute(update(Category).values(parent_code=None))
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
 
@@ -91,11 +105,52 @@ def build_demo(
     save_regions(db, plan.regions, kind=DEMO_REVISION, summary=parameters.summary())
     for department in plan.departments:
         auth_service.create_department(db, **asdict(department))
+    _seed_categories(db, shared_data)
+    routing.seed_default_rules(db)
     accounts = _create_accounts(db, plan, _previous_passwords(accounts_path))
     key_name, api_key = _create_api_key(db, plan)
     db.commit()
     _write_accounts(accounts_path, parameters, accounts, key_name, api_key)
-    return DemoResult(True, _counts(plan.regions), accounts_path, plan.notes)
+    notes = [*plan.notes, *_train_classifier(db, shared_data)]
+    cases = _generate_cases(db, parameters, shared_data) if parameters.cases else None
+    return DemoResult(True, _counts(plan.regions), accounts_path, notes, cases)
+
+
+def _train_classifier(db: Session, shared_data: Path | None) -> list[str]:
+    """The category model, from the seeded terms and, when at hand, real messages."""
+    messages = shared_data / MESSAGES if shared_data is not None else None
+    model = train_demo_model(db, messages_path=messages)
+    if model is None:
+        return []
+    classes = len(model.classes)
+    return [
+        translate("cli.classifier_trained", rows=model.rows, classes=classes, path=model_path())
+    ]
+
+
+def _generate_cases(
+    db: Session, parameters: DemoParameters, shared_data: Path | None
+) -> GenerationReport:
+    """The year up to now, so the newest cases are still open when the demo is opened."""
+    end = utcnow()
+    messages = shared_data / MESSAGES if shared_data is not None else None
+    return generate_cases(
+        db,
+        GridIndex(),
+        count=parameters.cases,
+        seed=parameters.seed,
+        start=end - timedelta(days=DEMO_DAYS),
+        end=end,
+        messages_path=messages if messages is not None and messages.is_file() else None,
+    )
+
+
+def _seed_categories(db: Session, shared_data: Path | None) -> None:
+    """The built-in taxonomy, and the real government one beside it when it is at hand."""
+    category_service.seed_builtin(db)
+    taxonomy = shared_data / TAXONOMY if shared_data is not None else None
+    if taxonomy is not None and taxonomy.is_file():
+        category_service.import_government_taxonomy(db, taxonomy)
 
 
 def _counts(regions: list[RegionRecord]) -> dict[str, int]:

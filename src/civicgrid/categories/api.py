@@ -1,0 +1,101 @@
+"""Category endpoints: the public list residents pick from, and the administrator's edits."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Response, UploadFile, status
+from fastapi.responses import JSONResponse
+
+from civicgrid.categories import excel, service
+from civicgrid.categories.schemas import (
+    CategoryChange,
+    CategoryIn,
+    CategoryListOut,
+    CategoryOut,
+    ImportReportOut,
+    RiskClassOut,
+)
+from civicgrid.deps import CurrentActor, DbSession, Locale, OptionalActor
+from civicgrid.errors import NotFound, error_body
+from civicgrid.i18n import translate
+
+router = APIRouter(prefix="/api/v1/categories", tags=["categories"])
+
+
+@router.get("", response_model=CategoryListOut)
+def get_categories(
+    db: DbSession, actor: OptionalActor, include_inactive: bool = False
+) -> CategoryListOut:
+    """Open to anyone: a resident chooses a category before signing in.
+
+    Inactive categories are listed for administrators only, who may switch them back on.
+    """
+    if include_inactive:
+        service.require_admin(actor)
+    return CategoryListOut.of(service.list_categories(db, active_only=not include_inactive))
+
+
+@router.get("/risk-classes", response_model=list[RiskClassOut])
+def get_risk_classes() -> list[RiskClassOut]:
+    return [RiskClassOut.of(risk) for risk in service.risk_classes()]
+
+
+@router.get("/export.xlsx", response_class=Response)
+def get_export(db: DbSession, actor: CurrentActor, locale: Locale) -> Response:
+    service.require_admin(actor)
+    body = excel.export_workbook(db, locale=locale)
+    disposition = 'attachment; filename="categories.xlsx"'
+    return Response(
+        body, media_type=excel.XLSX_MEDIA_TYPE, headers={"Content-Disposition": disposition}
+    )
+
+
+@router.post("/import", response_model=ImportReportOut)
+def post_import(
+    db: DbSession, actor: CurrentActor, locale: Locale, file: Annotated[UploadFile, File()]
+) -> ImportReportOut | JSONResponse:
+    """All or nothing: a workbook with any error is refused with every row error listed."""
+    service.require_admin(actor)
+    content = file.file.read(excel.MAX_WORKBOOK_BYTES + 1)
+    name = file.filename or "upload.xlsx"
+    report = ImportReportOut.of(
+        excel.import_workbook(db, actor=actor, content=content, filename=name), locale
+    )
+    if report.errors:
+        db.rollback()
+        message = translate("error.category_import_refused", locale, count=len(report.errors))
+        body = error_body("category_import_refused", message, report=report.model_dump(mode="json"))
+        return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    db.commit()
+    return report
+
+
+@router.get("/{code}", response_model=CategoryOut)
+def get_category(code: str, db: DbSession) -> CategoryOut:
+    category = service.get_category(db, code)
+    if category is None:
+        raise NotFound("category_not_found", code=code)
+    return CategoryOut.model_validate(category)
+
+
+@router.post("", response_model=CategoryOut, status_code=status.HTTP_201_CREATED)
+def post_category(body: CategoryIn, db: DbSession, actor: CurrentActor) -> CategoryOut:
+    category = service.create_category(db, actor=actor, draft=body.draft())
+    db.commit()
+    return CategoryOut.model_validate(category)
+
+
+@router.put("/{code}", response_model=CategoryOut)
+def put_category(
+    code: str, body: CategoryChange, db: DbSession, actor: CurrentActor
+) -> CategoryOut:
+    category = service.update_category(db, actor=actor, code=code, changes=body.changes())
+    db.commit()
+    return CategoryOut.model_validate(category)
+
+
+@router.delete("/{code}", response_model=CategoryOut)
+def delete_category(code: str, db: DbSession, actor: CurrentActor) -> CategoryOut:
+    """Deactivates: cases filed under the category keep pointing at it."""
+    category = service.deactivate_category(db, actor=actor, code=code)
+    db.commit()
+    return CategoryOut.model_validate(category)

@@ -1,0 +1,116 @@
+"""The background worker: SLA timers (urges, 督办) and outbox delivery, on an interval.
+
+One loop serves `civicgrid worker` (its own process, as production runs it)
+and `civicgrid serve --with-worker` (a thread inside the demo server). Any
+number of workers may run at once: supervision is raised once by a unique
+key and each outbox message is claimed by one worker.
+"""
+
+import logging
+import os
+import secrets
+import signal
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from civicgrid.cases.supervision import Sweep, sweep
+from civicgrid.notify.delivery import Delivery, deliver_due
+from civicgrid.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+BATCH = 100
+
+
+@dataclass(frozen=True)
+class Tick:
+    swept: Sweep
+    delivered: Delivery
+
+
+def new_worker_id() -> str:
+    """Host, process and a random tag: distinct even for two workers in one process."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def run_once(sessions: sessionmaker[Session], worker_id: str, now: datetime | None = None) -> Tick:
+    """One round: raise what is due, then deliver everything that is due to go out."""
+    now = now or utcnow()
+    with sessions() as db:
+        swept = sweep(db, now, f"worker:{worker_id}")
+        db.commit()
+        delivered = _deliver_all(db, worker_id, now)
+    return Tick(swept=swept, delivered=delivered)
+
+
+def _deliver_all(db: Session, worker_id: str, now: datetime) -> Delivery:
+    """Batches until one comes back short: a retried message waits for its backoff."""
+    total = Delivery(claimed=0, sent=0, retried=0, failed=0)
+    while True:
+        batch = deliver_due(db, worker_id, now, BATCH)
+        total = total + batch
+        if batch.claimed < BATCH:
+            return total
+
+
+def run(sessions: sessionmaker[Session], *, interval: float, stop: threading.Event) -> None:
+    """Tick every `interval` seconds until `stop` is set; a failed tick is logged, not fatal."""
+    worker_id = new_worker_id()
+    log.info("worker %s started, interval %.1f s", worker_id, interval)
+    while not stop.is_set():
+        try:
+            tick = run_once(sessions, worker_id)
+        except Exception:
+            # A database restart or a network blip must not end the timers for good.
+            log.exception("worker tick failed; trying again in %.1f s", interval)
+        else:
+            _log_tick(tick)
+        stop.wait(interval)
+    log.info("worker %s stopped", worker_id)
+
+
+def _log_tick(tick: Tick) -> None:
+    swept, delivered = tick.swept, tick.delivered
+    if swept.urged or swept.supervised or delivered.claimed:
+        log.info(
+            "urged %d, supervised %d, delivered %d, retrying %d, failed %d",
+            swept.urged,
+            swept.supervised,
+            delivered.sent,
+            delivered.retried,
+            delivered.failed,
+        )
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM (systemd, docker stop) and SIGINT (Ctrl-C) finish the current tick, then stop."""
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+
+
+@dataclass(frozen=True)
+class Background:
+    """The worker loop in a daemon thread, for running beside the web server."""
+
+    thread: threading.Thread
+    stop_event: threading.Event
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout)
+
+
+def start_background(sessions: sessionmaker[Session], *, interval: float) -> Background:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run,
+        args=(sessions,),
+        kwargs={"interval": interval, "stop": stop},
+        name="civicgrid-worker",
+        daemon=True,
+    )
+    thread.start()
+    return Background(thread=thread, stop_event=stop)
