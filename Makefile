@@ -3,6 +3,7 @@
 #   make test   set up, then ruff, mypy and every test on SQLite and PostgreSQL
 
 PYTHON ?= python3
+DEMO_CASES ?= 20000
 VENV := .venv
 BIN := $(VENV)/bin
 DIST := src/civicgrid/web/static/dist
@@ -11,8 +12,8 @@ FRONTEND_SOURCES := $(shell find frontend -type f 2>/dev/null)
 .PHONY: demo test setup serve frontend bench clean
 
 demo: $(VENV)/.stamp-app $(DIST)/.stamp
-	$(BIN)/civicgrid demo
-	$(BIN)/civicgrid serve
+	$(BIN)/civicgrid demo --cases $(DEMO_CASES)
+	$(BIN)/civicgrid serve --with-worker
 
 test: $(VENV)/.stamp-test $(DIST)/.stamp
 	scripts/test.sh

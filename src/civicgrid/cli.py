@@ -478,7 +478,11 @@ def demo(
     with make_session_factory(engine)() as db:
         try:
             result = demo_service.build_demo(
-                db, wanted, shared_data=shared, accounts_path=accounts_path
+                db,
+                wanted,
+                shared_data=shared,
+                accounts_path=accounts_path,
+                progress=_case_progress(cases),
             )
         except ValueError as error:
             raise Invalid("demo_city_unknown", city=city_code, detail=str(error)) from None
@@ -494,6 +498,20 @@ def demo(
             seconds=f"{result.cases.seconds:.1f}",
             statuses=_format_counts(dict(result.cases.by_status.most_common())),
         )
+
+
+def _case_progress(total: int) -> Callable[[int], None]:
+    """Tell the operator how far the year of demo cases has come, every tenth or so."""
+    step = max(total // 10, 1)
+    shown = 0
+
+    def report(done: int) -> None:
+        nonlocal shown
+        if done - shown >= step:
+            shown = done
+            say("cli.demo_cases_progress", done=done, total=total)
+
+    return report
 
 
 def _has_regions(db: Session) -> bool:

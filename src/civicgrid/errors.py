@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from civicgrid.i18n import LANG_COOKIE, negotiate_locale, translate
@@ -77,6 +78,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -121,6 +123,17 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     name = code.get(exc.status_code, "http_error")
     message = translate(f"error.{name}", request_locale(request))
     return JSONResponse(error_body(name, message), status_code=exc.status_code)
+
+
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot hold (a NUL character on PostgreSQL, an out-of-range number).
+
+    The request's transaction is rolled back by the session dependency, so nothing
+    is half-written; the caller sent something no validator foresaw, which is a 4xx.
+    """
+    log.info("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+    message = translate("error.unstorable_value", request_locale(request))
+    return JSONResponse(error_body("unstorable_value", message), status_code=422)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

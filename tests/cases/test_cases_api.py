@@ -113,3 +113,12 @@ def test_a_transition_the_table_forbids_is_a_409(client, city, people: People):
     )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "transition_not_allowed"
+
+
+def test_text_the_database_cannot_hold_is_a_422_never_a_500(client, city, database_url):
+    response = report(client, city, description="井盖\u0000缺失")
+    if database_url.startswith("postgresql"):
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "unstorable_value"
+    else:
+        assert response.status_code == 201

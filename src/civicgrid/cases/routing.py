@@ -9,7 +9,7 @@ parameters so it reads in the viewer's language.
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -51,7 +51,7 @@ class CaseFacts:
     region_code: str
     channel: str
     priority: str
-    category_departments: dict[str, Any] = field(default_factory=dict)
+    category_departments: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,7 +70,7 @@ class Categorised:
     code: str | None
     confidence: float | None
     source: str
-    departments: dict[str, Any]
+    departments: Mapping[str, Any]
 
 
 def report_case(
@@ -364,7 +364,7 @@ def _categorise(db: Session, intakes: Sequence[Intake]) -> list[Categorised]:
 
     A suggestion below the confidence threshold files nothing: the dispatcher chooses.
     """
-    known = {category.code: category for category in categories.list_categories(db)}
+    known = categories.taxonomy(db)
     unsure = [intake.description for intake in intakes if intake.category_code is None]
     suggested = iter(
         classifier.suggest_many(unsure, classifier.category_terms(db)) if unsure else []

@@ -25,7 +25,7 @@ import chinese_calendar
 from sqlalchemy.orm import Session
 
 from civicgrid.cases.models import Case
-from civicgrid.categories.service import DEFAULT_HOUR_BASIS, DEFAULT_SLA_HOURS, get_category
+from civicgrid.categories.service import DEFAULT_HOUR_BASIS, DEFAULT_SLA_HOURS, taxonomy
 from civicgrid.geo.codes import Level, level_of, parent_code
 from civicgrid.settings import get_settings
 from civicgrid.timeutil import DISPLAY_ZONE, as_utc
@@ -190,10 +190,10 @@ def light(started_at: datetime, due_at: datetime, now: datetime, basis: Basis | 
 
 def stage_terms(db: Session, category_code: str | None, stage: Stage) -> tuple[float, Basis]:
     """The hours and basis a category allows for a stage, else the platform defaults."""
-    category = get_category(db, category_code) if category_code else None
+    category = taxonomy(db).get(category_code) if category_code else None
     if category is None:
         return float(DEFAULT_SLA_HOURS[stage.value]), Basis(DEFAULT_HOUR_BASIS)
-    hours = (category.sla_hours or {}).get(stage.value, DEFAULT_SLA_HOURS[stage.value])
+    hours = category.sla_hours.get(stage.value, DEFAULT_SLA_HOURS[stage.value])
     return float(hours), Basis(category.hour_basis or DEFAULT_HOUR_BASIS)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import Role
@@ -205,7 +205,8 @@ def _apply(
 ) -> None:
     # The only assignment of status in the code base, made conditional on the version
     # the caller saw: a concurrent change that got there first leaves 0 rows to match.
-    result: CursorResult[Any] = db.execute(  # type: ignore[assignment]
+    # RETURNING reloads the row in the same statement (SQLite ≥ 3.35, PostgreSQL).
+    moved = db.scalar(
         update(Case)
         .where(Case.id == case.id, Case.version == expected, Case.status == current.value)
         .values(
@@ -215,11 +216,11 @@ def _apply(
             **_fields(change),
             **stage_fields(db, case, change.to.value, now, approve=change.approve),
         )
-        .execution_options(synchronize_session=False)
+        .returning(Case)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    if result.rowcount != 1:
+    if moved is None:
         raise Conflict("stale_transition", number=case.number)
-    db.refresh(case)
 
 
 def _fields(change: Change) -> dict[str, Any]:

@@ -45,8 +45,7 @@ from sklearn.model_selection import KFold
 from sklearn.svm import LinearSVC
 from sqlalchemy.orm import Session
 
-from civicgrid.categories.models import Category
-from civicgrid.categories.service import list_categories
+from civicgrid.categories.service import taxonomy
 from civicgrid.errors import Invalid
 from civicgrid.settings import Settings, get_settings
 
@@ -107,14 +106,14 @@ class CategoryTerms:
     name: str
     keywords: tuple[str, ...] = ()
 
-    @classmethod
-    def of(cls, category: Category) -> "CategoryTerms":
-        return cls(category.code, category.name, tuple(str(k) for k in category.keywords or ()))
-
 
 def category_terms(db: Session) -> list[CategoryTerms]:
     """The active level-2 categories, the only ones a case may be filed under."""
-    return [CategoryTerms.of(c) for c in list_categories(db) if c.parent_code is not None]
+    return [
+        CategoryTerms(f.code, f.name, f.keywords)
+        for f in taxonomy(db).values()
+        if f.active and f.parent_code is not None
+    ]
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """The case taxonomy: two levels, each category carrying its time limits and handling hints."""
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicgrid.db import Base
+from civicgrid.timeutil import utcnow
 
 
 class Category(Base):
@@ -36,3 +38,7 @@ class Category(Base):
     attributes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Every edit moves it on, so readers can tell a cached taxonomy is out of date.
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

@@ -11,6 +11,7 @@ import io
 import json
 import math
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -18,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
@@ -380,6 +381,55 @@ def _complete_sla(draft: CategoryDraft, group_hours: Mapping[str, float]) -> dic
     }
 
 
+@dataclass(frozen=True)
+class Filing:
+    """What intake, the classifier and the SLA clock read of a category, kept between requests."""
+
+    code: str
+    name: str
+    parent_code: str | None
+    active: bool
+    keywords: tuple[str, ...]
+    default_departments: Mapping[str, Any]
+    sla_hours: Mapping[str, float]
+    hour_basis: str
+
+
+_taxonomies: dict[str, tuple[tuple[Any, ...], dict[str, Filing]]] = {}
+_taxonomies_lock = threading.Lock()
+
+
+def taxonomy(db: Session) -> dict[str, Filing]:
+    """Every category by code, in display order, read again only after an edit.
+
+    Every report consults the whole taxonomy (hundreds of rows with JSON
+    columns); one aggregate query tells whether the copy in memory still holds.
+    """
+    stamp = tuple(db.execute(select(func.count(), func.max(Category.updated_at))).one())
+    key = str(db.get_bind().engine.url)
+    with _taxonomies_lock:
+        cached = _taxonomies.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    filings = {c.code: _filing(c) for c in list_categories(db, active_only=False)}
+    with _taxonomies_lock:
+        _taxonomies[key] = (stamp, filings)
+    return filings
+
+
+def _filing(category: Category) -> Filing:
+    return Filing(
+        code=category.code,
+        name=category.name,
+        parent_code=category.parent_code,
+        active=category.active,
+        keywords=tuple(str(k) for k in category.keywords or ()),
+        default_departments=dict(category.default_departments or {}),
+        sla_hours={stage: float(h) for stage, h in (category.sla_hours or {}).items()},
+        hour_basis=category.hour_basis,
+    )
+
+
 def list_categories(db: Session, *, active_only: bool = True) -> list[Category]:
     """Groups first, then categories, each in their display order."""
     query = select(Category).order_by(Category.level, Category.position, Category.code)
@@ -402,9 +452,12 @@ def get_category(db: Session, code: str) -> Category | None:
 
 
 def require_category(db: Session, code: str) -> Category:
-    """The active level-2 category a case may be filed under."""
+    """The active level-2 category a case may be filed under, checked in the cached taxonomy."""
+    filing = taxonomy(db).get(code)
+    if filing is None or not filing.active or filing.parent_code is None:
+        raise Invalid("category_unknown", code=code)
     category = db.get(Category, code)
-    if category is None or not category.active or category.parent_code is None:
+    if category is None:
         raise Invalid("category_unknown", code=code)
     return category
 

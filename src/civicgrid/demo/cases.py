@@ -14,7 +14,7 @@ import random
 import re
 import time
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -218,11 +218,14 @@ def generate_cases(
     start: datetime,
     end: datetime,
     messages_path: Path | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> GenerationReport:
     """Report and work `count` cases between `start` and `end` in the stored demo city.
 
     The same seed on the same city gives the same cases. Cases whose next step
     would fall after `end` stay where they are: the newest ones are still open.
+    `progress` hears the number of cases stored after each commit: a year of
+    cases takes minutes, and the operator should see it moving.
     """
     began = time.perf_counter()
     rng = random.Random(seed)
@@ -237,6 +240,8 @@ def generate_cases(
         report.actions += 1 + play(db, rng, case, steps, story, until=as_utc(end))
         if number % COMMIT_EVERY == 0:
             db.commit()
+            if progress is not None:
+                progress(number)
         report.cases += 1
         report.by_status[case.status] += 1
         report.by_channel[story.channel] += 1

@@ -6,6 +6,7 @@ through the domains' services and hands the credentials to the operator.
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -93,7 +94,12 @@ def reset_database(engine: Engine) -> None:
 
 
 def build_demo(
-    db: Session, parameters: DemoParameters, *, shared_data: Path | None, accounts_path: Path
+    db: Session,
+    parameters: DemoParameters,
+    *,
+    shared_data: Path | None,
+    accounts_path: Path,
+    progress: Callable[[int], None] | None = None,
 ) -> DemoResult:
     """Store the planned city and its accounts in one transaction."""
     plan = plan_city(
@@ -112,7 +118,7 @@ def build_demo(
     db.commit()
     _write_accounts(accounts_path, parameters, accounts, key_name, api_key)
     notes = [*plan.notes, *_train_classifier(db, shared_data)]
-    cases = _generate_cases(db, parameters, shared_data) if parameters.cases else None
+    cases = _generate_cases(db, parameters, shared_data, progress) if parameters.cases else None
     return DemoResult(True, _counts(plan.regions), accounts_path, notes, cases)
 
 
@@ -129,7 +135,10 @@ def _train_classifier(db: Session, shared_data: Path | None) -> list[str]:
 
 
 def _generate_cases(
-    db: Session, parameters: DemoParameters, shared_data: Path | None
+    db: Session,
+    parameters: DemoParameters,
+    shared_data: Path | None,
+    progress: Callable[[int], None] | None,
 ) -> GenerationReport:
     """The year up to now, so the newest cases are still open when the demo is opened."""
     end = utcnow()
@@ -142,6 +151,7 @@ def _generate_cases(
         start=end - timedelta(days=DEMO_DAYS),
         end=end,
         messages_path=messages if messages is not None and messages.is_file() else None,
+        progress=progress,
     )
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from civicgrid.deps import API_KEY_HEADER, DbSession, Locale
@@ -43,6 +44,9 @@ class Open311Route(APIRoute):
                 )
             except RequestValidationError as refusal:
                 return error_response(request, 400, _validation_text(request, refusal))
+            except DataError:
+                text = translate("error.unstorable_value", request_locale(request))
+                return error_response(request, 400, text)
             except StarletteHTTPException as refusal:
                 name = HTTP_CODES.get(refusal.status_code, "http_error")
                 text = translate(f"error.{name}", request_locale(request))

@@ -81,13 +81,17 @@ def public_actor(city: Region) -> Actor:
     return Actor(kind="open311", role=None, scope_code=city.code)
 
 
+CITY_CODE = re.compile(r"[0-9]{6}")
+
+
 def jurisdiction(db: Session, jurisdiction_id: str | None) -> Region:
     """The city a request is about: the one named, or the deployment's only city."""
     if jurisdiction_id:
-        city = db.scalar(
-            select(Region).where(
-                Region.code == jurisdiction_id.strip(), Region.level == Level.CITY.value
-            )
+        code = jurisdiction_id.strip()
+        city = (
+            db.scalar(select(Region).where(Region.code == code, Region.level == Level.CITY.value))
+            if CITY_CODE.fullmatch(code)
+            else None
         )
         if city is None:
             raise NotFound("open311_jurisdiction_unknown", jurisdiction=jurisdiction_id)
