@@ -4,9 +4,9 @@ SQLite is the embedded default (one file, WAL so readers never block the
 writer, foreign keys enforced); PostgreSQL is chosen by URL for production.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -31,6 +31,34 @@ class Base(DeclarativeBase):
 
 
 DatabaseKind = Literal["sqlite", "postgresql"]
+
+
+T = TypeVar("T")
+_MEMO = "civicgrid.transaction_memo"
+
+
+def transaction_memo(db: Session, key: Hashable, load: Callable[[], T]) -> T:
+    """A look-up that holds for the rest of this transaction, asked once.
+
+    A batch of a thousand reports needs the same departments, webhooks and
+    taxonomy stamp a thousand times; the answers are forgotten when the
+    transaction ends (see `forget`), so no request ever sees another's.
+    """
+    memo: dict[Hashable, Any] = db.info.setdefault(_MEMO, {})
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
+
+
+def forget(db: Session, key: Hashable) -> None:
+    """Drop one remembered answer, when this transaction has just changed it."""
+    db.info.get(_MEMO, {}).pop(key, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_all(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_MEMO, None)
 
 
 def normalise_url(url: str) -> str:

@@ -122,3 +122,19 @@ def test_text_the_database_cannot_hold_is_a_422_never_a_500(client, city, databa
         assert response.json()["error"]["code"] == "unstorable_value"
     else:
         assert response.status_code == 201
+
+
+def test_numbers_go_on_from_the_counter_and_a_batch_takes_a_run_of_them(client, city, people):
+    first = report(client, city).json()["number"]
+    lng, lat = city.point_in(GRID)
+    body = {
+        "cases": [
+            {"description": f"路灯不亮 {i}", "channel": "hotline_12345", "lng": lng, "lat": lat}
+            for i in range(3)
+        ]
+    }
+    batch = client.post("/api/v1/cases/batch", json=body, headers=auth(client, people.admin))
+    assert batch.status_code == 200, batch.text
+    numbers = [item["number"] for item in batch.json()]
+    sequences = [int(number[-5:]) for number in [first, *numbers]]
+    assert sequences == list(range(sequences[0], sequences[0] + 4))

@@ -90,6 +90,19 @@ class Case(Base):
     __table_args__ = (Index("ix_cases_lng_lat", "lng", "lat"),)
 
 
+class CaseNumberCounter(Base):
+    """The last sequence handed out per district and local day (the first 14 digits of a number).
+
+    Raised by one upsert that returns the new value, so concurrent reports queue on
+    this row for a moment instead of colliding on a number and trying again.
+    """
+
+    __tablename__ = "case_number_counters"
+
+    prefix: Mapped[str] = mapped_column(String(14), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
 class CaseAction(Base):
     """One step of a case's history. Rows are never updated or deleted.
 

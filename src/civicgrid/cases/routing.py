@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import Department
 from civicgrid.cases.models import CHANNELS, PRIORITIES, RoutingRule
+from civicgrid.db import transaction_memo
 from civicgrid.errors import Invalid, NotFound
 from civicgrid.geo.models import Region
 from civicgrid.i18n import translate
@@ -146,7 +147,11 @@ def _fallback(db: Session, facts: CaseFacts) -> Decision:
 
 
 def _region_name(db: Session, code: str) -> str:
-    return db.scalar(select(Region.name).where(Region.code == code)) or code
+    return transaction_memo(
+        db,
+        ("routing.region_name", code),
+        lambda: db.scalar(select(Region.name).where(Region.code == code)) or code,
+    )
 
 
 def unit_code(region_code: str, level: TargetLevel) -> str:
@@ -161,6 +166,12 @@ def unit_code(region_code: str, level: TargetLevel) -> str:
 
 def _department(db: Session, kind: str | None, unit: str) -> Department | None:
     """The department of that kind in the unit's district, else in its city."""
+    return transaction_memo(
+        db, ("routing.department", kind, unit[:6]), lambda: _find_department(db, kind, unit)
+    )
+
+
+def _find_department(db: Session, kind: str | None, unit: str) -> Department | None:
     for region in (unit[:6], unit[:4] + "00"):
         found = db.scalar(
             select(Department).where(Department.kind == kind, Department.region_code == region)

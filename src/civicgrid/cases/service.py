@@ -2,19 +2,22 @@
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.cases import photos, routing, sla
-from civicgrid.cases.models import CHANNELS, PRIORITIES, Case, CaseAction
+from civicgrid.cases.models import CHANNELS, PRIORITIES, Case, CaseAction, CaseNumberCounter
 from civicgrid.cases.workflow import (
     GENESIS_HASH,
     Status,
@@ -34,6 +37,7 @@ from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
 UNLOCATED_DISTRICT = "000000"
 NUMBER_ATTEMPTS = 5
+MAX_DAILY_SEQUENCE = 99_999  # five digits per district and day
 BATCH_LIMIT = 1000
 
 
@@ -245,7 +249,6 @@ def _new_cases(
     )
     found = _categorise(db, [item.intake for item in items])
     rules = routing.active_rules(db)
-    numbers = _NumberBook(db, now)
     home = _home_city(db, actor)
     cases = []
     for item, (lng, lat, grid_code), category in zip(items, grids, found, strict=True):
@@ -262,13 +265,16 @@ def _new_cases(
             rules,
         )
         case = _case_row(item, lng=lng, lat=lat, grid_code=grid_code, region=region, now=now)
-        case.number = numbers.next(grid_code[:6] if grid_code else home)
         _apply_category(case, category)
         _apply_decision(case, decision)
         case.reporter_user_id = actor.user_id if actor.role is Role.RESIDENT else None
         for name, value in sla.stage_fields(db, case, Status.REPORTED.value, now).items():
             setattr(case, name, value)
         cases.append(case)
+    # Numbers last: the counter row stays locked until commit, so hold it briefly.
+    numbers = case_numbers(db, [case.region_code[:6] for case in cases], now)
+    for case, number in zip(cases, numbers, strict=True):
+        case.number = number
     db.add_all(cases)
     db.flush()
     label = actor_label(actor)
@@ -386,29 +392,35 @@ def _categorise(db: Session, intakes: Sequence[Intake]) -> list[Categorised]:
     return found
 
 
-class _NumberBook:
-    """District code + local date + sequence: what a caller reads out on the phone.
+def case_numbers(db: Session, districts: Sequence[str], now: datetime) -> list[str]:
+    """District code + local date + sequence, one per district given: what a caller reads out.
 
-    The highest number of the day is read once per district, then counted on in
-    memory, so a batch of a thousand reports asks the database once per district.
+    Each district's counter for the day is raised once by the number it needs, in
+    one statement that returns the new value; the row stays locked until commit,
+    so two transactions never hand out the same number.
     """
+    day = f"{now.astimezone(DISPLAY_ZONE):%Y%m%d}"
+    wanted = Counter(f"{district}{day}" for district in districts)
+    issued = {prefix: _raise_counter(db, prefix, count) - count for prefix, count in wanted.items()}
+    numbers = []
+    for district in districts:
+        prefix = f"{district}{day}"
+        issued[prefix] += 1
+        numbers.append(f"{prefix}{issued[prefix]:05d}")
+    return numbers
 
-    def __init__(self, db: Session, now: datetime) -> None:
-        self._db = db
-        self._day = f"{now.astimezone(DISPLAY_ZONE):%Y%m%d}"
-        self._last: dict[str, int] = {}
 
-    def next(self, district: str) -> str:
-        prefix = f"{district}{self._day}"
-        if prefix not in self._last:
-            highest = self._db.scalar(
-                select(func.max(Case.number)).where(
-                    Case.number.between(prefix + "00000", prefix + "99999")
-                )
-            )
-            self._last[prefix] = int(highest[len(prefix) :]) if highest else 0
-        self._last[prefix] += 1
-        return f"{prefix}{self._last[prefix]:05d}"
+def _raise_counter(db: Session, prefix: str, count: int) -> int:
+    upsert = sqlite_insert if db.get_bind().dialect.name == "sqlite" else postgresql_insert
+    insert = upsert(CaseNumberCounter).values(prefix=prefix, last=count)
+    raised = insert.on_conflict_do_update(
+        index_elements=[CaseNumberCounter.prefix],
+        set_={"last": CaseNumberCounter.last + insert.excluded.last},
+    ).returning(CaseNumberCounter.last)
+    last = db.execute(raised).scalar_one()
+    if last > MAX_DAILY_SEQUENCE:
+        raise Conflict("case_numbers_exhausted", prefix=prefix)
+    return int(last)
 
 
 def visible_case(db: Session, actor: Actor, number: str) -> Case:

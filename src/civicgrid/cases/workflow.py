@@ -268,12 +268,8 @@ def record_action(
     `stage_due_at` is the deadline of the stage this action ends, kept so that
     on-time figures never depend on a deadline recomputed later.
     """
-    last = db.scalar(
-        select(CaseAction)
-        .where(CaseAction.case_id == case.id)
-        .order_by(CaseAction.sequence.desc())
-        .limit(1)
-    )
+    # A report's first row has nothing before it: a batch of reports reads nothing here.
+    last = None if from_status is None else _last_action(db, case)
     sequence = 1 if last is None else last.sequence + 1
     previous = GENESIS_HASH if last is None else last.hash
     action = CaseAction(
@@ -289,8 +285,16 @@ def record_action(
     )
     action.hash = action_hash(action, case.number)
     db.add(action)
-    db.flush()
     return action
+
+
+def _last_action(db: Session, case: Case) -> CaseAction | None:
+    return db.scalar(
+        select(CaseAction)
+        .where(CaseAction.case_id == case.id)
+        .order_by(CaseAction.sequence.desc())
+        .limit(1)
+    )
 
 
 def action_hash(action: CaseAction, case_number: str) -> str:

@@ -8,6 +8,7 @@ applied, so a batch either fits together or is refused as a whole.
 
 import csv
 import io
+import itertools
 import json
 import math
 import re
@@ -19,13 +20,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Department, Role
 from civicgrid.auth.scope import Actor
 from civicgrid.categories.models import Category
+from civicgrid.db import forget, transaction_memo
 from civicgrid.errors import Conflict, Invalid, NotFound
 
 SLA_STAGES = ("accept", "dispatch", "claim", "resolve", "verify", "close")
@@ -395,6 +397,7 @@ class Filing:
     hour_basis: str
 
 
+TAXONOMY_STAMP = "categories.taxonomy_stamp"
 _taxonomies: dict[str, tuple[tuple[Any, ...], dict[str, Filing]]] = {}
 _taxonomies_lock = threading.Lock()
 
@@ -405,7 +408,11 @@ def taxonomy(db: Session) -> dict[str, Filing]:
     Every report consults the whole taxonomy (hundreds of rows with JSON
     columns); one aggregate query tells whether the copy in memory still holds.
     """
-    stamp = tuple(db.execute(select(func.count(), func.max(Category.updated_at))).one())
+    stamp = transaction_memo(
+        db,
+        TAXONOMY_STAMP,
+        lambda: tuple(db.execute(select(func.count(), func.max(Category.updated_at))).one()),
+    )
     key = str(db.get_bind().engine.url)
     with _taxonomies_lock:
         cached = _taxonomies.get(key)
@@ -415,6 +422,14 @@ def taxonomy(db: Session) -> dict[str, Filing]:
     with _taxonomies_lock:
         _taxonomies[key] = (stamp, filings)
     return filings
+
+
+@event.listens_for(Session, "after_flush")
+def _taxonomy_edited(session: Session, _context: Any) -> None:
+    """A category written in this transaction makes the remembered stamp stale."""
+    changed = itertools.chain(session.new, session.dirty, session.deleted)
+    if any(isinstance(row, Category) for row in changed):
+        forget(session, TAXONOMY_STAMP)
 
 
 def _filing(category: Category) -> Filing:

@@ -20,6 +20,7 @@ from civicgrid.auth.scope import Actor, in_scope, may_see
 from civicgrid.auth.service import require_role
 from civicgrid.cases.models import Case
 from civicgrid.cases.sla import STAGE_OF_STATUS, centre_above, handling_centre
+from civicgrid.db import transaction_memo
 from civicgrid.errors import Invalid, NotFound
 from civicgrid.geo.codes import contains, normalise_code
 from civicgrid.i18n import translate
@@ -47,7 +48,6 @@ def enqueue(
     messages = [_notification(event, case, user_id, now) for user_id in sorted(set(user_ids))]
     messages += [_webhook_call(event, case, hook, now) for hook in subscribers(db, case, event)]
     db.add_all(messages)
-    db.flush()
     return messages
 
 
@@ -115,7 +115,11 @@ AUDIENCE: dict[str, Callable[[Session, Case], list[int]]] = {
 
 def subscribers(db: Session, case: Case, event: str) -> list[Webhook]:
     """Active webhooks whose region contains the case and whose events include this one."""
-    hooks = db.scalars(select(Webhook).where(Webhook.active).order_by(Webhook.id))
+    hooks = transaction_memo(
+        db,
+        "notify.active_webhooks",
+        lambda: list(db.scalars(select(Webhook).where(Webhook.active).order_by(Webhook.id))),
+    )
     return [
         hook
         for hook in hooks
