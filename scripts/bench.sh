@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
-# The locator benchmark: civicgrid against PostGIS ST_Contains on the scaled demo city.
-# Called by `make bench` (after scripts/system-deps.sh --bench); arguments go to bench/locate.py.
+# Every benchmark, figures as markdown on stdout (see bench/RESULTS.md).
+# Called by `make bench` (after scripts/system-deps.sh --bench). The classifier and
+# duplicate benchmarks read the real messages in ../shared/data and are skipped without them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec .venv/bin/python bench/locate.py "$@"
+PY=.venv/bin/python
+$PY bench/locate.py
+$PY bench/intake.py
+if [ -d ../shared/data/messages ]; then
+  $PY bench/classifier.py
+  $PY bench/duplicates.py
+else
+  echo "../shared/data/messages not found: classifier and duplicate benchmarks skipped" >&2
+fi
