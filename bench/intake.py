@@ -2,8 +2,8 @@
 
 For each engine (SQLite, PostgreSQL) a fresh database gets the demo city at the
 reference size (48,000 grids, no demo cases) through `civicgrid demo`, then the
-real server (`civicgrid serve`, one process) is started on it and driven from
-this process with httpx:
+real server (`civicgrid serve`, `--workers` processes, 1 by default) is started on
+it and driven from this process with httpx:
 
 * single: `--clients` concurrent anonymous residents, each POSTing one case at a
   time (points in GCJ-02, as phones send them) until `--single` cases are in;
@@ -17,7 +17,7 @@ connection) on the same engine in the same run: the ratio says what the whole
 intake costs over the raw write.
 
     .venv/bin/python bench/intake.py [--engines sqlite,postgresql] [--grids N]
-        [--single N] [--clients N] [--batches N] [--batch-size N] [--pg-url URL]
+        [--single N] [--clients N] [--batches N] [--batch-size N] [--pg-url URL] [--workers N]
 
 Without `--pg-url` a throwaway cluster is started with scripts/pg.sh under
 var/pg-bench-intake (port 54338) and stopped at the end.
@@ -112,6 +112,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--pg-url", default=None)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
     return parser.parse_args()
 
 
@@ -171,7 +172,7 @@ def _run_engine(engine: str, url: str, args: argparse.Namespace) -> EngineResult
     )
     api_key = json.loads((data_dir / "demo-accounts.json").read_text())["api_keys"][0]["key"]
     points = _points(url, args.single + args.batches * args.batch_size, args.seed)
-    with _server(env) as server:
+    with _server(env, args.workers) as server:
         single = asyncio.run(_single(points[: args.single], args.clients))
         batch = asyncio.run(_batch(points[args.single :], args.batch_size, api_key))
         peak = _peak_mib(server.pid)
@@ -197,9 +198,10 @@ def _points(url: str, count: int, seed: int) -> list[tuple[float, float]]:
 
 
 @contextmanager
-def _server(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+def _server(env: dict[str, str], workers: int) -> Iterator[subprocess.Popen[bytes]]:
+    command = ["serve", "--port", str(SERVER_PORT), "--workers", str(workers)]
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "civicgrid"), "serve", "--port", str(SERVER_PORT)],
+        [str(ROOT / ".venv" / "bin" / "civicgrid"), *command],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -296,10 +298,20 @@ async def _batch(points: list[tuple[float, float]], size: int, api_key: str) -> 
 
 
 def _peak_mib(pid: int) -> float:
+    """Peak resident memory of the server and every process it started (its workers)."""
+    return sum(_own_peak_kib(each) for each in _process_tree(pid)) / 1024
+
+
+def _process_tree(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *(each for child in children for each in _process_tree(int(child)))]
+
+
+def _own_peak_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+            return int(line.split()[1])
+    return 0
 
 
 def _baseline_rate(url: str, count: int) -> float:
@@ -350,13 +362,14 @@ def _print_report(results: list[EngineResult], args: argparse.Namespace) -> None
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};"
         f" {args.grids} grids; single: {args.single} cases from {args.clients} concurrent"
-        f" clients; batch: {args.batches} × {args.batch_size} cases from 2 clients."
+        f" clients; batch: {args.batches} × {args.batch_size} cases from 2 clients;"
+        f" server processes: {args.workers}."
     )
     print()
     print(
         "| engine | single cases/s | single p50 ms | single p99 ms | batch cases/s"
-        " | batch request p50 ms | bare insert rows/s | batch ÷ bare | server peak MiB"
-        " | cases stored |"
+        " | batch request p50 ms | bare insert rows/s | batch ÷ bare"
+        " | server peak MiB (all processes) | cases stored |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for result in results:

@@ -76,23 +76,40 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Bind address (default CIVICGRID_HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default CIVICGRID_PORT or 8000).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Server processes (default CIVICGRID_WORKERS or 1); all state is in the database.",
+)
 @click.option("--with-worker", is_flag=True, help="Also run the worker loop in a thread (demo).")
-def serve(host: str | None, port: int | None, with_worker: bool) -> None:
+def serve(host: str | None, port: int | None, workers: int | None, with_worker: bool) -> None:
     """Run the web server (migrates the database first)."""
     import uvicorn  # noqa: PLC0415
 
-    from civicgrid.app import create_app  # noqa: PLC0415
     from civicgrid.worker import start_background  # noqa: PLC0415
 
     settings = get_settings()
-    app = create_app(settings)
+    engine = create_db_engine(settings.effective_database_url)
+    upgrade_database(engine)
+    sessions = make_session_factory(engine)
     interval = settings.worker_interval_seconds
-    background = start_background(app.state.sessions, interval=interval) if with_worker else None
+    background = start_background(sessions, interval=interval) if with_worker else None
     try:
-        uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+        # Each process builds its own app (and grid index) from the factory; the schema
+        # is already current, so their start-up migrations have nothing to do.
+        uvicorn.run(
+            "civicgrid.app:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers or settings.workers,
+            log_level="info",
+        )
     finally:
         if background is not None:
             background.stop()
+        engine.dispose()
 
 
 @main.command()

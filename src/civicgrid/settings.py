@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     classifier_min_confidence: float = Field(default=0.45, ge=0, le=1)
     # The trained text model; data_dir/classifier/model.joblib when unset.
     classifier_path: Path | None = None
+    # Keys for ID numbers and phones in the registry: a JSON keyring file (mode 600), or
+    # the same JSON in CIVICGRID_REGISTRY_KEYS. Outside production an unset file becomes
+    # data_dir/registry-keys.json with a fresh key; production refuses to load keys without one.
+    registry_key_file: Path | None = None
+    registry_keys: str = Field(default="", repr=False)
     # Case photos: bytes and decoded pixels per photo (the pixel bound stops
     # decompression bombs before decoding), photos per case and purpose.
     photo_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
@@ -61,6 +66,8 @@ class Settings(BaseSettings):
     reopen_limit: int = Field(default=2, ge=0)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Server processes for `serve`; each holds its own grid index (about 64 MB at 48,000 grids).
+    workers: int = Field(default=1, ge=1)
     # Office hours the working-hour SLA clock counts, local time (Asia/Shanghai).
     working_periods: str = Field(
         default="09:00-12:00,13:30-17:30",
