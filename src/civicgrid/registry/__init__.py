@@ -1,0 +1,1 @@
+"""The base registry (一标三实): addresses, housing, households, people, organisations, places."""
