@@ -341,3 +341,19 @@ def locate(db: Session, index: GridIndex, *, lng: float, lat: float, crs: str) -
     grid_code = index.current(db).locate(wgs_lng, wgs_lat)
     regions = ancestry(db, grid_code) if grid_code is not None else {}
     return Placement(lng=wgs_lng, lat=wgs_lat, regions=regions)
+
+
+def grid_extent(db: Session) -> list[float] | None:
+    """The box around every grid [min lng, min lat, max lng, max lat]: where a public map opens.
+
+    It names no place, only the served area, so it needs no jurisdiction.
+    """
+    row = db.execute(
+        select(
+            func.min(Region.min_lng),
+            func.min(Region.min_lat),
+            func.max(Region.max_lng),
+            func.max(Region.max_lat),
+        ).where(Region.level == Level.GRID.value)
+    ).one()
+    return None if row[0] is None else [float(value) for value in row]

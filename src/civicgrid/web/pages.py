@@ -18,6 +18,7 @@ from civicgrid.auth import service as auth_service
 from civicgrid.auth.scope import Actor
 from civicgrid.deps import SESSION_COOKIE, DbSession, Locale, OptionalActor
 from civicgrid.errors import Unauthorized
+from civicgrid.geo import service as geo_service
 from civicgrid.i18n import DEFAULT_LOCALE, LANG_COOKIE, catalogue, normalise_locale, translate
 from civicgrid.settings import Settings
 
@@ -46,6 +47,23 @@ def map_page(request: Request, actor: OptionalActor, locale: Locale) -> Response
         role_label=translate(f"page.role.{actor.role}", locale),
         strings=page_strings(locale),
         config={"tileUrl": settings.tile_url, "tileAttribution": settings.tile_attribution},
+    )
+
+
+@router.get("/report")
+def resident_page(request: Request, db: DbSession, locale: Locale) -> Response:
+    """The resident portal: report a problem and track it, with no account needed."""
+    settings: Settings = request.app.state.settings
+    return _page(
+        request,
+        "resident.html",
+        locale,
+        strings=page_strings(locale),
+        config={
+            "tileUrl": settings.tile_url,
+            "tileAttribution": settings.tile_attribution,
+            "bbox": geo_service.grid_extent(db),
+        },
     )
 
 

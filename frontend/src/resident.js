@@ -1,0 +1,327 @@
+// The resident portal: report a problem (text, optional category and photo, a
+// location from the phone or a map tap) and track it by number and phone, then
+// rate it once closed. Public: it calls only the API's anonymous endpoints.
+
+import "leaflet/dist/leaflet.css";
+import L from "leaflet";
+import { readJson, t } from "./strings.js";
+
+const config = readJson("resident-config");
+let chosen = null; // { lng, lat } in WGS-84
+let marker = null;
+
+async function send(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    credentials: "same-origin",
+    headers: { Accept: "application/json", ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = new Error(data?.error?.message ?? response.statusText);
+    error.status = response.status;
+    error.fields = data?.error?.fields ?? [];
+    throw error;
+  }
+  return data;
+}
+
+function clearErrors(form) {
+  for (const field of form.querySelectorAll(".field.has-error")) {
+    field.classList.remove("has-error");
+    field.querySelector(".field-error")?.remove();
+    for (const input of field.querySelectorAll("[aria-invalid]")) {
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    }
+  }
+  const summary = form.querySelector(".form-error");
+  if (summary) summary.hidden = true;
+}
+
+/** Show a message at its field; a field the form does not have gets the form's summary line. */
+function showError(form, name, message) {
+  const field = form.querySelector(`.field[data-field="${name}"]`);
+  if (!field) {
+    const summary = form.querySelector(".form-error");
+    summary.textContent = summary.hidden ? message : `${summary.textContent} ${message}`;
+    summary.hidden = false;
+    return;
+  }
+  field.classList.add("has-error");
+  const note = document.createElement("p");
+  note.className = "field-error";
+  note.id = `${form.id}-${name}-error`;
+  note.textContent = message;
+  field.append(note);
+  const input = field.querySelector("input:not([type=radio]), textarea, select, [tabindex]");
+  if (input) {
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", note.id);
+  }
+}
+
+function showFailure(form, error) {
+  if (error.fields?.length) {
+    for (const problem of error.fields) {
+      // lng / lat / crs share the location block; photos.0 is the photo input.
+      const name = problem.field.split(".")[0];
+      showError(form, name === "lat" || name === "crs" ? "lng" : name, problem.message);
+    }
+  } else {
+    showError(form, "-", error.status ? error.message : t("page.resident.failed"));
+  }
+  form.querySelector('[aria-invalid="true"]')?.focus();
+}
+
+function setLocation(map, lng, lat) {
+  chosen = { lng: Number(lng.toFixed(6)), lat: Number(lat.toFixed(6)) };
+  if (map) {
+    marker ??= L.circleMarker([lat, lng], {
+      radius: 9,
+      color: "#c62828",
+      weight: 3,
+      fillColor: "#ef5350",
+      fillOpacity: 0.7,
+    }).addTo(map);
+    marker.setLatLng([lat, lng]);
+  }
+  const slot = document.getElementById("location-value");
+  slot.textContent = t("page.resident.location.chosen", { lng: chosen.lng, lat: chosen.lat });
+  slot.dataset.chosen = "true";
+}
+
+function createMap() {
+  const container = document.getElementById("resident-map");
+  if (!container) return null;
+  const calm = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ?? false;
+  const map = L.map(container, {
+    minZoom: 3,
+    maxZoom: 19,
+    zoomSnap: 0.25,
+    fadeAnimation: !calm,
+    zoomAnimation: !calm,
+    markerZoomAnimation: !calm,
+  });
+  map.attributionControl.setPrefix("Leaflet");
+  if (config.tileUrl) {
+    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
+  } else {
+    container.classList.add("cg-map-plain");
+  }
+  if (config.bbox) {
+    const [minLng, minLat, maxLng, maxLat] = config.bbox;
+    map.fitBounds(
+      [
+        [minLat, minLng],
+        [maxLat, maxLng],
+      ],
+      { padding: [8, 8] },
+    );
+    // Without base tiles the served area's outline is the only landmark.
+    L.rectangle(
+      [
+        [minLat, minLng],
+        [maxLat, maxLng],
+      ],
+      { color: "#1565c0", weight: 1, fillOpacity: 0.04, interactive: false },
+    ).addTo(map);
+  } else {
+    map.setView([35, 105], 4);
+  }
+  map.on("click", (event) => setLocation(map, event.latlng.lng, event.latlng.lat));
+  // Keyboard: arrows pan (Leaflet's own), Enter or Space picks the map's centre.
+  container.addEventListener("keydown", (event) => {
+    if (event.target !== container || (event.key !== "Enter" && event.key !== " ")) return;
+    event.preventDefault();
+    const centre = map.getCenter();
+    setLocation(map, centre.lng, centre.lat);
+  });
+  container.leafletMap = map; // for the browser tests, which tap a known grid
+  container.dataset.state = "ready";
+  return map;
+}
+
+async function fillCategories() {
+  const select = document.getElementById("category_code");
+  if (!select) return;
+  try {
+    const { tree } = await send("GET", "/api/v1/categories");
+    const english = document.documentElement.lang === "en";
+    const label = (item) => (english && item.name_en) || item.name;
+    for (const group of tree) {
+      if (!group.categories?.length) continue;
+      const optgroup = document.createElement("optgroup");
+      optgroup.label = label(group);
+      for (const category of group.categories) {
+        optgroup.append(new Option(label(category), category.code));
+      }
+      select.append(optgroup);
+    }
+  } catch {
+    // No list: the report still goes through, staff pick the category.
+  }
+}
+
+function readPhoto(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
+function wireReport(map) {
+  const form = document.getElementById("report-form");
+  const locate = document.getElementById("use-location");
+  if (!navigator.geolocation) locate.hidden = true;
+  locate.addEventListener("click", () => {
+    const slot = document.getElementById("location-value");
+    slot.textContent = t("page.resident.location.locating");
+    navigator.geolocation.getCurrentPosition(
+      (position) => {
+        const { longitude, latitude } = position.coords; // WGS-84, as the API's default crs
+        setLocation(map, longitude, latitude);
+        map?.setView([latitude, longitude], Math.max(map.getZoom(), 16));
+      },
+      () => {
+        slot.textContent = t("page.resident.location.failed");
+      },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
+    );
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const description = form.description.value.trim();
+    if (!description) {
+      showError(form, "description", t("page.resident.required"));
+      form.description.focus();
+      return;
+    }
+    const body = { description, channel: "resident", crs: "wgs84" };
+    if (form.category_code.value) body.category_code = form.category_code.value;
+    const phone = form.reporter_phone.value.trim();
+    if (phone) body.reporter_phone = phone;
+    if (chosen) Object.assign(body, chosen);
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    button.dataset.label = button.textContent;
+    button.textContent = t("page.resident.sending");
+    try {
+      const file = form.photo.files?.[0];
+      if (file) {
+        try {
+          body.photos = [await readPhoto(file)];
+        } catch {
+          showError(form, "photos", t("page.resident.photo_unreadable"));
+          return;
+        }
+      }
+      const created = await send("POST", "/api/v1/cases", body);
+      form.hidden = true;
+      document.getElementById("case-number").textContent = created.number;
+      const result = document.getElementById("report-result");
+      result.hidden = false;
+      result.tabIndex = -1;
+      result.focus();
+      // Ready to track: the number and phone just given.
+      const track = document.getElementById("track-form");
+      track.number.value = created.number;
+      if (phone) track.phone.value = phone;
+    } catch (error) {
+      showFailure(form, error);
+    } finally {
+      button.disabled = false;
+      button.textContent = button.dataset.label;
+    }
+  });
+}
+
+function formatTime(value) {
+  const lang = document.documentElement.lang || "zh-CN";
+  return new Date(value).toLocaleString(lang, { dateStyle: "short", timeStyle: "short" });
+}
+
+function showTracking(tracked) {
+  document.getElementById("track-status").textContent = tracked.merged_into
+    ? `${tracked.status_label} · ${t("page.resident.track.merged", { number: tracked.merged_into })}`
+    : tracked.status_label;
+  const list = document.getElementById("track-timeline");
+  list.replaceChildren(
+    ...tracked.timeline.map((step) => {
+      const item = document.createElement("li");
+      const time = document.createElement("time");
+      time.dateTime = step.at;
+      time.textContent = formatTime(step.at);
+      const label = document.createElement("span");
+      label.textContent = step.status_label;
+      item.append(time, " ", label);
+      return item;
+    }),
+  );
+  const result = document.getElementById("track-result");
+  result.dataset.status = tracked.status;
+  result.hidden = false;
+  document.getElementById("rating-form").hidden = tracked.status !== "closed";
+  document.getElementById("rating-done").hidden = true;
+}
+
+function wireTrack() {
+  const form = document.getElementById("track-form");
+  const rating = document.getElementById("rating-form");
+  let tracked = null;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const number = form.number.value.trim();
+    if (!number) {
+      showError(form, "number", t("page.resident.required"));
+      form.number.focus();
+      return;
+    }
+    const query = new URLSearchParams({ number });
+    const phone = form.phone.value.trim();
+    if (phone) query.set("phone", phone);
+    try {
+      tracked = await send("GET", `/api/v1/cases/track?${query}`);
+      tracked.phone = phone;
+      showTracking(tracked);
+    } catch (error) {
+      document.getElementById("track-result").hidden = true;
+      showFailure(form, error);
+    }
+  });
+  rating.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(rating);
+    const picked = rating.querySelector("input[name=rating]:checked");
+    if (!picked) {
+      showError(rating, "rating", t("page.resident.rating.required"));
+      rating.querySelector("input[name=rating]")?.focus();
+      return;
+    }
+    try {
+      await send("POST", `/api/v1/cases/${encodeURIComponent(tracked.number)}/rating`, {
+        rating: Number(picked.value),
+        comment: rating.comment.value.trim(),
+        phone: tracked.phone || null,
+      });
+      rating.hidden = true;
+      document.getElementById("rating-done").hidden = false;
+    } catch (error) {
+      showFailure(rating, error);
+    }
+  });
+}
+
+function boot() {
+  const map = createMap();
+  wireReport(map);
+  wireTrack();
+  fillCategories();
+}
+
+boot();
