@@ -269,6 +269,14 @@ function showTracking(tracked) {
   document.getElementById("rating-done").hidden = true;
 }
 
+async function fetchTracking(number, phone) {
+  const query = new URLSearchParams({ number });
+  if (phone) query.set("phone", phone);
+  const found = await send("GET", `/api/v1/cases/track?${query}`);
+  found.phone = phone;
+  return found;
+}
+
 function wireTrack() {
   const form = document.getElementById("track-form");
   const rating = document.getElementById("rating-form");
@@ -282,12 +290,8 @@ function wireTrack() {
       form.number.focus();
       return;
     }
-    const query = new URLSearchParams({ number });
-    const phone = form.phone.value.trim();
-    if (phone) query.set("phone", phone);
     try {
-      tracked = await send("GET", `/api/v1/cases/track?${query}`);
-      tracked.phone = phone;
+      tracked = await fetchTracking(number, form.phone.value.trim());
       showTracking(tracked);
     } catch (error) {
       document.getElementById("track-result").hidden = true;
@@ -309,7 +313,8 @@ function wireTrack() {
         comment: rating.comment.value.trim(),
         phone: tracked.phone || null,
       });
-      rating.hidden = true;
+      tracked = await fetchTracking(tracked.number, tracked.phone);
+      showTracking(tracked);
       document.getElementById("rating-done").hidden = false;
     } catch (error) {
       showFailure(rating, error);
