@@ -105,11 +105,36 @@ def serve(host: str | None, port: int | None, workers: int | None, with_worker: 
             port=port or settings.port,
             workers=workers or settings.workers,
             log_level="info",
+            log_config=_masked_log_config(),
         )
     finally:
         if background is not None:
             background.stop()
         engine.dispose()
+
+
+def _masked_log_config() -> dict[str, Any]:
+    """uvicorn's logging with ID numbers and mobiles masked on every handler.
+
+    Access lines carry query strings (tracking asks for the reporter's phone), and
+    the platform's own loggers go through the same handler instead of Python's
+    unfiltered last resort. The masking filter formats each record itself, so the
+    access lines use the plain formatter.
+    """
+    import copy  # noqa: PLC0415
+
+    from uvicorn.config import LOGGING_CONFIG  # noqa: PLC0415
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {
+        "personal_data": {"()": "civicgrid.registry.protection.PersonalDataFilter"}
+    }
+    config["formatters"]["access"] = dict(config["formatters"]["default"])
+    for handler in config["handlers"].values():
+        handler["filters"] = ["personal_data"]
+    config["root"] = {"handlers": ["default"], "level": "INFO"}
+    config["loggers"]["alembic"] = {"level": "WARNING"}
+    return config
 
 
 @main.command()

@@ -1,4 +1,4 @@
-"""`civicgrid serve` as an operator runs it: migrate, serve from several processes, stop cleanly."""
+"""`civicgrid serve` as an operator runs it: several processes, masked logs, a clean stop."""
 
 import os
 import signal
@@ -29,7 +29,7 @@ def wait_for_health(url: str, process: subprocess.Popen[bytes]) -> httpx.Respons
     raise AssertionError("the server did not answer")
 
 
-def test_two_server_processes_with_the_worker_answer_and_stop_on_sigint(
+def test_two_processes_answer_log_no_phone_numbers_and_stop_on_sigint(
     database_url: str, tmp_path: Path
 ):
     port = free_port()
@@ -39,13 +39,22 @@ def test_two_server_processes_with_the_worker_answer_and_stop_on_sigint(
         "CIVICGRID_DATA_DIR": str(tmp_path),
     }
     command = [str(CIVICGRID), "serve", "--port", str(port), "--workers", "2", "--with-worker"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         health = wait_for_health(f"http://127.0.0.1:{port}/api/v1/health", process)
         assert health.status_code == 200
         assert health.json()["status"] == "ok"
+        tracked = httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/cases/track",
+            params={"number": "5305022026010100001", "phone": "13812345678"},
+        )
+        assert tracked.status_code == 404
     finally:
         process.send_signal(signal.SIGINT)
-        _, errors = process.communicate(timeout=30)
+        output, errors = process.communicate(timeout=30)
     assert process.returncode == 0, errors.decode()
     assert b"Traceback" not in errors
+    logged = (output + errors).decode()
+    assert "/api/v1/cases/track" in logged
+    assert "13812345678" not in logged
+    assert "138****5678" in logged
