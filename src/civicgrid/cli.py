@@ -126,9 +126,7 @@ def _masked_log_config() -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG  # noqa: PLC0415
 
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-    config["filters"] = {
-        "personal_data": {"()": "civicgrid.registry.protection.PersonalDataFilter"}
-    }
+    config["filters"] = {"personal_data": {"()": "civicgrid.masking.PersonalDataFilter"}}
     config["formatters"]["access"] = dict(config["formatters"]["default"])
     for handler in config["handlers"].values():
         handler["filters"] = ["personal_data"]

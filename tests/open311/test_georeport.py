@@ -336,7 +336,7 @@ def test_descriptions_are_escaped_in_xml_and_masked_in_public(client, api_key, c
     item = xml(client.get(f"{BASE}/requests/{number}.xml")).find("request")
     assert item is not None
     assert item.findtext("description") == (
-        'A <b>&"坑"</b> call 138****5678, ID 530502********123X'
+        'A <b>&"坑"</b> call 138****5678, ID 5305**********123X'
     )
 
 

@@ -7,17 +7,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from civicgrid.errors import Invalid
-from civicgrid.registry.protection import (
-    DEVELOPMENT_KEY_FILE,
-    FieldCipher,
-    Keyring,
+from civicgrid.masking import (
     PersonalDataFilter,
     install_log_masking,
-    load_keyring,
     mask_id_number,
     mask_name,
     mask_personal_data,
     mask_phone,
+)
+from civicgrid.registry.protection import (
+    DEVELOPMENT_KEY_FILE,
+    FieldCipher,
+    Keyring,
+    load_keyring,
     read_keyring,
     save_keyring,
 )

@@ -32,6 +32,7 @@ from civicgrid.geo.codes import Level
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import GridIndex, locate
 from civicgrid.i18n import translate
+from civicgrid.masking import mask_personal_data
 from civicgrid.open311.dates import format_w3c, parse_w3c
 from civicgrid.open311.schemas import (
     AttributeOut,
@@ -69,8 +70,6 @@ _PHONE = re.compile(r"^\+?[0-9-]{5,20}$")
 _CLIENT_KEY = re.compile(r"^[A-Za-z0-9._~-]{1,100}$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 # Mainland mobile numbers and resident ID numbers, masked in public descriptions.
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![0-9])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9])")
 _CJK = re.compile(r"^[\u3400-\u9fff·]+$")
 
 Fields = Mapping[str, Sequence[str]]
@@ -562,7 +561,7 @@ def _request(
         status_notes=status_label(case.status, locale),
         service_name=_name(category, locale) if category else None,
         service_code=case.category_code,
-        description=redact(description),
+        description=mask_personal_data(description),
         agency_responsible=agencies.get(department) if department else None,
         service_notice=None,
         requested_datetime=format_w3c(case.created_at),
@@ -603,12 +602,6 @@ def split_media_url(description: str) -> tuple[str, str | None]:
         return description, None
     rest = (description[: match.start()] + description[match.end() :]).strip("\n")
     return rest, match.group(1)
-
-
-def redact(text: str) -> str:
-    """Mask mobile and ID numbers a reporter may have typed into a public description."""
-    masked = _MOBILE.sub(r"\1****\2", text)
-    return _ID_NUMBER.sub(lambda match: match.group(1) + "*" * 8 + match.group(2), masked)
 
 
 def notice(case: Case, *, locale: str) -> str:

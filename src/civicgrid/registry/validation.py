@@ -15,7 +15,7 @@ from operator import mul
 
 from civicgrid.errors import Invalid
 from civicgrid.geo.codes import normalise_code
-from civicgrid.registry.protection import mask_middle
+from civicgrid.masking import mask_middle
 from civicgrid.timeutil import DISPLAY_ZONE
 
 # GB/T 2260 province-level codes, plus 83 which the residence permits of Taiwan
