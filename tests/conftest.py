@@ -42,9 +42,12 @@ def _postgres_base_url() -> str:
 
 
 def _worker_database(base_url: str, worker: str) -> str:
-    """One database per xdist worker, created afresh for the session."""
+    """One database per xdist worker, created afresh for the session.
+
+    CIVICGRID_TEST_DB_TAG keeps two test runs on one PostgreSQL server apart.
+    """
     parsed = make_url(base_url).set(drivername="postgresql+psycopg")
-    name = f"civicgrid_test_{worker}"
+    name = f"civicgrid_test_{os.environ.get('CIVICGRID_TEST_DB_TAG', '')}{worker}"
     admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -105,8 +108,8 @@ def db(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, environment="test")
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, environment="test", data_dir=tmp_path / "var")
 
 
 @pytest.fixture

@@ -18,11 +18,14 @@ from civicgrid.cases.public_api import router as case_feedback_router
 from civicgrid.categories.api import router as categories_router
 from civicgrid.db import create_db_engine, database_kind, make_session_factory, upgrade_database
 from civicgrid.deps import DbSession
+from civicgrid.disputes.api import router as disputes_router
 from civicgrid.errors import install_error_handlers
+from civicgrid.fieldwork.api import router as fieldwork_router
 from civicgrid.geo.api import router as geo_router
 from civicgrid.geo.service import GridIndex
 from civicgrid.notify.api import router as notify_router
 from civicgrid.open311.api import router as open311_router
+from civicgrid.registry.api import router as registry_router
 from civicgrid.settings import Settings, get_settings
 from civicgrid.web.pages import router as pages_router
 
@@ -69,6 +72,9 @@ def _mount(app: FastAPI) -> None:
     app.include_router(open311_router)
     app.include_router(analytics_router)
     app.include_router(rules_router)
+    app.include_router(registry_router)
+    app.include_router(fieldwork_router)
+    app.include_router(disputes_router)
     app.include_router(pages_router)
     app.add_api_route("/api/v1/health", health, methods=["GET"], response_model=HealthOut)
     STATIC_DIR.mkdir(parents=True, exist_ok=True)

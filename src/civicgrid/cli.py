@@ -2,11 +2,9 @@
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import wraps
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from pydantic import ValidationError
@@ -15,49 +13,14 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import KeyKind, Role
-from civicgrid.auth.scope import NATIONAL_SCOPE, Actor
+from civicgrid.console import console_actor, console_locale, database, domain_errors_exit, say
 from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
-from civicgrid.errors import Conflict, DomainError, Invalid
-from civicgrid.i18n import negotiate_locale, translate
+from civicgrid.disputes import cli as disputes_cli
+from civicgrid.errors import Conflict, Invalid
+from civicgrid.fieldwork import cli as fieldwork_cli
+from civicgrid.i18n import translate
+from civicgrid.registry import cli as registry_cli
 from civicgrid.settings import get_settings
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _locale() -> str:
-    import os  # noqa: PLC0415
-
-    return negotiate_locale(os.environ.get("CIVICGRID_LANG") or os.environ.get("LANG"))
-
-
-def say(message_id: str, **params: Any) -> None:
-    click.echo(translate(message_id, _locale(), **params))
-
-
-def domain_errors_exit(function: F) -> F:
-    """Refusals print one translated line and exit non-zero, never a traceback."""
-
-    @wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except DomainError as error:
-            click.echo(error.message(_locale()), err=True)
-            sys.exit(2)
-
-    return wrapper  # type: ignore[return-value]
-
-
-@contextmanager
-def database() -> Iterator[Session]:
-    engine = create_db_engine(get_settings().effective_database_url)
-    upgrade_database(engine)
-    session = make_session_factory(engine)()
-    try:
-        yield session
-    finally:
-        session.close()
-        engine.dispose()
 
 
 @click.group()
@@ -69,7 +32,7 @@ def main() -> None:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors()
         )
-        click.echo(translate("cli.bad_settings", _locale(), problems=problems), err=True)
+        click.echo(translate("cli.bad_settings", console_locale(), problems=problems), err=True)
         sys.exit(2)
 
 
@@ -232,7 +195,7 @@ def user_create(**fields: Any) -> None:
 def user_list(as_json: bool) -> None:
     """List every account (the command line acts as a whole-country administrator)."""
     with database() as db:
-        users = auth_service.list_users(db, _console_actor())
+        users = auth_service.list_users(db, console_actor())
         rows = [
             {
                 "username": u.username,
@@ -327,10 +290,6 @@ def classifier_evaluate(csv_file: Path, model_file: Path | None, per_class: bool
     )
 
 
-def _console_actor() -> Actor:
-    return Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
-
-
 def _shared_data_dir(given: Path | None) -> Path | None:
     """The shared data folder beside a development checkout, if there is one.
 
@@ -363,7 +322,7 @@ def import_regions(codes_dir: Path | None, boundaries_dir: Path | None, prefix: 
     with database() as db:
         report = run_import(db, codes_dir=codes_dir, boundaries_dir=boundaries_dir, prefix=prefix)
         db.commit()
-    for line in report.lines(_locale()):
+    for line in report.lines(console_locale()):
         click.echo(line)
 
 
@@ -381,7 +340,7 @@ def import_grids(file: Path, crs: str, dry_run: bool) -> None:
     with database() as db:
         report = run_import(db, path=file, crs=crs, dry_run=dry_run)
         db.commit()
-    for line in report.lines(_locale()):
+    for line in report.lines(console_locale()):
         click.echo(line)
     if not report.ok:
         sys.exit(1)
@@ -432,7 +391,7 @@ def categories_export(file: Path) -> None:
     from civicgrid.categories.service import list_categories  # noqa: PLC0415
 
     with database() as db:
-        file.write_bytes(export_workbook(db, locale=_locale()))
+        file.write_bytes(export_workbook(db, locale=console_locale()))
         count = len(list_categories(db, active_only=False))
     say("cli.categories_exported", count=count, path=file)
 
@@ -446,10 +405,10 @@ def categories_import(file: Path) -> None:
 
     with database() as db:
         report = import_workbook(
-            db, actor=_console_actor(), content=file.read_bytes(), filename=file.name
+            db, actor=console_actor(), content=file.read_bytes(), filename=file.name
         )
         db.commit()
-    for line in report.lines(_locale()):
+    for line in report.lines(console_locale()):
         click.echo(line)
     if not report.ok:
         sys.exit(1)
@@ -562,3 +521,8 @@ def _has_regions(db: Session) -> bool:
 
 def _format_counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{level} {count}" for level, count in counts.items())
+
+
+main.add_command(registry_cli.group)
+main.add_command(fieldwork_cli.group)
+main.add_command(disputes_cli.group)

@@ -127,5 +127,8 @@ def load_all_models() -> None:
     from civicgrid.auth import models as auth_models  # noqa: F401, PLC0415
     from civicgrid.cases import models as case_models  # noqa: F401, PLC0415
     from civicgrid.categories import models as category_models  # noqa: F401, PLC0415
+    from civicgrid.disputes import models as dispute_models  # noqa: F401, PLC0415
+    from civicgrid.fieldwork import models as fieldwork_models  # noqa: F401, PLC0415
     from civicgrid.geo import models as geo_models  # noqa: F401, PLC0415
     from civicgrid.notify import models as notify_models  # noqa: F401, PLC0415
+    from civicgrid.registry import models as registry_models  # noqa: F401, PLC0415

@@ -1,7 +1,9 @@
 """The message catalogue: every user-facing string, zh-CN first, English second.
 
 Catalogues are JSON files in `locales/`, keyed by a stable message id, so code
-carries ids and never Chinese literals.
+carries ids and never Chinese literals. `zh-CN.json` holds the kernel's messages;
+a domain may keep its own beside it as `<domain>.zh-CN.json`, and all files of a
+locale form one catalogue (an id defined twice is an error, not a silent override).
 """
 
 import json
@@ -17,9 +19,19 @@ LANG_COOKIE = "civicgrid_lang"
 
 @cache
 def catalogue(locale: str) -> dict[str, str]:
-    with (LOCALES_DIR / f"{locale}.json").open(encoding="utf-8") as handle:
-        data: dict[str, str] = json.load(handle)
-    return data
+    merged: dict[str, str] = {}
+    for path in catalogue_files(locale):
+        with path.open(encoding="utf-8") as handle:
+            data: dict[str, str] = json.load(handle)
+        twice = merged.keys() & data.keys()
+        if twice:
+            raise ValueError(f"{path.name} defines ids already defined: {sorted(twice)[:5]}")
+        merged.update(data)
+    return merged
+
+
+def catalogue_files(locale: str) -> list[Path]:
+    return [LOCALES_DIR / f"{locale}.json", *sorted(LOCALES_DIR.glob(f"*.{locale}.json"))]
 
 
 def translate(message_id: str, locale: str = DEFAULT_LOCALE, **params: Any) -> str:

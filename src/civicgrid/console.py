@@ -1,0 +1,63 @@
+"""What every `civicgrid` command shares: the language, messages, refusals and the database.
+
+Kept apart from `cli.py` so that each domain's own command group can use it
+without importing the command line that mounts the group.
+"""
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.orm import Session
+
+from civicgrid.auth.models import Role
+from civicgrid.auth.scope import NATIONAL_SCOPE, Actor
+from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
+from civicgrid.errors import DomainError
+from civicgrid.i18n import negotiate_locale, translate
+from civicgrid.settings import get_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def console_locale() -> str:
+    return negotiate_locale(os.environ.get("CIVICGRID_LANG") or os.environ.get("LANG"))
+
+
+def say(message_id: str, **params: Any) -> None:
+    click.echo(translate(message_id, console_locale(), **params))
+
+
+def domain_errors_exit(function: F) -> F:
+    """Refusals print one translated line and exit non-zero, never a traceback."""
+
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except DomainError as error:
+            click.echo(error.message(console_locale()), err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def database() -> Iterator[Session]:
+    engine = create_db_engine(get_settings().effective_database_url)
+    upgrade_database(engine)
+    session = make_session_factory(engine)()
+    try:
+        yield session
+    finally:
+        session.close()
+        engine.dispose()
+
+
+def console_actor() -> Actor:
+    """Whoever runs the command line on the server already holds the database."""
+    return Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)

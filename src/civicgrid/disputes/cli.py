@@ -1,0 +1,8 @@
+"""`civicgrid disputes …` commands."""
+
+import click
+
+
+@click.group(name="disputes")
+def group() -> None:
+    """disputes commands."""
