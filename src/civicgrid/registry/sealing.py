@@ -1,0 +1,68 @@
+"""How a registry row's personal fields are sealed and opened: one rule for every writer.
+
+The service writing one resident and the importer writing a million seal the
+same way: the record's `uid` as the AES-GCM context, the canonical value in the
+blind index. Field names here are the names the tokens are bound to; renaming
+one makes every stored token of that field unreadable.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from civicgrid.registry.protection import DEVELOPMENT_KEY_FILE, FieldCipher, load_keyring
+from civicgrid.settings import Settings
+
+DOCUMENT = "document_number"
+PHONE = "phone"
+OWNER_PHONE = "owner_phone"
+CONTACT_PHONE = "contact_phone"
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    """A value as stored: the token and, for exact look-up, its blind index."""
+
+    token: bytes
+    index: bytes
+
+
+def new_uid() -> str:
+    """The record's permanent identity, known before insert so tokens can be bound to it."""
+    return uuid.uuid4().hex
+
+
+def cipher_for(settings: Settings) -> FieldCipher:
+    """The cipher on the configured keys (production without keys raises registry_key_missing).
+
+    Remembered per keyring source and the key file's modification time, so a
+    rotation that writes a new key file is picked up without a restart.
+    """
+    key_file = settings.registry_key_file or settings.data_dir / DEVELOPMENT_KEY_FILE
+    try:
+        stamp = key_file.stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    memo_key = (settings.registry_keys, str(key_file), stamp, settings.environment)
+    cipher = _CIPHERS.get(memo_key)
+    if cipher is None:
+        cipher = _CIPHERS[memo_key] = FieldCipher(load_keyring(settings))
+    return cipher
+
+
+_CIPHERS: dict[tuple[str, str, int, str], FieldCipher] = {}
+
+
+def seal(cipher: FieldCipher, value: str, *, field: str, uid: str) -> Sealed:
+    return Sealed(
+        token=cipher.encrypt(value, field=field, context=uid),
+        index=cipher.blind_index(value, field=field),
+    )
+
+
+def open_token(cipher: FieldCipher, token: bytes, *, field: str, uid: str) -> str:
+    return cipher.decrypt(token, field=field, context=uid)
+
+
+def index_of(cipher: FieldCipher, value: str, *, field: str) -> bytes:
+    """The blind index to search by; `value` must already be canonical (see validation)."""
+    return cipher.blind_index(value, field=field)
