@@ -4,76 +4,12 @@
 
 import "leaflet/dist/leaflet.css";
 import L from "leaflet";
+import { clearErrors, send, showError, showFailure } from "./forms.js";
 import { readJson, t } from "./strings.js";
 
 const config = readJson("resident-config");
 let chosen = null; // { lng, lat } in WGS-84
 let marker = null;
-
-async function send(method, url, body) {
-  const response = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: { Accept: "application/json", ...(body ? { "Content-Type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = new Error(data?.error?.message ?? response.statusText);
-    error.status = response.status;
-    error.fields = data?.error?.fields ?? [];
-    throw error;
-  }
-  return data;
-}
-
-function clearErrors(form) {
-  for (const field of form.querySelectorAll(".field.has-error")) {
-    field.classList.remove("has-error");
-    field.querySelector(".field-error")?.remove();
-    for (const input of field.querySelectorAll("[aria-invalid]")) {
-      input.removeAttribute("aria-invalid");
-      input.removeAttribute("aria-describedby");
-    }
-  }
-  const summary = form.querySelector(".form-error");
-  if (summary) summary.hidden = true;
-}
-
-/** Show a message at its field; a field the form does not have gets the form's summary line. */
-function showError(form, name, message) {
-  const field = form.querySelector(`.field[data-field="${name}"]`);
-  if (!field) {
-    const summary = form.querySelector(".form-error");
-    summary.textContent = summary.hidden ? message : `${summary.textContent} ${message}`;
-    summary.hidden = false;
-    return;
-  }
-  field.classList.add("has-error");
-  const note = document.createElement("p");
-  note.className = "field-error";
-  note.id = `${form.id}-${name}-error`;
-  note.textContent = message;
-  field.append(note);
-  const input = field.querySelector("input:not([type=radio]), textarea, select, [tabindex]");
-  if (input) {
-    input.setAttribute("aria-invalid", "true");
-    input.setAttribute("aria-describedby", note.id);
-  }
-}
-
-function showFailure(form, error) {
-  if (error.fields?.length) {
-    for (const problem of error.fields) {
-      // lng / lat / crs share the location block; photos.0 is the photo input.
-      const name = problem.field.split(".")[0];
-      showError(form, name === "lat" || name === "crs" ? "lng" : name, problem.message);
-    }
-  } else {
-    showError(form, "-", error.status ? error.message : t("page.resident.failed"));
-  }
-  form.querySelector('[aria-invalid="true"]')?.focus();
-}
 
 function setLocation(map, lng, lat) {
   chosen = { lng: Number(lng.toFixed(6)), lat: Number(lat.toFixed(6)) };
@@ -232,7 +168,7 @@ function wireReport(map) {
       track.number.value = created.number;
       if (phone) track.phone.value = phone;
     } catch (error) {
-      showFailure(form, error);
+      showFailure(form, error, t("page.resident.failed"));
     } finally {
       button.disabled = false;
       button.textContent = button.dataset.label;
@@ -295,7 +231,7 @@ function wireTrack() {
       showTracking(tracked);
     } catch (error) {
       document.getElementById("track-result").hidden = true;
-      showFailure(form, error);
+      showFailure(form, error, t("page.resident.failed"));
     }
   });
   rating.addEventListener("submit", async (event) => {
@@ -317,7 +253,7 @@ function wireTrack() {
       showTracking(tracked);
       document.getElementById("rating-done").hidden = false;
     } catch (error) {
-      showFailure(rating, error);
+      showFailure(rating, error, t("page.resident.failed"));
     }
   });
 }

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
@@ -14,15 +14,27 @@ from civicgrid.cases.schemas import (
     ActionOut,
     BatchIn,
     BatchItemOut,
+    BulkItemOut,
+    BulkTransitionIn,
+    CaseFilterIn,
     CaseIn,
     CaseOut,
+    MoveOut,
     RoutingRuleIn,
     RoutingRuleOut,
     TransitionIn,
 )
-from civicgrid.cases.workflow import Change, Status, transition
+from civicgrid.cases.workflow import (
+    NEEDS_ACCOUNT,
+    NEEDS_NOTE,
+    Change,
+    Status,
+    moves_for,
+    transition,
+)
 from civicgrid.deps import CurrentActor, DbSession, Locale, OptionalActor
-from civicgrid.errors import Forbidden
+from civicgrid.errors import DomainError, Forbidden
+from civicgrid.i18n import translate
 from civicgrid.timeutil import utcnow
 
 BATCH_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER})
@@ -81,9 +93,49 @@ def _require_batch_sender(actor: Actor) -> None:
 
 @router.get("", response_model=list[CaseOut])
 def get_cases(
-    db: DbSession, actor: CurrentActor, locale: Locale, state: Status | None = None
+    response: Response,
+    db: DbSession,
+    actor: CurrentActor,
+    locale: Locale,
+    asked: Annotated[CaseFilterIn, Query()],
 ) -> list[CaseOut]:
-    return [case_out(db, case, locale) for case in service.list_cases(db, actor, status=state)]
+    """A queue: the actor's cases filtered, newest first; X-Total-Count gives the full count.
+
+    `mine` is the department handler's own queue: what their department holds.
+    """
+    query = service.CaseQuery(
+        statuses=tuple(asked.state),
+        channel=asked.channel,
+        category_code=asked.category,
+        unlocated=asked.unlocated,
+        department_id=actor.department_id if asked.mine else None,
+        overdue=asked.overdue,
+        text=asked.q,
+    )
+    cases, total = service.list_cases(db, actor, query, limit=asked.limit, offset=asked.offset)
+    response.headers["X-Total-Count"] = str(total)
+    return [case_out(db, case, locale) for case in cases]
+
+
+@router.post("/transitions", response_model=list[BulkItemOut])
+def post_bulk_transition(
+    body: BulkTransitionIn, db: DbSession, actor: CurrentActor, locale: Locale
+) -> list[BulkItemOut]:
+    """The same move for many cases; each is its own savepoint, so one refusal stops no other."""
+    department = auth_service.department_id(db, body.department_code)
+    results = []
+    for number in body.numbers:
+        try:
+            with db.begin_nested():
+                case = service.visible_case(db, actor, number)
+                change = Change(to=body.to, note=body.note, department_id=department)
+                moved = transition(db, case_id=case.id, change=change, actor=actor)
+        except DomainError as refusal:
+            results.append(BulkItemOut(number=number, moved=False, error=refusal.message(locale)))
+            continue
+        results.append(BulkItemOut(number=number, moved=True, status=moved.status))
+    db.commit()
+    return results
 
 
 @router.get("/{number}", response_model=CaseOut)
@@ -95,6 +147,24 @@ def get_case(number: str, db: DbSession, actor: CurrentActor, locale: Locale) ->
 def get_actions(number: str, db: DbSession, actor: CurrentActor) -> list[ActionOut]:
     case = service.visible_case(db, actor, number)
     return [ActionOut.model_validate(action) for action in service.history(db, case)]
+
+
+@router.get("/{number}/moves", response_model=list[MoveOut])
+def get_moves(number: str, db: DbSession, actor: CurrentActor, locale: Locale) -> list[MoveOut]:
+    """The moves the reader may make on this case now (what a page draws as buttons)."""
+    case = service.visible_case(db, actor, number)
+    deciding = Status(case.status) is Status.EXTENSION_REQUESTED
+    return [
+        MoveOut(
+            to=target.value,
+            label=translate(f"case.move.{target.value}", locale),
+            needs_note=target in NEEDS_NOTE,
+            needs_account=target in NEEDS_ACCOUNT,
+            needs_department=target is Status.DISPATCHED,
+            needs_decision=deciding,
+        )
+        for target in moves_for(actor, case)
+    ]
 
 
 @router.post("/{number}/transitions", response_model=CaseOut)

@@ -47,6 +47,47 @@ class TransitionIn(BaseModel):
     department_code: str | None = Field(default=None, max_length=40)
 
 
+class CaseFilterIn(BaseModel):
+    """The filters of a case queue, as query parameters (`state` may repeat)."""
+
+    state: list[Status] = Field(default_factory=list)
+    channel: str | None = Field(default=None, max_length=24)
+    category: str | None = Field(default=None, max_length=40)
+    unlocated: bool | None = None
+    mine: bool = False
+    overdue: bool = False
+    q: str = Field(default="", max_length=100)
+    limit: int = Field(default=100, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class BulkTransitionIn(BaseModel):
+    """One move applied to many cases (bulk accept, bulk dispatch); each succeeds or fails alone."""
+
+    numbers: list[str] = Field(min_length=1, max_length=200)
+    to: Status
+    note: str = Field(default="", max_length=2000)
+    department_code: str | None = Field(default=None, max_length=40)
+
+
+class BulkItemOut(BaseModel):
+    number: str
+    moved: bool
+    status: str | None = None
+    error: str | None = None
+
+
+class MoveOut(BaseModel):
+    """A move the reader may make now, with what the move will ask of them."""
+
+    to: str
+    label: str
+    needs_note: bool
+    needs_account: bool
+    needs_department: bool
+    needs_decision: bool
+
+
 class ActionOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -431,13 +431,63 @@ def visible_case(db: Session, actor: Actor, number: str) -> Case:
     return case
 
 
+@dataclass(frozen=True)
+class CaseQuery:
+    """What a queue shows: any of these statuses, and each other filter that is set.
+
+    `text` matches the case number exactly or words of the description; `overdue`
+    means the running stage's deadline has passed.
+    """
+
+    statuses: tuple[Status, ...] = ()
+    channel: str | None = None
+    category_code: str | None = None
+    unlocated: bool | None = None
+    department_id: int | None = None
+    overdue: bool = False
+    text: str = ""
+
+
 def list_cases(
-    db: Session, actor: Actor, *, status: Status | None = None, limit: int = 100
-) -> list[Case]:
-    query = select(Case).where(in_scope(actor, Case.region_code))
-    if status is not None:
-        query = query.where(Case.status == status.value)
-    return list(db.scalars(query.order_by(Case.id.desc()).limit(limit)))
+    db: Session,
+    actor: Actor,
+    query: CaseQuery | None = None,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> tuple[list[Case], int]:
+    """One page of the actor's cases, newest first, and how many match in all."""
+    conditions = [in_scope(actor, Case.region_code), *_conditions(query or CaseQuery(), now)]
+    total = db.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
+    page = db.scalars(
+        select(Case).where(*conditions).order_by(Case.id.desc()).limit(limit).offset(offset)
+    )
+    return list(page), total
+
+
+def _conditions(query: CaseQuery, now: datetime | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.statuses:
+        conditions.append(Case.status.in_([status.value for status in query.statuses]))
+    if query.channel:
+        conditions.append(Case.channel == query.channel)
+    if query.category_code:
+        conditions.append(Case.category_code == query.category_code)
+    if query.unlocated is not None:
+        conditions.append(
+            Case.grid_code.is_(None) if query.unlocated else Case.grid_code.is_not(None)
+        )
+    if query.department_id is not None:
+        conditions.append(Case.department_id == query.department_id)
+    if query.overdue:
+        conditions.append(Case.stage_due_at < (now or utcnow()))
+    text = query.text.strip()
+    if text:
+        conditions.append(
+            or_(Case.number == text, Case.description.contains(text, autoescape=True))
+        )
+    return conditions
 
 
 def history(db: Session, case: Case) -> list[CaseAction]:

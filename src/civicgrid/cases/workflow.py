@@ -126,6 +126,25 @@ def require_may_act(actor: Actor, case: Case, to: Status) -> None:
         raise Forbidden("transition_department")
 
 
+def moves_for(actor: Actor, case: Case) -> list[Status]:
+    """The statuses this actor may move this case into now, for the buttons a page draws.
+
+    The same table and role checks as `transition`; guards that depend on what
+    the caller will send (a note, evidence, a department) are left to the move itself.
+    """
+    if not may_see(actor, case.region_code):
+        return []
+    possible: list[Status] = []
+    allowed = ALLOWED[Status(case.status)]
+    for target in (status for status in Status if status in allowed):
+        try:
+            require_may_act(actor, case, target)
+        except Forbidden:
+            continue
+        possible.append(target)
+    return possible
+
+
 def _field_may_handle(case: Case) -> bool:
     """Grid and community staff handle a case no department holds, or one routing let them."""
     return case.department_id is None or case.grid_may_handle

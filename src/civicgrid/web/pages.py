@@ -15,7 +15,9 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
 from civicgrid.auth import service as auth_service
+from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
+from civicgrid.cases.workflow import CENTRE
 from civicgrid.deps import SESSION_COOKIE, DbSession, Locale, OptionalActor
 from civicgrid.errors import Unauthorized
 from civicgrid.geo import service as geo_service
@@ -27,6 +29,27 @@ DIST_DIR = WEB_DIR / "static" / "dist"
 ONE_YEAR = 365 * 24 * 3600
 PAGE_PREFIX = "page."
 LOGIN_FIELDS = ("username", "password")
+CASE_STRING_PREFIXES = ("case.status.",)
+IN_HAND = ["accepted", "dispatched", "claimed", "extension_requested", "returned", "reopened"]
+# Each role's queues on the workbench, as the case list's filters (see cases.api.get_cases).
+CENTRE_TABS: dict[str, dict[str, Any]] = {
+    "intake": {"state": ["reported"], "unlocated": False},
+    "unlocated": {"state": ["reported"], "unlocated": True},
+    "in_hand": {"state": [*IN_HAND, "escalated"]},
+    "to_close": {"state": ["verified", "self_resolved"]},
+    "overdue": {"overdue": True},
+    "all": {},
+}
+DEPARTMENT_TABS: dict[str, dict[str, Any]] = {
+    "mine": {"state": ["dispatched", "claimed", "extension_requested", "reopened"], "mine": True},
+    "overdue": {"overdue": True, "mine": True},
+    "done": {"state": ["resolved", "verified", "closed", "rated"], "mine": True},
+}
+FIELD_TABS: dict[str, dict[str, Any]] = {
+    "to_verify": {"state": ["resolved"]},
+    "in_hand": {"state": IN_HAND},
+    "all": {},
+}
 
 templates = Jinja2Templates(
     env=Environment(loader=FileSystemLoader(WEB_DIR / "templates"), autoescape=True)
@@ -47,6 +70,27 @@ def map_page(request: Request, actor: OptionalActor, locale: Locale) -> Response
         role_label=translate(f"page.role.{actor.role}", locale),
         strings=page_strings(locale),
         config={"tileUrl": settings.tile_url, "tileAttribution": settings.tile_attribution},
+    )
+
+
+@router.get("/desk")
+def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
+    """The workbench: each role's queues, the open case and the moves the reader may make."""
+    if not _signed_in(actor):
+        return _with_language(request, RedirectResponse("/login", status_code=303))
+    settings: Settings = request.app.state.settings
+    tabs = desk_tabs(actor.role)
+    may_bulk = actor.role in CENTRE
+    return _page(
+        request,
+        "desk.html",
+        locale,
+        username=actor.display_name or actor.username,
+        role_label=translate(f"page.role.{actor.role}", locale),
+        strings=page_strings(locale, extra=CASE_STRING_PREFIXES),
+        tabs=list(tabs),
+        may_bulk=may_bulk,
+        config={"tabs": tabs, "mayBulk": may_bulk, "tileUrl": settings.tile_url},
     )
 
 
@@ -129,10 +173,14 @@ def logout(request: Request, db: DbSession) -> Response:
     return response
 
 
-def page_strings(locale: str) -> dict[str, str]:
-    """Every page string for the browser's scripts, zh-CN filling any gap in `locale`."""
+def page_strings(locale: str, *, extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """Every page string for the browser's scripts, zh-CN filling any gap in `locale`.
+
+    `extra` adds other catalogue prefixes a page shows, such as case status names.
+    """
+    prefixes = (PAGE_PREFIX, *extra)
     merged = {**catalogue(DEFAULT_LOCALE), **catalogue(normalise_locale(locale))}
-    return {key: value for key, value in merged.items() if key.startswith(PAGE_PREFIX)}
+    return {key: value for key, value in merged.items() if key.startswith(prefixes)}
 
 
 def asset(name: str) -> str:
@@ -143,6 +191,14 @@ def asset(name: str) -> str:
     path = DIST_DIR / name
     url = f"/static/dist/{name}"
     return f"{url}?v={int(path.stat().st_mtime)}" if path.is_file() else url
+
+
+def desk_tabs(role: Role | None) -> dict[str, dict[str, Any]]:
+    if role in CENTRE or role is Role.LEADER:
+        return CENTRE_TABS
+    if role is Role.DEPARTMENT_HANDLER:
+        return DEPARTMENT_TABS
+    return FIELD_TABS
 
 
 def _signed_in(actor: Actor) -> bool:
