@@ -8,18 +8,21 @@ it, which is what keeps the sign-out form and the API safe from cross-site reque
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from pydantic import BaseModel, Field
 
+from civicgrid.analytics import service as analytics
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.cases.workflow import CENTRE
 from civicgrid.deps import SESSION_COOKIE, DbSession, Locale, OptionalActor
-from civicgrid.errors import Unauthorized
+from civicgrid.errors import DomainError, Unauthorized
 from civicgrid.geo import service as geo_service
 from civicgrid.i18n import DEFAULT_LOCALE, LANG_COOKIE, catalogue, normalise_locale, translate
 from civicgrid.settings import Settings
@@ -91,6 +94,60 @@ def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Respons
         tabs=list(tabs),
         may_bulk=may_bulk,
         config={"tabs": tabs, "mayBulk": may_bulk, "tileUrl": settings.tile_url},
+    )
+
+
+class IndicatorsAsked(BaseModel):
+    """The leader view's form, as it travels in the query string."""
+
+    start: str | None = Field(default=None, alias="from", max_length=10)
+    to: str | None = Field(default=None, max_length=10)
+    group: str = Field(default=analytics.Grouping.DISTRICT.value, max_length=16)
+    region: str | None = Field(default=None, max_length=15)
+
+
+@router.get("/indicators")
+def indicators_page(
+    request: Request,
+    db: DbSession,
+    actor: OptionalActor,
+    locale: Locale,
+    form: Annotated[IndicatorsAsked, Query()],
+) -> Response:
+    """The leader's view: the period's evaluation figures per group, drawn on the server.
+
+    The figures arrive with the page (one round trip); the Excel link asks the
+    API for the same report. A refusal is shown at the form, never as a 500.
+    """
+    if not _signed_in(actor):
+        return _with_language(request, RedirectResponse("/login", status_code=303))
+    asked = {
+        "from": form.start or "",
+        "to": form.to or "",
+        "group": form.group,
+        "region": form.region or "",
+    }
+    found, error, status_code = None, None, 200
+    try:
+        period = analytics.parse_period(form.start, form.to, today=analytics.local_today())
+        found = analytics.report(
+            db, actor, period=period, group_by=form.group, region_code=form.region or None
+        )
+    except DomainError as refusal:
+        error, status_code = refusal.message(locale), refusal.status_code
+    query = urlencode({key: value for key, value in asked.items() if value})
+    return _page(
+        request,
+        "indicators.html",
+        locale,
+        status_code=status_code,
+        username=actor.display_name or actor.username,
+        role_label=translate(f"page.role.{actor.role}", locale),
+        asked=asked,
+        groups=[grouping.value for grouping in analytics.Grouping],
+        report=found,
+        error=error,
+        export_url=f"/api/v1/indicators.xlsx?{query}",
     )
 
 
