@@ -13,6 +13,7 @@ from civicgrid.analytics.api import router as analytics_router
 from civicgrid.auth.api import router as auth_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.cases.api import rules_router
+from civicgrid.cases.live import router as live_router
 from civicgrid.cases.photos_api import router as photos_router
 from civicgrid.cases.public_api import router as case_feedback_router
 from civicgrid.categories.api import router as categories_router
@@ -26,6 +27,7 @@ from civicgrid.geo.service import GridIndex
 from civicgrid.notify.api import router as notify_router
 from civicgrid.open311.api import router as open311_router
 from civicgrid.registry.api import router as registry_router
+from civicgrid.registry.sealing import cipher_for
 from civicgrid.settings import Settings, get_settings
 from civicgrid.web.pages import router as pages_router
 
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.grid_index = GridIndex()
+    app.state.registry_cipher = cipher_for(settings)
     install_error_handlers(app)
     _mount(app)
     return app
@@ -71,6 +74,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(photos_router)
     app.include_router(open311_router)
     app.include_router(analytics_router)
+    app.include_router(live_router)
     app.include_router(rules_router)
     app.include_router(registry_router)
     app.include_router(fieldwork_router)

@@ -6,8 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
-from civicgrid.analytics import excel, service
-from civicgrid.analytics.schemas import IndicatorReportOut
+from civicgrid.analytics import dashboard, excel, service
+from civicgrid.analytics.schemas import DashboardOut, IndicatorReportOut
 from civicgrid.analytics.service import Grouping, IndicatorReport
 from civicgrid.auth.scope import Actor
 from civicgrid.deps import CurrentActor, DbSession, Locale
@@ -56,3 +56,13 @@ def get_indicators_workbook(
         media_type=excel.MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@router.get("/dashboard", response_model=DashboardOut)
+def get_dashboard(
+    db: DbSession,
+    actor: CurrentActor,
+    region: Annotated[str | None, Query(max_length=15, description="Default: own area")] = None,
+) -> DashboardOut:
+    """The command centre's figures for one region and each region one level down."""
+    return DashboardOut.of(dashboard.dashboard(db, actor, region))

@@ -6,7 +6,9 @@ from typing import Self
 
 from pydantic import BaseModel, Field
 
+from civicgrid.analytics.dashboard import Dashboard
 from civicgrid.analytics.service import Counts, Grouping, IndicatorReport, IndicatorRow
+from civicgrid.geo.schemas import RegionRef
 
 RATES = (
     "on_time_dispatch_rate",
@@ -84,4 +86,65 @@ class IndicatorReportOut(BaseModel):
             region=report.region_code,
             rows=[IndicatorRowOut.of_row(row) for row in report.rows],
             total=FiguresOut.of(report.total),
+        )
+
+
+class TallyOut(BaseModel):
+    key: str | None
+    label: str
+    count: int
+
+
+class ChildOut(BaseModel):
+    code: str
+    name: str
+    open: int
+    overdue: int
+    today: int
+
+
+class TrendDayOut(BaseModel):
+    day: date
+    reported: int
+    closed: int
+
+
+class DashboardOut(BaseModel):
+    """The command centre's picture of one region, counted inside the viewer's jurisdiction."""
+
+    region: RegionRef
+    child_level: str | None
+    open: int
+    overdue: int
+    reported_today: int
+    closed_today: int
+    satisfaction: float | None = Field(description="Average rating 1-5 over 30 days")
+    ratings: int
+    by_channel_today: list[TallyOut]
+    top_categories: list[TallyOut]
+    overdue_by_department: list[TallyOut]
+    trend: list[TrendDayOut]
+    children: list[ChildOut]
+
+    @classmethod
+    def of(cls, picture: Dashboard) -> Self:
+        return cls(
+            region=RegionRef.of(picture.region),
+            child_level=picture.child_level.value if picture.child_level else None,
+            open=picture.open,
+            overdue=picture.overdue,
+            reported_today=picture.reported_today,
+            closed_today=picture.closed_today,
+            satisfaction=picture.satisfaction,
+            ratings=picture.ratings,
+            by_channel_today=[TallyOut(**vars(item)) for item in picture.by_channel_today],
+            top_categories=[TallyOut(**vars(item)) for item in picture.top_categories],
+            overdue_by_department=[
+                TallyOut(**vars(item)) for item in picture.overdue_by_department
+            ],
+            trend=[
+                TrendDayOut(day=day, reported=reported, closed=closed)
+                for day, reported, closed in picture.trend
+            ],
+            children=[ChildOut(**vars(child)) for child in picture.children],
         )

@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, Field
 
+from civicgrid.analytics import dashboard
 from civicgrid.analytics import service as analytics
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
@@ -94,6 +95,25 @@ def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Respons
         tabs=list(tabs),
         may_bulk=may_bulk,
         config={"tabs": tabs, "mayBulk": may_bulk, "tileUrl": settings.tile_url},
+    )
+
+
+@router.get("/command")
+def command_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
+    """The command centre's big screen, for the roles that watch an area (others: workbench)."""
+    if not _signed_in(actor):
+        return _with_language(request, RedirectResponse("/login", status_code=303))
+    if actor.role not in dashboard.VIEWERS:
+        return _with_language(request, RedirectResponse("/desk", status_code=303))
+    settings: Settings = request.app.state.settings
+    return _page(
+        request,
+        "command.html",
+        locale,
+        username=actor.display_name or actor.username,
+        role_label=translate(f"page.role.{actor.role}", locale),
+        strings=page_strings(locale),
+        config={"tileUrl": settings.tile_url},
     )
 
 

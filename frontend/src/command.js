@@ -1,0 +1,307 @@
+// The command centre (综治中心大屏): the viewer's area on a dark 1920×1080 screen.
+// The map colours each region one level down by its open cases (red edge when
+// any is overdue); clicking a region, or its row in the table, drills down.
+// New cases arrive over Server-Sent Events with a popup and an optional chime.
+
+import "leaflet/dist/leaflet.css";
+import "./command.css";
+import L from "leaflet";
+import { BarChart, LineChart, PieChart } from "echarts/charts";
+import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
+import * as echarts from "echarts/core";
+import { CanvasRenderer } from "echarts/renderers";
+import { send } from "./forms.js";
+import { SHANGHAI, readJson, t } from "./strings.js";
+
+echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+
+const config = readJson("command-config");
+const RAMP = ["#12355b", "#1b5e8c", "#2386b8", "#f0a202", "#e4572e"];
+const REFRESH_MS = 60000;
+const path = []; // [{ code, name }] from the viewer's own area down
+const charts = {};
+let map = null;
+let layer = null;
+let soundOn = false;
+let reloadTimer = null;
+
+function chart(id) {
+  charts[id] ??= echarts.init(document.getElementById(id), "dark", { renderer: "canvas" });
+  return charts[id];
+}
+
+const AXIS = { axisLabel: { color: "#9fb3d1" }, splitLine: { lineStyle: { color: "#1d3557" } } };
+
+function drawCharts(picture) {
+  chart("chart-channels").setOption({
+    backgroundColor: "transparent",
+    tooltip: { trigger: "item" },
+    series: [
+      {
+        type: "pie",
+        radius: ["40%", "70%"],
+        data: picture.by_channel_today.map((item) => ({
+          name: t(`page.desk.channel.${item.key}`),
+          value: item.count,
+        })),
+      },
+    ],
+  });
+  chart("chart-categories").setOption({
+    backgroundColor: "transparent",
+    tooltip: {},
+    grid: { left: 110, right: 16, top: 8, bottom: 24 },
+    xAxis: { type: "value", ...AXIS },
+    yAxis: {
+      type: "category",
+      inverse: true,
+      data: picture.top_categories.map((item) => item.label || t("page.command.uncategorised")),
+      axisLabel: { color: "#cfe0f5", width: 100, overflow: "truncate" },
+    },
+    series: [{ type: "bar", data: picture.top_categories.map((item) => item.count) }],
+  });
+  chart("chart-departments").setOption({
+    backgroundColor: "transparent",
+    tooltip: {},
+    grid: { left: 110, right: 16, top: 8, bottom: 24 },
+    xAxis: { type: "value", ...AXIS },
+    yAxis: {
+      type: "category",
+      inverse: true,
+      data: picture.overdue_by_department.map((item) => item.label || t("page.command.centre")),
+      axisLabel: { color: "#cfe0f5", width: 100, overflow: "truncate" },
+    },
+    series: [
+      {
+        type: "bar",
+        itemStyle: { color: "#e4572e" },
+        data: picture.overdue_by_department.map((item) => item.count),
+      },
+    ],
+  });
+  chart("chart-trend").setOption({
+    backgroundColor: "transparent",
+    tooltip: { trigger: "axis" },
+    legend: { textStyle: { color: "#cfe0f5" } },
+    grid: { left: 40, right: 16, top: 32, bottom: 24 },
+    xAxis: { type: "category", data: picture.trend.map((day) => day.day.slice(5)), ...AXIS },
+    yAxis: { type: "value", ...AXIS },
+    series: [
+      { name: t("page.command.reported"), type: "line", smooth: true, data: picture.trend.map((d) => d.reported) },
+      { name: t("page.command.closed"), type: "line", smooth: true, data: picture.trend.map((d) => d.closed) },
+    ],
+  });
+}
+
+function drawKpis(picture) {
+  for (const key of ["open", "overdue", "reported_today", "closed_today"]) {
+    document.getElementById(`kpi-${key}`).textContent = picture[key].toLocaleString();
+  }
+  document.getElementById("kpi-satisfaction").textContent =
+    picture.satisfaction === null ? "–" : picture.satisfaction.toFixed(2);
+}
+
+function drawPath() {
+  const list = document.getElementById("region-path");
+  list.replaceChildren(
+    ...path.map((step, index) => {
+      const item = document.createElement("li");
+      if (index === path.length - 1) {
+        item.textContent = step.name;
+        item.setAttribute("aria-current", "location");
+      } else {
+        const back = document.createElement("button");
+        back.type = "button";
+        back.textContent = step.name;
+        back.addEventListener("click", () => {
+          path.splice(index + 1);
+          load();
+        });
+        item.append(back);
+      }
+      return item;
+    }),
+  );
+}
+
+function drawChildren(picture) {
+  const body = document.querySelector("#children-table tbody");
+  body.replaceChildren(
+    ...picture.children.map((child) => {
+      const row = document.createElement("tr");
+      const name = document.createElement("th");
+      name.scope = "row";
+      if (picture.child_level) {
+        const open = document.createElement("button");
+        open.type = "button";
+        open.textContent = child.name;
+        open.addEventListener("click", () => drill(child.code, child.name));
+        name.append(open);
+      }
+      row.append(name);
+      for (const value of [child.open, child.overdue, child.today]) {
+        const cell = document.createElement("td");
+        cell.textContent = value;
+        row.append(cell);
+      }
+      row.classList.toggle("has-overdue", child.overdue > 0);
+      return row;
+    }),
+  );
+}
+
+function colour(open, most) {
+  if (!open) return RAMP[0];
+  return RAMP[Math.min(RAMP.length - 1, 1 + Math.floor(((RAMP.length - 2) * open) / most))];
+}
+
+const shapesCache = new Map();
+
+function features(code, level) {
+  const key = `${code}/${level}`;
+  if (!shapesCache.has(key)) shapesCache.set(key, fetchShapes(code, level));
+  return shapesCache.get(key);
+}
+
+async function fetchShapes(code, level) {
+  if (level === "grid") {
+    const region = await send("GET", `/api/v1/geo/regions/${code}`);
+    const bbox = region.bbox.map((value) => value.toFixed(6)).join(",");
+    return send("GET", `/api/v1/geo/regions/${code}/grids.geojson?bbox=${bbox}`);
+  }
+  return send("GET", `/api/v1/geo/regions/${code}/features.geojson?level=${level}`);
+}
+
+async function drawMap(picture) {
+  if (!map) {
+    map = L.map("command-map", { attributionControl: false, zoomSnap: 0.25 });
+    if (config.tileUrl) L.tileLayer(config.tileUrl).addTo(map);
+  }
+  if (!picture.child_level) {
+    layer?.remove();
+    layer = null;
+    return;
+  }
+  const figures = new Map(picture.children.map((child) => [child.code, child]));
+  const most = Math.max(1, ...picture.children.map((child) => child.open));
+  const shapes = await features(picture.region.code, picture.child_level);
+  const fresh = layer === null || layer.regionCode !== picture.region.code;
+  layer?.remove();
+  layer = L.geoJSON(shapes, {
+    style: (feature) => {
+      const found = figures.get(feature.properties.code);
+      return {
+        color: found?.overdue ? "#ff4d4f" : "#5fa8d3",
+        weight: found?.overdue ? 3 : 1,
+        fillColor: colour(found?.open ?? 0, most),
+        fillOpacity: 0.75,
+      };
+    },
+    onEachFeature: (feature, shape) => {
+      const found = figures.get(feature.properties.code);
+      shape.bindTooltip(
+        t("page.command.tooltip", {
+          name: feature.properties.name,
+          open: found?.open ?? 0,
+          overdue: found?.overdue ?? 0,
+        }),
+      );
+      if (picture.child_level !== "grid") {
+        shape.on("click", () => drill(feature.properties.code, feature.properties.name));
+      }
+    },
+  }).addTo(map);
+  layer.regionCode = picture.region.code;
+  // A refresh keeps the viewer's zoom; only a new region fits the map to it.
+  if (fresh && layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { padding: [12, 12] });
+}
+
+async function load() {
+  const centre = document.getElementById("centre");
+  centre.dataset.state = "loading";
+  const current = path.at(-1);
+  const query = current ? `?region=${encodeURIComponent(current.code)}` : "";
+  const picture = await send("GET", `/api/v1/dashboard${query}`);
+  if (!current) path.push({ code: picture.region.code, name: picture.region.name });
+  drawPath();
+  drawKpis(picture);
+  drawCharts(picture);
+  drawChildren(picture);
+  await drawMap(picture);
+  centre.dataset.region = picture.region.code;
+  centre.dataset.state = "ready";
+}
+
+function drill(code, name) {
+  path.push({ code, name });
+  load();
+}
+
+function chime() {
+  if (!soundOn) return;
+  const audio = new AudioContext();
+  const tone = audio.createOscillator();
+  const gain = audio.createGain();
+  tone.frequency.value = 880;
+  gain.gain.setValueAtTime(0.2, audio.currentTime);
+  gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.6);
+  tone.connect(gain).connect(audio.destination);
+  tone.start();
+  tone.stop(audio.currentTime + 0.6);
+}
+
+function announce(item) {
+  const feed = document.getElementById("live-feed");
+  const entry = document.createElement("li");
+  const time = new Date(item.created_at).toLocaleTimeString(document.documentElement.lang, SHANGHAI);
+  entry.textContent = `${time} ${item.number} · ${t(`page.desk.channel.${item.channel}`)} · ${item.description}`;
+  entry.classList.toggle("is-urgent", item.priority === "urgent");
+  feed.prepend(entry);
+  while (feed.children.length > 30) feed.lastChild.remove();
+  const toast = document.getElementById("toast");
+  toast.textContent = t("page.command.new_case", { number: item.number, description: item.description });
+  toast.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => (toast.hidden = true), 8000);
+  chime();
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(load, 3000);
+}
+
+function listen() {
+  const state = document.getElementById("live-state");
+  const stream = new EventSource("/api/v1/live/cases");
+  stream.addEventListener("open", () => {
+    state.dataset.live = "on";
+    state.textContent = t("page.command.live.on");
+  });
+  stream.addEventListener("error", () => {
+    state.dataset.live = "off";
+    state.textContent = t("page.command.live.off");
+  });
+  stream.addEventListener("case", (event) => announce(JSON.parse(event.data)));
+}
+
+function wireTools() {
+  const sound = document.getElementById("sound-toggle");
+  sound.addEventListener("click", () => {
+    soundOn = !soundOn;
+    sound.setAttribute("aria-pressed", String(soundOn));
+    sound.textContent = t(soundOn ? "page.command.sound.on" : "page.command.sound.off");
+  });
+  const clock = document.getElementById("clock");
+  const tick = () => {
+    clock.textContent = new Date().toLocaleString(document.documentElement.lang, SHANGHAI);
+  };
+  tick();
+  setInterval(tick, 1000);
+  window.addEventListener("resize", () => {
+    for (const instance of Object.values(charts)) instance.resize();
+    map?.invalidateSize();
+  });
+}
+
+wireTools();
+load();
+listen();
+setInterval(load, REFRESH_MS);

@@ -1,0 +1,266 @@
+"""The command centre's live picture of one region: what is open, late, new and how it went.
+
+Every figure counts only cases inside the viewer's jurisdiction (the one
+`in_scope` filter) and inside the region looked at, so a leader, a street
+dispatcher and an outsider looking at the same city see different numbers.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
+
+from civicgrid.auth.models import Department, Role
+from civicgrid.auth.scope import Actor, in_scope, may_see
+from civicgrid.auth.service import require_role
+from civicgrid.cases.models import Case, CaseAction, CaseFeedback
+from civicgrid.cases.workflow import Status
+from civicgrid.categories.service import get_category
+from civicgrid.errors import NotFound
+from civicgrid.geo.codes import LEVEL_ORDER, Level, significant_prefix
+from civicgrid.geo.models import Region
+from civicgrid.geo.service import visible_region
+from civicgrid.timeutil import DISPLAY_ZONE, as_utc, utcnow
+
+VIEWERS = frozenset({Role.ADMIN, Role.LEADER, Role.DISPATCHER})
+FINISHED = (Status.CLOSED, Status.RATED, Status.REJECTED, Status.MERGED)
+TREND_DAYS = 30
+TOP_CATEGORIES = 8
+CHILD_CODE_LENGTH = {Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12, Level.GRID: 15}
+
+
+@dataclass(frozen=True)
+class Tally:
+    key: str | None
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ChildFigures:
+    """One region one level down, as the map colours it."""
+
+    code: str
+    name: str
+    open: int
+    overdue: int
+    today: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    region: Region
+    child_level: Level | None
+    open: int
+    overdue: int
+    reported_today: int
+    closed_today: int
+    satisfaction: float | None
+    ratings: int
+    by_channel_today: list[Tally]
+    top_categories: list[Tally]
+    overdue_by_department: list[Tally]
+    trend: list[tuple[date, int, int]]
+    children: list[ChildFigures]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What every figure of one picture filters by: the cases inside, and the moments."""
+
+    inside: tuple[ColumnElement[bool], ...]
+    now: datetime
+    today_start: datetime
+    trend_start: datetime
+
+    @property
+    def open_now(self) -> ColumnElement[bool]:
+        return Case.status.not_in([status.value for status in FINISHED])
+
+    @property
+    def late(self) -> ColumnElement[bool]:
+        return self.open_now & (Case.stage_due_at < self.now)
+
+
+def dashboard(
+    db: Session, actor: Actor, region_code: str | None = None, now: datetime | None = None
+) -> Dashboard:
+    """The picture of `region_code` (the viewer's own area by default)."""
+    require_role(actor, VIEWERS)
+    now = now or utcnow()
+    region = _own_region(db, actor, region_code)
+    frame = Frame(
+        inside=(
+            in_scope(actor, Case.region_code),
+            Case.region_code.startswith(significant_prefix(region.code), autoescape=True),
+        ),
+        now=now,
+        today_start=_local_midnight(now, 0),
+        trend_start=_local_midnight(now, TREND_DAYS - 1),
+    )
+    rating, ratings = _satisfaction(db, frame)
+    return Dashboard(
+        region=region,
+        child_level=_child_level(region),
+        open=_count(db, frame, frame.open_now),
+        overdue=_count(db, frame, frame.late),
+        reported_today=_count(db, frame, Case.created_at >= frame.today_start),
+        closed_today=_closed_since(db, frame, frame.today_start),
+        satisfaction=rating,
+        ratings=ratings,
+        by_channel_today=_tally(db, frame, Case.channel, Case.created_at >= frame.today_start),
+        top_categories=_top_categories(db, frame),
+        overdue_by_department=_overdue_by_department(db, frame),
+        trend=_trend(db, frame),
+        children=_children(db, region, frame),
+    )
+
+
+def _own_region(db: Session, actor: Actor, region_code: str | None) -> Region:
+    """The viewer's own area or a region inside it; the regions above are not theirs to watch."""
+    region = visible_region(db, actor, region_code or actor.scope_code or "")
+    if not may_see(actor, region.code):
+        raise NotFound("region_not_found", code=region.code)
+    return region
+
+
+def _local_midnight(now: datetime, days_back: int) -> datetime:
+    """A local midnight, in UTC: SQLite compares stored UTC text and drops any zone."""
+    day = now.astimezone(DISPLAY_ZONE).date() - timedelta(days=days_back)
+    return datetime.combine(day, time(), DISPLAY_ZONE).astimezone(UTC)
+
+
+def _child_level(region: Region) -> Level | None:
+    position = LEVEL_ORDER.index(Level(region.level))
+    below = LEVEL_ORDER[position + 1] if position + 1 < len(LEVEL_ORDER) else None
+    return below if below in CHILD_CODE_LENGTH else None
+
+
+def _count(db: Session, frame: Frame, condition: ColumnElement[bool]) -> int:
+    return db.scalar(select(func.count()).select_from(Case).where(*frame.inside, condition)) or 0
+
+
+def _closed_since(db: Session, frame: Frame, since: datetime) -> int:
+    query = (
+        select(func.count(func.distinct(CaseAction.case_id)))
+        .join(Case, Case.id == CaseAction.case_id)
+        .where(
+            *frame.inside,
+            CaseAction.to_status == Status.CLOSED.value,
+            CaseAction.created_at >= since,
+        )
+    )
+    return db.scalar(query) or 0
+
+
+def _tally(
+    db: Session, frame: Frame, column: QueryableAttribute[Any], condition: ColumnElement[bool]
+) -> list[Tally]:
+    counted = func.count()
+    rows = db.execute(
+        select(column, counted)
+        .where(*frame.inside, condition)
+        .group_by(column)
+        .order_by(counted.desc())
+    ).all()
+    return [Tally(key, key or "", count) for key, count in rows]
+
+
+def _top_categories(db: Session, frame: Frame) -> list[Tally]:
+    found = _tally(db, frame, Case.category_code, Case.created_at >= frame.trend_start)
+    return [
+        Tally(item.key, _category_label(db, item.key), item.count)
+        for item in found[:TOP_CATEGORIES]
+    ]
+
+
+def _category_label(db: Session, code: str | None) -> str:
+    category = get_category(db, code) if code else None
+    return category.name if category is not None else ""
+
+
+def _overdue_by_department(db: Session, frame: Frame) -> list[Tally]:
+    rows = db.execute(
+        select(Department.code, Department.name, func.count(Case.id))
+        .select_from(Case)
+        .outerjoin(Department, Department.id == Case.department_id)
+        .where(*frame.inside, frame.late)
+        .group_by(Department.code, Department.name)
+        .order_by(func.count(Case.id).desc())
+    ).all()
+    return [Tally(code, name or "", count) for code, name, count in rows]
+
+
+def _satisfaction(db: Session, frame: Frame) -> tuple[float | None, int]:
+    average, count = db.execute(
+        select(func.avg(CaseFeedback.rating), func.count(CaseFeedback.rating))
+        .join(Case, Case.id == CaseFeedback.case_id)
+        .where(
+            *frame.inside,
+            CaseFeedback.rating.is_not(None),
+            CaseFeedback.created_at >= frame.trend_start,
+        )
+    ).one()
+    return (None if average is None else round(float(average), 2)), count
+
+
+def _trend(db: Session, frame: Frame) -> list[tuple[date, int, int]]:
+    """Reported and closed per local day; days are bucketed here, the same on both engines."""
+    reported = Counter(
+        _local_day(moment)
+        for moment in db.scalars(
+            select(Case.created_at).where(*frame.inside, Case.created_at >= frame.trend_start)
+        )
+    )
+    closed = Counter(
+        _local_day(moment)
+        for moment in db.scalars(
+            select(CaseAction.created_at)
+            .join(Case, Case.id == CaseAction.case_id)
+            .where(
+                *frame.inside,
+                CaseAction.to_status == Status.CLOSED.value,
+                CaseAction.created_at >= frame.trend_start,
+            )
+        )
+    )
+    first = frame.trend_start.astimezone(DISPLAY_ZONE).date()
+    days = [first + timedelta(days=offset) for offset in range(TREND_DAYS)]
+    return [(day, reported[day], closed[day]) for day in days]
+
+
+def _local_day(moment: datetime) -> date:
+    return as_utc(moment).astimezone(DISPLAY_ZONE).date()
+
+
+def _children(db: Session, region: Region, frame: Frame) -> list[ChildFigures]:
+    level = _child_level(region)
+    if level is None:
+        return []
+    key = func.substr(Case.region_code, 1, CHILD_CODE_LENGTH[level])
+    counted = {
+        code: (opened or 0, overdue or 0, today or 0)
+        for code, opened, overdue, today in db.execute(
+            select(
+                key,
+                func.sum(_flag(frame.open_now)),
+                func.sum(_flag(frame.late)),
+                func.sum(_flag(Case.created_at >= frame.today_start)),
+            )
+            .where(*frame.inside)
+            .group_by(key)
+        ).all()
+    }
+    names = db.execute(
+        select(Region.code, Region.name)
+        .where(Region.parent_code == region.code, Region.level == level.value)
+        .order_by(Region.code)
+    ).all()
+    return [ChildFigures(code, name, *counted.get(code, (0, 0, 0))) for code, name in names]
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
