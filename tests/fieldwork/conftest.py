@@ -1,0 +1,123 @@
+"""Field work fixtures: two grid workers, a few households and key places, a clock.
+
+The registry's service is being written alongside field work, so households
+and key places are made through the registry's ORM models here, in this one
+helper, with fixed values.
+"""
+
+import base64
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy.orm import Session
+
+from civicgrid.auth import service as auth_service
+from civicgrid.auth.models import Role
+from civicgrid.cases.sla import is_workday
+from civicgrid.registry.models import Address, AddressLevel, Household, KeyPlace, PlaceKind
+from civicgrid.settings import get_settings
+from civicgrid.timeutil import DISPLAY_ZONE, utcnow
+from tests.factories import PASSWORD, AuthedUser, City, People
+
+GRID = "530502001001001"
+NEIGHBOUR_GRID = "530502001001002"
+OTHER_DISTRICT_GRID = "530521001001001"
+
+
+@dataclass(frozen=True)
+class Workers:
+    worker: AuthedUser
+    neighbour: AuthedUser
+    far: AuthedUser
+
+
+@pytest.fixture(autouse=True)
+def photo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Photos land in this test's own data directory."""
+    monkeypatch.setenv("CIVICGRID_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield tmp_path / "data" / "photos"
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def workers(db: Session, people: People) -> Workers:
+    """A worker of GRID, one of the next grid in the same community, one in another district."""
+    made = Workers(
+        worker=grid_worker(db, "worker", GRID),
+        neighbour=grid_worker(db, "neighbour", NEIGHBOUR_GRID),
+        far=grid_worker(db, "far", OTHER_DISTRICT_GRID),
+    )
+    db.commit()
+    return made
+
+
+def grid_worker(db: Session, username: str, grid: str) -> AuthedUser:
+    auth_service.create_user(
+        db, username=username, password=PASSWORD, role=Role.GRID_WORKER, scope_code=grid
+    )
+    return AuthedUser(username=username, password=PASSWORD, scope_code=grid, role=Role.GRID_WORKER)
+
+
+def add_household(db: Session, city: City, grid: str, number: str) -> Household:
+    """A household at a room address at the centre of `grid`."""
+    lng, lat = city.point_in(grid)
+    address = Address(
+        level=AddressLevel.ROOM.value,
+        name=number,
+        full_text=f"保山市隆阳区兴华路{number[-3:]}号1栋1单元101室",
+        lng=lng,
+        lat=lat,
+        region_code=grid,
+    )
+    db.add(address)
+    db.flush()
+    household = Household(number=number, address_id=address.id, region_code=grid)
+    db.add(household)
+    db.commit()
+    return household
+
+
+def add_key_place(db: Session, city: City, grid: str, name: str, every_days: int) -> KeyPlace:
+    lng, lat = city.point_in(grid)
+    place = KeyPlace(
+        name=name,
+        kind=PlaceKind.MARKET.value,
+        lng=lng,
+        lat=lat,
+        patrol_every_days=every_days,
+        region_code=grid,
+    )
+    db.add(place)
+    db.commit()
+    return place
+
+
+def png(colour: tuple[int, int, int]) -> str:
+    """A small photo as a phone app sends it in JSON; the colour makes its content unique."""
+    buffer = BytesIO()
+    Image.new("RGB", (32, 24), colour).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def working_day() -> date:
+    """The latest working day whose 09:00-11:00 (Beijing) has passed: records may be dated in it.
+
+    The API takes the phone's time against the real clock, so the tests date their
+    records on a real recent working day rather than a fixed one.
+    """
+    now = utcnow().astimezone(DISPLAY_ZONE)
+    day = now.date()
+    while not is_workday(day) or at(day, 120) > now:
+        day -= timedelta(days=1)
+    return day
+
+
+def at(day: date, minute: int) -> datetime:
+    """`minute` minutes after 09:00 Beijing time on `day`."""
+    return datetime.combine(day, time(9, 0), DISPLAY_ZONE) + timedelta(minutes=minute)
