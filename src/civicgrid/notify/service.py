@@ -51,6 +51,19 @@ def enqueue(
     return messages
 
 
+def enqueue_notice(
+    db: Session, *, event: str, user_ids: Iterable[int], title: str, body: str, now: datetime
+) -> list[OutboxMessage]:
+    """Inbox messages about something other than a case (a dispute's alert), delivered alike."""
+    payload = {"title": title, "body": body[:BODY_CHARS]}
+    messages = [
+        _message(NOTIFICATION, event, None, target=str(user_id), payload=payload, now=now)
+        for user_id in sorted(set(user_ids))
+    ]
+    db.add_all(messages)
+    return messages
+
+
 def enqueue_case_event(db: Session, case: Case, event: str, now: datetime) -> list[OutboxMessage]:
     """Queue a case event for the people it concerns (see `concerned_users`) and webhooks."""
     return enqueue(db, event=event, case=case, user_ids=concerned_users(db, case, event), now=now)
@@ -149,12 +162,18 @@ def _webhook_call(event: str, case: Case, hook: Webhook, now: datetime) -> Outbo
 
 
 def _message(
-    kind: str, event: str, case: Case, *, target: str, payload: dict[str, Any], now: datetime
+    kind: str,
+    event: str,
+    case: Case | None,
+    *,
+    target: str,
+    payload: dict[str, Any],
+    now: datetime,
 ) -> OutboxMessage:
     return OutboxMessage(
         kind=kind,
         event=event,
-        case_id=case.id,
+        case_id=case.id if case is not None else None,
         target=target,
         payload=payload,
         status="pending",
