@@ -1,4 +1,4 @@
-"""The background worker: SLA timers (urges, 督办) and outbox delivery, on an interval.
+"""The background worker: SLA timers (urges, 督办), outbox delivery and each day's field tasks.
 
 One loop serves `civicgrid worker` (its own process, as production runs it)
 and `civicgrid serve --with-worker` (a thread inside the demo server). Any
@@ -13,13 +13,14 @@ import signal
 import socket
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from civicgrid.cases.supervision import Sweep, sweep
+from civicgrid.fieldwork.plans import generate_tasks
 from civicgrid.notify.delivery import Delivery, deliver_due
-from civicgrid.timeutil import utcnow
+from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -46,6 +47,18 @@ def run_once(sessions: sessionmaker[Session], worker_id: str, now: datetime | No
     return Tick(swept=swept, delivered=delivered)
 
 
+def generate_day_tasks(sessions: sessionmaker[Session], *, done_for: date | None) -> date:
+    """Grid workers' task lists for the local day, once a day (generation itself is idempotent,
+    so several workers, or a restart, add nothing twice)."""
+    today = utcnow().astimezone(DISPLAY_ZONE).date()
+    if today != done_for:
+        with sessions() as db:
+            made = generate_tasks(db, day=today)
+            db.commit()
+        log.info("generated %d field tasks for %s", made, today)
+    return today
+
+
 def _deliver_all(db: Session, worker_id: str, now: datetime) -> Delivery:
     """Batches until one comes back short: a retried message waits for its backoff."""
     total = Delivery(claimed=0, sent=0, retried=0, failed=0)
@@ -60,8 +73,10 @@ def run(sessions: sessionmaker[Session], *, interval: float, stop: threading.Eve
     """Tick every `interval` seconds until `stop` is set; a failed tick is logged, not fatal."""
     worker_id = new_worker_id()
     log.info("worker %s started, interval %.1f s", worker_id, interval)
+    tasks_for: date | None = None
     while not stop.is_set():
         try:
+            tasks_for = generate_day_tasks(sessions, done_for=tasks_for)
             tick = run_once(sessions, worker_id)
         except Exception:
             # A database restart or a network blip must not end the timers for good.

@@ -5,11 +5,13 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
 
 from civicgrid.auth import service as auth_service
 from civicgrid.errors import DomainError
 from civicgrid.fieldwork import plans
 from civicgrid.fieldwork.models import Cadence, Task, TaskType
+from civicgrid.worker import generate_day_tasks
 from tests.auth.test_jurisdiction import auth
 from tests.factories import user_row
 from tests.fieldwork.conftest import GRID, add_household, add_key_place
@@ -138,3 +140,23 @@ def test_a_switched_off_plan_generates_nothing(client, db, people, workers):
     assert switched.status_code == 200
     db.expire_all()
     assert plans.generate_tasks(db, day=date(2026, 11, 23)) == 0
+
+
+def test_the_background_worker_makes_todays_tasks_once_a_day(db, engine, people, workers):
+    worker = user_row(db, "worker")
+    plans.create_plan(
+        db,
+        staff(db),
+        worker_id=worker.id,
+        task_type=TaskType.CHECK_IN,
+        cadence=Cadence.DAILY,
+        times=1,
+    )
+    db.commit()
+    sessions = sessionmaker(bind=engine)
+    today = generate_day_tasks(sessions, done_for=None)
+    count = select(func.count()).select_from(Task).where(Task.worker_id == worker.id)
+    made = db.scalar(count)
+    assert generate_day_tasks(sessions, done_for=today) == today
+    assert generate_day_tasks(sessions, done_for=None) == today
+    assert db.scalar(count) == made
