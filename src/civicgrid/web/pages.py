@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, Field
@@ -95,6 +95,59 @@ def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Respons
         tabs=list(tabs),
         may_bulk=may_bulk,
         config={"tabs": tabs, "mayBulk": may_bulk, "tileUrl": settings.tile_url},
+    )
+
+
+@router.get("/field")
+def field_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
+    """The grid worker's phone app; it keeps working offline once opened (see field-sw.js)."""
+    if not _signed_in(actor):
+        return _with_language(request, RedirectResponse("/login", status_code=303))
+    return _page(
+        request,
+        "field.html",
+        locale,
+        username=actor.display_name or actor.username,
+        scope_code=actor.scope_code,
+        strings=page_strings(locale),
+        config={"scopeCode": actor.scope_code},
+    )
+
+
+@router.get("/field/manifest.webmanifest")
+def field_manifest(locale: Locale) -> Response:
+    """What makes the app installable: its name in the user's language, its icon, its start."""
+    manifest = {
+        "name": translate("page.field.title", locale),
+        "short_name": translate("page.field.short_name", locale),
+        "lang": locale,
+        "start_url": "/field",
+        "scope": "/field",
+        "display": "standalone",
+        "background_color": "#f3f6fb",
+        "theme_color": "#0b3d91",
+        "icons": [{"src": "/field/icon.svg", "sizes": "any", "type": "image/svg+xml"}],
+    }
+    return JSONResponse(manifest, media_type="application/manifest+json")
+
+
+@router.get("/field/sw.js")
+def field_service_worker() -> Response:
+    """Served beside the app, and allowed the scope /field itself, which it could not claim
+    from /field/sw.js alone (a worker controls only what lies below its own folder)."""
+    return FileResponse(
+        DIST_DIR / "field-sw.js",
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/field"},
+    )
+
+
+@router.get("/field/icon.svg")
+def field_icon() -> Response:
+    return Response(
+        templates.get_template("field-icon.svg").render(),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": f"max-age={ONE_YEAR}"},
     )
 
 

@@ -1,0 +1,182 @@
+// The grid worker's phone app (installable, works offline): today's tasks,
+// check-in with GPS, and reports (optionally fixed on the spot) with a photo.
+// Everything the worker submits goes through the outbox, so it is kept on the
+// phone until the server has it; see outbox.js.
+
+import "./field.css";
+import { clearErrors, showError } from "./forms.js";
+import { discard, enqueue, flush, pending } from "./outbox.js";
+import { readJson, t } from "./strings.js";
+
+const config = readJson("field-config");
+const FLUSH_MS = 30000;
+const PHOTO_SIDE = 1600;
+let position = null; // { lng, lat } in WGS-84, from the phone
+
+function watchPosition() {
+  const state = document.getElementById("location-state");
+  if (!navigator.geolocation) {
+    state.textContent = t("page.field.location.unavailable");
+    return;
+  }
+  navigator.geolocation.watchPosition(
+    (found) => {
+      position = { lng: found.coords.longitude, lat: found.coords.latitude };
+      state.textContent = t("page.field.location.ok", { accuracy: Math.round(found.coords.accuracy) });
+    },
+    () => {
+      state.textContent = t("page.field.location.unavailable");
+    },
+    { enableHighAccuracy: true, maximumAge: 30000 },
+  );
+}
+
+function point() {
+  return position ? { lng: Number(position.lng.toFixed(6)), lat: Number(position.lat.toFixed(6)) } : {};
+}
+
+function showNetwork() {
+  const state = document.getElementById("net-state");
+  state.dataset.online = String(navigator.onLine);
+  state.textContent = t(navigator.onLine ? "page.field.online" : "page.field.offline");
+}
+
+async function showOutbox() {
+  const entries = await pending();
+  const list = document.getElementById("outbox");
+  document.getElementById("outbox-count").textContent = `(${entries.length})`;
+  list.replaceChildren(
+    ...entries.map((entry) => {
+      const item = document.createElement("li");
+      item.dataset.key = entry.key;
+      const what = entry.kind === "report" ? entry.body.description : t("page.field.check_in");
+      item.textContent = `${t(`page.field.kind.${entry.kind}`)} · ${what.slice(0, 30)}`;
+      if (entry.error) {
+        item.classList.add("has-error");
+        const note = document.createElement("p");
+        note.className = "field-error";
+        note.textContent = entry.error;
+        const drop = document.createElement("button");
+        drop.type = "button";
+        drop.className = "btn-secondary btn-small";
+        drop.textContent = t("page.field.discard");
+        drop.addEventListener("click", async () => {
+          await discard(entry.key);
+          showOutbox();
+        });
+        item.append(note, drop);
+      }
+      return item;
+    }),
+  );
+}
+
+async function send() {
+  showNetwork();
+  await flush(showOutbox);
+  await showOutbox();
+  loadTasks();
+}
+
+async function loadTasks() {
+  let tasks;
+  try {
+    const response = await fetch("/api/v1/fieldwork/tasks", { credentials: "same-origin" });
+    if (!response.ok) return;
+    tasks = await response.json();
+    localStorage.setItem("civicgrid-field-tasks", JSON.stringify(tasks));
+  } catch {
+    tasks = JSON.parse(localStorage.getItem("civicgrid-field-tasks") ?? "[]");
+  }
+  const list = document.getElementById("tasks");
+  list.replaceChildren(
+    ...tasks.map((task) => {
+      const item = document.createElement("li");
+      item.className = task.done ? "is-done" : "";
+      const subject = task.subject_id ? ` #${task.subject_id}` : "";
+      item.textContent = `${task.done ? "✓" : "○"} ${task.label}${subject}`;
+      return item;
+    }),
+  );
+  document.getElementById("tasks-empty").hidden = tasks.length !== 0;
+}
+
+async function checkIn() {
+  await enqueue({
+    kind: "record",
+    body: { task_type: "check_in", occurred_at: new Date().toISOString(), ...point() },
+  });
+  document.getElementById("location-state").textContent = t("page.field.checked_in");
+  await showOutbox();
+  send();
+}
+
+/** The photo scaled to at most PHOTO_SIDE pixels a side, as a JPEG data URL: phones send less. */
+async function photoData(file) {
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, PHOTO_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  return canvas.toDataURL("image/jpeg", 0.85);
+}
+
+function wireReport() {
+  const form = document.getElementById("report-form");
+  const resolved = document.getElementById("resolved");
+  resolved.addEventListener("change", () => {
+    document.getElementById("resolve-note-field").hidden = !resolved.checked;
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const description = form.description.value.trim();
+    const note = form.resolve_note.value.trim();
+    if (!description) return showError(form, "description", t("page.field.required"));
+    if (resolved.checked && !note) return showError(form, "resolve_note", t("page.field.required"));
+    const photos = form.photo.files.length ? [await photoData(form.photo.files[0])] : [];
+    await enqueue({
+      kind: "report",
+      body: { description, channel: "grid_worker", photos, ...point() },
+      resolveNote: resolved.checked ? note : null,
+    });
+    form.reset();
+    document.getElementById("resolve-note-field").hidden = true;
+    const done = document.getElementById("report-done");
+    done.textContent = t(navigator.onLine ? "page.field.queued" : "page.field.queued_offline");
+    done.hidden = false;
+    await showOutbox();
+    send();
+  });
+}
+
+function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("/field/sw.js", { scope: "/field" }).then(async () => {
+    const ready = await navigator.serviceWorker.ready;
+    // The shell's own files, so the app opens with no connection at all.
+    const urls = [
+      "/field",
+      ...[...document.querySelectorAll("script[src], link[rel=stylesheet]")].map(
+        (element) => element.src || element.href,
+      ),
+    ];
+    ready.active?.postMessage({ cache: urls });
+  });
+}
+
+function boot() {
+  document.getElementById("check-in").addEventListener("click", checkIn);
+  wireReport();
+  watchPosition();
+  window.addEventListener("online", send);
+  window.addEventListener("offline", showNetwork);
+  setInterval(send, FLUSH_MS);
+  registerWorker();
+  send().finally(() => {
+    document.getElementById("field").dataset.state = "ready";
+  });
+}
+
+boot();

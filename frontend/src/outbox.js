@@ -1,0 +1,122 @@
+// The grid worker's outbox: every submission is stored on the phone first and
+// sent when a connection is there, each with its own idempotency key, so a
+// report made offline is neither lost nor, when sent twice, doubled.
+
+import { openDB } from "idb";
+
+const DATABASE = "civicgrid-field";
+const STORE = "outbox";
+
+function database() {
+  return openDB(DATABASE, 1, {
+    upgrade(db) {
+      db.createObjectStore(STORE, { keyPath: "key" });
+    },
+  });
+}
+
+export async function enqueue(item) {
+  const entry = { key: crypto.randomUUID(), createdAt: new Date().toISOString(), ...item };
+  await (await database()).put(STORE, entry);
+  return entry;
+}
+
+export async function pending() {
+  return (await database()).getAll(STORE);
+}
+
+async function save(entry) {
+  await (await database()).put(STORE, entry);
+}
+
+async function remove(key) {
+  await (await database()).delete(STORE, key);
+}
+
+/** A refusal the server will give again (bad data): keep it visible, stop retrying it. */
+class Refused extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+async function post(url, body, key) {
+  let response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        Accept: "application/json",
+        "Content-Type": "application/json",
+        ...(key ? { "Idempotency-Key": key } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    return null; // no connection: try again later
+  }
+  const data = await response.json().catch(() => null);
+  if (response.ok) return data;
+  if (response.status >= 500 || response.status === 401) return null;
+  throw new Refused(response.status, data?.error?.message ?? response.statusText);
+}
+
+/** A report, then (if the worker fixed it on the spot) its self-resolution; each step once. */
+async function sendReport(entry) {
+  if (!entry.caseNumber) {
+    const created = await post("/api/v1/cases", entry.body, entry.key);
+    if (!created) return false;
+    entry.caseNumber = created.number;
+    await save(entry);
+  }
+  if (entry.resolveNote && !entry.resolved) {
+    const path = `/api/v1/cases/${encodeURIComponent(entry.caseNumber)}`;
+    try {
+      if (!(await post(`${path}/transitions`, { to: "self_resolved", note: entry.resolveNote }))) {
+        return false;
+      }
+    } catch (error) {
+      // A 409 after a lost reply means the first attempt already moved it.
+      if (!(error instanceof Refused && error.status === 409)) throw error;
+    }
+    entry.resolved = true;
+    await save(entry);
+  }
+  return true;
+}
+
+const SENDERS = {
+  report: sendReport,
+  record: async (entry) => Boolean(await post("/api/v1/fieldwork/records", entry.body, entry.key)),
+};
+
+let flushing = null;
+
+/** Send what waits, oldest first; one flush at a time, however many triggers fire. */
+export function flush(onChange = () => {}) {
+  flushing ??= (async () => {
+    try {
+      const entries = (await pending()).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      for (const entry of entries) {
+        if (entry.error) continue;
+        try {
+          if (!(await SENDERS[entry.kind](entry))) break;
+          await remove(entry.key);
+        } catch (error) {
+          entry.error = error.message;
+          await save(entry);
+        }
+        onChange();
+      }
+    } finally {
+      flushing = null;
+    }
+  })();
+  return flushing;
+}
+
+export async function discard(key) {
+  await remove(key);
+}
