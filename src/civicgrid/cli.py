@@ -46,13 +46,17 @@ def main() -> None:
     help="Server processes (default CIVICGRID_WORKERS or 1); all state is in the database.",
 )
 @click.option("--with-worker", is_flag=True, help="Also run the worker loop in a thread (demo).")
+@domain_errors_exit
 def serve(host: str | None, port: int | None, workers: int | None, with_worker: bool) -> None:
     """Run the web server (migrates the database first)."""
     import uvicorn  # noqa: PLC0415
 
+    from civicgrid.registry.sealing import cipher_for  # noqa: PLC0415
     from civicgrid.worker import start_background  # noqa: PLC0415
 
     settings = get_settings()
+    # Production without registry keys stops here with one line, not a server traceback.
+    cipher_for(settings)
     engine = create_db_engine(settings.effective_database_url)
     upgrade_database(engine)
     sessions = make_session_factory(engine)

@@ -15,6 +15,7 @@ from civicgrid.auth.models import Role
 from civicgrid.cases.models import Case, RoutingRule
 from civicgrid.cli import main
 from civicgrid.geo.models import Region
+from civicgrid.i18n import translate
 from civicgrid.settings import Settings, get_settings
 
 DEMO_GRIDS = "300"
@@ -219,3 +220,20 @@ def test_production_without_a_secret_refuses_to_start_with_a_message(monkeypatch
         get_settings.cache_clear()
     assert result.exit_code == 2
     assert "CIVICGRID_SECRET_KEY" in result.output
+
+
+def test_production_without_registry_keys_refuses_to_serve_with_a_message(
+    monkeypatch, cli_env: Path
+):
+    monkeypatch.setenv("CIVICGRID_ENVIRONMENT", "production")
+    monkeypatch.setenv("CIVICGRID_SECRET_KEY", "s" * 40)
+    monkeypatch.delenv("CIVICGRID_REGISTRY_KEYS", raising=False)
+    monkeypatch.delenv("CIVICGRID_REGISTRY_KEY_FILE", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = run("serve", "--port", "1")
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert translate("error.registry_key_missing", "zh-CN") in result.output
