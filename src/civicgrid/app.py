@@ -27,6 +27,7 @@ from civicgrid.geo.service import GridIndex
 from civicgrid.notify.api import router as notify_router
 from civicgrid.open311.api import router as open311_router
 from civicgrid.registry.api import router as registry_router
+from civicgrid.registry.import_api import router as registry_files_router
 from civicgrid.registry.sealing import cipher_for
 from civicgrid.settings import Settings, get_settings
 from civicgrid.web.pages import router as pages_router
@@ -77,6 +78,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(live_router)
     app.include_router(rules_router)
     app.include_router(registry_router)
+    app.include_router(registry_files_router)
     app.include_router(fieldwork_router)
     app.include_router(disputes_router)
     app.include_router(pages_router)
