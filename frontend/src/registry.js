@@ -153,9 +153,9 @@ function wireReveal() {
 }
 
 function showReport(report) {
-  const summaryKey = report.dry_run
-    ? "page.registry.import.summary_dry_run"
-    : "page.registry.import.summary";
+  let summaryKey = "page.registry.import.summary";
+  if (report.dry_run) summaryKey = "page.registry.import.summary_dry_run";
+  else if (report.refused) summaryKey = "page.registry.import.summary_refused";
   document.getElementById("import-summary").textContent = t(summaryKey, report);
   const table = document.getElementById("import-errors");
   const body = table.querySelector("tbody");
@@ -184,11 +184,10 @@ function wireImport() {
     }
     const body = new FormData(form);
     try {
+      // The report comes back whether or not anything was stored: it is what the clerk fixes.
       showReport(await send("POST", "/api/v1/registry/imports", body));
     } catch (error) {
-      const report = error.status === 422 && error.report;
-      if (report) showReport(report);
-      else showFailure(form, error, failed());
+      showFailure(form, error, failed());
     }
   });
 }

@@ -26,6 +26,8 @@ from civicgrid.deps import SESSION_COOKIE, DbSession, Locale, OptionalActor
 from civicgrid.errors import DomainError, Unauthorized
 from civicgrid.geo import service as geo_service
 from civicgrid.i18n import DEFAULT_LOCALE, LANG_COOKIE, catalogue, normalise_locale, translate
+from civicgrid.registry import importing as registry_import
+from civicgrid.registry import service as registry_service
 from civicgrid.settings import Settings
 
 WEB_DIR = Path(__file__).parent
@@ -221,6 +223,31 @@ def indicators_page(
         report=found,
         error=error,
         export_url=f"/api/v1/indicators.xlsx?{query}",
+    )
+
+
+@router.get("/registry")
+def registry_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
+    """The registry for staff: search, reveal with a reason, import, and the audit of reveals.
+
+    What a role may do decides which sections are drawn; the API checks again.
+    """
+    if not _signed_in(actor):
+        return _with_language(request, RedirectResponse("/login", status_code=303))
+    return _page(
+        request,
+        "registry.html",
+        locale,
+        username=actor.display_name or actor.username,
+        role_label=translate(f"page.role.{actor.role}", locale),
+        strings=page_strings(locale),
+        may_import=actor.role in registry_import.IMPORT_ROLES,
+        may_read_audit=actor.role in registry_service.AUDIT_ROLES,
+        import_kinds=[kind.value for kind in registry_import.ImportKind],
+        config={
+            "scopeCode": actor.scope_code,
+            "mayReveal": actor.role in registry_service.REVEAL_ROLES,
+        },
     )
 
 
