@@ -24,8 +24,8 @@ pytestmark = pytest.mark.e2e
 def test_staff_reveal_a_number_with_a_reason_and_the_leader_reads_the_audit(
     page: Any,
     people: People,
-    registry: Registry,
-    artifacts: Path,  # noqa: F811
+    registry: Registry,  # noqa: F811
+    artifacts: Path,
 ) -> None:
     sign_in(page, people.peer.username, people.peer.password)
     page.goto("/registry")

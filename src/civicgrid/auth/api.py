@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from civicgrid.auth import service
-from civicgrid.auth.schemas import DepartmentOut, MeOut, TokenOut, UserIn, UserOut
+from civicgrid.auth.schemas import DepartmentIn, DepartmentOut, MeOut, TokenOut, UserIn, UserOut
 from civicgrid.deps import CurrentActor, DbSession
 from civicgrid.settings import get_settings
 
@@ -48,3 +48,11 @@ def post_user(body: UserIn, db: DbSession, actor: CurrentActor) -> UserOut:
 def get_departments(db: DbSession, actor: CurrentActor) -> list[DepartmentOut]:
     """Where the actor may dispatch: the departments of their district and city."""
     return [DepartmentOut.model_validate(item) for item in service.dispatch_targets(db, actor)]
+
+
+@router.post("/departments", response_model=DepartmentOut, status_code=status.HTTP_201_CREATED)
+def post_department(body: DepartmentIn, db: DbSession, actor: CurrentActor) -> DepartmentOut:
+    """An administrator adds a functional department of a city or district in their area."""
+    department = service.register_department(db, actor, **body.model_dump())
+    db.commit()
+    return DepartmentOut.model_validate(department)

@@ -41,6 +41,13 @@ class MeOut(BaseModel):
     scope_code: str | None
 
 
+class DepartmentIn(BaseModel):
+    code: str = Field(min_length=2, max_length=40, pattern=r"^[0-9A-Za-z_.-]+$")
+    name: str = Field(min_length=1, max_length=120)
+    kind: str = Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$")
+    region_code: str = Field(min_length=6, max_length=15)
+
+
 class DepartmentOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -271,6 +271,17 @@ def require_role(actor: Actor, roles: frozenset[Role]) -> None:
         raise Forbidden("role_not_allowed")
 
 
+def register_department(
+    db: Session, actor: Actor, *, code: str, name: str, kind: str, region_code: str
+) -> Department:
+    """An administrator adds a department, only for a region inside their own jurisdiction."""
+    require_role(actor, frozenset({Role.ADMIN}))
+    region = normalise_code(region_code)
+    if not may_see(actor, region):
+        raise Forbidden("scope_outside_jurisdiction", code=region)
+    return create_department(db, code=code, name=name, kind=kind, region_code=region)
+
+
 def register_user(db: Session, actor: Actor, **fields: Any) -> User:
     """An administrator adds an account, only inside their own jurisdiction."""
     require_role(actor, frozenset({Role.ADMIN}))

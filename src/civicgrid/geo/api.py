@@ -2,17 +2,25 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from pydantic import BaseModel
 
-from civicgrid.deps import CurrentActor, DbSession
+from civicgrid.auth.models import Role
+from civicgrid.auth.service import require_role
+from civicgrid.deps import CurrentActor, DbSession, Locale
 from civicgrid.geo import service
 from civicgrid.geo.codes import Level
 from civicgrid.geo.crs import Crs
+from civicgrid.geo.importing import import_grids
 from civicgrid.geo.schemas import LocateOut, RegionOut
+from civicgrid.uploads import saved_upload
 
 router = APIRouter(prefix="/api/v1/geo", tags=["geo"])
 
 GEOJSON = "application/geo+json"
+GRID_IMPORTERS = frozenset({Role.ADMIN})
+GRID_SUFFIXES = frozenset({".geojson", ".json", ".zip"})
+MAX_GRID_FILE_BYTES = 512 * 1024 * 1024
 
 
 @router.get("/locate", response_model=LocateOut)
@@ -55,3 +63,39 @@ def get_features_geojson(
     """Simplified shapes of one level below a region (districts, streets, communities)."""
     body = service.features_geojson(db, actor, code, level=level, bbox=service.parse_bbox(bbox))
     return Response(body, media_type=GEOJSON)
+
+
+class GridImportOut(BaseModel):
+    """A grid import's outcome: counts, and the report's lines in the reader's language."""
+
+    ok: bool
+    dry_run: bool
+    read: int
+    imported: int
+    communities: int
+    lines: list[str]
+
+
+@router.post("/grids/import", response_model=GridImportOut)
+def post_grid_import(
+    *,
+    db: DbSession,
+    actor: CurrentActor,
+    locale: Locale,
+    file: Annotated[UploadFile, File()],
+    crs: Annotated[Crs, Form()] = Crs.WGS84,
+    dry_run: Annotated[bool, Form()] = False,
+) -> GridImportOut:
+    """Replace communities' grids from GeoJSON or a zipped Shapefile: all or nothing."""
+    require_role(actor, GRID_IMPORTERS)
+    with saved_upload(file, suffixes=GRID_SUFFIXES, max_bytes=MAX_GRID_FILE_BYTES) as path:
+        report = import_grids(db, path=path, crs=crs.value, dry_run=dry_run)
+        db.commit()
+    return GridImportOut(
+        ok=report.ok,
+        dry_run=report.dry_run,
+        read=report.read,
+        imported=report.imported,
+        communities=report.communities,
+        lines=report.lines(locale),
+    )

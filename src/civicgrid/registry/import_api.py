@@ -6,17 +6,12 @@ row by row, is what the clerk needs to correct the file.
 """
 
 import io
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel
 
 from civicgrid.deps import CurrentActor, DbSession, Locale
-from civicgrid.errors import Invalid
 from civicgrid.registry.export import XLSX_MEDIA_TYPE, export_workbook
 from civicgrid.registry.importing import (
     CSV_SUFFIXES,
@@ -28,11 +23,11 @@ from civicgrid.registry.importing import (
     require_importer,
 )
 from civicgrid.registry.sealing import cipher_for
+from civicgrid.uploads import saved_upload
 
 router = APIRouter(prefix="/api/v1/registry", tags=["registry"])
 
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
-_COPY_BYTES = 1 << 20
 
 
 class RowErrorOut(BaseModel):
@@ -98,7 +93,8 @@ def post_import(
     dry_run: Annotated[bool, Form()] = False,
 ) -> ImportReportOut:
     require_importer(actor)
-    with _saved_upload(file) as path:
+    suffixes = XLSX_SUFFIXES | CSV_SUFFIXES | {".xls"}
+    with saved_upload(file, suffixes=suffixes, max_bytes=MAX_UPLOAD_BYTES) as path:
         report = import_file(
             db,
             path,
@@ -110,36 +106,6 @@ def post_import(
             dry_run=dry_run,
         )
     return ImportReportOut.of(report, locale)
-
-
-@contextmanager
-def _saved_upload(upload: UploadFile) -> Iterator[Path]:
-    """The upload in a private temporary file, keeping only a suffix the importer knows."""
-    suffix = Path(upload.filename or "").suffix.lower()
-    known = suffix if suffix in XLSX_SUFFIXES | CSV_SUFFIXES | {".xls"} else ""
-    with tempfile.TemporaryDirectory(prefix="civicgrid-import-") as folder:
-        path = Path(folder) / f"{_stem(upload.filename)}{known}"
-        with path.open("wb") as target:
-            copied = _copy_limited(upload, target)
-        if copied > MAX_UPLOAD_BYTES:
-            raise Invalid("registry_import_too_large", limit=MAX_UPLOAD_BYTES // (1024 * 1024))
-        yield path
-
-
-def _stem(filename: str | None) -> str:
-    """The uploaded name without folders, so the report names the clerk's own file."""
-    stem = Path(filename or "").stem
-    return stem.replace("/", "_").replace("\\", "_") or "upload"
-
-
-def _copy_limited(upload: UploadFile, target: io.BufferedWriter) -> int:
-    copied = 0
-    while chunk := upload.file.read(_COPY_BYTES):
-        copied += len(chunk)
-        if copied > MAX_UPLOAD_BYTES:
-            break
-        target.write(chunk)
-    return copied
 
 
 @router.get("/exports/{kind}.xlsx", response_class=Response)

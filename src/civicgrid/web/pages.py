@@ -21,10 +21,14 @@ from civicgrid.analytics import service as analytics
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
+from civicgrid.cases.models import CHANNELS
+from civicgrid.cases.routing import TargetLevel
 from civicgrid.cases.workflow import CENTRE
+from civicgrid.categories.service import SLA_STAGES
 from civicgrid.deps import SESSION_COOKIE, DbSession, Locale, OptionalActor
 from civicgrid.errors import DomainError, Unauthorized
 from civicgrid.geo import service as geo_service
+from civicgrid.geo.crs import Crs
 from civicgrid.i18n import DEFAULT_LOCALE, LANG_COOKIE, catalogue, normalise_locale, translate
 from civicgrid.registry import importing as registry_import
 from civicgrid.registry import service as registry_service
@@ -72,8 +76,7 @@ def map_page(request: Request, actor: OptionalActor, locale: Locale) -> Response
         request,
         "map.html",
         locale,
-        username=actor.display_name or actor.username,
-        role_label=translate(f"page.role.{actor.role}", locale),
+        **_staff(actor, locale),
         strings=page_strings(locale),
         config={"tileUrl": settings.tile_url, "tileAttribution": settings.tile_attribution},
     )
@@ -91,8 +94,7 @@ def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Respons
         request,
         "desk.html",
         locale,
-        username=actor.display_name or actor.username,
-        role_label=translate(f"page.role.{actor.role}", locale),
+        **_staff(actor, locale),
         strings=page_strings(locale, extra=CASE_STRING_PREFIXES),
         tabs=list(tabs),
         may_bulk=may_bulk,
@@ -153,6 +155,28 @@ def field_icon() -> Response:
     )
 
 
+@router.get("/admin")
+def admin_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
+    """Accounts, departments, categories and time limits, routing rules and grid files."""
+    if not _signed_in(actor):
+        return _with_language(request, RedirectResponse("/login", status_code=303))
+    if actor.role is not Role.ADMIN:
+        return _with_language(request, RedirectResponse("/desk", status_code=303))
+    return _page(
+        request,
+        "admin.html",
+        locale,
+        **_staff(actor, locale),
+        strings=page_strings(locale),
+        roles=[role.value for role in Role],
+        stages=list(SLA_STAGES),
+        channels=list(CHANNELS),
+        target_levels=[level.value for level in TargetLevel],
+        crs_choices=[system.value for system in Crs],
+        config={"stages": list(SLA_STAGES)},
+    )
+
+
 @router.get("/command")
 def command_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
     """The command centre's big screen, for the roles that watch an area (others: workbench)."""
@@ -165,8 +189,7 @@ def command_page(request: Request, actor: OptionalActor, locale: Locale) -> Resp
         request,
         "command.html",
         locale,
-        username=actor.display_name or actor.username,
-        role_label=translate(f"page.role.{actor.role}", locale),
+        **_staff(actor, locale),
         strings=page_strings(locale),
         config={"tileUrl": settings.tile_url},
     )
@@ -216,8 +239,7 @@ def indicators_page(
         "indicators.html",
         locale,
         status_code=status_code,
-        username=actor.display_name or actor.username,
-        role_label=translate(f"page.role.{actor.role}", locale),
+        **_staff(actor, locale),
         asked=asked,
         groups=[grouping.value for grouping in analytics.Grouping],
         report=found,
@@ -238,8 +260,7 @@ def registry_page(request: Request, actor: OptionalActor, locale: Locale) -> Res
         request,
         "registry.html",
         locale,
-        username=actor.display_name or actor.username,
-        role_label=translate(f"page.role.{actor.role}", locale),
+        **_staff(actor, locale),
         strings=page_strings(locale),
         may_import=actor.role in registry_import.IMPORT_ROLES,
         may_read_audit=actor.role in registry_service.AUDIT_ROLES,
@@ -356,6 +377,30 @@ def desk_tabs(role: Role | None) -> dict[str, dict[str, Any]]:
     if role is Role.DEPARTMENT_HANDLER:
         return DEPARTMENT_TABS
     return FIELD_TABS
+
+
+NAVIGATION = (
+    ("/command", "page.nav.command", frozenset(dashboard.VIEWERS)),
+    ("/desk", "page.nav.desk", None),
+    ("/", "page.nav.map", None),
+    ("/registry", "page.nav.registry", None),
+    ("/indicators", "page.nav.indicators", frozenset(analytics.VIEWERS)),
+    ("/field", "page.nav.field", frozenset({Role.GRID_WORKER})),
+    ("/admin", "page.nav.admin", frozenset({Role.ADMIN})),
+)
+
+
+def _staff(actor: Actor, locale: str) -> dict[str, Any]:
+    """What every staff page's header shows: who is signed in, and the pages their role uses."""
+    return {
+        "username": actor.display_name or actor.username,
+        "role_label": translate(f"page.role.{actor.role}", locale),
+        "nav": [
+            (path, label)
+            for path, label, roles in NAVIGATION
+            if roles is None or actor.role in roles
+        ],
+    }
 
 
 def _signed_in(actor: Actor) -> bool:

@@ -1,0 +1,222 @@
+// The administrator's pages: accounts and roles, departments, categories with
+// their time limits, routing rules, and grid files with their check report.
+// Every form is checked again by the API, whose refusals show at the field.
+
+import "./admin.css";
+import { clearErrors, send, showError, showFailure } from "./forms.js";
+import { readJson, t } from "./strings.js";
+
+const config = readJson("admin-config");
+let categories = [];
+let editing = null; // the category whose time limits the dialog edits
+
+function failed() {
+  return t("page.admin.failed");
+}
+
+function row(cells) {
+  const tr = document.createElement("tr");
+  for (const content of cells) {
+    const td = document.createElement("td");
+    if (content instanceof Node) td.append(content);
+    else td.textContent = content ?? "";
+    tr.append(td);
+  }
+  return tr;
+}
+
+function button(label, onClick, className = "btn-secondary btn-small") {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.className = className;
+  element.textContent = label;
+  element.addEventListener("click", onClick);
+  return element;
+}
+
+function fill(tableId, rows) {
+  document.querySelector(`#${tableId} tbody`).replaceChildren(...rows);
+}
+
+/** The form's fields as JSON: empty optional fields left out, checkboxes as booleans. */
+function formBody(form) {
+  const body = {};
+  for (const element of form.elements) {
+    if (!element.name || element.type === "submit" || element.type === "file") continue;
+    if (element.type === "checkbox") body[element.name] = element.checked;
+    else if (element.value.trim() !== "") body[element.name] = element.value.trim();
+  }
+  return body;
+}
+
+function requireFilled(form) {
+  let missing = false;
+  for (const element of form.querySelectorAll("[required]")) {
+    const empty = element.type === "file" ? !element.files.length : !element.value.trim();
+    if (empty) {
+      showError(form, element.name, t("page.admin.required"));
+      missing = true;
+    }
+  }
+  form.querySelector('[aria-invalid="true"]')?.focus();
+  return !missing;
+}
+
+function wireForm(id, submit) {
+  const form = document.getElementById(id);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    if (!requireFilled(form)) return;
+    try {
+      await submit(form);
+    } catch (error) {
+      showFailure(form, error, failed());
+    }
+  });
+}
+
+async function loadUsers() {
+  const users = await send("GET", "/api/v1/users");
+  fill(
+    "users-table",
+    users.map((user) =>
+      row([user.username, user.display_name, t(`page.role.${user.role}`), user.scope_code, user.department_id]),
+    ),
+  );
+}
+
+async function loadDepartments() {
+  const departments = await send("GET", "/api/v1/departments");
+  fill(
+    "departments-table",
+    departments.map((item) => row([item.code, item.name, item.kind, item.region_code])),
+  );
+  const select = document.getElementById("user-department");
+  select.replaceChildren(
+    new Option(t("page.admin.none"), ""),
+    ...departments.map((item) => new Option(item.name, item.code)),
+  );
+}
+
+function openSla(category) {
+  editing = category;
+  const form = document.getElementById("sla-form");
+  clearErrors(form);
+  document.getElementById("sla-heading").textContent = `${category.code} ${category.name}`;
+  for (const stage of config.stages) form[stage].value = category.sla_hours[stage] ?? "";
+  form.hour_basis.value = category.hour_basis;
+  document.getElementById("sla-dialog").showModal();
+}
+
+async function loadCategories() {
+  ({ items: categories } = await send("GET", "/api/v1/categories?include_inactive=true"));
+  fill(
+    "categories-table",
+    categories
+      .filter((item) => item.level === 2)
+      .map((item) =>
+        row([
+          item.code,
+          item.name,
+          ...config.stages.map((stage) => item.sla_hours[stage] ?? "—"),
+          t(`page.admin.basis.${item.hour_basis}`),
+          button(t("page.admin.category.edit"), () => openSla(item)),
+        ]),
+      ),
+  );
+}
+
+async function loadRules() {
+  const rules = await send("GET", "/api/v1/routing-rules");
+  fill(
+    "rules-table",
+    rules.map((rule) =>
+      row([
+        rule.position,
+        rule.name,
+        rule.category_prefix || t("page.admin.any"),
+        rule.region_prefix || t("page.admin.any"),
+        rule.channel ? t(`page.desk.channel.${rule.channel}`) : t("page.admin.any"),
+        t(`page.admin.level.${rule.target_level}`),
+        rule.department_kind ?? "",
+        rule.grid_may_handle ? "✓" : "",
+        button(t("page.admin.delete"), async () => {
+          if (!window.confirm(t("page.admin.rule.confirm_delete", { name: rule.name }))) return;
+          await send("DELETE", `/api/v1/routing-rules/${rule.id}`);
+          await loadRules();
+        }),
+      ]),
+    ),
+  );
+}
+
+function reportLines(listId, lines) {
+  document.getElementById(listId).replaceChildren(
+    ...lines.map((line) => {
+      const item = document.createElement("li");
+      item.textContent = line;
+      return item;
+    }),
+  );
+}
+
+function wireForms() {
+  wireForm("user-form", async (form) => {
+    await send("POST", "/api/v1/users", formBody(form));
+    form.reset();
+    await loadUsers();
+  });
+  wireForm("department-form", async (form) => {
+    await send("POST", "/api/v1/departments", formBody(form));
+    form.reset();
+    await loadDepartments();
+  });
+  wireForm("rule-form", async (form) => {
+    await send("POST", "/api/v1/routing-rules", formBody(form));
+    form.reset();
+    await loadRules();
+  });
+  wireForm("category-import-form", async (form) => {
+    const upload = new FormData();
+    upload.append("file", form.file.files[0]);
+    const report = await send("POST", "/api/v1/categories/import", upload);
+    reportLines("category-import-report", [
+      t("page.admin.category.imported", report),
+      ...report.errors.map((error) => `${error.row} ${error.column}: ${error.message}`),
+    ]);
+    await loadCategories();
+  });
+  wireForm("grid-form", async (form) => {
+    const report = await send("POST", "/api/v1/geo/grids/import", new FormData(form));
+    reportLines("grid-report", report.lines);
+    document.getElementById("grid-report").dataset.ok = String(report.ok);
+  });
+  const sla = document.getElementById("sla-form");
+  document.getElementById("sla-cancel").addEventListener("click", () => {
+    document.getElementById("sla-dialog").close();
+  });
+  sla.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(sla);
+    const hours = {};
+    for (const stage of config.stages) {
+      if (sla[stage].value !== "") hours[stage] = Number(sla[stage].value);
+    }
+    try {
+      await send("PUT", `/api/v1/categories/${encodeURIComponent(editing.code)}`, {
+        sla_hours: hours,
+        hour_basis: sla.hour_basis.value,
+      });
+      document.getElementById("sla-dialog").close();
+      await loadCategories();
+    } catch (error) {
+      showFailure(sla, error, failed());
+    }
+  });
+}
+
+wireForms();
+Promise.all([loadUsers(), loadDepartments(), loadCategories(), loadRules()]).finally(() => {
+  document.getElementById("admin").dataset.state = "ready";
+});
