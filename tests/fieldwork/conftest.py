@@ -1,8 +1,7 @@
 """Field work fixtures: two grid workers, a few households and key places, a clock.
 
-The registry's service is being written alongside field work, so households
-and key places are made through the registry's ORM models here, in this one
-helper, with fixed values.
+Households and key places are made through the registry's service, as an
+administrator would register them.
 """
 
 import base64
@@ -18,11 +17,15 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
+from civicgrid.auth.scope import Actor
 from civicgrid.cases.sla import is_workday
-from civicgrid.registry.models import Address, AddressLevel, Household, KeyPlace, PlaceKind
+from civicgrid.geo.service import GridIndex
+from civicgrid.registry import service as registry
+from civicgrid.registry.models import Household, KeyPlace, PlaceKind
+from civicgrid.registry.schemas import HouseholdIn, KeyPlaceIn, PlaceIn
 from civicgrid.settings import get_settings
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
-from tests.factories import PASSWORD, AuthedUser, City, People
+from tests.factories import PASSWORD, AuthedUser, City, People, user_row
 
 GRID = "530502001001001"
 NEIGHBOUR_GRID = "530502001001002"
@@ -64,36 +67,30 @@ def grid_worker(db: Session, username: str, grid: str) -> AuthedUser:
     return AuthedUser(username=username, password=PASSWORD, scope_code=grid, role=Role.GRID_WORKER)
 
 
+def _admin(db: Session) -> Actor:
+    return auth_service.actor_for_user(user_row(db, "admin"))
+
+
 def add_household(db: Session, city: City, grid: str, number: str) -> Household:
-    """A household at a room address at the centre of `grid`."""
+    """A household at a room address at the centre of `grid`, through the registry's service."""
     lng, lat = city.point_in(grid)
-    address = Address(
-        level=AddressLevel.ROOM.value,
-        name=number,
-        full_text=f"保山市隆阳区兴华路{number[-3:]}号1栋1单元101室",
-        lng=lng,
-        lat=lat,
-        region_code=grid,
+    place = PlaceIn(address=f"兴华路{number[-3:]}号1栋1单元101室", lng=lng, lat=lat)
+    household = registry.create_household(
+        db, _admin(db), grid_index=GridIndex(), data=HouseholdIn(number=number, address=place)
     )
-    db.add(address)
-    db.flush()
-    household = Household(number=number, address_id=address.id, region_code=grid)
-    db.add(household)
     db.commit()
     return household
 
 
 def add_key_place(db: Session, city: City, grid: str, name: str, every_days: int) -> KeyPlace:
     lng, lat = city.point_in(grid)
-    place = KeyPlace(
+    data = KeyPlaceIn(
         name=name,
-        kind=PlaceKind.MARKET.value,
-        lng=lng,
-        lat=lat,
+        kind=PlaceKind.MARKET,
+        address=PlaceIn(address=f"兴华路{name}", lng=lng, lat=lat),
         patrol_every_days=every_days,
-        region_code=grid,
     )
-    db.add(place)
+    place = registry.create_key_place(db, _admin(db), grid_index=GridIndex(), data=data)
     db.commit()
     return place
 

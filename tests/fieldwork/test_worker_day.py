@@ -1,12 +1,22 @@
-"""A grid worker's day over HTTP: task list, check-ins, a visit that opens a case, the score."""
+"""A grid worker's day over HTTP (issue 5, done means): task list, check-ins, a visit whose
+fire hazard opens a case, a dispute recorded and handed to a mediator, the month's score."""
 
 from civicgrid.categories.service import seed_builtin
 from tests.auth.test_jurisdiction import auth
+from tests.disputes.conftest import mediators, register, walk_in  # noqa: F401  (fixture)
 from tests.factories import user_row
 from tests.fieldwork.conftest import GRID, NEIGHBOUR_GRID, add_household, at, png, working_day
 
 
-def test_a_grid_workers_day_ends_in_a_case_and_the_months_score(client, db, city, people, workers):
+def test_a_grid_workers_day_ends_in_a_case_a_dispute_and_the_months_score(
+    client,
+    db,
+    city,
+    people,
+    *,
+    workers,
+    mediators,  # noqa: F811
+):
     seed_builtin(db)
     db.commit()
     household = add_household(db, city, GRID, "5305020010010001")
@@ -73,11 +83,51 @@ def test_a_grid_workers_day_ends_in_a_case_and_the_months_score(client, db, city
     done = client.get(f"/api/v1/fieldwork/tasks?date={day}", headers=worker).json()
     assert all(task["done"] for task in done)
 
+    # A quarrel met on the round: the worker records the dispute, the platform hands it to
+    # the street's mediator, and the worker's own record of it points at the dispute.
+    dispute = register(client, workers.worker, walk_in(source="grid_worker"))
+    assert dispute["status"] == "assigned"
+    assert dispute["mediator"] == "mediator"
+    mediated = _record(
+        client,
+        worker,
+        "k-4",
+        task_type="dispute_mediation",
+        at=at(day, 60),
+        lng=lng,
+        lat=lat,
+        subject_kind="dispute",
+        subject_ref=dispute["number"],
+        note="双方同意由社区调解员约谈",
+    )
+    assert mediated.status_code == 201, mediated.text
+    unknown = _record(
+        client,
+        worker,
+        "k-5",
+        task_type="dispute_mediation",
+        at=at(day, 61),
+        subject_kind="dispute",
+        subject_ref="MD530502000000000000",
+    )
+    assert unknown.status_code == 404
+
     scores = client.get(f"/api/v1/fieldwork/scores?month={day:%Y-%m}", headers=staff).json()
     mine = next(score for score in scores if score["username"] == "worker")
-    # The far check-in is flagged and not counted: 1 check-in × 1 + 1 visit × 3 + 20 × 2/2 done.
-    assert mine["counts"] == {"check_in": 1, "household_visit": 1}
-    assert (mine["flagged"], mine["planned"], mine["done"], mine["total"]) == (1, 2, 2, 24.0)
+    weights = {
+        item["key"]: item["weight"]
+        for item in client.get("/api/v1/fieldwork/weights", headers=staff).json()
+    }
+    # The far check-in is flagged and not counted; every planned task was done.
+    assert mine["counts"] == {"check_in": 1, "household_visit": 1, "dispute_mediation": 1}
+    expected = (
+        weights["check_in"]
+        + weights["household_visit"]
+        + weights["dispute_mediation"]
+        + weights["plan_completion"]
+    )
+    assert (mine["flagged"], mine["planned"], mine["done"]) == (1, 2, 2)
+    assert mine["total"] == expected
 
 
 def _record(client, headers, key, *, at, **body):

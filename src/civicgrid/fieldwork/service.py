@@ -14,6 +14,7 @@ from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.cases import photos
 from civicgrid.cases import service as cases
+from civicgrid.disputes import service as disputes
 from civicgrid.errors import Conflict, Invalid, NotFound
 from civicgrid.fieldwork import assessment, flags, targets
 from civicgrid.fieldwork.assessment import Finding
@@ -154,6 +155,8 @@ def _require_subject(db: Session, actor: Actor, data: RecordInput) -> None:
             raise Invalid("fieldwork_subject_ref_required", kind=kind.value)
         if kind is SubjectKind.CASE:
             cases.visible_case(db, actor, data.subject_ref)
+        else:
+            disputes.visible_dispute(db, actor, data.subject_ref)
     elif data.subject_id is not None or data.subject_ref:
         raise Invalid("fieldwork_subject_kind_required")
 
