@@ -26,6 +26,8 @@ from civicgrid.cases.routing import TargetLevel
 from civicgrid.cases.workflow import CENTRE
 from civicgrid.categories.service import SLA_STAGES
 from civicgrid.deps import SESSION_COOKIE, DbSession, Locale, OptionalActor
+from civicgrid.disputes import service as disputes
+from civicgrid.disputes.models import DisputeKind, ReferralTarget
 from civicgrid.errors import DomainError, Unauthorized
 from civicgrid.geo import service as geo_service
 from civicgrid.geo.crs import Crs
@@ -152,6 +154,26 @@ def field_icon() -> Response:
         templates.get_template("field-icon.svg").render(),
         media_type="image/svg+xml",
         headers={"Cache-Control": f"max-age={ONE_YEAR}"},
+    )
+
+
+@router.get("/mediation")
+def mediation_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
+    """Dispute mediation: the area's disputes, sessions, agreement, referral and follow-up."""
+    if not _signed_in(actor):
+        return _with_language(request, RedirectResponse("/login", status_code=303))
+    is_mediator = actor.role is Role.MEDIATOR
+    return _page(
+        request,
+        "mediation.html",
+        locale,
+        **_staff(actor, locale),
+        strings=page_strings(locale, extra=("dispute.kind.", "dispute.role.")),
+        is_mediator=is_mediator,
+        may_register=actor.role in disputes.REGISTRARS,
+        kinds=[kind.value for kind in DisputeKind],
+        referral_targets=[target.value for target in ReferralTarget],
+        config={"isMediator": is_mediator},
     )
 
 
@@ -384,6 +406,7 @@ NAVIGATION = (
     ("/desk", "page.nav.desk", None),
     ("/", "page.nav.map", None),
     ("/registry", "page.nav.registry", None),
+    ("/mediation", "page.nav.mediation", None),
     ("/indicators", "page.nav.indicators", frozenset(analytics.VIEWERS)),
     ("/field", "page.nav.field", frozenset({Role.GRID_WORKER})),
     ("/admin", "page.nav.admin", frozenset({Role.ADMIN})),

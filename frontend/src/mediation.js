@@ -1,0 +1,241 @@
+// The mediator's desk (矛盾纠纷调处): disputes of the area or assigned to me, each
+// with its masked parties, the triage score with every factor shown, sessions,
+// the agreement and its document, referral, follow-up and closing.
+
+import "./desk.css";
+import "./admin.css";
+import { clearErrors, send, showError, showFailure } from "./forms.js";
+import { SHANGHAI, readJson, t } from "./strings.js";
+
+const config = readJson("mediation-config");
+// Where each status may go next, as the page offers it (the server's table decides).
+const NEXT = {
+  mediating: ["failed"],
+  failed: ["referred"],
+  agreed: ["judicial_confirmation_requested", "closed"],
+  judicial_confirmation_requested: ["closed"],
+  referred: ["closed"],
+};
+let mine = config.isMediator;
+let open = null;
+
+function failed() {
+  return t("page.mediation.failed");
+}
+
+function path(number, rest = "") {
+  return `/api/v1/disputes/${encodeURIComponent(number)}${rest}`;
+}
+
+function local(value) {
+  return new Date(value).toLocaleString(document.documentElement.lang, SHANGHAI);
+}
+
+async function loadList() {
+  const disputes = await send("GET", `/api/v1/disputes?mine=${mine}`);
+  const body = document.querySelector("#disputes-table tbody");
+  body.replaceChildren(
+    ...disputes.map((dispute) => {
+      const row = document.createElement("tr");
+      const cell = document.createElement("td");
+      const link = document.createElement("button");
+      link.type = "button";
+      link.className = "link-button";
+      link.textContent = dispute.number;
+      link.addEventListener("click", () => openDispute(dispute.number));
+      cell.append(link);
+      row.append(cell);
+      for (const text of [
+        t(`dispute.kind.${dispute.kind}`),
+        t(`page.mediation.status.${dispute.status}`),
+        dispute.mediator ?? "—",
+      ]) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        row.append(td);
+      }
+      return row;
+    }),
+  );
+  document.getElementById("disputes-empty").hidden = disputes.length !== 0;
+}
+
+function facts(dispute) {
+  const list = document.getElementById("detail-facts");
+  const pairs = [
+    ["page.mediation.col.kind", t(`dispute.kind.${dispute.kind}`)],
+    ["page.mediation.source", t(`page.mediation.source.${dispute.source}`)],
+    ["page.mediation.case", dispute.case_number ?? "—"],
+    ["page.mediation.region", dispute.region_code],
+    ["page.mediation.amount", dispute.amount],
+    ["page.mediation.people", dispute.people_involved],
+    ["page.mediation.col.mediator", dispute.mediator ?? "—"],
+    ["page.mediation.assignment", dispute.assignment_reason || "—"],
+  ];
+  list.replaceChildren(
+    ...pairs.flatMap(([label, value]) => {
+      const term = document.createElement("dt");
+      term.textContent = t(label);
+      const detail = document.createElement("dd");
+      detail.textContent = value;
+      return [term, detail];
+    }),
+  );
+}
+
+function showTriage(triage) {
+  document.getElementById("triage-score").textContent = t("page.mediation.triage.score", {
+    score: triage.score,
+    threshold: triage.threshold,
+  });
+  document.querySelector("#triage-table tbody").replaceChildren(
+    ...triage.factors.map((factor) => {
+      const row = document.createElement("tr");
+      const evidence = factor.evidence.length ? `（${factor.evidence.join("、")}）` : "";
+      for (const text of [
+        t(`page.mediation.factor.${factor.name}`) + evidence,
+        factor.value,
+        factor.weight,
+        factor.contribution,
+      ]) {
+        const cell = document.createElement("td");
+        cell.textContent = text;
+        row.append(cell);
+      }
+      return row;
+    }),
+  );
+}
+
+function showActions(dispute) {
+  for (const form of document.querySelectorAll("#actions form")) {
+    form.hidden = !form.dataset.when.split(" ").includes(dispute.status);
+    clearErrors(form);
+  }
+  const select = document.getElementById("move-to");
+  select.replaceChildren(
+    ...(NEXT[dispute.status] ?? []).map(
+      (status) => new Option(t(`page.mediation.status.${status}`), status),
+    ),
+  );
+  const link = document.getElementById("agreement-link");
+  link.hidden = !dispute.has_agreement_document;
+  link.querySelector("a").href = path(dispute.number, "/agreement.docx");
+}
+
+async function openDispute(number) {
+  const [dispute, triage, history] = await Promise.all([
+    send("GET", path(number)),
+    send("GET", path(number, "/triage")).catch(() => null),
+    send("GET", path(number, "/history")),
+  ]);
+  open = dispute;
+  const detail = document.getElementById("detail");
+  detail.hidden = false;
+  document.getElementById("detail-heading").textContent = dispute.number;
+  document.getElementById("detail-status").textContent = t(`page.mediation.status.${dispute.status}`);
+  document.getElementById("detail-description").textContent = dispute.description;
+  facts(dispute);
+  document.getElementById("parties").replaceChildren(
+    ...dispute.parties.map((party) => {
+      const item = document.createElement("li");
+      item.textContent = `${t(`dispute.role.${party.role}`)}：${party.name} ${party.phone ?? ""}`;
+      return item;
+    }),
+  );
+  if (triage) showTriage(triage);
+  document.getElementById("history").replaceChildren(
+    ...history.map((event) => {
+      const item = document.createElement("li");
+      const note = event.note ? ` — ${event.note}` : "";
+      item.textContent = `${local(event.created_at)} ${t(`page.mediation.status.${event.to_status}`)} · ${event.actor}${note}`;
+      return item;
+    }),
+  );
+  showActions(dispute);
+  detail.dataset.state = "ready";
+  detail.dataset.status = dispute.status;
+}
+
+function values(form) {
+  const body = {};
+  for (const element of form.elements) {
+    if (element.name && element.value.trim() !== "") body[element.name] = element.value.trim();
+  }
+  return body;
+}
+
+function wire(id, submit) {
+  const form = document.getElementById(id);
+  if (!form) return;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const missing = [...form.querySelectorAll("[required]")].filter((field) => !field.value.trim());
+    for (const field of missing) showError(form, field.name, t("page.mediation.required"));
+    if (missing.length) return missing[0].focus();
+    try {
+      await submit(form, values(form));
+      form.reset();
+    } catch (error) {
+      showFailure(form, error, failed());
+    }
+  });
+}
+
+function party(body, role) {
+  const name = body[`${role}_name`];
+  const phone = body[`${role}_phone`];
+  return { role, name, ...(phone ? { phone } : {}) };
+}
+
+function wireForms() {
+  wire("register-form", async (form, body) => {
+    const created = await send("POST", "/api/v1/disputes", {
+      kind: body.kind,
+      source: "walk_in",
+      region_code: body.region_code,
+      description: body.description,
+      amount: body.amount ?? "0",
+      people_involved: Number(body.people_involved ?? 0),
+      parties: [party(body, "applicant"), party(body, "respondent")],
+    });
+    await loadList();
+    await openDispute(created.number);
+  });
+  wire("session-form", async (form, body) => {
+    await send("POST", path(open.number, "/sessions"), {
+      ...body,
+      held_at: new Date(body.held_at).toISOString(),
+    });
+    await openDispute(open.number);
+  });
+  wire("agreement-form", async (form, body) => {
+    await send("POST", path(open.number, "/agreement"), body);
+    await openDispute(open.number);
+    await loadList();
+  });
+  wire("move-form", async (form, body) => {
+    await send("POST", path(open.number, "/transitions"), body);
+    await openDispute(open.number);
+    await loadList();
+  });
+  wire("follow-up-form", async (form, body) => {
+    await send("POST", path(open.number, "/follow-ups"), body);
+    await openDispute(open.number);
+  });
+  for (const tab of document.querySelectorAll(".queue-tab")) {
+    tab.addEventListener("click", () => {
+      mine = tab.dataset.mine === "true";
+      for (const other of document.querySelectorAll(".queue-tab")) {
+        other.setAttribute("aria-selected", String(other === tab));
+      }
+      loadList();
+    });
+  }
+}
+
+wireForms();
+loadList().finally(() => {
+  document.getElementById("mediation").dataset.state = "ready";
+});
