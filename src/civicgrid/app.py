@@ -29,6 +29,7 @@ from civicgrid.open311.api import router as open311_router
 from civicgrid.registry.api import router as registry_router
 from civicgrid.registry.import_api import router as registry_files_router
 from civicgrid.registry.sealing import cipher_for
+from civicgrid.resources.api import router as resources_router
 from civicgrid.settings import Settings, get_settings
 from civicgrid.web.pages import router as pages_router
 
@@ -81,6 +82,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(registry_files_router)
     app.include_router(fieldwork_router)
     app.include_router(disputes_router)
+    app.include_router(resources_router)
     app.include_router(pages_router)
     app.add_api_route("/api/v1/health", health, methods=["GET"], response_model=HealthOut)
     STATIC_DIR.mkdir(parents=True, exist_ok=True)

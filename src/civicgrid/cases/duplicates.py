@@ -33,11 +33,11 @@ from civicgrid.cases.workflow import CENTRE, Change, Status, lock_case, transiti
 from civicgrid.categories.models import Category
 from civicgrid.categories.service import get_category
 from civicgrid.errors import Conflict, Invalid, NotFound
+from civicgrid.geo.distance import great_circle_m
 from civicgrid.settings import get_settings
 from civicgrid.timeutil import as_utc
 
 FINISHED = frozenset({Status.CLOSED, Status.RATED, Status.REJECTED, Status.MERGED})
-EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE_LAT = 111_320.0
 # Enough for any real window of one place; bounds the time of one look-up in a flood.
 POOL_LIMIT = 1000
@@ -112,15 +112,6 @@ def similarity(first: frozenset[str], second: frozenset[str]) -> float:
         return 0.0
     common = len(first & second)
     return common / (len(first) + len(second) - common)
-
-
-def distance_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
-    """Great-circle (haversine) distance in metres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    half_dphi = math.radians(lat2 - lat1) / 2
-    half_dlambda = math.radians(lng2 - lng1) / 2
-    a = math.sin(half_dphi) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def candidates(
@@ -221,7 +212,7 @@ def _judge(case: Case, other: Case, words: frozenset[str], terms: Terms) -> Cand
 def _place(case: Case, other: Case, radius_m: float) -> tuple[float, float | None, Reason] | None:
     """How close two reports are: by distance when both have a point, else by address."""
     if None not in (case.lng, case.lat, other.lng, other.lat):
-        metres = distance_m(case.lng, case.lat, other.lng, other.lat)  # type: ignore[arg-type]
+        metres = great_circle_m(case.lng, case.lat, other.lng, other.lat)  # type: ignore[arg-type]
         if metres > radius_m:
             return None
         return 1 - metres / radius_m, round(metres, 1), Reason("near", {"metres": round(metres)})

@@ -8,17 +8,20 @@ from sqlalchemy.orm import Session
 
 from civicgrid.deps import CurrentActor, DbSession, Locale
 from civicgrid.errors import Invalid
-from civicgrid.fieldwork import flags, plans, scoring, service
+from civicgrid.fieldwork import duty, flags, plans, scoring, service
 from civicgrid.fieldwork.models import Record, TaskType
 from civicgrid.fieldwork.schemas import (
+    DutyIn,
     FindingOut,
     FlagOut,
+    OnDutyOut,
     PlanActiveIn,
     PlanIn,
     PlanOut,
     RecordIn,
     RecordOut,
     ScoreOut,
+    SummonIn,
     TaskOut,
     TaskTypeOut,
     WeightOut,
@@ -164,3 +167,55 @@ def get_scores(
     """The month's scores of the workers in the caller's area, ranked within community or street."""
     scores = scoring.month_scores(db, actor, month=scoring.parse_month(month), level=level)
     return [ScoreOut.of(score) for score in scores]
+
+
+@router.put("/duty", response_model=OnDutyOut)
+def put_duty(body: DutyIn, db: DbSession, actor: CurrentActor) -> OnDutyOut:
+    """On duty at this position (the app sends it every minute or so during the shift)."""
+    position = duty.report_position(
+        db,
+        actor,
+        lng=body.lng,
+        lat=body.lat,
+        crs=body.crs,
+        accuracy_m=body.accuracy_m,
+        now=utcnow(),
+    )
+    db.commit()
+    return OnDutyOut(
+        username=actor.username,
+        display_name=actor.display_name,
+        lng=position.lng,
+        lat=position.lat,
+        reported_at=position.reported_at,
+        region_code=position.region_code,
+        distance_m=None,
+    )
+
+
+@router.delete("/duty", status_code=status.HTTP_204_NO_CONTENT)
+def delete_duty(db: DbSession, actor: CurrentActor) -> Response:
+    """Off duty: the position is deleted, not kept."""
+    duty.go_off_duty(db, actor)
+    db.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/duty", response_model=list[OnDutyOut])
+def get_duty(db: DbSession, actor: CurrentActor, case: str | None = None) -> list[OnDutyOut]:
+    """Workers on duty in the caller's area; with `case`, nearest to that case first."""
+    now = utcnow()
+    found = (
+        duty.near_case(db, actor, number=case, now=now)
+        if case
+        else duty.on_duty(db, actor, now=now)
+    )
+    return [OnDutyOut.model_validate(worker) for worker in found]
+
+
+@router.post("/duty/summon", response_model=OnDutyOut)
+def post_summon(body: SummonIn, db: DbSession, actor: CurrentActor) -> OnDutyOut:
+    """Send an on-duty worker to a case (dispatch to the nearest)."""
+    worker = duty.summon(db, actor, number=body.case_number, username=body.username, now=utcnow())
+    db.commit()
+    return OnDutyOut.model_validate(worker)

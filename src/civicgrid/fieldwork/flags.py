@@ -23,6 +23,7 @@ from civicgrid.auth.models import User
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.fieldwork.models import Flag, FlagKind, Record, RecordPhoto
 from civicgrid.fieldwork.roles import READ_ROLES
+from civicgrid.geo.distance import great_circle_m
 from civicgrid.geo.models import Region
 from civicgrid.timeutil import as_utc
 
@@ -33,7 +34,6 @@ FAR_FROM_GRID_M = 200.0
 MAX_SPEED_KMH = 120.0
 MIN_TRAVEL_KM = 1.0
 METRES_PER_DEGREE = 111_320.0
-EARTH_RADIUS_KM = 6371.0
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def _impossible_travel(db: Session, record: Record) -> list[Flag]:
     )
     if before is None or before.lng is None or before.lat is None:
         return []
-    km = _haversine_km(before.lng, before.lat, record.lng, record.lat)
+    km = great_circle_m(before.lng, before.lat, record.lng, record.lat) / 1000
     hours = _hours_between(before.occurred_at, record.occurred_at)
     if km < MIN_TRAVEL_KM or (hours > 0 and km / hours <= MAX_SPEED_KMH):
         return []
@@ -119,13 +119,6 @@ def _impossible_travel(db: Session, record: Record) -> list[Flag]:
 
 def _hours_between(earlier: datetime, later: datetime) -> float:
     return (as_utc(later) - as_utc(earlier)).total_seconds() / 3600
-
-
-def _haversine_km(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi, d_lambda = phi2 - phi1, math.radians(lng2 - lng1)
-    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
 def _flag(

@@ -187,3 +187,20 @@ class Weight(Base):
     weight: Mapped[float] = mapped_column(Float)
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DutyPosition(Base):
+    """Where an on-duty grid worker last was. The row exists only while they are on duty:
+    going off duty deletes it, so nobody's position is kept after their shift."""
+
+    __tablename__ = "fieldwork_duty_positions"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    on_duty_since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lng: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    region_code: Mapped[str] = mapped_column(String(15), index=True)

@@ -247,3 +247,29 @@ class ScoreOut(BaseModel):
             flagged=score.flagged,
             counts=score.counts,
         )
+
+
+class DutyIn(BaseModel):
+    """The phone's position while its worker is on duty."""
+
+    lng: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    crs: Crs = Crs.WGS84
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+
+
+class OnDutyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    username: str
+    display_name: str
+    lng: float
+    lat: float
+    reported_at: datetime
+    region_code: str
+    distance_m: float | None
+
+
+class SummonIn(BaseModel):
+    case_number: str = Field(min_length=1, max_length=24)
+    username: str = Field(min_length=1, max_length=64)
