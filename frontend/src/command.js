@@ -18,12 +18,14 @@ echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, Tool
 const config = readJson("command-config");
 const RAMP = ["#12355b", "#1b5e8c", "#2386b8", "#f0a202", "#e4572e"];
 const REFRESH_MS = 60000;
+const PEOPLE_MS = 30000;
 const path = []; // [{ code, name }] from the viewer's own area down
 const charts = {};
 let map = null;
 let layer = null;
 let soundOn = false;
 let reloadTimer = null;
+let field = null; // on-duty workers and emergency resources, above the regions
 
 function chart(id) {
   charts[id] ??= echarts.init(document.getElementById(id), "dark", { renderer: "canvas" });
@@ -232,6 +234,81 @@ async function load() {
   centre.dataset.state = "ready";
 }
 
+/** On-duty grid workers (only while on duty) and emergency resources, refreshed on a timer. */
+async function drawField() {
+  if (!map) return;
+  const [workers, resources] = await Promise.all([
+    send("GET", "/api/v1/fieldwork/duty").catch(() => []),
+    send("GET", "/api/v1/resources").catch(() => []),
+  ]);
+  field?.remove();
+  field = L.layerGroup().addTo(map);
+  for (const worker of workers) {
+    L.circleMarker([worker.lat, worker.lng], {
+      radius: 6,
+      color: "#52c41a",
+      fillColor: "#52c41a",
+      fillOpacity: 0.9,
+      className: "on-duty",
+    })
+      .bindTooltip(t("page.command.on_duty", { name: worker.display_name || worker.username }))
+      .addTo(field);
+  }
+  for (const resource of resources) {
+    L.circleMarker([resource.lat, resource.lng], {
+      radius: 7,
+      color: "#f0a202",
+      weight: 3,
+      fillOpacity: 0.2,
+      className: "resource",
+    })
+      .bindTooltip(`${t(`resource.kind.${resource.kind}`)}：${resource.name} ${resource.contact}`)
+      .addTo(field);
+  }
+  document.getElementById("kpi-on_duty").textContent = workers.length;
+}
+
+async function offerNearest(item) {
+  const dialog = document.getElementById("nearest-dialog");
+  const list = document.getElementById("nearest-list");
+  document.getElementById("nearest-heading").textContent = t("page.command.nearest.title", {
+    number: item.number,
+  });
+  list.replaceChildren();
+  dialog.showModal();
+  const workers = await send("GET", `/api/v1/fieldwork/duty?case=${encodeURIComponent(item.number)}`);
+  const resources = await send(
+    "GET",
+    `/api/v1/resources?near_lng=${item.lng}&near_lat=${item.lat}`,
+  ).catch(() => []);
+  list.replaceChildren(
+    ...workers.slice(0, 5).map((worker) => {
+      const entry = document.createElement("li");
+      entry.textContent = `${worker.display_name || worker.username} · ${Math.round(worker.distance_m)} m `;
+      const go = document.createElement("button");
+      go.type = "button";
+      go.className = "command-button";
+      go.textContent = t("page.command.nearest.send");
+      go.addEventListener("click", async () => {
+        await send("POST", "/api/v1/fieldwork/duty/summon", {
+          case_number: item.number,
+          username: worker.username,
+        });
+        go.disabled = true;
+        go.textContent = t("page.command.nearest.sent");
+      });
+      entry.append(go);
+      return entry;
+    }),
+    ...resources.slice(0, 3).map((resource) => {
+      const entry = document.createElement("li");
+      entry.textContent = `${t(`resource.kind.${resource.kind}`)}：${resource.name} · ${Math.round(resource.distance_m)} m · ${resource.contact}`;
+      return entry;
+    }),
+  );
+  if (!workers.length && !resources.length) list.textContent = t("page.command.nearest.none");
+}
+
 function drill(code, name) {
   path.push({ code, name });
   load();
@@ -254,8 +331,18 @@ function announce(item) {
   const feed = document.getElementById("live-feed");
   const entry = document.createElement("li");
   const time = new Date(item.created_at).toLocaleTimeString(document.documentElement.lang, SHANGHAI);
-  entry.textContent = `${time} ${item.number} · ${t(`page.desk.channel.${item.channel}`)} · ${item.description}`;
+  const text = document.createElement("span");
+  text.textContent = `${time} ${item.number} · ${t(`page.desk.channel.${item.channel}`)} · ${item.description}`;
+  entry.append(text);
   entry.classList.toggle("is-urgent", item.priority === "urgent");
+  if (item.lng !== null && config.maySummon) {
+    const nearest = document.createElement("button");
+    nearest.type = "button";
+    nearest.className = "command-button feed-action";
+    nearest.textContent = t("page.command.nearest.open");
+    nearest.addEventListener("click", () => offerNearest(item));
+    entry.append(nearest);
+  }
   feed.prepend(entry);
   while (feed.children.length > 30) feed.lastChild.remove();
   const toast = document.getElementById("toast");
@@ -302,6 +389,10 @@ function wireTools() {
 }
 
 wireTools();
-load();
+load().then(drawField);
 listen();
 setInterval(load, REFRESH_MS);
+setInterval(drawField, PEOPLE_MS);
+document.getElementById("nearest-close").addEventListener("click", () => {
+  document.getElementById("nearest-dialog").close();
+});

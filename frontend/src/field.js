@@ -10,6 +10,8 @@ import { readJson, t } from "./strings.js";
 
 const config = readJson("field-config");
 const FLUSH_MS = 30000;
+const DUTY_MS = 60000;
+const DUTY_KEY = "civicgrid-field-on-duty";
 const PHOTO_SIDE = 1600;
 let position = null; // { lng, lat } in WGS-84, from the phone
 
@@ -21,7 +23,9 @@ function watchPosition() {
   }
   navigator.geolocation.watchPosition(
     (found) => {
+      const first = position === null;
       position = { lng: found.coords.longitude, lat: found.coords.latitude };
+      if (first) sendPosition();
       state.textContent = t("page.field.location.ok", { accuracy: Math.round(found.coords.accuracy) });
     },
     () => {
@@ -166,7 +170,40 @@ function registerWorker() {
   });
 }
 
+/** While on duty the centre sees where the worker is; off duty, the position is deleted. */
+async function sendPosition() {
+  if (localStorage.getItem(DUTY_KEY) !== "on" || !position) return;
+  await fetch("/api/v1/fieldwork/duty", {
+    method: "PUT",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(point()),
+  }).catch(() => {});
+}
+
+function showDuty() {
+  const on = localStorage.getItem(DUTY_KEY) === "on";
+  const button = document.getElementById("duty");
+  button.setAttribute("aria-pressed", String(on));
+  button.textContent = t(on ? "page.field.duty.end" : "page.field.duty.start");
+}
+
+async function toggleDuty() {
+  const on = localStorage.getItem(DUTY_KEY) !== "on";
+  localStorage.setItem(DUTY_KEY, on ? "on" : "off");
+  showDuty();
+  if (on) await sendPosition();
+  else {
+    await fetch("/api/v1/fieldwork/duty", { method: "DELETE", credentials: "same-origin" }).catch(
+      () => {},
+    );
+  }
+}
+
 function boot() {
+  document.getElementById("duty").addEventListener("click", toggleDuty);
+  showDuty();
+  setInterval(sendPosition, DUTY_MS);
   document.getElementById("check-in").addEventListener("click", checkIn);
   wireReport();
   watchPosition();

@@ -10,11 +10,19 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from civicgrid.auth import service as auth_service
+from civicgrid.auth.models import Role
 from civicgrid.i18n import translate
+from tests.auth.test_jurisdiction import auth
 from tests.e2e.test_map import sign_in
-from tests.factories import City, People
+from tests.factories import PASSWORD, AuthedUser, City, People
 
 pytestmark = pytest.mark.e2e
+
+
+def zh(message_id: str) -> str:
+    return translate(message_id, "zh-CN")
+
 
 BIG_SCREEN = {"width": 1920, "height": 1080}
 OWN_GRID = "530502001001001"
@@ -90,3 +98,30 @@ def test_roles_that_do_not_watch_an_area_go_to_the_workbench(page: Any, people: 
     page.goto("/command")
     page.wait_for_url("**/desk")
     assert page.title().startswith(translate("page.desk.title", "zh-CN"))
+
+
+def test_the_dispatcher_sends_the_nearest_on_duty_worker_to_a_new_case(
+    page: Any, client: Any, db: Any, city: City, *, people: People, artifacts: Path
+) -> None:
+    auth_service.create_user(
+        db, username="onduty", password=PASSWORD, role=Role.GRID_WORKER, scope_code=OWN_GRID
+    )
+    db.commit()
+    lng, lat = city.point_in(OWN_GRID)
+    worker = auth(client, AuthedUser("onduty", PASSWORD, OWN_GRID, Role.GRID_WORKER))
+    on_duty = client.put("/api/v1/fieldwork/duty", json={"lng": lng, "lat": lat}, headers=worker)
+    assert on_duty.status_code == 200, on_duty.text
+
+    open_centre(page, people.owner.username, people.owner.password)
+    expect(page.locator("#kpi-on_duty")).to_have_text("1")
+    expect(page.locator("#command-map path.on-duty")).to_have_count(1)
+    number = report(page, city, OWN_GRID, "路口井盖缺失，有人受伤")
+    entry = page.locator("#live-feed li", has_text=number)
+    entry.get_by_role("button", name=zh("page.command.nearest.open")).click(timeout=20_000)
+    dialog = page.locator("#nearest-dialog")
+    expect(dialog).to_contain_text("onduty")
+    dialog.get_by_role("button", name=zh("page.command.nearest.send")).click()
+    expect(dialog.get_by_role("button", name=zh("page.command.nearest.sent"))).to_be_disabled()
+    page.screenshot(path=str(artifacts / "command-nearest.png"))
+    inbox = client.get("/api/v1/notifications", headers=worker)
+    assert inbox.status_code == 200

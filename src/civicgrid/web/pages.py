@@ -29,6 +29,7 @@ from civicgrid.deps import SESSION_COOKIE, DbSession, Locale, OptionalActor
 from civicgrid.disputes import service as disputes
 from civicgrid.disputes.models import DisputeKind, ReferralTarget
 from civicgrid.errors import DomainError, Unauthorized
+from civicgrid.fieldwork import duty
 from civicgrid.geo import service as geo_service
 from civicgrid.geo.crs import Crs
 from civicgrid.i18n import DEFAULT_LOCALE, LANG_COOKIE, catalogue, normalise_locale, translate
@@ -212,8 +213,8 @@ def command_page(request: Request, actor: OptionalActor, locale: Locale) -> Resp
         "command.html",
         locale,
         **_staff(actor, locale),
-        strings=page_strings(locale),
-        config={"tileUrl": settings.tile_url},
+        strings=page_strings(locale, extra=("resource.kind.",)),
+        config={"tileUrl": settings.tile_url, "maySummon": actor.role in duty.SUMMONERS},
     )
 
 
