@@ -223,7 +223,8 @@ async function load() {
   centre.dataset.state = "loading";
   const current = path.at(-1);
   const query = current ? `?region=${encodeURIComponent(current.code)}` : "";
-  const picture = await send("GET", `/api/v1/dashboard${query}`);
+  const picture = config.initial ?? (await send("GET", `/api/v1/dashboard${query}`));
+  config.initial = null; // only the first picture comes with the page
   if (!current) path.push({ code: picture.region.code, name: picture.region.name });
   drawPath();
   drawKpis(picture);

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from civicgrid.analytics import dashboard
 from civicgrid.analytics import service as analytics
+from civicgrid.analytics.schemas import DashboardOut
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
@@ -201,7 +202,7 @@ def admin_page(request: Request, actor: OptionalActor, locale: Locale) -> Respon
 
 
 @router.get("/command")
-def command_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
+def command_page(request: Request, db: DbSession, actor: OptionalActor, locale: Locale) -> Response:
     """The command centre's big screen, for the roles that watch an area (others: workbench)."""
     if not _signed_in(actor):
         return _with_language(request, RedirectResponse("/login", status_code=303))
@@ -214,7 +215,12 @@ def command_page(request: Request, actor: OptionalActor, locale: Locale) -> Resp
         locale,
         **_staff(actor, locale),
         strings=page_strings(locale, extra=("resource.kind.",)),
-        config={"tileUrl": settings.tile_url, "maySummon": actor.role in duty.SUMMONERS},
+        config={
+            "tileUrl": settings.tile_url,
+            "maySummon": actor.role in duty.SUMMONERS,
+            # The first picture comes with the page: no round trip before the figures show.
+            "initial": DashboardOut.of(dashboard.dashboard(db, actor)).model_dump(mode="json"),
+        },
     )
 
 
