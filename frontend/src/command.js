@@ -6,93 +6,38 @@
 import "leaflet/dist/leaflet.css";
 import "./command.css";
 import L from "leaflet";
-import { BarChart, LineChart, PieChart } from "echarts/charts";
-import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
-import * as echarts from "echarts/core";
-import { CanvasRenderer } from "echarts/renderers";
 import { send } from "./forms.js";
 import { SHANGHAI, readJson, t } from "./strings.js";
-
-echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
 const config = readJson("command-config");
 const RAMP = ["#12355b", "#1b5e8c", "#2386b8", "#f0a202", "#e4572e"];
 const REFRESH_MS = 60000;
 const PEOPLE_MS = 30000;
 const path = []; // [{ code, name }] from the viewer's own area down
-const charts = {};
 let map = null;
 let layer = null;
 let soundOn = false;
 let reloadTimer = null;
 let field = null; // on-duty workers and emergency resources, above the regions
 
-function chart(id) {
-  charts[id] ??= echarts.init(document.getElementById(id), "dark", { renderer: "canvas" });
-  return charts[id];
-}
-
-const AXIS = { axisLabel: { color: "#9fb3d1" }, splitLine: { lineStyle: { color: "#1d3557" } } };
+/** The charts come in their own bundle after the figures and map are up: ECharts is most of
+ * the page's script, and the numbers should not wait for it. */
+let chartsPicture = null;
+let chartsRequested = false;
 
 function drawCharts(picture) {
-  chart("chart-channels").setOption({
-    backgroundColor: "transparent",
-    tooltip: { trigger: "item" },
-    series: [
-      {
-        type: "pie",
-        radius: ["40%", "70%"],
-        data: picture.by_channel_today.map((item) => ({
-          name: t(`page.desk.channel.${item.key}`),
-          value: item.count,
-        })),
-      },
-    ],
-  });
-  chart("chart-categories").setOption({
-    backgroundColor: "transparent",
-    tooltip: {},
-    grid: { left: 110, right: 16, top: 8, bottom: 24 },
-    xAxis: { type: "value", ...AXIS },
-    yAxis: {
-      type: "category",
-      inverse: true,
-      data: picture.top_categories.map((item) => item.label || t("page.command.uncategorised")),
-      axisLabel: { color: "#cfe0f5", width: 100, overflow: "truncate" },
-    },
-    series: [{ type: "bar", data: picture.top_categories.map((item) => item.count) }],
-  });
-  chart("chart-departments").setOption({
-    backgroundColor: "transparent",
-    tooltip: {},
-    grid: { left: 110, right: 16, top: 8, bottom: 24 },
-    xAxis: { type: "value", ...AXIS },
-    yAxis: {
-      type: "category",
-      inverse: true,
-      data: picture.overdue_by_department.map((item) => item.label || t("page.command.centre")),
-      axisLabel: { color: "#cfe0f5", width: 100, overflow: "truncate" },
-    },
-    series: [
-      {
-        type: "bar",
-        itemStyle: { color: "#e4572e" },
-        data: picture.overdue_by_department.map((item) => item.count),
-      },
-    ],
-  });
-  chart("chart-trend").setOption({
-    backgroundColor: "transparent",
-    tooltip: { trigger: "axis" },
-    legend: { textStyle: { color: "#cfe0f5" } },
-    grid: { left: 40, right: 16, top: 32, bottom: 24 },
-    xAxis: { type: "category", data: picture.trend.map((day) => day.day.slice(5)), ...AXIS },
-    yAxis: { type: "value", ...AXIS },
-    series: [
-      { name: t("page.command.reported"), type: "line", smooth: true, data: picture.trend.map((d) => d.reported) },
-      { name: t("page.command.closed"), type: "line", smooth: true, data: picture.trend.map((d) => d.closed) },
-    ],
-  });
+  chartsPicture = picture;
+  if (window.civicgridCharts) {
+    window.civicgridCharts.draw(picture);
+    document.getElementById("centre").dataset.charts = "ready";
+    return;
+  }
+  if (chartsRequested) return;
+  chartsRequested = true;
+  const script = document.createElement("script");
+  script.src = config.chartsUrl;
+  script.addEventListener("load", () => drawCharts(chartsPicture));
+  document.head.append(script);
 }
 
 function drawKpis(picture) {
@@ -174,7 +119,7 @@ async function fetchShapes(code, level) {
   return send("GET", `/api/v1/geo/regions/${code}/features.geojson?level=${level}`);
 }
 
-async function drawMap(picture) {
+async function drawMap(picture, shapesArriving) {
   if (!map) {
     map = L.map("command-map", { attributionControl: false, zoomSnap: 0.25 });
     if (config.tileUrl) L.tileLayer(config.tileUrl).addTo(map);
@@ -186,7 +131,7 @@ async function drawMap(picture) {
   }
   const figures = new Map(picture.children.map((child) => [child.code, child]));
   const most = Math.max(1, ...picture.children.map((child) => child.open));
-  const shapes = await features(picture.region.code, picture.child_level);
+  const shapes = await shapesArriving;
   const fresh = layer === null || layer.regionCode !== picture.region.code;
   layer?.remove();
   layer = L.geoJSON(shapes, {
@@ -225,14 +170,16 @@ async function load() {
   const query = current ? `?region=${encodeURIComponent(current.code)}` : "";
   const picture = config.initial ?? (await send("GET", `/api/v1/dashboard${query}`));
   config.initial = null; // only the first picture comes with the page
+  // Ask for the shapes first, so drawing the figures overlaps their journey.
+  const shapes = picture.child_level ? features(picture.region.code, picture.child_level) : null;
   if (!current) path.push({ code: picture.region.code, name: picture.region.name });
   drawPath();
   drawKpis(picture);
-  drawCharts(picture);
   drawChildren(picture);
-  await drawMap(picture);
+  await drawMap(picture, shapes);
   centre.dataset.region = picture.region.code;
   centre.dataset.state = "ready";
+  drawCharts(picture);
 }
 
 /** On-duty grid workers (only while on duty) and emergency resources, refreshed on a timer. */
@@ -383,10 +330,7 @@ function wireTools() {
   };
   tick();
   setInterval(tick, 1000);
-  window.addEventListener("resize", () => {
-    for (const instance of Object.values(charts)) instance.resize();
-    map?.invalidateSize();
-  });
+  window.addEventListener("resize", () => map?.invalidateSize());
 }
 
 wireTools();

@@ -218,6 +218,7 @@ def command_page(request: Request, db: DbSession, actor: OptionalActor, locale: 
         config={
             "tileUrl": settings.tile_url,
             "maySummon": actor.role in duty.SUMMONERS,
+            "chartsUrl": asset("command-charts.js"),
             # The first picture comes with the page: no round trip before the figures show.
             "initial": DashboardOut.of(dashboard.dashboard(db, actor)).model_dump(mode="json"),
         },

@@ -1,0 +1,87 @@
+// The command centre's ECharts panels, loaded after the figures and the map are shown
+// (see command.js): channels today, top categories, overdue by department, 30-day trend.
+
+import { BarChart, LineChart, PieChart } from "echarts/charts";
+import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
+import * as echarts from "echarts/core";
+import { CanvasRenderer } from "echarts/renderers";
+import { t } from "./strings.js";
+
+echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+
+const charts = {};
+
+function chart(id) {
+  charts[id] ??= echarts.init(document.getElementById(id), "dark", { renderer: "canvas" });
+  return charts[id];
+}
+
+const AXIS = { axisLabel: { color: "#9fb3d1" }, splitLine: { lineStyle: { color: "#1d3557" } } };
+
+function draw(picture) {
+  chart("chart-channels").setOption({
+    backgroundColor: "transparent",
+    tooltip: { trigger: "item" },
+    series: [
+      {
+        type: "pie",
+        radius: ["40%", "70%"],
+        data: picture.by_channel_today.map((item) => ({
+          name: t(`page.desk.channel.${item.key}`),
+          value: item.count,
+        })),
+      },
+    ],
+  });
+  chart("chart-categories").setOption({
+    backgroundColor: "transparent",
+    tooltip: {},
+    grid: { left: 110, right: 16, top: 8, bottom: 24 },
+    xAxis: { type: "value", ...AXIS },
+    yAxis: {
+      type: "category",
+      inverse: true,
+      data: picture.top_categories.map((item) => item.label || t("page.command.uncategorised")),
+      axisLabel: { color: "#cfe0f5", width: 100, overflow: "truncate" },
+    },
+    series: [{ type: "bar", data: picture.top_categories.map((item) => item.count) }],
+  });
+  chart("chart-departments").setOption({
+    backgroundColor: "transparent",
+    tooltip: {},
+    grid: { left: 110, right: 16, top: 8, bottom: 24 },
+    xAxis: { type: "value", ...AXIS },
+    yAxis: {
+      type: "category",
+      inverse: true,
+      data: picture.overdue_by_department.map((item) => item.label || t("page.command.centre")),
+      axisLabel: { color: "#cfe0f5", width: 100, overflow: "truncate" },
+    },
+    series: [
+      {
+        type: "bar",
+        itemStyle: { color: "#e4572e" },
+        data: picture.overdue_by_department.map((item) => item.count),
+      },
+    ],
+  });
+  chart("chart-trend").setOption({
+    backgroundColor: "transparent",
+    tooltip: { trigger: "axis" },
+    legend: { textStyle: { color: "#cfe0f5" } },
+    grid: { left: 40, right: 16, top: 32, bottom: 24 },
+    xAxis: { type: "category", data: picture.trend.map((day) => day.day.slice(5)), ...AXIS },
+    yAxis: { type: "value", ...AXIS },
+    series: [
+      { name: t("page.command.reported"), type: "line", smooth: true, data: picture.trend.map((d) => d.reported) },
+      { name: t("page.command.closed"), type: "line", smooth: true, data: picture.trend.map((d) => d.closed) },
+    ],
+  });
+}
+
+
+window.addEventListener("resize", () => {
+  for (const instance of Object.values(charts)) instance.resize();
+});
+
+window.civicgridCharts = { draw };
