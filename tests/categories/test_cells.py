@@ -6,15 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from civicgrid.categories.excel import (
+from civicgrid.categories.excel import cell_bool, cell_hour_basis, cell_risk_class
+from civicgrid.spreadsheet import (
     CellError,
-    cell_bool,
     cell_code,
-    cell_hour_basis,
     cell_integer,
     cell_list,
     cell_number,
-    cell_risk_class,
     cell_text,
 )
 

@@ -7,16 +7,15 @@ file new cases under categories whose group or time limits are about to change.
 
 Workbooks that went through office software arrive with padded cells, numbers
 typed as text, full-width characters and TRUE/FALSE or 是/否 for yes and no; the
-`cell_*` readers accept all of these and refuse only what cannot be meant.
+kernel's `civicgrid.spreadsheet` readers and the taxonomy's own (yes/no, hour
+basis, risk class) accept all of these and refuse only what cannot be meant.
 """
 
 import io
-import math
 import re
-import unicodedata
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
 
@@ -45,15 +44,22 @@ from civicgrid.categories.service import (
 )
 from civicgrid.errors import Invalid
 from civicgrid.i18n import SUPPORTED_LOCALES, translate
+from civicgrid.spreadsheet import (
+    CellError,
+    cell_code,
+    cell_integer,
+    cell_list,
+    cell_number,
+    cell_text,
+    folded,
+)
+from civicgrid.spreadsheet import RowError as SheetRowError
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
-# The list separator of Chinese text (、) plus the commas and semicolons people also type.
+# The list separator of Chinese text (、), which lists are written back with.
 KEYWORD_SEPARATOR = "\u3001"
-_LIST_SPLIT = re.compile("[\u3001,\uff0c;\uff1b\n]+")
-# Spaces and the invisible characters copy-paste from web pages and Word brings along.
-_PADDING = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
 
 COLUMNS: tuple[str, ...] = (
     "code",
@@ -74,69 +80,13 @@ _WIDE_COLUMNS = {"name": 24, "name_en": 36, "keywords": 60}
 T = TypeVar("T")
 
 
-class CellError(ValueError):
-    """A cell that cannot be read as what its column holds; `code` is a catalogue id."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-
-def cell_text(value: object) -> str:
-    """A cell as trimmed text; a whole number Excel stored as 12.0 reads as "12"."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return _PADDING.sub("", str(value))
-
-
-def _folded(value: object) -> str:
-    """Text compared loosely: full-width letters and digits as ASCII, case ignored."""
-    return unicodedata.normalize("NFKC", cell_text(value)).casefold()
-
-
-def cell_code(value: object) -> str:
-    """A category code: ASCII upper case whatever the typist's keyboard mode."""
-    return unicodedata.normalize("NFKC", cell_text(value)).upper()
-
-
-def cell_number(value: object) -> float | None:
-    """A number, also when typed as text ("24", " 1,000 ", "２４"); None for an empty cell."""
-    if isinstance(value, bool):
-        raise CellError("cell_number_expected", value=cell_text(value))
-    if isinstance(value, int | float):
-        number = float(value)
-    else:
-        text = unicodedata.normalize("NFKC", cell_text(value)).replace(",", "")
-        if not text:
-            return None
-        try:
-            number = float(text)
-        except ValueError:
-            raise CellError("cell_number_expected", value=cell_text(value)) from None
-    if not math.isfinite(number):
-        raise CellError("cell_number_expected", value=cell_text(value))
-    return number
-
-
-def cell_integer(value: object) -> int | None:
-    number = cell_number(value)
-    if number is None:
-        return None
-    if not number.is_integer():
-        raise CellError("cell_integer_expected", value=cell_text(value))
-    return int(number)
-
-
 @cache
 def _boolean_words() -> dict[str, bool]:
     words = {"true": True, "false": False, "yes": True, "no": False, "y": True, "n": False}
     words |= {"1": True, "0": False}
     for locale in SUPPORTED_LOCALES:
-        words[_folded(translate("category.yes", locale))] = True
-        words[_folded(translate("category.no", locale))] = False
+        words[folded(translate("category.yes", locale))] = True
+        words[folded(translate("category.no", locale))] = False
     return words
 
 
@@ -146,7 +96,7 @@ def cell_bool(value: object) -> bool | None:
         return value
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
-    text = _folded(value)
+    text = folded(value)
     if not text:
         return None
     if text not in _boolean_words():
@@ -154,16 +104,11 @@ def cell_bool(value: object) -> bool | None:
     return _boolean_words()[text]
 
 
-def cell_list(value: object) -> list[str]:
-    """Words separated by 、 , ， ; ； or line breaks, trimmed, blanks dropped."""
-    return [word for part in _LIST_SPLIT.split(cell_text(value)) if (word := cell_text(part))]
-
-
 @cache
 def _hour_basis_words() -> dict[str, str]:
     words = {basis: basis for basis in HOUR_BASES}
     for locale in SUPPORTED_LOCALES:
-        words |= {_folded(_hour_basis_label(basis, locale)): basis for basis in HOUR_BASES}
+        words |= {folded(_hour_basis_label(basis, locale)): basis for basis in HOUR_BASES}
     return words
 
 
@@ -173,7 +118,7 @@ def _hour_basis_label(basis: str, locale: str) -> str:
 
 def cell_hour_basis(value: object) -> str | None:
     """The slug or its label in any language; anything else is left for the validator."""
-    text = _folded(value)
+    text = folded(value)
     if not text:
         return None
     return _hour_basis_words().get(text, cell_text(value))
@@ -183,13 +128,13 @@ def cell_hour_basis(value: object) -> str | None:
 def _risk_class_words() -> dict[str, str]:
     words: dict[str, str] = {}
     for risk in risk_classes():
-        words |= {_folded(name): risk.code for name in (risk.code, risk.name, risk.name_en)}
+        words |= {folded(name): risk.code for name in (risk.code, risk.name, risk.name_en)}
     return words
 
 
 def cell_risk_class(value: object) -> str | None:
     """A risk class by code or by name in either language."""
-    text = _folded(value)
+    text = folded(value)
     if not text:
         return None
     return _risk_class_words().get(text, cell_text(value))
@@ -253,30 +198,11 @@ def _format(sheet: Any) -> None:
 
 
 @dataclass(frozen=True)
-class RowError:
+class RowError(SheetRowError):
     """One problem of an imported workbook. Row 0 is the file itself; `column` may be ""."""
 
-    row: int
-    column: str
-    code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    def message(self, locale: str) -> str:
-        return translate(f"error.{self.code}", locale, **self.params)
-
-    def column_label(self, locale: str) -> str:
-        return column_label(self.column, locale) if self.column else ""
-
-    def line(self, locale: str) -> str:
-        if self.row == 0:
-            return self.message(locale)
-        return translate(
-            "import.categories.row_error",
-            locale,
-            row=self.row,
-            column=self.column_label(locale) or "-",
-            message=self.message(locale),
-        )
+    column_ids = "category.column.{column}"
+    line_id = "import.categories.row_error"
 
 
 @dataclass(frozen=True)
@@ -375,7 +301,7 @@ def _header_words() -> dict[str, str]:
 
 def _heading(text: object) -> str:
     """Headings compared without spaces, width or case: "受理时限 (小时)" is "受理时限（小时）"."""
-    return re.sub(r"\s+", "", _folded(text))
+    return re.sub(r"\s+", "", folded(text))
 
 
 def _header(cells: tuple[object, ...]) -> tuple[dict[str, int], list[str]]:

@@ -7,8 +7,8 @@ refuse only what cannot be meant. Identifiers that Excel has already turned
 into numbers (5.30502E+17) are refused by `registry/validation.py`, never
 repaired: the digits it dropped are gone.
 
-Text, numbers and lists are read by the taxonomy's readers
-(`categories/excel.py`), so both importers treat a padded cell alike.
+Text, numbers and lists are read by the kernel's spreadsheet readers
+(`civicgrid/spreadsheet.py`), so every importer treats a padded cell alike.
 """
 
 import re
@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from civicgrid.categories import excel
-from civicgrid.categories.excel import cell_list, cell_number
+from civicgrid import spreadsheet
 from civicgrid.errors import Invalid
+from civicgrid.spreadsheet import cell_list, cell_number
 
 # Excel counts days from 1899-12-30 (its 1900 leap-year bug folded in); serials
 # below 61 fall before that bug and no living resident moved in then.
@@ -55,7 +55,7 @@ def cell_text(value: object) -> str:
         )
     ):
         return value
-    return excel.cell_text(value)
+    return spreadsheet.cell_text(value)
 
 
 def cell_name(value: object) -> str:

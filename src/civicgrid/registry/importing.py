@@ -17,7 +17,7 @@ import codecs
 import csv
 import time
 import zipfile
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,7 +35,6 @@ from sqlalchemy.types import TypeEngine
 
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, may_see
-from civicgrid.categories.excel import CellError, cell_integer
 from civicgrid.db import Base
 from civicgrid.errors import BatchInvalid, DomainError, Forbidden, Invalid
 from civicgrid.geo.codes import Level
@@ -86,6 +85,8 @@ from civicgrid.registry.validation import (
     parse_resident_id,
 )
 from civicgrid.settings import Settings
+from civicgrid.spreadsheet import CellError, cell_integer
+from civicgrid.spreadsheet import RowError as SheetRowError
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
 CHUNK_ROWS = 5000
@@ -109,35 +110,12 @@ class ImportKind(StrEnum):
     KEY_PLACES = "key_places"
 
 
-@dataclass(frozen=True, slots=True)
-class RowError:
+@dataclass(frozen=True)
+class RowError(SheetRowError):
     """One problem: row 0 is the file itself; `column` is a column key or ""."""
 
-    row: int
-    column: str
-    code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def message_id(self) -> str:
-        return f"error.{self.code}"
-
-    def message(self, locale: str) -> str:
-        return translate(self.message_id, locale, **self.params)
-
-    def column_label(self, locale: str) -> str:
-        return column_label(self.column, locale) if self.column else ""
-
-    def line(self, locale: str) -> str:
-        if self.row == 0:
-            return self.message(locale)
-        return translate(
-            "registry_import.row_error",
-            locale,
-            row=self.row,
-            column=self.column_label(locale) or "-",
-            message=self.message(locale),
-        )
+    column_ids = "registry_import.column.{column}"
+    line_id = "registry_import.row_error"
 
 
 @dataclass
