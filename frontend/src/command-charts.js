@@ -18,6 +18,23 @@ function chart(id) {
 
 const AXIS = { axisLabel: { color: "#9fb3d1" }, splitLine: { lineStyle: { color: "#1d3557" } } };
 
+/** A ranked list as horizontal bars, largest on top; `unnamed` labels an empty key. */
+function bars(tallies, unnamed, color) {
+  return {
+    backgroundColor: "transparent",
+    tooltip: {},
+    grid: { left: 110, right: 16, top: 8, bottom: 24 },
+    xAxis: { type: "value", ...AXIS },
+    yAxis: {
+      type: "category",
+      inverse: true,
+      data: tallies.map((item) => item.label || unnamed),
+      axisLabel: { color: "#cfe0f5", width: 100, overflow: "truncate" },
+    },
+    series: [{ type: "bar", itemStyle: { color }, data: tallies.map((item) => item.count) }],
+  };
+}
+
 function draw(picture) {
   chart("chart-channels").setOption({
     backgroundColor: "transparent",
@@ -33,38 +50,12 @@ function draw(picture) {
       },
     ],
   });
-  chart("chart-categories").setOption({
-    backgroundColor: "transparent",
-    tooltip: {},
-    grid: { left: 110, right: 16, top: 8, bottom: 24 },
-    xAxis: { type: "value", ...AXIS },
-    yAxis: {
-      type: "category",
-      inverse: true,
-      data: picture.top_categories.map((item) => item.label || t("page.command.uncategorised")),
-      axisLabel: { color: "#cfe0f5", width: 100, overflow: "truncate" },
-    },
-    series: [{ type: "bar", data: picture.top_categories.map((item) => item.count) }],
-  });
-  chart("chart-departments").setOption({
-    backgroundColor: "transparent",
-    tooltip: {},
-    grid: { left: 110, right: 16, top: 8, bottom: 24 },
-    xAxis: { type: "value", ...AXIS },
-    yAxis: {
-      type: "category",
-      inverse: true,
-      data: picture.overdue_by_department.map((item) => item.label || t("page.command.centre")),
-      axisLabel: { color: "#cfe0f5", width: 100, overflow: "truncate" },
-    },
-    series: [
-      {
-        type: "bar",
-        itemStyle: { color: "#e4572e" },
-        data: picture.overdue_by_department.map((item) => item.count),
-      },
-    ],
-  });
+  chart("chart-categories").setOption(
+    bars(picture.top_categories, t("page.command.uncategorised"), "#2386b8"),
+  );
+  chart("chart-departments").setOption(
+    bars(picture.overdue_by_department, t("page.command.centre"), "#e4572e"),
+  );
   chart("chart-trend").setOption({
     backgroundColor: "transparent",
     tooltip: { trigger: "axis" },
