@@ -5,6 +5,7 @@ fixed on the spot), comes back online, and exactly two cases appear, the
 fixed one self-resolved. The app also opens again with no connection at all.
 """
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,18 @@ def cases_of_worker(db: Session) -> list[Case]:
     return list(db.scalars(select(Case).where(Case.channel == "grid_worker").order_by(Case.id)))
 
 
+def record_types(page: Any, *, within_s: float = 20.0) -> list[str]:
+    """The worker's records as the server has them, once the outbox has sent any."""
+    deadline = time.monotonic() + within_s
+    while True:
+        found = [
+            record["task_type"] for record in page.request.get("/api/v1/fieldwork/records").json()
+        ]
+        if found or time.monotonic() > deadline:
+            return found
+        page.wait_for_timeout(200)
+
+
 def report(page: Any, description: str, *, fixed: str | None = None) -> None:
     form = page.locator("#report-form")
     form.get_by_label("事件描述").fill(description)
@@ -80,9 +93,8 @@ def test_reports_made_offline_arrive_once_each_when_the_phone_is_back_online(
 
     phone.get_by_role("button", name="签到").click()
     expect(phone.locator("#location-state")).to_have_text("签到已记录")
+    assert record_types(phone) == ["check_in"]
     expect(outbox_count(phone)).to_have_text("(0)")
-    records = phone.request.get("/api/v1/fieldwork/records").json()
-    assert [record["task_type"] for record in records] == ["check_in"]
 
     phone.context.set_offline(True)
     expect(phone.locator("#net-state")).to_have_attribute("data-online", "false")

@@ -44,11 +44,30 @@ def in_scope(
 ) -> ColumnElement[bool]:
     """Rows whose region code lies inside what the actor may see.
 
-    An actor without a scope sees nothing: the filter is never left off.
+    An actor without a scope sees nothing: the filter is never left off. The
+    prefix is asked as a range of codes (`prefix_range`), not LIKE 'prefix%':
+    a plain index serves a range on both engines, while LIKE uses one only under
+    the C collation (PostgreSQL) or case-sensitive LIKE (SQLite).
     """
     if actor.scope_code is None:
         return column.is_(None) & column.is_not(None)
-    return column.startswith(scope_prefix(actor.scope_code), autoescape=True)
+    low, high = prefix_range(scope_prefix(actor.scope_code))
+    if high is None:
+        return column >= low
+    return (column >= low) & (column < high)
+
+
+def prefix_range(prefix: str) -> tuple[str, str | None]:
+    """The codes starting with a digit prefix are exactly those in [low, high).
+
+    `high` is the prefix plus one, at the same length ("53059" → "53060"): every
+    code that starts with the prefix sorts below it and nothing else in between.
+    A prefix of nines has no upper end; the empty prefix (the whole country) is
+    every code, which the low end "" already is.
+    """
+    if not prefix or set(prefix) == {"9"}:
+        return prefix, None
+    return prefix, str(int(prefix) + 1).zfill(len(prefix))
 
 
 def may_see(actor: Actor, region_code: str) -> bool:
