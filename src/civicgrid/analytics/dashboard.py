@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from civicgrid.auth.models import Department, Role
-from civicgrid.auth.scope import Actor, in_scope, may_see
+from civicgrid.auth.scope import Actor, in_scope, may_see, within
 from civicgrid.auth.service import require_role
 from civicgrid.cases.models import Case, CaseAction, CaseFeedback
 from civicgrid.cases.workflow import Status
@@ -95,7 +95,7 @@ def dashboard(
     frame = Frame(
         inside=(
             in_scope(actor, Case.region_code),
-            Case.region_code.startswith(significant_prefix(region.code), autoescape=True),
+            within(Case.region_code, significant_prefix(region.code)),
         ),
         now=now,
         today_start=_local_midnight(now, 0),

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import Department, Role
-from civicgrid.auth.scope import Actor, in_scope
+from civicgrid.auth.scope import Actor, in_scope, within
 from civicgrid.auth.service import require_role
 from civicgrid.cases.models import Case, CaseAction, CaseFeedback
 from civicgrid.cases.workflow import Status
@@ -270,9 +270,7 @@ def _cohort(
         conditions.append(Case.department_id == actor.department_id)
     if region_code:
         region = visible_region(db, actor, region_code)
-        conditions.append(
-            Case.region_code.startswith(significant_prefix(region.code), autoescape=True)
-        )
+        conditions.append(within(Case.region_code, significant_prefix(region.code)))
     return conditions
 
 

@@ -51,7 +51,14 @@ def in_scope(
     """
     if actor.scope_code is None:
         return column.is_(None) & column.is_not(None)
-    low, high = prefix_range(scope_prefix(actor.scope_code))
+    return within(column, scope_prefix(actor.scope_code))
+
+
+def within(
+    column: QueryableAttribute[str] | ColumnElement[str], prefix: str
+) -> ColumnElement[bool]:
+    """Codes that start with a digit prefix, as an index-friendly range (see `in_scope`)."""
+    low, high = prefix_range(prefix)
     if high is None:
         return column >= low
     return (column >= low) & (column < high)

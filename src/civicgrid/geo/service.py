@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from civicgrid.auth.scope import Actor, in_scope, is_ancestor_of_scope, may_see
+from civicgrid.auth.scope import Actor, in_scope, is_ancestor_of_scope, may_see, within
 from civicgrid.errors import Conflict, Invalid, NotFound
 from civicgrid.geo import crs as crs_module
 from civicgrid.geo.codes import (
@@ -261,7 +261,7 @@ def _features_query(actor: Actor, region: Region, level: Level, bbox: BBox | Non
         select(Region.code, Region.name, Region.level, Region.parent_code, Region.display_geojson)
         .where(
             Region.level == level.value,
-            Region.code.startswith(significant_prefix(region.code), autoescape=True),
+            within(Region.code, significant_prefix(region.code)),
             in_scope(actor, Region.code),
             Region.display_geojson.is_not(None),
         )

@@ -249,7 +249,10 @@ def _ensure_level(
         _new_row(key[0], below, level_index) for key, below in wanted.items() if key not in nodes
     ]
     if rows:
-        created = db.scalars(insert(Address).returning(Address), rows)
+        # render_nulls: rows with and without a point stay in one statement, not many.
+        created = db.scalars(
+            insert(Address).returning(Address).execution_options(render_nulls=True), rows
+        )
         nodes.update({(row.parent_id, row.name): row for row in created})
     db.flush()
     return nodes

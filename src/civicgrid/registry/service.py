@@ -19,7 +19,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import Role
-from civicgrid.auth.scope import Actor, in_scope, may_see
+from civicgrid.auth.scope import Actor, in_scope, may_see, within
 from civicgrid.errors import BatchInvalid, Conflict, Forbidden, Invalid, NotFound
 from civicgrid.geo.codes import Level, level_of, normalise_code
 from civicgrid.geo.service import GridIndex
@@ -345,7 +345,7 @@ def residents_by_name(
     return _residents_where(
         db,
         actor,
-        Resident.region_code.startswith(community, autoescape=True),
+        within(Resident.region_code, community),
         Resident.name.startswith(name, autoescape=True),
         limit=limit,
     )
@@ -624,7 +624,7 @@ def list_key_places(
     if kind is not None:
         query = query.where(KeyPlace.kind == kind)
     if region_code is not None:
-        query = query.where(KeyPlace.region_code.startswith(normalise_code(region_code)))
+        query = query.where(within(KeyPlace.region_code, normalise_code(region_code)))
     return list(db.scalars(query.order_by(KeyPlace.id).limit(min(limit, MAX_LIMIT))))
 
 
@@ -652,7 +652,7 @@ def care_members(
         )
     )
     if region_code is not None:
-        query = query.where(CareMembership.region_code.startswith(normalise_code(region_code)))
+        query = query.where(within(CareMembership.region_code, normalise_code(region_code)))
     rows = db.execute(query.order_by(CareMembership.region_code, Resident.name).limit(limit))
     return [(membership, resident) for membership, resident in rows]
 
