@@ -42,7 +42,8 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from sqlalchemy import create_engine, make_url, select, text
+from databases import BenchPlace, fresh_database
+from sqlalchemy import create_engine, select, text
 
 from civicgrid.db import normalise_url
 from civicgrid.geo.codes import Level
@@ -53,6 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "var" / "bench-intake"
 PG_DIR = ROOT / "var" / "pg-bench-intake"
 PG_PORT = "54338"
+PLACE = BenchPlace("bench_intake", WORK, PG_DIR, PG_PORT)
 SERVER_PORT = 8731
 DESCRIPTIONS = (
     "小区门口井盖缺失，夜间行人容易踩空",
@@ -97,7 +99,7 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     results = []
     for engine in args.engines.split(","):
-        with _database(engine, args.pg_url) as url:
+        with fresh_database(engine, args.pg_url, PLACE) as url:
             results.append(_run_engine(engine, url, args))
     _print_report(results, args)
 
@@ -114,37 +116,6 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
     return parser.parse_args()
-
-
-@contextmanager
-def _database(engine: str, pg_url: str | None) -> Iterator[str]:
-    if engine == "sqlite":
-        path = WORK / "intake.db"
-        for stale in WORK.glob("intake.db*"):
-            stale.unlink()
-        yield f"sqlite:///{path}"
-        return
-    if pg_url:
-        yield _fresh_pg_database(pg_url)
-        return
-    env = {**os.environ, "CIVICGRID_PG_DIR": str(PG_DIR), "CIVICGRID_PG_PORT": PG_PORT}
-    started = subprocess.run(
-        [str(ROOT / "scripts" / "pg.sh"), "start"], env=env, check=True, capture_output=True
-    )
-    try:
-        yield _fresh_pg_database(started.stdout.decode().strip())
-    finally:
-        subprocess.run([str(ROOT / "scripts" / "pg.sh"), "stop"], env=env, check=False)
-
-
-def _fresh_pg_database(url: str) -> str:
-    parsed = make_url(normalise_url(url))
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS "bench_intake"'))
-        connection.execute(text('CREATE DATABASE "bench_intake"'))
-    admin.dispose()
-    return parsed.set(database="bench_intake").render_as_string(hide_password=False)
 
 
 def _run_engine(engine: str, url: str, args: argparse.Namespace) -> EngineResult:

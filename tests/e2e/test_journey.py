@@ -6,7 +6,8 @@ handler claims it and resolves it with an evidence photo; the grid worker
 verifies it on the spot; the dispatcher closes it; the resident rates it.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,86 @@ def staff_window(window: Any, username: str, password: str) -> Any:
     return page
 
 
+@dataclass(frozen=True)
+class Cast:
+    """Who walks the loop: (username, password) of each staff role, and where it happens."""
+
+    dispatcher: tuple[str, str]
+    handler: tuple[str, str]
+    worker: tuple[str, str]
+    department: str  # the name the dispatcher picks in the dispatch dialog
+    tap: Callable[[Any], None]  # taps the worker's grid on the resident's map
+
+
+def walk_the_loop(window: Any, cast: Cast, *, tmp_path: Path, shots: Path) -> None:
+    dispatcher = staff_window(window, *cast.dispatcher)
+
+    resident = window(viewport=PHONE_VIEWPORT)
+    resident.goto("/report")
+    resident.wait_for_selector("#resident-map[data-state='ready']")
+    resident.get_by_label("问题描述").fill("人行道井盖松动，踩上去会响")
+    scene = tmp_path / "scene.jpg"
+    Image.new("RGB", (64, 48), "orange").save(scene, "JPEG")
+    resident.get_by_label(zh("page.resident.photo")).set_input_files(str(scene))
+    cast.tap(resident)
+    resident.get_by_label("联系电话（可选）").fill(PHONE)
+    resident.get_by_role("button", name="提交上报").click()
+    resident.locator("#case-number").wait_for()
+    number = resident.locator("#case-number").inner_text()
+    resident.screenshot(path=str(shots / "1-resident.png"), full_page=True)
+
+    # The workbench refreshes on its own: the report appears without a reload.
+    dispatcher.get_by_role("button", name=number, exact=True).wait_for(timeout=30_000)
+    open_case(dispatcher, number)
+    assert dispatcher.locator("#photos img").count() == 1
+    make_move(dispatcher, zh("case.move.accepted"))
+    expect_status(dispatcher, "accepted")
+    make_move(dispatcher, zh("case.move.dispatched"), department=cast.department)
+    expect_status(dispatcher, "dispatched")
+    dispatcher.screenshot(path=str(shots / "2-dispatched.png"), full_page=True)
+
+    department = staff_window(window, *cast.handler)
+    open_case(department, number)
+    make_move(department, zh("case.move.claimed"))
+    expect_status(department, "claimed")
+    evidence = tmp_path / "fixed.jpg"
+    Image.new("RGB", (64, 48), "green").save(evidence, "JPEG")
+    department.locator("#moves").get_by_role("button", name=zh("case.move.resolved")).click()
+    dialog = department.locator("#move-dialog")
+    dialog.get_by_label(zh("page.desk.move.evidence")).set_input_files(str(evidence))
+    dialog.get_by_label(zh("page.desk.move.note")).fill("已更换井盖并固定")
+    dialog.get_by_role("button", name=zh("page.desk.move.submit")).click()
+    expect_status(department, "resolved")
+    department.screenshot(path=str(shots / "3-resolved.png"), full_page=True)
+
+    worker = staff_window(window, *cast.worker)
+    expect(worker.get_by_role("tab", name=zh("page.desk.tab.to_verify"))).to_have_attribute(
+        "aria-selected", "true"
+    )
+    open_case(worker, number)
+    make_move(worker, zh("case.move.verified"), note="现场核查：井盖已稳固")
+    expect_status(worker, "verified")
+    worker.screenshot(path=str(shots / "4-verified.png"), full_page=True)
+
+    dispatcher.get_by_role("tab", name=zh("page.desk.tab.to_close")).click()
+    open_case(dispatcher, number)
+    make_move(dispatcher, zh("case.move.closed"))
+    expect_status(dispatcher, "closed")
+
+    track = resident.locator("#track-form")
+    track.get_by_label("上报时填写的电话").fill(PHONE)
+    track.get_by_role("button", name="查询").click()
+    expect(resident.locator("#track-status")).to_have_text(zh("case.status.closed"))
+    rating = resident.locator("#rating-form")
+    rating.get_by_label(zh("page.resident.rating.4")).check()
+    rating.get_by_role("button", name=zh("page.resident.rating.submit")).click()
+    expect(resident.locator("#track-status")).to_have_text(zh("case.status.rated"))
+    resident.screenshot(path=str(shots / "5-rated.png"), full_page=True)
+
+    steps = dispatcher.locator("#timeline li").all()
+    assert len(steps) == 7  # reported, accepted, dispatched, claimed, resolved, verified, closed
+
+
 def test_a_report_travels_from_the_resident_through_every_role_and_back(
     window: Any,
     city: City,
@@ -69,69 +150,21 @@ def test_a_report_travels_from_the_resident_through_every_role_and_back(
         db, username="gridworker", password=PASSWORD, role=Role.GRID_WORKER, scope_code=grid
     )
     db.commit()
-    dispatcher = staff_window(window, people.owner.username, people.owner.password)
-
-    resident = window(viewport=PHONE_VIEWPORT)
-    resident.goto("/report")
-    resident.wait_for_selector("#resident-map[data-state='ready']")
-    resident.get_by_label("问题描述").fill("人行道井盖松动，踩上去会响")
-    scene = tmp_path / "scene.jpg"
-    Image.new("RGB", (64, 48), "orange").save(scene, "JPEG")
-    resident.get_by_label(zh("page.resident.photo")).set_input_files(str(scene))
-    assert tap_own_grid(resident, city) == grid
-    resident.get_by_label("联系电话（可选）").fill(PHONE)
-    resident.get_by_role("button", name="提交上报").click()
-    resident.locator("#case-number").wait_for()
-    number = resident.locator("#case-number").inner_text()
-    resident.screenshot(path=str(artifacts / "journey-1-resident.png"), full_page=True)
-
-    # The workbench refreshes on its own: the report appears without a reload.
-    dispatcher.get_by_role("button", name=number, exact=True).wait_for(timeout=30_000)
-    open_case(dispatcher, number)
-    assert dispatcher.locator("#photos img").count() == 1
-    make_move(dispatcher, zh("case.move.accepted"))
-    expect_status(dispatcher, "accepted")
-    make_move(dispatcher, zh("case.move.dispatched"), department="城管局")
-    expect_status(dispatcher, "dispatched")
-    dispatcher.screenshot(path=str(artifacts / "journey-2-dispatched.png"), full_page=True)
-
-    department = staff_window(window, handler, PASSWORD)
-    open_case(department, number)
-    make_move(department, zh("case.move.claimed"))
-    expect_status(department, "claimed")
-    evidence = tmp_path / "fixed.jpg"
-    Image.new("RGB", (64, 48), "green").save(evidence, "JPEG")
-    department.locator("#moves").get_by_role("button", name=zh("case.move.resolved")).click()
-    dialog = department.locator("#move-dialog")
-    dialog.get_by_label(zh("page.desk.move.evidence")).set_input_files(str(evidence))
-    dialog.get_by_label(zh("page.desk.move.note")).fill("已更换井盖并固定")
-    dialog.get_by_role("button", name=zh("page.desk.move.submit")).click()
-    expect_status(department, "resolved")
-    department.screenshot(path=str(artifacts / "journey-3-resolved.png"), full_page=True)
-
-    worker = staff_window(window, "gridworker", PASSWORD)
-    expect(worker.get_by_role("tab", name=zh("page.desk.tab.to_verify"))).to_have_attribute(
-        "aria-selected", "true"
+    cast = Cast(
+        dispatcher=(people.owner.username, people.owner.password),
+        handler=(handler, PASSWORD),
+        worker=("gridworker", PASSWORD),
+        department="城管局",
+        tap=lambda page: _tap_test_city(page, city, grid),
     )
-    open_case(worker, number)
-    make_move(worker, zh("case.move.verified"), note="现场核查：井盖已稳固")
-    expect_status(worker, "verified")
-    worker.screenshot(path=str(artifacts / "journey-4-verified.png"), full_page=True)
+    walk_the_loop(window, cast, tmp_path=tmp_path, shots=_shots(artifacts, "journey"))
 
-    dispatcher.get_by_role("tab", name=zh("page.desk.tab.to_close")).click()
-    open_case(dispatcher, number)
-    make_move(dispatcher, zh("case.move.closed"))
-    expect_status(dispatcher, "closed")
 
-    track = resident.locator("#track-form")
-    track.get_by_label("上报时填写的电话").fill(PHONE)
-    track.get_by_role("button", name="查询").click()
-    expect(resident.locator("#track-status")).to_have_text(zh("case.status.closed"))
-    rating = resident.locator("#rating-form")
-    rating.get_by_label(zh("page.resident.rating.4")).check()
-    rating.get_by_role("button", name=zh("page.resident.rating.submit")).click()
-    expect(resident.locator("#track-status")).to_have_text(zh("case.status.rated"))
-    resident.screenshot(path=str(artifacts / "journey-5-rated.png"), full_page=True)
+def _tap_test_city(page: Any, city: City, grid: str) -> None:
+    assert tap_own_grid(page, city) == grid
 
-    steps = [item.inner_text() for item in dispatcher.locator("#timeline li").all()]
-    assert len(steps) == 7  # reported, accepted, dispatched, claimed, resolved, verified, closed
+
+def _shots(artifacts: Path, name: str) -> Path:
+    folder = artifacts / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -29,9 +29,20 @@ CASE_NUMBER = re.compile(r"^\S{6,24}$")
 def tap_own_grid(page: Any, city: City) -> str:
     """Tap the map at a grid of the owner's street, as a finger would; return the grid's code."""
     grid = next(code for code in sorted(city.grids) if code.startswith(OWN_STREET))
-    lng, lat = city.point_in(grid)
+    tap_at(page, *city.point_in(grid))
+    return grid
+
+
+def tap_at(page: Any, lng: float, lat: float) -> None:
+    """Tap the resident map where a WGS-84 point is shown."""
     map_box = page.locator("#resident-map")
     map_box.scroll_into_view_if_needed()
+    # Close in first: at the city's zoom a pixel spans more than a small grid.
+    page.evaluate(
+        "([lat, lng]) => document.getElementById('resident-map').leafletMap"
+        ".setView([lat, lng], 16)",
+        [lat, lng],
+    )
     x, y = page.evaluate(
         """([lat, lng]) => {
             const point = document.getElementById('resident-map').leafletMap
@@ -43,7 +54,6 @@ def tap_own_grid(page: Any, city: City) -> str:
     box = map_box.bounding_box()
     page.mouse.click(box["x"] + x, box["y"] + y)
     assert page.locator("#location-value").inner_text().startswith("已选位置")
-    return grid
 
 
 def test_resident_reports_by_map_tap_and_tracks_the_case(

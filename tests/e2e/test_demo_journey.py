@@ -1,0 +1,94 @@
+"""The whole loop on the demo city, with its own accounts (issue 4: journeys on the demo city).
+
+`civicgrid demo` builds the city (real 保山市 districts, generated streets,
+communities and grids, departments, routing rules, one account per role);
+here it is built through the same service, without its year of cases, and the
+loop is walked by the demo's street dispatcher, district urban-management
+handler and grid worker.
+"""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from civicgrid.app import create_app
+from civicgrid.auth.models import Department
+from civicgrid.demo.service import DemoParameters, build_demo
+from civicgrid.geo.models import Region
+from civicgrid.settings import Settings, get_settings
+from tests.e2e.test_journey import Cast, _shots, walk_the_loop, window  # noqa: F401
+from tests.e2e.test_resident import tap_at
+
+pytestmark = pytest.mark.e2e
+
+Account = dict[str, Any]
+
+
+@pytest.fixture
+def demo_accounts(
+    db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[Account]]:
+    """The demo city on this test's database; its model and photos go to this test's folder."""
+    monkeypatch.setenv("CIVICGRID_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    result = build_demo(
+        db,
+        DemoParameters("530500", grid_count=200, seed=1, real_townships=False),
+        shared_data=None,
+        accounts_path=tmp_path / "data" / "demo-accounts.json",
+    )
+    yield json.loads(result.accounts_path.read_text())["accounts"]
+    get_settings.cache_clear()
+
+
+def one(accounts: list[Account], role: str, *, scope_digits: int, ending: str = "") -> Account:
+    return next(
+        account
+        for account in accounts
+        if account["role"] == role
+        and len(account["scope_code"]) == scope_digits
+        and account["username"].endswith(ending)
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, demo_accounts: list[Account]) -> Iterator[FastAPI]:
+    """The app on the demo city instead of the small test city."""
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()
+
+
+def test_the_loop_on_the_demo_city_with_its_own_accounts(
+    window: Any,  # noqa: F811
+    db: Session,
+    demo_accounts: list[Account],
+    *,
+    tmp_path: Path,
+    artifacts: Path,
+) -> None:
+    dispatcher = one(demo_accounts, "dispatcher", scope_digits=9)
+    worker = one(demo_accounts, "grid_worker", scope_digits=15)
+    handler = one(demo_accounts, "department_handler", scope_digits=6, ending="urban_management")
+    grid = db.get(Region, worker["scope_code"])
+    assert grid is not None
+    assert grid.center_lng is not None
+    assert grid.center_lat is not None
+    assert grid.code.startswith(dispatcher["scope_code"])
+    department = db.scalar(select(Department).where(Department.code == handler["department"]))
+    assert department is not None
+    lng, lat = grid.center_lng, grid.center_lat
+    cast = Cast(
+        dispatcher=(dispatcher["username"], dispatcher["password"]),
+        handler=(handler["username"], handler["password"]),
+        worker=(worker["username"], worker["password"]),
+        department=department.name,
+        tap=lambda page: tap_at(page, lng, lat),
+    )
+    walk_the_loop(window, cast, tmp_path=tmp_path, shots=_shots(artifacts, "demo-journey"))
