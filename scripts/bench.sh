@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 $PY bench/locate.py
 $PY bench/intake.py
+$PY bench/registry.py --residents 1000000
 if [ -d ../shared/data/messages ]; then
   $PY bench/classifier.py
   $PY bench/duplicates.py

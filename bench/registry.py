@@ -1,0 +1,508 @@
+"""The base registry at city scale: import, exact look-up by ID number, name search, size.
+
+For each engine (SQLite, PostgreSQL) a fresh database gets the reference city's
+regions (the demo city at 48,000 grids), then:
+
+* import: the generated residents CSV (bench/registry_city.py: `--residents`
+  rows, about three a household, Chinese headers) goes through the registry
+  importer, `import_file`, with every check, address resolution, household
+  creation, AES-GCM sealing and blind indexing, in a fresh process whose peak
+  resident memory is read from /proc;
+* the obvious alternative: the same CSV read with the csv module and written
+  as plain text columns, without any check or encryption, into a bare table
+  with the same two indexes (unique ID number; area and name), by COPY on
+  PostgreSQL and executemany on SQLite, also in a fresh process;
+* look-ups: `--lookups` ID numbers from the file through `residents_by_document`
+  (blind index), and `--lookups` names within their community through
+  `residents_by_name`, each against the same query on the bare table's plain
+  columns; latencies per call, in this process, after one warm-up each, each
+  kind stopping after `--lookup-seconds`;
+* sizes: the database, the registry tables and the bare table.
+
+    .venv/bin/python bench/registry.py [--residents 4300000] [--engine sqlite|postgresql|both]
+        [--lookups 1000] [--lookup-seconds 30] [--grids 48000] [--pg-url URL] [--seed 7]
+
+Without `--pg-url` a throwaway cluster is started with scripts/pg.sh under
+var/pg-bench-registry (port 54337) and stopped at the end; with it, a database
+named civicgrid_bench_registry is dropped and created on that server. The CSV is
+kept under var/bench-registry and reused when size, grids and seed match.
+Figures go to stdout as markdown, progress to stderr.
+"""
+
+import argparse
+import csv
+import datetime
+import os
+import platform
+import random
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from civicgrid.auth.models import Role
+from civicgrid.auth.scope import Actor
+from civicgrid.db import create_db_engine, upgrade_database
+from civicgrid.demo.city import CityPlan
+from civicgrid.geo.codes import Level
+from civicgrid.geo.service import GridIndex, save_regions
+from civicgrid.registry.importing import ImportKind, import_file
+from civicgrid.registry.service import residents_by_document, residents_by_name
+from civicgrid.settings import Environment, Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from databases import BenchPlace, fresh_database
+from registry_city import CITY, grid_spots, reference_plan, write_residents
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+WORK = ROOT / "var" / "bench-registry"
+PG_DIR = ROOT / "var" / "pg-bench-registry"
+PG_PORT = "54337"
+PLACE = BenchPlace("civicgrid_bench_registry", WORK, PG_DIR, PG_PORT)
+BARE_TABLE = "bench_bare_residents"
+BARE_COLUMNS = (
+    "name",
+    "id_number",
+    "phone",
+    "residence_kind",
+    "household_number",
+    "relation_to_head",
+    "address",
+    "grid_code",
+    "lng",
+    "lat",
+    "moved_in_on",
+    "care_groups",
+)
+BARE_BATCH = 10_000
+REGISTRY_TABLES = (
+    "registry_residents",
+    "registry_households",
+    "registry_addresses",
+    "registry_care_memberships",
+)
+# Column positions in the generated CSV (see registry_city.HEADERS).
+NAME, ID_NUMBER, GRID_CODE = 0, 1, 7
+
+
+@dataclass(frozen=True)
+class Latencies:
+    """Milliseconds per call and how many rows the calls found in all."""
+
+    ms: list[float]
+    found: int
+
+    def percentile(self, q: float) -> float:
+        return float(np.percentile(self.ms, q))
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Rows picked from the file to look up: ID numbers, and names with their community."""
+
+    id_numbers: list[str]
+    names: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    engine: str
+    regions_seconds: float
+    imported: dict[str, Any]
+    bare: dict[str, Any]
+    by_document: Latencies
+    bare_by_document: Latencies
+    by_name: Latencies
+    bare_by_name: Latencies
+    sizes: dict[str, int]
+    counts: dict[str, int]
+
+
+def main() -> None:
+    args = _arguments()
+    WORK.mkdir(parents=True, exist_ok=True)
+    plan = reference_plan(args.grids, SHARED_DATA if SHARED_DATA.is_dir() else None)
+    csv_path = _population(plan, args)
+    sample = _sample(csv_path, args.lookups, args.seed)
+    engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
+    results = []
+    for engine in engines:
+        with fresh_database(engine, args.pg_url, PLACE) as url:
+            results.append(
+                _run_engine(
+                    engine,
+                    url,
+                    plan=plan,
+                    csv_path=csv_path,
+                    sample=sample,
+                    budget=args.lookup_seconds,
+                )
+            )
+    _print_report(results, args, csv_path)
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--residents", type=int, default=4_300_000)
+    parser.add_argument(
+        "--engine", choices=("sqlite", "postgresql", "both"), default="both", help="default both"
+    )
+    parser.add_argument("--lookups", type=int, default=1_000)
+    parser.add_argument(
+        "--lookup-seconds", type=float, default=30.0, help="time limit per kind of look-up"
+    )
+    parser.add_argument("--grids", type=int, default=48_000)
+    parser.add_argument("--pg-url", default=None)
+    parser.add_argument("--seed", type=int, default=7)
+    return parser.parse_args()
+
+
+def _progress(message: str) -> None:
+    print(f"[{datetime.datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def _population(plan: CityPlan, args: argparse.Namespace) -> Path:
+    """The residents CSV for this size, grid count and seed, written once and then reused."""
+    path = WORK / f"residents-{args.residents}-g{args.grids}-s{args.seed}.csv"
+    if path.is_file():
+        _progress(f"reusing {path.name}")
+        return path
+    _progress(f"writing {args.residents:,} residents to {path.name}")
+    partial = path.with_suffix(".partial")
+    began = time.perf_counter()
+    population = write_residents(
+        partial, grid_spots(plan), residents=args.residents, seed=args.seed
+    )
+    partial.rename(path)
+    _progress(
+        f"{population.residents:,} residents in {population.households:,} households"
+        f" in {time.perf_counter() - began:.0f} s"
+    )
+    return path
+
+
+def _sample(path: Path, count: int, seed: int) -> Sample:
+    """`count` rows spread over the file at random (one pass, a fixed seed)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        total = sum(1 for _ in handle) - 1
+    wanted = set(random.Random(seed).sample(range(total), min(count, total)))
+    ids, names = [], []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        for position, row in enumerate(reader):
+            if position in wanted:
+                ids.append(row[ID_NUMBER])
+                names.append((row[GRID_CODE][:12], row[NAME]))
+    return Sample(ids, names)
+
+
+def _settings(engine: str, url: str) -> Settings:
+    """One key file per engine's run, made on first use (development keyring)."""
+    return Settings(
+        database_url=url, data_dir=WORK / f"data-{engine}", environment=Environment.DEVELOPMENT
+    )
+
+
+def _run_engine(
+    engine: str, url: str, *, plan: CityPlan, csv_path: Path, sample: Sample, budget: float
+) -> EngineResult:
+    _progress(f"[{engine}] schema and {len(plan.regions):,} regions")
+    database = create_db_engine(url)
+    upgrade_database(database)
+    began = time.perf_counter()
+    with Session(database) as db:
+        save_regions(db, plan.regions, kind="bench", summary="bench/registry.py")
+        db.commit()
+    regions_seconds = time.perf_counter() - began
+    city = next(region.code for region in plan.regions if region.level is Level.CITY)
+    _progress(f"[{engine}] importing {csv_path.name}")
+    imported = _in_fresh_process(_import, engine, url, str(csv_path), city)
+    _progress(f"[{engine}] imported {imported['imported']:,} rows in {imported['seconds']:.0f} s")
+    bare = _in_fresh_process(_bare_import, url, str(csv_path))
+    _progress(f"[{engine}] bare insert in {bare['seconds']:.0f} s; look-ups")
+    settings = _settings(engine, url)
+    result = EngineResult(
+        engine=engine,
+        regions_seconds=regions_seconds,
+        imported=imported,
+        bare=bare,
+        by_document=_timed(database, _by_document(settings, city), sample.id_numbers, budget),
+        bare_by_document=_timed(database, _bare_by_document, sample.id_numbers, budget),
+        by_name=_timed(database, _by_name, sample.names, budget),
+        bare_by_name=_timed(database, _bare_by_name, sample.names, budget),
+        sizes=_sizes(database),
+        counts=_counts(database),
+    )
+    database.dispose()
+    return result
+
+
+def _in_fresh_process(function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """Run in a new interpreter, so its peak memory is its own and not this process's."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
+
+
+def _import(engine: str, url: str, csv_path: str, city: str) -> dict[str, Any]:
+    """The real importer on the whole file, as an administrator of the city would run it."""
+    database = create_db_engine(url)
+    actor = Actor(kind="user", role=Role.ADMIN, scope_code=city, username="bench")
+    began = time.perf_counter()
+    with Session(database) as db:
+        report = import_file(
+            db,
+            Path(csv_path),
+            kind=ImportKind.RESIDENTS,
+            actor=actor,
+            settings=_settings(engine, url),
+            grid_index=GridIndex(),
+        )
+    seconds = time.perf_counter() - began
+    database.dispose()
+    return {
+        "rows_read": report.rows_read,
+        "imported": report.imported,
+        "errors": report.error_count,
+        "first_errors": [error.line("en") for error in report.errors[:5]],
+        "seconds": seconds,
+        "peak_mib": _peak_mib(),
+    }
+
+
+def _bare_import(url: str, csv_path: str) -> dict[str, Any]:
+    """The same rows as plain text into an indexed table: no check, no sealing, no addresses."""
+    database = create_db_engine(url)
+    columns = ", ".join(BARE_COLUMNS)
+    # SQLite numbers an INTEGER PRIMARY KEY itself; PostgreSQL needs it said.
+    identity = " GENERATED ALWAYS AS IDENTITY" if database.dialect.name == "postgresql" else ""
+    with database.begin() as connection:
+        connection.execute(text(f"DROP TABLE IF EXISTS {BARE_TABLE}"))
+        connection.execute(
+            text(
+                f"CREATE TABLE {BARE_TABLE} (id INTEGER{identity} PRIMARY KEY,"
+                f" {', '.join(f'{column} VARCHAR(400)' for column in BARE_COLUMNS)})"
+            )
+        )
+        connection.execute(text(f"CREATE UNIQUE INDEX ix_bare_id ON {BARE_TABLE} (id_number)"))
+        connection.execute(text(f"CREATE INDEX ix_bare_name ON {BARE_TABLE} (grid_code, name)"))
+    began = time.perf_counter()
+    with open(csv_path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        rows = (tuple(row) for row in reader)
+        if database.dialect.name == "postgresql":
+            _copy(database, columns, rows)
+        else:
+            _executemany(database, columns, rows)
+    seconds = time.perf_counter() - began
+    database.dispose()
+    return {"seconds": seconds, "peak_mib": _peak_mib()}
+
+
+def _copy(database: Engine, columns: str, rows: Iterator[tuple[str, ...]]) -> None:
+    connection = database.raw_connection()
+    try:
+        statement = f"COPY {BARE_TABLE} ({columns}) FROM STDIN"
+        cursor = connection.cursor()
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _executemany(database: Engine, columns: str, rows: Iterator[tuple[str, ...]]) -> None:
+    connection = database.raw_connection()
+    marks = ", ".join("?" * len(BARE_COLUMNS))
+    try:
+        cursor = connection.cursor()
+        while batch := [row for _, row in zip(range(BARE_BATCH), rows, strict=False)]:
+            cursor.executemany(f"INSERT INTO {BARE_TABLE} ({columns}) VALUES ({marks})", batch)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _peak_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+Lookup = Callable[[Session, Any], int]
+
+
+def _timed(database: Engine, lookup: Lookup, keys: list[Any], budget: float) -> Latencies:
+    """Each key looked up in its own transaction; the first call warms up and is not counted.
+
+    Stops once `budget` seconds are spent, so a look-up that scans a whole
+    table at city scale reports its figures instead of running for hours.
+    """
+    with Session(database) as db:
+        lookup(db, keys[0])
+        db.rollback()
+        latencies, found = [], 0
+        deadline = time.perf_counter() + budget
+        for key in keys:
+            began = time.perf_counter()
+            found += lookup(db, key)
+            latencies.append((time.perf_counter() - began) * 1000)
+            db.rollback()
+            if began > deadline:
+                break
+    return Latencies(latencies, found)
+
+
+def _by_document(settings: Settings, city: str) -> Lookup:
+    actor = Actor(kind="user", role=Role.ADMIN, scope_code=city, username="bench")
+
+    def lookup(db: Session, number: str) -> int:
+        return len(residents_by_document(db, actor, settings=settings, number=number))
+
+    return lookup
+
+
+def _bare_by_document(db: Session, number: str) -> int:
+    query = text(f"SELECT * FROM {BARE_TABLE} WHERE id_number = :number")
+    return len(db.execute(query, {"number": number}).all())
+
+
+def _by_name(db: Session, key: tuple[str, str]) -> int:
+    community, name = key
+    actor = Actor(kind="user", role=Role.COMMUNITY_STAFF, scope_code=community, username="bench")
+    return len(residents_by_name(db, actor, community_code=community, name=name))
+
+
+def _bare_by_name(db: Session, key: tuple[str, str]) -> int:
+    community, name = key
+    query = text(
+        f"SELECT * FROM {BARE_TABLE} WHERE grid_code LIKE :area AND name LIKE :name LIMIT 50"
+    )
+    return len(db.execute(query, {"area": f"{community}%", "name": f"{name}%"}).all())
+
+
+def _sizes(database: Engine) -> dict[str, int]:
+    """Bytes on disk: the whole database, each registry table with its indexes, the bare table."""
+    tables = (*REGISTRY_TABLES, BARE_TABLE)
+    with database.connect() as connection:
+        if database.dialect.name == "postgresql":
+            total = connection.execute(text("SELECT pg_database_size(current_database())"))
+            sizes = {"database": int(total.scalar_one())}
+            for table in tables:
+                size = connection.execute(text(f"SELECT pg_total_relation_size('{table}')"))
+                sizes[table] = int(size.scalar_one())
+            return sizes
+        connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        page = int(connection.execute(text("PRAGMA page_size")).scalar_one())
+        pages = int(connection.execute(text("PRAGMA page_count")).scalar_one())
+        sizes = {"database": page * pages}
+        for table in tables:
+            size = connection.execute(
+                text(
+                    "SELECT SUM(pgsize) FROM dbstat WHERE name = :table OR name IN"
+                    " (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :table)"
+                ),
+                {"table": table},
+            )
+            sizes[table] = int(size.scalar_one() or 0)
+        return sizes
+
+
+def _counts(database: Engine) -> dict[str, int]:
+    """Rows the import left in each registry table (households and addresses are derived)."""
+    with database.connect() as connection:
+        return {
+            table: int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+            for table in REGISTRY_TABLES
+        }
+
+
+def _print_report(results: list[EngineResult], args: argparse.Namespace, csv_path: Path) -> None:
+    print(f"# Registry benchmark, {datetime.date.today()}")
+    print()
+    print(
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};"
+        f" city {CITY} at {args.grids:,} grids; {args.residents:,} residents"
+        f" ({csv_path.stat().st_size / 2**20:,.0f} MiB of CSV); {args.lookups:,} look-ups each."
+    )
+    print()
+    print(
+        "| engine | import rows/s | import s | import peak MiB | bare rows/s | import ÷ bare"
+        " | by ID p50 ms | by ID p99 ms | bare by ID p99 ms | by name p50 ms | by name p99 ms"
+        " | bare by name p99 ms | database MiB |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for result in results:
+        rows = result.imported["rows_read"]
+        import_rate = rows / result.imported["seconds"]
+        bare_rate = rows / result.bare["seconds"]
+        print(
+            f"| {result.engine} | {import_rate:,.0f} | {result.imported['seconds']:,.0f}"
+            f" | {result.imported['peak_mib']:,.0f} | {bare_rate:,.0f}"
+            f" | {import_rate / bare_rate:.3f}"
+            f" | {result.by_document.percentile(50):.2f} | {result.by_document.percentile(99):.2f}"
+            f" | {result.bare_by_document.percentile(99):.2f}"
+            f" | {result.by_name.percentile(50):.2f} | {result.by_name.percentile(99):.2f}"
+            f" | {result.bare_by_name.percentile(99):.2f}"
+            f" | {result.sizes['database'] / 2**20:,.0f} |"
+        )
+    print()
+    _print_details(results)
+
+
+def _print_details(results: list[EngineResult]) -> None:
+    print("| engine | figure | value |")
+    print("|---|---|---:|")
+    for result in results:
+        details = {
+            "regions stored (s)": f"{result.regions_seconds:.1f}",
+            "rows read / imported / refused": (
+                f"{result.imported['rows_read']:,} / {result.imported['imported']:,}"
+                f" / {result.imported['errors']:,}"
+            ),
+            "bare insert s / peak MiB": (
+                f"{result.bare['seconds']:.1f} / {result.bare['peak_mib']:,.0f}"
+            ),
+            "look-ups timed by ID / bare / by name / bare": " / ".join(
+                f"{len(timing.ms):,}"
+                for timing in (
+                    result.by_document,
+                    result.bare_by_document,
+                    result.by_name,
+                    result.bare_by_name,
+                )
+            ),
+            "rows found by ID / by name": (
+                f"{result.by_document.found:,} / {result.by_name.found:,}"
+            ),
+            "bare by ID p50 ms / by name p50 ms": (
+                f"{result.bare_by_document.percentile(50):.2f}"
+                f" / {result.bare_by_name.percentile(50):.2f}"
+            ),
+            **{f"{table} rows": f"{count:,}" for table, count in result.counts.items()},
+            **{
+                f"{table} MiB": f"{size / 2**20:,.1f}"
+                for table, size in result.sizes.items()
+                if table != "database"
+            },
+        }
+        for figure, value in details.items():
+            print(f"| {result.engine} | {figure} | {value} |")
+        for line in result.imported["first_errors"]:
+            print(f"| {result.engine} | refused row | {line} |")
+
+
+if __name__ == "__main__":
+    main()
