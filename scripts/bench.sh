@@ -8,6 +8,7 @@ PY=.venv/bin/python
 $PY bench/locate.py
 $PY bench/intake.py
 $PY bench/registry.py --residents 1000000
+$PY bench/pages.py
 if [ -d ../shared/data/messages ]; then
   $PY bench/classifier.py
   $PY bench/duplicates.py
