@@ -151,6 +151,25 @@ async function loadRules() {
   );
 }
 
+async function loadResources() {
+  const resources = await send("GET", "/api/v1/resources");
+  fill(
+    "resources-table",
+    resources.map((resource) =>
+      row([
+        t(`resource.kind.${resource.kind}`),
+        resource.name,
+        resource.contact,
+        resource.region_code,
+        button(t("page.admin.delete"), async () => {
+          await send("DELETE", `/api/v1/resources/${resource.id}`);
+          await loadResources();
+        }),
+      ]),
+    ),
+  );
+}
+
 function reportLines(listId, lines) {
   document.getElementById(listId).replaceChildren(
     ...lines.map((line) => {
@@ -171,6 +190,12 @@ function wireForms() {
     await send("POST", "/api/v1/departments", formBody(form));
     form.reset();
     await loadDepartments();
+  });
+  wireForm("resource-form", async (form) => {
+    const body = formBody(form);
+    await send("POST", "/api/v1/resources", { ...body, lng: Number(body.lng), lat: Number(body.lat) });
+    form.reset();
+    await loadResources();
   });
   wireForm("rule-form", async (form) => {
     await send("POST", "/api/v1/routing-rules", formBody(form));
@@ -217,6 +242,6 @@ function wireForms() {
 }
 
 wireForms();
-Promise.all([loadUsers(), loadDepartments(), loadCategories(), loadRules()]).finally(() => {
+Promise.all([loadUsers(), loadDepartments(), loadCategories(), loadRules(), loadResources()]).finally(() => {
   document.getElementById("admin").dataset.state = "ready";
 });

@@ -1,7 +1,8 @@
 // The workbench of dispatchers, department handlers and grid staff: queues
 // with SLA lights, a case's facts, map, photos, timeline and duplicates, and
 // the moves the reader may make now (the server says which, see /moves).
-// Queues refresh on their own, so a new report shows up without reloading.
+// Queues refresh on their own: at once when a new case is reported in the reader's
+// area (Server-Sent Events), and every minute for what others did to the cases.
 
 import "leaflet/dist/leaflet.css";
 import "./desk.css";
@@ -11,7 +12,7 @@ import { SHANGHAI, readJson, t } from "./strings.js";
 
 const config = readJson("desk-config");
 const PAGE_SIZE = 50;
-const REFRESH_MS = 15000;
+const REFRESH_MS = 60000;
 // The first tab drawn is the role's main queue (the config's keys come sorted).
 const firstTab = document.querySelector(".queue-tab")?.dataset.tab;
 const state = { tab: firstTab, q: "", offset: 0, open: null, move: null };
@@ -385,7 +386,17 @@ function wireMoves() {
   });
 }
 
+function listen() {
+  let pending = null;
+  const stream = new EventSource("/api/v1/live/cases");
+  stream.addEventListener("case", () => {
+    clearTimeout(pending);
+    pending = setTimeout(refresh, 300); // a burst of reports refreshes once
+  });
+}
+
 wireQueue();
 wireMoves();
 refresh();
+listen();
 setInterval(refresh, REFRESH_MS);

@@ -71,6 +71,17 @@ def test_the_administrator_manages_the_platform_from_one_page(
     added.get_by_role("button", name=zh("page.admin.delete")).click()
     expect(added).to_have_count(0)
 
+    resources = page.locator("#resource-form")
+    lng, lat = city.point_in("530502001001001")
+    resources.get_by_label(zh("page.admin.resource.kind")).select_option("shelter")
+    resources.get_by_label(zh("page.admin.resource.name")).fill("兰城避难场所")
+    resources.get_by_label(zh("page.admin.resource.lng")).fill(str(lng))
+    resources.get_by_label(zh("page.admin.resource.lat")).fill(str(lat))
+    resources.get_by_label(zh("page.admin.resource.contact")).fill("值班室 0875-1234567")
+    resources.get_by_role("button", name=zh("page.admin.add")).click()
+    expect(page.locator("#resources-table")).to_contain_text("兰城避难场所")
+    expect(page.locator("#resources-table")).to_contain_text("530502001001001")
+
     grid_file = tmp_path / "grids.geojson"
     grid_file.write_bytes(community_grids(city))
     page.locator("#grid-form").get_by_label(zh("page.admin.grid.file")).set_input_files(

@@ -31,12 +31,16 @@ from civicgrid.disputes import service as disputes
 from civicgrid.disputes.models import DisputeKind, ReferralTarget
 from civicgrid.errors import DomainError, Unauthorized
 from civicgrid.fieldwork import duty
+from civicgrid.fieldwork.models import Cadence
+from civicgrid.fieldwork.roles import PLAN_ROLES, WEIGHT_ROLES
 from civicgrid.geo import service as geo_service
 from civicgrid.geo.crs import Crs
 from civicgrid.i18n import DEFAULT_LOCALE, LANG_COOKIE, catalogue, normalise_locale, translate
 from civicgrid.registry import importing as registry_import
 from civicgrid.registry import service as registry_service
+from civicgrid.resources.models import ResourceKind
 from civicgrid.settings import Settings
+from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
 WEB_DIR = Path(__file__).parent
 DIST_DIR = WEB_DIR / "static" / "dist"
@@ -159,6 +163,26 @@ def field_icon() -> Response:
     )
 
 
+@router.get("/fieldwork")
+def fieldwork_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
+    """Grid workers' scores and rankings, suspicious records, plans and score weights."""
+    if not _signed_in(actor):
+        return _with_language(request, RedirectResponse("/login", status_code=303))
+    if actor.role not in auth_service.STAFF_ROLES:
+        return _with_language(request, RedirectResponse("/desk", status_code=303))
+    return _page(
+        request,
+        "fieldwork.html",
+        locale,
+        **_staff(actor, locale),
+        strings=page_strings(locale, extra=("fieldwork.task.",)),
+        month=utcnow().astimezone(DISPLAY_ZONE).strftime("%Y-%m"),
+        cadences=[cadence.value for cadence in Cadence],
+        may_plan=actor.role in PLAN_ROLES,
+        may_weigh=actor.role in WEIGHT_ROLES,
+    )
+
+
 @router.get("/mediation")
 def mediation_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
     """Dispute mediation: the area's disputes, sessions, agreement, referral and follow-up."""
@@ -191,12 +215,13 @@ def admin_page(request: Request, actor: OptionalActor, locale: Locale) -> Respon
         "admin.html",
         locale,
         **_staff(actor, locale),
-        strings=page_strings(locale),
+        strings=page_strings(locale, extra=("resource.kind.",)),
         roles=[role.value for role in Role],
         stages=list(SLA_STAGES),
         channels=list(CHANNELS),
         target_levels=[level.value for level in TargetLevel],
         crs_choices=[system.value for system in Crs],
+        resource_kinds=[kind.value for kind in ResourceKind],
         config={"stages": list(SLA_STAGES)},
     )
 
@@ -417,6 +442,7 @@ NAVIGATION = (
     ("/mediation", "page.nav.mediation", None),
     ("/indicators", "page.nav.indicators", frozenset(analytics.VIEWERS)),
     ("/field", "page.nav.field", frozenset({Role.GRID_WORKER})),
+    ("/fieldwork", "page.nav.fieldwork", auth_service.STAFF_ROLES),
     ("/admin", "page.nav.admin", frozenset({Role.ADMIN})),
 )
 
