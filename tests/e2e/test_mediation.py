@@ -78,6 +78,8 @@ def test_a_walk_in_dispute_is_mediated_to_an_agreement_and_closed(
     visit.get_by_label(zh("page.mediation.follow_up.on")).fill("2026-11-22")
     visit.get_by_label(zh("page.mediation.follow_up.result")).fill("管道已修复，双方满意")
     visit.get_by_role("button", name=zh("page.mediation.follow_up.submit")).click()
+    # The form empties once the visit is stored and the dispute drawn again.
+    expect(visit.get_by_label(zh("page.mediation.follow_up.result"))).to_have_value("")
     move = page.locator("#move-form")
     move.get_by_label(zh("page.mediation.move.to")).select_option("closed")
     move.get_by_role("button", name=zh("page.mediation.move.submit")).click()
