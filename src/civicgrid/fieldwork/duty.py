@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role, User
-from civicgrid.auth.scope import Actor, in_scope, may_see
+from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.cases import service as cases
+from civicgrid.cases.models import Case
 from civicgrid.errors import Invalid, NotFound
 from civicgrid.fieldwork.models import DutyPosition
 from civicgrid.fieldwork.roles import WORKER_ROLES
@@ -118,20 +119,25 @@ def on_duty(
 
 def near_case(db: Session, actor: Actor, *, number: str, now: datetime) -> list[OnDuty]:
     """On-duty workers by distance from a located case the actor may see."""
-    case = cases.visible_case(db, actor, number)
+    return _nearest(db, actor, cases.visible_case(db, actor, number), now)
+
+
+def _nearest(db: Session, actor: Actor, case: Case, now: datetime) -> list[OnDuty]:
     if case.lng is None or case.lat is None:
-        raise Invalid("fieldwork_case_unlocated", number=number)
+        raise Invalid("fieldwork_case_unlocated", number=case.number)
     return on_duty(db, actor, now=now, near=(case.lng, case.lat))
 
 
 def summon(db: Session, actor: Actor, *, number: str, username: str, now: datetime) -> OnDuty:
-    """Send an on-duty worker to a case: they get a message in their inbox naming it."""
+    """Send an on-duty worker to a case: they get a message in their inbox naming it.
+
+    Only a worker the actor sees on duty (the jurisdiction filter of `on_duty`) can be sent.
+    """
     auth_service.require_role(actor, SUMMONERS)
-    nearest = {worker.username: worker for worker in near_case(db, actor, number=number, now=now)}
-    worker = nearest.get(username)
-    if worker is None or not may_see(actor, worker.region_code):
-        raise NotFound("fieldwork_worker_not_on_duty", username=username)
     case = cases.visible_case(db, actor, number)
+    worker = next((w for w in _nearest(db, actor, case, now) if w.username == username), None)
+    if worker is None:
+        raise NotFound("fieldwork_worker_not_on_duty", username=username)
     locale = get_settings().default_locale
     notify.enqueue_notice(
         db,

@@ -77,8 +77,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 def map_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
-    if not _signed_in(actor):
-        return _with_language(request, RedirectResponse("/login", status_code=303))
+    if (away := _turned_away(request, actor)) is not None:
+        return away
     settings: Settings = request.app.state.settings
     return _page(
         request,
@@ -93,8 +93,8 @@ def map_page(request: Request, actor: OptionalActor, locale: Locale) -> Response
 @router.get("/desk")
 def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
     """The workbench: each role's queues, the open case and the moves the reader may make."""
-    if not _signed_in(actor):
-        return _with_language(request, RedirectResponse("/login", status_code=303))
+    if (away := _turned_away(request, actor)) is not None:
+        return away
     settings: Settings = request.app.state.settings
     tabs = desk_tabs(actor.role)
     may_bulk = actor.role in CENTRE
@@ -113,8 +113,8 @@ def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Respons
 @router.get("/field")
 def field_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
     """The grid worker's phone app; it keeps working offline once opened (see field-sw.js)."""
-    if not _signed_in(actor):
-        return _with_language(request, RedirectResponse("/login", status_code=303))
+    if (away := _turned_away(request, actor)) is not None:
+        return away
     return _page(
         request,
         "field.html",
@@ -166,10 +166,8 @@ def field_icon() -> Response:
 @router.get("/fieldwork")
 def fieldwork_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
     """Grid workers' scores and rankings, suspicious records, plans and score weights."""
-    if not _signed_in(actor):
-        return _with_language(request, RedirectResponse("/login", status_code=303))
-    if actor.role not in auth_service.STAFF_ROLES:
-        return _with_language(request, RedirectResponse("/desk", status_code=303))
+    if (away := _turned_away(request, actor, FIELDWORK_ROLES)) is not None:
+        return away
     return _page(
         request,
         "fieldwork.html",
@@ -186,8 +184,8 @@ def fieldwork_page(request: Request, actor: OptionalActor, locale: Locale) -> Re
 @router.get("/mediation")
 def mediation_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
     """Dispute mediation: the area's disputes, sessions, agreement, referral and follow-up."""
-    if not _signed_in(actor):
-        return _with_language(request, RedirectResponse("/login", status_code=303))
+    if (away := _turned_away(request, actor)) is not None:
+        return away
     is_mediator = actor.role is Role.MEDIATOR
     return _page(
         request,
@@ -206,10 +204,8 @@ def mediation_page(request: Request, actor: OptionalActor, locale: Locale) -> Re
 @router.get("/admin")
 def admin_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
     """Accounts, departments, categories and time limits, routing rules and grid files."""
-    if not _signed_in(actor):
-        return _with_language(request, RedirectResponse("/login", status_code=303))
-    if actor.role is not Role.ADMIN:
-        return _with_language(request, RedirectResponse("/desk", status_code=303))
+    if (away := _turned_away(request, actor, ADMIN_ROLES)) is not None:
+        return away
     return _page(
         request,
         "admin.html",
@@ -229,10 +225,8 @@ def admin_page(request: Request, actor: OptionalActor, locale: Locale) -> Respon
 @router.get("/command")
 def command_page(request: Request, db: DbSession, actor: OptionalActor, locale: Locale) -> Response:
     """The command centre's big screen, for the roles that watch an area (others: workbench)."""
-    if not _signed_in(actor):
-        return _with_language(request, RedirectResponse("/login", status_code=303))
-    if actor.role not in dashboard.VIEWERS:
-        return _with_language(request, RedirectResponse("/desk", status_code=303))
+    if (away := _turned_away(request, actor, COMMAND_ROLES)) is not None:
+        return away
     settings: Settings = request.app.state.settings
     return _page(
         request,
@@ -272,8 +266,8 @@ def indicators_page(
     The figures arrive with the page (one round trip); the Excel link asks the
     API for the same report. A refusal is shown at the form, never as a 500.
     """
-    if not _signed_in(actor):
-        return _with_language(request, RedirectResponse("/login", status_code=303))
+    if (away := _turned_away(request, actor)) is not None:
+        return away
     asked = {
         "from": form.start or "",
         "to": form.to or "",
@@ -309,8 +303,8 @@ def registry_page(request: Request, actor: OptionalActor, locale: Locale) -> Res
 
     What a role may do decides which sections are drawn; the API checks again.
     """
-    if not _signed_in(actor):
-        return _with_language(request, RedirectResponse("/login", status_code=303))
+    if (away := _turned_away(request, actor)) is not None:
+        return away
     return _page(
         request,
         "registry.html",
@@ -434,16 +428,20 @@ def desk_tabs(role: Role | None) -> dict[str, dict[str, Any]]:
     return FIELD_TABS
 
 
+COMMAND_ROLES = frozenset(dashboard.VIEWERS)
+FIELDWORK_ROLES = auth_service.STAFF_ROLES
+ADMIN_ROLES = frozenset({Role.ADMIN})
+# The staff pages in the header, each with the roles it is for (None: every signed-in user).
 NAVIGATION = (
-    ("/command", "page.nav.command", frozenset(dashboard.VIEWERS)),
+    ("/command", "page.nav.command", COMMAND_ROLES),
     ("/desk", "page.nav.desk", None),
     ("/", "page.nav.map", None),
     ("/registry", "page.nav.registry", None),
     ("/mediation", "page.nav.mediation", None),
     ("/indicators", "page.nav.indicators", frozenset(analytics.VIEWERS)),
     ("/field", "page.nav.field", frozenset({Role.GRID_WORKER})),
-    ("/fieldwork", "page.nav.fieldwork", auth_service.STAFF_ROLES),
-    ("/admin", "page.nav.admin", frozenset({Role.ADMIN})),
+    ("/fieldwork", "page.nav.fieldwork", FIELDWORK_ROLES),
+    ("/admin", "page.nav.admin", ADMIN_ROLES),
 )
 
 
@@ -458,6 +456,18 @@ def _staff(actor: Actor, locale: str) -> dict[str, Any]:
             if roles is None or actor.role in roles
         ],
     }
+
+
+def _turned_away(
+    request: Request, actor: Actor, roles: frozenset[Role] | None = None
+) -> Response | None:
+    """Where a visitor goes instead: sign-in when not signed in, the workbench when the
+    page is not for their role; None when they may stay."""
+    if not _signed_in(actor):
+        return _with_language(request, RedirectResponse("/login", status_code=303))
+    if roles is not None and actor.role not in roles:
+        return _with_language(request, RedirectResponse("/desk", status_code=303))
+    return None
 
 
 def _signed_in(actor: Actor) -> bool:
