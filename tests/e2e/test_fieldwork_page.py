@@ -56,13 +56,11 @@ def test_staff_plan_work_and_read_the_ranking_and_the_admin_sets_a_weight(
     sign_in(page, people.admin.username, people.admin.password)
     page.goto("/fieldwork")
     page.wait_for_selector("#fieldwork[data-state='ready']")
-    weight = page.locator("#weights-form").get_by_label(zh("fieldwork.task.check_in"))
-    weight.fill("2.5")
-    page.locator("#weights-form").get_by_role(
-        "button", name=zh("page.fieldwork.weights.save")
-    ).click()
-    expect(page.locator("#weights-form").get_by_label(zh("fieldwork.task.check_in"))).to_have_value(
-        "2.5"
-    )
+    weights = page.locator("#weights-form")
+    weights.get_by_label(zh("fieldwork.task.check_in")).fill("2.5")
+    with page.expect_response(lambda response: response.request.method == "PUT") as saving:
+        weights.get_by_role("button", name=zh("page.fieldwork.weights.save")).click()
+    assert saving.value.status == 200
+    expect(weights.get_by_label(zh("fieldwork.task.check_in"))).to_have_value("2.5")
     saved = client.get("/api/v1/fieldwork/weights", headers=auth(client, people.admin)).json()
     assert {item["key"]: item["weight"] for item in saved}["check_in"] == 2.5
