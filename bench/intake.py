@@ -46,7 +46,7 @@ from databases import BenchPlace, fresh_database
 from sqlalchemy import create_engine, select, text
 
 from civicgrid.db import normalise_url
-from civicgrid.geo.codes import Level
+from civicgrid.divisions import Level
 from civicgrid.geo.crs import Crs, from_wgs84
 from civicgrid.geo.models import Region
 

@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from civicgrid.demo.city import plan_city
-from civicgrid.geo.codes import Level
+from civicgrid.divisions import Level
 from civicgrid.geo.locator import Locator
 
 ROOT = Path(__file__).resolve().parents[1]

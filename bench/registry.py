@@ -52,7 +52,7 @@ from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.db import create_db_engine, upgrade_database
 from civicgrid.demo.city import CityPlan
-from civicgrid.geo.codes import Level
+from civicgrid.divisions import Level
 from civicgrid.geo.service import GridIndex, save_regions
 from civicgrid.registry.importing import ImportKind, import_file
 from civicgrid.registry.service import residents_by_document, residents_by_name

@@ -25,7 +25,7 @@ from pathlib import Path
 import shapely
 
 from civicgrid.demo.city import CityPlan, plan_city
-from civicgrid.geo.codes import Level
+from civicgrid.divisions import Level
 from civicgrid.registry.validation import resident_id_check_char
 
 CITY = "530500"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role, User
-from civicgrid.geo.codes import Level, child_code
+from civicgrid.divisions import Level, child_code
 from civicgrid.geo.records import RegionRecord
 from civicgrid.geo.service import save_regions
 

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from civicgrid import __version__
 from civicgrid.analytics.api import router as analytics_router
 from civicgrid.auth.api import router as auth_router
+from civicgrid.auth.deps import DbSession
 from civicgrid.cases.api import router as cases_router
 from civicgrid.cases.api import rules_router
 from civicgrid.cases.live import router as live_router
@@ -18,7 +19,6 @@ from civicgrid.cases.photos_api import router as photos_router
 from civicgrid.cases.public_api import router as case_feedback_router
 from civicgrid.categories.api import router as categories_router
 from civicgrid.db import create_db_engine, database_kind, make_session_factory, upgrade_database
-from civicgrid.deps import DbSession
 from civicgrid.disputes.api import router as disputes_router
 from civicgrid.errors import install_error_handlers
 from civicgrid.fieldwork.api import router as fieldwork_router

@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 from civicgrid.demo.city import CityPlan, plan_city
-from civicgrid.geo.codes import Level
+from civicgrid.divisions import Level
 from civicgrid.geo.records import RegionRecord
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"

@@ -6,8 +6,8 @@ import pytest
 from shapely.geometry import box
 from sqlalchemy.orm import Session
 
+from civicgrid.divisions import Level
 from civicgrid.geo import crs
-from civicgrid.geo.codes import Level
 from civicgrid.geo.records import RegionRecord
 from civicgrid.geo.service import save_regions
 from tests.auth.test_jurisdiction import auth

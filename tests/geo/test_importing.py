@@ -18,9 +18,9 @@ from shapely.geometry.polygon import orient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from civicgrid.divisions import Level
 from civicgrid.errors import Invalid
 from civicgrid.geo import crs
-from civicgrid.geo.codes import Level
 from civicgrid.geo.grid_files import CODE_KEYS, NAME_KEYS, GridProblem, grid_properties
 from civicgrid.geo.importing import GridImportReport, GridIssue, import_grids, import_regions
 from civicgrid.geo.models import Region

@@ -19,7 +19,7 @@ from civicgrid.cases.service import Intake, Submission, report_case, report_case
 from civicgrid.cases.workflow import Change, Status, transition
 from civicgrid.categories.service import CategoryDraft, create_category, seed_builtin
 from civicgrid.cli import main
-from civicgrid.geo.codes import Level
+from civicgrid.divisions import Level
 from civicgrid.geo.records import RegionRecord
 from civicgrid.geo.service import GridIndex, save_regions
 from civicgrid.settings import get_settings

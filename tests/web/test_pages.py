@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from civicgrid.deps import SESSION_COOKIE
+from civicgrid.auth.deps import SESSION_COOKIE
 from civicgrid.web import pages
 from tests.factories import People
 

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from civicgrid.analytics import dashboard, excel, service
 from civicgrid.analytics.schemas import DashboardOut, IndicatorReportOut
 from civicgrid.analytics.service import Grouping, IndicatorReport
+from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.auth.scope import Actor
-from civicgrid.deps import CurrentActor, DbSession, Locale
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 

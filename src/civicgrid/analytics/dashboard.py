@@ -19,8 +19,8 @@ from civicgrid.auth.service import require_role
 from civicgrid.cases.models import Case, CaseAction, CaseFeedback
 from civicgrid.cases.workflow import Status
 from civicgrid.categories.service import get_category
+from civicgrid.divisions import LEVEL_ORDER, Level, significant_prefix
 from civicgrid.errors import NotFound
-from civicgrid.geo.codes import LEVEL_ORDER, Level, significant_prefix
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import visible_region
 from civicgrid.timeutil import DISPLAY_ZONE, as_utc, utcnow

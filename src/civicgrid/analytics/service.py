@@ -20,8 +20,8 @@ from civicgrid.auth.scope import Actor, in_scope, within
 from civicgrid.auth.service import require_role
 from civicgrid.cases.models import Case, CaseAction, CaseFeedback
 from civicgrid.cases.workflow import Status
+from civicgrid.divisions import significant_prefix
 from civicgrid.errors import Forbidden, Invalid
-from civicgrid.geo.codes import significant_prefix
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import visible_region
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from civicgrid.auth import service
+from civicgrid.auth.deps import CurrentActor, DbSession
 from civicgrid.auth.schemas import DepartmentIn, DepartmentOut, MeOut, TokenOut, UserIn, UserOut
-from civicgrid.deps import CurrentActor, DbSession
 from civicgrid.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import QueryableAttribute
 
 from civicgrid.auth.models import Role
-from civicgrid.geo.codes import contains, significant_prefix
+from civicgrid.divisions import contains, significant_prefix
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
+from civicgrid.auth.deps import CurrentActor, DbSession, Locale, OptionalActor
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.cases import routing, service, sla
@@ -32,7 +33,6 @@ from civicgrid.cases.workflow import (
     moves_for,
     transition,
 )
-from civicgrid.deps import CurrentActor, DbSession, Locale, OptionalActor
 from civicgrid.errors import DomainError, Forbidden
 from civicgrid.i18n import translate
 from civicgrid.timeutil import utcnow

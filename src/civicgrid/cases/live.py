@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from civicgrid.auth.deps import CurrentActor
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.cases.models import Case
-from civicgrid.deps import CurrentActor
 
 POLL_SECONDS = 2.0
 HEARTBEAT_SECONDS = 15.0

@@ -7,10 +7,10 @@ from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict
 
+from civicgrid.auth.deps import CurrentActor, DbSession
 from civicgrid.cases import photos
 from civicgrid.cases.service import visible_case
 from civicgrid.cases.workflow import actor_label
-from civicgrid.deps import CurrentActor, DbSession
 from civicgrid.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/cases", tags=["photos"])

@@ -27,8 +27,8 @@ from civicgrid.cases.workflow import (
 )
 from civicgrid.categories import classifier
 from civicgrid.categories import service as categories
+from civicgrid.divisions import Level
 from civicgrid.errors import BatchInvalid, Conflict, DomainError, Invalid, NotFound
-from civicgrid.geo.codes import Level
 from civicgrid.geo.crs import Crs, to_wgs84
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import GridIndex

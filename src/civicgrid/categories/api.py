@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
+from civicgrid.auth.deps import CurrentActor, DbSession, Locale, OptionalActor
 from civicgrid.categories import excel, service
 from civicgrid.categories.schemas import (
     CategoryChange,
@@ -14,7 +15,6 @@ from civicgrid.categories.schemas import (
     ImportReportOut,
     RiskClassOut,
 )
-from civicgrid.deps import CurrentActor, DbSession, Locale, OptionalActor
 from civicgrid.errors import NotFound, error_body
 from civicgrid.i18n import translate
 

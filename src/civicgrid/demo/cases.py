@@ -35,7 +35,7 @@ from civicgrid.cases.service import Intake, report_case
 from civicgrid.cases.sla import STAGE_OF_STATUS
 from civicgrid.cases.workflow import Change, Status, transition
 from civicgrid.categories.service import list_categories
-from civicgrid.geo.codes import Level
+from civicgrid.divisions import Level
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import GridIndex, grid_geometries
 from civicgrid.timeutil import DISPLAY_ZONE, as_utc

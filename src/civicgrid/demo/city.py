@@ -27,7 +27,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, shape
 from shapely.geometry.base import BaseGeometry
 
-from civicgrid.geo.codes import Level, child_code, level_of, parent_code
+from civicgrid.divisions import Level, child_code, level_of, parent_code
 from civicgrid.geo.records import RegionRecord
 
 # The reference city every benchmark is sized on: 48,000 grids in 954 communities.

@@ -24,7 +24,7 @@ from civicgrid.categories.models import Category
 from civicgrid.db import Base, load_all_models
 from civicgrid.demo.cases import GenerationReport, generate_cases
 from civicgrid.demo.city import CityPlan, plan_city
-from civicgrid.geo.codes import Level
+from civicgrid.divisions import Level
 from civicgrid.geo.models import GeoRevision, Region
 from civicgrid.geo.records import RegionRecord
 from civicgrid.geo.service import GridIndex, save_regions

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from civicgrid.deps import CurrentActor, DbSession
+from civicgrid.auth.deps import CurrentActor, DbSession
 from civicgrid.disputes import service, triage
 from civicgrid.disputes.models import Dispute
 from civicgrid.disputes.schemas import (

@@ -40,8 +40,8 @@ from civicgrid.disputes.schemas import (
     SessionIn,
 )
 from civicgrid.disputes.workflow import SYSTEM, Change, Status
+from civicgrid.divisions import Level, contains, level_of, normalise_code
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
-from civicgrid.geo.codes import Level, contains, level_of, normalise_code
 from civicgrid.geo.models import Region
 from civicgrid.i18n import translate
 from civicgrid.masking import mask_id_number, mask_phone

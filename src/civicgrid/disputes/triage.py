@@ -30,8 +30,8 @@ from civicgrid.disputes.models import (
     SessionResult,
     TriageSetting,
 )
+from civicgrid.divisions import Level, level_of, parent_code
 from civicgrid.errors import Invalid
-from civicgrid.geo.codes import Level, level_of, parent_code
 from civicgrid.i18n import translate
 from civicgrid.masking import mask_personal_data
 from civicgrid.notify import service as notify

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response, status
 from sqlalchemy.orm import Session
 
-from civicgrid.deps import CurrentActor, DbSession, Locale
+from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.errors import Invalid
 from civicgrid.fieldwork import duty, flags, plans, scoring, service
 from civicgrid.fieldwork.models import Record, TaskType

@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel
 
+from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.auth.models import Role
 from civicgrid.auth.service import require_role
-from civicgrid.deps import CurrentActor, DbSession, Locale
+from civicgrid.divisions import Level
 from civicgrid.geo import service
-from civicgrid.geo.codes import Level
 from civicgrid.geo.crs import Crs
 from civicgrid.geo.importing import import_grids
 from civicgrid.geo.schemas import LocateOut, RegionOut

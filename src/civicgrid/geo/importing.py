@@ -28,9 +28,9 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civicgrid.divisions import Level, level_of, normalise_code, parent_code, significant_prefix
 from civicgrid.errors import Invalid
 from civicgrid.geo import crs as crs_module
-from civicgrid.geo.codes import Level, level_of, normalise_code, parent_code, significant_prefix
 from civicgrid.geo.grid_files import (
     GridFeature,
     GridFileError,

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from shapely.geometry.base import BaseGeometry
 
-from civicgrid.geo.codes import Level
+from civicgrid.divisions import Level
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel
 
-from civicgrid.geo.codes import Level
+from civicgrid.divisions import Level
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import Placement
 

@@ -16,15 +16,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.scope import Actor, in_scope, is_ancestor_of_scope, may_see, within
-from civicgrid.errors import Conflict, Invalid, NotFound
-from civicgrid.geo import crs as crs_module
-from civicgrid.geo.codes import (
+from civicgrid.divisions import (
     LEVEL_ORDER,
     Level,
     normalise_code,
     parent_code,
     significant_prefix,
 )
+from civicgrid.errors import Conflict, Invalid, NotFound
+from civicgrid.geo import crs as crs_module
 from civicgrid.geo.locator import Locator
 from civicgrid.geo.models import GeoRevision, Region
 from civicgrid.geo.records import RegionRecord

@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from civicgrid.auth.deps import CurrentActor, DbSession
 from civicgrid.cases.supervision import list_supervisions
-from civicgrid.deps import CurrentActor, DbSession
 from civicgrid.notify import service
 from civicgrid.notify.schemas import (
     NotificationOut,

@@ -21,8 +21,8 @@ from civicgrid.auth.service import require_role
 from civicgrid.cases.models import Case
 from civicgrid.cases.sla import STAGE_OF_STATUS, centre_above, handling_centre
 from civicgrid.db import transaction_memo
+from civicgrid.divisions import contains, normalise_code
 from civicgrid.errors import Invalid, NotFound
-from civicgrid.geo.codes import contains, normalise_code
 from civicgrid.i18n import translate
 from civicgrid.notify.models import Notification, OutboxMessage, Webhook
 from civicgrid.settings import get_settings

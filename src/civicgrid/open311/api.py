@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from civicgrid.deps import API_KEY_HEADER, DbSession, Locale
+from civicgrid.auth.deps import API_KEY_HEADER, DbSession, Locale
 from civicgrid.errors import DomainError, request_locale
 from civicgrid.i18n import translate
 from civicgrid.open311 import service

@@ -27,8 +27,8 @@ from civicgrid.cases.service import Intake, report_case
 from civicgrid.cases.workflow import Status
 from civicgrid.categories import service as categories_service
 from civicgrid.categories.models import Category
+from civicgrid.divisions import Level
 from civicgrid.errors import Forbidden, Invalid, NotFound, Unauthorized
-from civicgrid.geo.codes import Level
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import GridIndex, locate
 from civicgrid.i18n import translate

@@ -18,8 +18,8 @@ import numpy as np
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from civicgrid.divisions import Level, normalise_code
 from civicgrid.errors import BatchInvalid, DomainError, Invalid
-from civicgrid.geo.codes import Level, normalise_code
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import GridIndex
 from civicgrid.registry.models import Address, AddressLevel

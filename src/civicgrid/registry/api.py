@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, status
 
-from civicgrid.deps import CurrentActor, DbSession
+from civicgrid.auth.deps import CurrentActor, DbSession
 from civicgrid.errors import Invalid
 from civicgrid.geo.service import GridIndex
 from civicgrid.registry import service

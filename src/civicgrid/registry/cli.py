@@ -8,7 +8,7 @@ import click
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.console import console_actor, console_locale, database, domain_errors_exit, say
-from civicgrid.geo.codes import normalise_code
+from civicgrid.divisions import normalise_code
 from civicgrid.geo.service import GridIndex
 from civicgrid.registry.importing import ImportKind
 

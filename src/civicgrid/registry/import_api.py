@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel
 
-from civicgrid.deps import CurrentActor, DbSession, Locale
+from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.registry.export import XLSX_MEDIA_TYPE, export_workbook
 from civicgrid.registry.importing import (
     CSV_SUFFIXES,

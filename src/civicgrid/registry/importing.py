@@ -36,8 +36,8 @@ from sqlalchemy.types import TypeEngine
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, may_see
 from civicgrid.db import Base
+from civicgrid.divisions import Level
 from civicgrid.errors import BatchInvalid, DomainError, Forbidden, Invalid
-from civicgrid.geo.codes import Level
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import GridIndex
 from civicgrid.i18n import SUPPORTED_LOCALES, translate

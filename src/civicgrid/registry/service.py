@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope, may_see, within
+from civicgrid.divisions import Level, level_of, normalise_code
 from civicgrid.errors import BatchInvalid, Conflict, Forbidden, Invalid, NotFound
-from civicgrid.geo.codes import Level, level_of, normalise_code
 from civicgrid.geo.service import GridIndex
 from civicgrid.registry.addresses import AddressInput, ensure_addresses, normalise_address
 from civicgrid.registry.models import (

@@ -13,8 +13,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from operator import mul
 
+from civicgrid.divisions import normalise_code
 from civicgrid.errors import Invalid
-from civicgrid.geo.codes import normalise_code
 from civicgrid.masking import mask_middle
 from civicgrid.timeutil import DISPLAY_ZONE
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from civicgrid.deps import CurrentActor, DbSession
+from civicgrid.auth.deps import CurrentActor, DbSession
 from civicgrid.geo.crs import Crs
 from civicgrid.resources import service
 from civicgrid.resources.models import Resource, ResourceKind

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope, may_see
 from civicgrid.auth.service import require_role
+from civicgrid.divisions import normalise_code
 from civicgrid.errors import Forbidden, Invalid, NotFound
-from civicgrid.geo.codes import normalise_code
 from civicgrid.geo.crs import Crs, to_wgs84
 from civicgrid.geo.distance import great_circle_m
 from civicgrid.geo.service import GridIndex

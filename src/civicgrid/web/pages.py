@@ -20,13 +20,13 @@ from civicgrid.analytics import dashboard
 from civicgrid.analytics import service as analytics
 from civicgrid.analytics.schemas import DashboardOut
 from civicgrid.auth import service as auth_service
+from civicgrid.auth.deps import SESSION_COOKIE, DbSession, Locale, OptionalActor
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.cases.models import CHANNELS
 from civicgrid.cases.routing import TargetLevel
 from civicgrid.cases.workflow import CENTRE
 from civicgrid.categories.service import SLA_STAGES
-from civicgrid.deps import SESSION_COOKIE, DbSession, Locale, OptionalActor
 from civicgrid.disputes import service as disputes
 from civicgrid.disputes.models import DisputeKind, ReferralTarget
 from civicgrid.errors import DomainError, Unauthorized

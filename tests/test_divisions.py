@@ -4,8 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from civicgrid.errors import Invalid
-from civicgrid.geo.codes import (
+from civicgrid.divisions import (
     Level,
     child_code,
     contains,
@@ -14,6 +13,7 @@ from civicgrid.geo.codes import (
     parent_code,
     significant_prefix,
 )
+from civicgrid.errors import Invalid
 
 segment = st.integers(min_value=1, max_value=999).map(lambda n: f"{n:03d}")
 district = st.tuples(st.integers(11, 65), st.integers(1, 90), st.integers(1, 99)).map(
