@@ -32,6 +32,7 @@ from civicgrid.registry.sealing import cipher_for
 from civicgrid.resources.api import router as resources_router
 from civicgrid.settings import Settings, get_settings
 from civicgrid.web.pages import router as pages_router
+from civicgrid.web.security import install_security
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.grid_index = GridIndex()
     app.state.registry_cipher = cipher_for(settings)
     install_error_handlers(app)
+    install_security(app)
     _mount(app)
     return app
 

@@ -10,10 +10,24 @@ from civicgrid.auth.deps import SESSION_COOKIE
 from civicgrid.web import pages
 from tests.factories import People
 
+ORIGIN = "http://testserver"
+
+
+def page_token(page: str) -> str:
+    """The CSRF token a page hands its scripts and forms."""
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)">', page)
+    assert found is not None
+    return found.group(1)
+
 
 def sign_in(client: TestClient, username: str, password: str):
+    """The sign-in form as a browser posts it: from this site's page, with its token."""
+    token = page_token(client.get("/login").text)
     return client.post(
-        "/login", data={"username": username, "password": password}, follow_redirects=False
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        headers={"Origin": ORIGIN},
+        follow_redirects=False,
     )
 
 
@@ -145,8 +159,9 @@ def test_english_error_after_switching(client: TestClient, people: People):
 def test_sign_out_revokes_the_session_and_clears_the_cookie(client: TestClient, people: People):
     sign_in(client, people.owner.username, people.owner.password)
     token = client.cookies[SESSION_COOKIE]
+    form = {"csrf_token": page_token(client.get("/").text)}
 
-    response = client.post("/logout", follow_redirects=False)
+    response = client.post("/logout", data=form, headers={"Origin": ORIGIN}, follow_redirects=False)
 
     assert response.status_code == 303
     assert response.headers["location"] == "/login"

@@ -2,8 +2,10 @@
 
 Pages sign in with an HttpOnly session cookie (the same token kind the API
 accepts), so the map's scripts call the API as the user without ever holding
-a credential. The cookie is SameSite=Lax: another site's form cannot post with
-it, which is what keeps the sign-out form and the API safe from cross-site requests.
+a credential. The cookie is SameSite=Lax, HttpOnly, and Secure in production;
+every write it carries (and the sign-in form) must also come from this origin with
+the page's CSRF token (see web/security.py), which each page renders for its scripts
+and forms.
 """
 
 from pathlib import Path
@@ -41,6 +43,7 @@ from civicgrid.registry import service as registry_service
 from civicgrid.resources.models import ResourceKind
 from civicgrid.settings import Settings
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
+from civicgrid.web.security import csrf_token
 
 WEB_DIR = Path(__file__).parent
 DIST_DIR = WEB_DIR / "static" / "dist"
@@ -505,7 +508,7 @@ def _page(
     response = templates.TemplateResponse(
         request,
         name,
-        {"locale": locale, "t": t, "asset": asset, **context},
+        {"locale": locale, "t": t, "asset": asset, "csrf": csrf_token(request), **context},
         status_code=status_code,
         headers={"Cache-Control": "no-store"},
     )
