@@ -3,7 +3,9 @@
 // Every form is checked again by the API, whose refusals show at the field.
 
 import "./admin.css";
-import { clearErrors, send, showError, showFailure } from "./forms.js";
+import { clearErrors, showError, showFailure } from "./forms.js";
+import { button, element, fillTable as fill, tableRow as row } from "./lib/dom.js";
+import { send } from "./lib/http.js";
 import { readJson, t } from "./strings.js";
 
 const config = readJson("admin-config");
@@ -14,47 +16,23 @@ function failed() {
   return t("page.admin.failed");
 }
 
-function row(cells) {
-  const tr = document.createElement("tr");
-  for (const content of cells) {
-    const td = document.createElement("td");
-    if (content instanceof Node) td.append(content);
-    else td.textContent = content ?? "";
-    tr.append(td);
-  }
-  return tr;
-}
-
-function button(label, onClick, className = "btn-secondary btn-small") {
-  const element = document.createElement("button");
-  element.type = "button";
-  element.className = className;
-  element.textContent = label;
-  element.addEventListener("click", onClick);
-  return element;
-}
-
-function fill(tableId, rows) {
-  document.querySelector(`#${tableId} tbody`).replaceChildren(...rows);
-}
-
 /** The form's fields as JSON: empty optional fields left out, checkboxes as booleans. */
 function formBody(form) {
   const body = {};
-  for (const element of form.elements) {
-    if (!element.name || element.type === "submit" || element.type === "file") continue;
-    if (element.type === "checkbox") body[element.name] = element.checked;
-    else if (element.value.trim() !== "") body[element.name] = element.value.trim();
+  for (const field of form.elements) {
+    if (!field.name || field.type === "submit" || field.type === "file") continue;
+    if (field.type === "checkbox") body[field.name] = field.checked;
+    else if (field.value.trim() !== "") body[field.name] = field.value.trim();
   }
   return body;
 }
 
 function requireFilled(form) {
   let missing = false;
-  for (const element of form.querySelectorAll("[required]")) {
-    const empty = element.type === "file" ? !element.files.length : !element.value.trim();
+  for (const field of form.querySelectorAll("[required]")) {
+    const empty = field.type === "file" ? !field.files.length : !field.value.trim();
     if (empty) {
-      showError(form, element.name, t("page.admin.required"));
+      showError(form, field.name, t("page.admin.required"));
       missing = true;
     }
   }
@@ -171,13 +149,7 @@ async function loadResources() {
 }
 
 function reportLines(listId, lines) {
-  document.getElementById(listId).replaceChildren(
-    ...lines.map((line) => {
-      const item = document.createElement("li");
-      item.textContent = line;
-      return item;
-    }),
-  );
+  document.getElementById(listId).replaceChildren(...lines.map((line) => element("li", "", line)));
 }
 
 function wireForms() {

@@ -1,28 +1,6 @@
-// JSON from the platform's own API, signed in by the page's session cookie.
+// The map page's questions to the geo API, through the pages' one fetch helper.
 
-export class ApiError extends Error {
-  constructor(status, message) {
-    super(message);
-    this.status = status;
-  }
-}
-
-export async function getJson(url) {
-  const response = await fetch(url, {
-    credentials: "same-origin",
-    headers: { Accept: "application/json, application/geo+json" },
-  });
-  if (response.status === 401) {
-    // The session ended (expired or signed out elsewhere): back to the sign-in form.
-    window.location.assign("/login");
-    throw new ApiError(401, "signed out");
-  }
-  if (!response.ok) {
-    const body = await response.json().catch(() => null);
-    throw new ApiError(response.status, body?.error?.message ?? response.statusText);
-  }
-  return response.json();
-}
+import { getJson } from "./lib/http.js";
 
 export const api = {
   me: () => getJson("/api/v1/auth/me"),

@@ -1,5 +1,7 @@
 // The command centre's ECharts panels, loaded after the figures and the map are shown
 // (see command.js): channels today, top categories, overdue by department, 30-day trend.
+// Tooltips are drawn on the canvas (richText), so no label is ever parsed as HTML and the
+// page's style policy needs no inline styles.
 
 import { BarChart, LineChart, PieChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
@@ -22,7 +24,7 @@ const AXIS = { axisLabel: { color: "#9fb3d1" }, splitLine: { lineStyle: { color:
 function bars(tallies, unnamed, color) {
   return {
     backgroundColor: "transparent",
-    tooltip: {},
+    tooltip: { renderMode: "richText" },
     grid: { left: 110, right: 16, top: 8, bottom: 24 },
     xAxis: { type: "value", ...AXIS },
     yAxis: {
@@ -38,7 +40,7 @@ function bars(tallies, unnamed, color) {
 function draw(picture) {
   chart("chart-channels").setOption({
     backgroundColor: "transparent",
-    tooltip: { trigger: "item" },
+    tooltip: { trigger: "item", renderMode: "richText" },
     series: [
       {
         type: "pie",
@@ -58,7 +60,7 @@ function draw(picture) {
   );
   chart("chart-trend").setOption({
     backgroundColor: "transparent",
-    tooltip: { trigger: "axis" },
+    tooltip: { trigger: "axis", renderMode: "richText" },
     legend: { textStyle: { color: "#cfe0f5" } },
     grid: { left: 40, right: 16, top: 32, bottom: 24 },
     xAxis: { type: "category", data: picture.trend.map((day) => day.day.slice(5)), ...AXIS },

@@ -2,12 +2,16 @@
 // The map colours each region one level down by its open cases (red edge when
 // any is overdue); clicking a region, or its row in the table, drills down.
 // New cases arrive over Server-Sent Events with a popup and an optional chime.
+// Names on the map (regions, workers, resources) come from data other people typed:
+// tooltips are DOM text nodes, never HTML strings.
 
 import "leaflet/dist/leaflet.css";
 import "./command.css";
 import L from "leaflet";
-import { send } from "./forms.js";
-import { SHANGHAI, readJson, t } from "./strings.js";
+import { button, cell, element } from "./lib/dom.js";
+import { send } from "./lib/http.js";
+import { formatTime } from "./lib/time.js";
+import { readJson, t } from "./strings.js";
 
 const config = readJson("command-config");
 const RAMP = ["#12355b", "#1b5e8c", "#2386b8", "#f0a202", "#e4572e"];
@@ -52,20 +56,22 @@ function drawPath() {
   const list = document.getElementById("region-path");
   list.replaceChildren(
     ...path.map((step, index) => {
-      const item = document.createElement("li");
       if (index === path.length - 1) {
-        item.textContent = step.name;
+        const item = element("li", "", step.name);
         item.setAttribute("aria-current", "location");
-      } else {
-        const back = document.createElement("button");
-        back.type = "button";
-        back.textContent = step.name;
-        back.addEventListener("click", () => {
-          path.splice(index + 1);
-          load();
-        });
-        item.append(back);
+        return item;
       }
+      const item = element("li");
+      item.append(
+        button(
+          step.name,
+          () => {
+            path.splice(index + 1);
+            load();
+          },
+          "",
+        ),
+      );
       return item;
     }),
   );
@@ -76,21 +82,12 @@ function drawChildren(picture) {
   body.replaceChildren(
     ...picture.children.map((child) => {
       const row = document.createElement("tr");
-      const name = document.createElement("th");
+      const name = cell(
+        picture.child_level ? button(child.name, () => drill(child.code, child.name), "") : "",
+        "th",
+      );
       name.scope = "row";
-      if (picture.child_level) {
-        const open = document.createElement("button");
-        open.type = "button";
-        open.textContent = child.name;
-        open.addEventListener("click", () => drill(child.code, child.name));
-        name.append(open);
-      }
-      row.append(name);
-      for (const value of [child.open, child.overdue, child.today]) {
-        const cell = document.createElement("td");
-        cell.textContent = value;
-        row.append(cell);
-      }
+      row.append(name, ...[child.open, child.overdue, child.today].map((value) => cell(value)));
       row.classList.toggle("has-overdue", child.overdue > 0);
       return row;
     }),
@@ -147,11 +144,15 @@ async function drawMap(picture, shapesArriving) {
     onEachFeature: (feature, shape) => {
       const found = figures.get(feature.properties.code);
       shape.bindTooltip(
-        t("page.command.tooltip", {
-          name: feature.properties.name,
-          open: found?.open ?? 0,
-          overdue: found?.overdue ?? 0,
-        }),
+        element(
+          "span",
+          "",
+          t("page.command.tooltip", {
+            name: feature.properties.name,
+            open: found?.open ?? 0,
+            overdue: found?.overdue ?? 0,
+          }),
+        ),
       );
       if (picture.child_level !== "grid") {
         shape.on("click", () => drill(feature.properties.code, feature.properties.name));
@@ -199,7 +200,9 @@ async function drawField() {
       fillOpacity: 0.9,
       className: "on-duty",
     })
-      .bindTooltip(t("page.command.on_duty", { name: worker.display_name || worker.username }))
+      .bindTooltip(
+        element("span", "", t("page.command.on_duty", { name: worker.display_name || worker.username })),
+      )
       .addTo(field);
   }
   for (const resource of resources) {
@@ -210,7 +213,9 @@ async function drawField() {
       fillOpacity: 0.2,
       className: "resource",
     })
-      .bindTooltip(`${t(`resource.kind.${resource.kind}`)}：${resource.name} ${resource.contact}`)
+      .bindTooltip(
+        element("span", "", `${t(`resource.kind.${resource.kind}`)}：${resource.name} ${resource.contact}`),
+      )
       .addTo(field);
   }
   document.getElementById("kpi-on_duty").textContent = workers.length;
@@ -231,28 +236,35 @@ async function offerNearest(item) {
   ).catch(() => []);
   list.replaceChildren(
     ...workers.slice(0, 5).map((worker) => {
-      const entry = document.createElement("li");
-      entry.textContent = `${worker.display_name || worker.username} · ${Math.round(worker.distance_m)} m `;
-      const go = document.createElement("button");
-      go.type = "button";
-      go.className = "command-button";
-      go.textContent = t("page.command.nearest.send");
-      go.addEventListener("click", async () => {
-        await send("POST", "/api/v1/fieldwork/duty/summon", {
-          case_number: item.number,
-          username: worker.username,
-        });
-        go.disabled = true;
-        go.textContent = t("page.command.nearest.sent");
-      });
+      const entry = element(
+        "li",
+        "",
+        `${worker.display_name || worker.username} · ${Math.round(worker.distance_m)} m `,
+      );
+      const go = button(
+        t("page.command.nearest.send"),
+        async () => {
+          await send("POST", "/api/v1/fieldwork/duty/summon", {
+            case_number: item.number,
+            username: worker.username,
+          });
+          go.disabled = true;
+          go.textContent = t("page.command.nearest.sent");
+        },
+        "command-button",
+      );
       entry.append(go);
       return entry;
     }),
-    ...resources.slice(0, 3).map((resource) => {
-      const entry = document.createElement("li");
-      entry.textContent = `${t(`resource.kind.${resource.kind}`)}：${resource.name} · ${Math.round(resource.distance_m)} m · ${resource.contact}`;
-      return entry;
-    }),
+    ...resources
+      .slice(0, 3)
+      .map((resource) =>
+        element(
+          "li",
+          "",
+          `${t(`resource.kind.${resource.kind}`)}：${resource.name} · ${Math.round(resource.distance_m)} m · ${resource.contact}`,
+        ),
+      ),
   );
   if (!workers.length && !resources.length) list.textContent = t("page.command.nearest.none");
 }
@@ -277,19 +289,20 @@ function chime() {
 
 function announce(item) {
   const feed = document.getElementById("live-feed");
-  const entry = document.createElement("li");
-  const time = new Date(item.created_at).toLocaleTimeString(document.documentElement.lang, SHANGHAI);
-  const text = document.createElement("span");
-  text.textContent = `${time} ${item.number} · ${t(`page.desk.channel.${item.channel}`)} · ${item.description}`;
-  entry.append(text);
+  const entry = element("li");
+  const time = formatTime(item.created_at, { timeStyle: "medium" });
+  entry.append(
+    element(
+      "span",
+      "",
+      `${time} ${item.number} · ${t(`page.desk.channel.${item.channel}`)} · ${item.description}`,
+    ),
+  );
   entry.classList.toggle("is-urgent", item.priority === "urgent");
   if (item.lng !== null && config.maySummon) {
-    const nearest = document.createElement("button");
-    nearest.type = "button";
-    nearest.className = "command-button feed-action";
-    nearest.textContent = t("page.command.nearest.open");
-    nearest.addEventListener("click", () => offerNearest(item));
-    entry.append(nearest);
+    entry.append(
+      button(t("page.command.nearest.open"), () => offerNearest(item), "command-button feed-action"),
+    );
   }
   feed.prepend(entry);
   while (feed.children.length > 30) feed.lastChild.remove();
@@ -326,7 +339,7 @@ function wireTools() {
   });
   const clock = document.getElementById("clock");
   const tick = () => {
-    clock.textContent = new Date().toLocaleString(document.documentElement.lang, SHANGHAI);
+    clock.textContent = formatTime(new Date());
   };
   tick();
   setInterval(tick, 1000);

@@ -2,15 +2,9 @@
 // Built with textContent only: region names come from imported data and are never HTML.
 
 import L from "leaflet";
+import { element } from "./lib/dom.js";
 import { t } from "./strings.js";
 import { GRID_SELECTED_STYLE, LEGEND_FILL, GRID_STYLE, OUTLINE_STYLES } from "./styles.js";
-
-export function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function panel(className) {
   const container = element("section", `cg-panel ${className}`);

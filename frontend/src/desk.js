@@ -7,8 +7,11 @@
 import "leaflet/dist/leaflet.css";
 import "./desk.css";
 import L from "leaflet";
-import { clearErrors, send, showError, showFailure } from "./forms.js";
-import { SHANGHAI, readJson, t } from "./strings.js";
+import { clearErrors, showError, showFailure } from "./forms.js";
+import { button, tableRow } from "./lib/dom.js";
+import { getList, send } from "./lib/http.js";
+import { formatTime } from "./lib/time.js";
+import { readJson, t } from "./strings.js";
 
 const config = readJson("desk-config");
 const PAGE_SIZE = 50;
@@ -31,18 +34,8 @@ function queueParams(tab, extra = {}) {
   return params;
 }
 
-async function fetchQueue(tab, extra) {
-  const response = await fetch(`/api/v1/cases?${queueParams(tab, extra)}`, {
-    credentials: "same-origin",
-    headers: { Accept: "application/json" },
-  });
-  if (response.status === 401) window.location.assign("/login");
-  if (!response.ok) throw new Error(response.statusText);
-  return { cases: await response.json(), total: Number(response.headers.get("X-Total-Count")) };
-}
-
-function local(value) {
-  return value ? new Date(value).toLocaleString(document.documentElement.lang, SHANGHAI) : "";
+function fetchQueue(tab, extra) {
+  return getList(`/api/v1/cases?${queueParams(tab, extra)}`);
 }
 
 function light(value) {
@@ -52,18 +45,8 @@ function light(value) {
   return dot;
 }
 
-function cell(row, content) {
-  const td = document.createElement("td");
-  if (content instanceof Node) td.append(content);
-  else td.textContent = content ?? "";
-  row.append(td);
-  return td;
-}
-
 function queueRow(item) {
-  const row = document.createElement("tr");
-  row.dataset.number = item.number;
-  row.className = item.number === state.open ? "is-open" : "";
+  const cells = [];
   if (config.mayBulk) {
     const box = document.createElement("input");
     box.type = "checkbox";
@@ -74,23 +57,23 @@ function queueRow(item) {
       else selected.delete(item.number);
       updateBulk();
     });
-    cell(row, box);
+    cells.push(box);
   }
-  const open = document.createElement("button");
-  open.type = "button";
-  open.className = "link-button";
-  open.textContent = item.number;
-  open.addEventListener("click", () => openCase(item.number));
-  cell(row, open);
-  cell(row, light(item.sla_light));
-  cell(row, t(`case.status.${item.status}`));
-  cell(row, item.description.length > 60 ? `${item.description.slice(0, 60)}…` : item.description);
-  cell(row, local(item.created_at));
+  const row = tableRow([
+    ...cells,
+    button(item.number, () => openCase(item.number), "link-button"),
+    light(item.sla_light),
+    t(`case.status.${item.status}`),
+    item.description.length > 60 ? `${item.description.slice(0, 60)}…` : item.description,
+    formatTime(item.created_at),
+  ]);
+  row.dataset.number = item.number;
+  row.className = item.number === state.open ? "is-open" : "";
   return row;
 }
 
 async function loadQueue() {
-  const { cases, total } = await fetchQueue(state.tab, {
+  const { items: cases, total } = await fetchQueue(state.tab, {
     limit: PAGE_SIZE,
     offset: state.offset,
     ...(state.q ? { q: state.q } : {}),
@@ -246,7 +229,7 @@ function showTimeline(actions) {
     ...actions.map((action) => {
       const item = document.createElement("li");
       const note = action.note ? ` — ${action.note}` : "";
-      item.textContent = `${local(action.created_at)} ${t(`case.status.${action.to_status}`)} · ${action.actor}${note}`;
+      item.textContent = `${formatTime(action.created_at)} ${t(`case.status.${action.to_status}`)} · ${action.actor}${note}`;
       return item;
     }),
   );
@@ -319,7 +302,8 @@ async function openCase(number) {
   document.getElementById("fact-place").textContent = item.unlocated
     ? t("page.desk.unlocated")
     : `${item.address ?? ""} ${item.grid_code}`.trim();
-  document.getElementById("fact-due").textContent = local(item.stage_due_at) || t("page.desk.none");
+  document.getElementById("fact-due").textContent =
+    formatTime(item.stage_due_at) || t("page.desk.none");
   document.getElementById("fact-routing").textContent = item.routing_explanation || t("page.desk.none");
   showMoves(item, moves);
   showMap(item);

@@ -5,6 +5,7 @@
 
 import "./field.css";
 import { clearErrors, showError } from "./forms.js";
+import { getJson, send } from "./lib/http.js";
 import { discard, enqueue, flush, pending } from "./outbox.js";
 import { readJson, t } from "./strings.js";
 
@@ -75,7 +76,7 @@ async function showOutbox() {
   );
 }
 
-async function send() {
+async function sync() {
   showNetwork();
   await flush(showOutbox);
   await showOutbox();
@@ -85,9 +86,7 @@ async function send() {
 async function loadTasks() {
   let tasks;
   try {
-    const response = await fetch("/api/v1/fieldwork/tasks", { credentials: "same-origin" });
-    if (!response.ok) return;
-    tasks = await response.json();
+    tasks = await getJson("/api/v1/fieldwork/tasks");
     localStorage.setItem("civicgrid-field-tasks", JSON.stringify(tasks));
   } catch {
     tasks = JSON.parse(localStorage.getItem("civicgrid-field-tasks") ?? "[]");
@@ -112,7 +111,7 @@ async function checkIn() {
   });
   document.getElementById("location-state").textContent = t("page.field.checked_in");
   await showOutbox();
-  send();
+  sync();
 }
 
 /** The photo scaled to at most PHOTO_SIDE pixels a side, as a JPEG data URL: phones send less. */
@@ -151,7 +150,7 @@ function wireReport() {
     done.textContent = t(navigator.onLine ? "page.field.queued" : "page.field.queued_offline");
     done.hidden = false;
     await showOutbox();
-    send();
+    sync();
   });
 }
 
@@ -173,12 +172,7 @@ function registerWorker() {
 /** While on duty the centre sees where the worker is; off duty, the position is deleted. */
 async function sendPosition() {
   if (localStorage.getItem(DUTY_KEY) !== "on" || !position) return;
-  await fetch("/api/v1/fieldwork/duty", {
-    method: "PUT",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(point()),
-  }).catch(() => {});
+  await send("PUT", "/api/v1/fieldwork/duty", point()).catch(() => {});
 }
 
 function showDuty() {
@@ -194,9 +188,7 @@ async function toggleDuty() {
   showDuty();
   if (on) await sendPosition();
   else {
-    await fetch("/api/v1/fieldwork/duty", { method: "DELETE", credentials: "same-origin" }).catch(
-      () => {},
-    );
+    await send("DELETE", "/api/v1/fieldwork/duty").catch(() => {});
   }
 }
 
@@ -207,11 +199,11 @@ function boot() {
   document.getElementById("check-in").addEventListener("click", checkIn);
   wireReport();
   watchPosition();
-  window.addEventListener("online", send);
+  window.addEventListener("online", sync);
   window.addEventListener("offline", showNetwork);
-  setInterval(send, FLUSH_MS);
+  setInterval(sync, FLUSH_MS);
   registerWorker();
-  send().finally(() => {
+  sync().finally(() => {
     document.getElementById("field").dataset.state = "ready";
   });
 }

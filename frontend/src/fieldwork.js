@@ -2,26 +2,14 @@
 // suspicious records, the workers' plans, and (administrators) the score weights.
 
 import "./admin.css";
-import { clearErrors, send, showFailure } from "./forms.js";
-import { SHANGHAI, t } from "./strings.js";
+import { clearErrors, showFailure } from "./forms.js";
+import { fillTable as fill } from "./lib/dom.js";
+import { send } from "./lib/http.js";
+import { formatTime } from "./lib/time.js";
+import { t } from "./strings.js";
 
 function failed() {
   return t("page.fieldwork.failed");
-}
-
-function fill(tableId, rows) {
-  document.querySelector(`#${tableId} tbody`).replaceChildren(
-    ...rows.map((cells) => {
-      const row = document.createElement("tr");
-      for (const content of cells) {
-        const cell = document.createElement("td");
-        if (content instanceof Node) cell.append(content);
-        else cell.textContent = content ?? "";
-        row.append(cell);
-      }
-      return row;
-    }),
-  );
 }
 
 async function loadScores(form) {
@@ -47,7 +35,7 @@ async function loadFlags() {
   fill(
     "flags-table",
     flags.map((flag) => [
-      new Date(flag.occurred_at).toLocaleString(document.documentElement.lang, SHANGHAI),
+      formatTime(flag.occurred_at),
       flag.worker,
       t(`fieldwork.task.${flag.task_type}`),
       flag.label,

@@ -1,28 +1,5 @@
-// Forms that talk to the API: send JSON (or a FormData upload), and show the
-// server's field-level refusals at their fields, readable by screen readers.
-
-/** A FormData body goes as multipart (the browser sets its boundary); anything else as JSON. */
-export async function send(method, url, body) {
-  const upload = body instanceof FormData;
-  const response = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: {
-      Accept: "application/json",
-      ...(body && !upload ? { "Content-Type": "application/json" } : {}),
-    },
-    body: upload ? body : body ? JSON.stringify(body) : undefined,
-  });
-  const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = new Error(data?.error?.message ?? response.statusText);
-    error.status = response.status;
-    error.fields = data?.error?.fields ?? [];
-    error.body = data;
-    throw error;
-  }
-  return data;
-}
+// Forms that talk to the API (through lib/http.js): show the server's field-level
+// refusals at their fields, readable by screen readers.
 
 export function clearErrors(form) {
   for (const field of form.querySelectorAll(".field.has-error")) {

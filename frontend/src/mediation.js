@@ -4,8 +4,11 @@
 
 import "./desk.css";
 import "./admin.css";
-import { clearErrors, send, showError, showFailure } from "./forms.js";
-import { SHANGHAI, readJson, t } from "./strings.js";
+import { clearErrors, showError, showFailure } from "./forms.js";
+import { button, fillTable } from "./lib/dom.js";
+import { send } from "./lib/http.js";
+import { chinaInputToIso, formatTime } from "./lib/time.js";
+import { readJson, t } from "./strings.js";
 
 const config = readJson("mediation-config");
 // Where each status may go next, as the page offers it (the server's table decides).
@@ -27,35 +30,16 @@ function path(number, rest = "") {
   return `/api/v1/disputes/${encodeURIComponent(number)}${rest}`;
 }
 
-function local(value) {
-  return new Date(value).toLocaleString(document.documentElement.lang, SHANGHAI);
-}
-
 async function loadList() {
   const disputes = await send("GET", `/api/v1/disputes?mine=${mine}`);
-  const body = document.querySelector("#disputes-table tbody");
-  body.replaceChildren(
-    ...disputes.map((dispute) => {
-      const row = document.createElement("tr");
-      const cell = document.createElement("td");
-      const link = document.createElement("button");
-      link.type = "button";
-      link.className = "link-button";
-      link.textContent = dispute.number;
-      link.addEventListener("click", () => openDispute(dispute.number));
-      cell.append(link);
-      row.append(cell);
-      for (const text of [
-        t(`dispute.kind.${dispute.kind}`),
-        t(`page.mediation.status.${dispute.status}`),
-        dispute.mediator ?? "—",
-      ]) {
-        const td = document.createElement("td");
-        td.textContent = text;
-        row.append(td);
-      }
-      return row;
-    }),
+  fillTable(
+    "disputes-table",
+    disputes.map((dispute) => [
+      button(dispute.number, () => openDispute(dispute.number), "link-button"),
+      t(`dispute.kind.${dispute.kind}`),
+      t(`page.mediation.status.${dispute.status}`),
+      dispute.mediator ?? "—",
+    ]),
   );
   document.getElementById("disputes-empty").hidden = disputes.length !== 0;
 }
@@ -88,21 +72,16 @@ function showTriage(triage) {
     score: triage.score,
     threshold: triage.threshold,
   });
-  document.querySelector("#triage-table tbody").replaceChildren(
-    ...triage.factors.map((factor) => {
-      const row = document.createElement("tr");
+  fillTable(
+    "triage-table",
+    triage.factors.map((factor) => {
       const evidence = factor.evidence.length ? `（${factor.evidence.join("、")}）` : "";
-      for (const text of [
+      return [
         t(`page.mediation.factor.${factor.name}`) + evidence,
         factor.value,
         factor.weight,
         factor.contribution,
-      ]) {
-        const cell = document.createElement("td");
-        cell.textContent = text;
-        row.append(cell);
-      }
-      return row;
+      ];
     }),
   );
 }
@@ -148,7 +127,7 @@ async function openDispute(number) {
     ...history.map((event) => {
       const item = document.createElement("li");
       const note = event.note ? ` — ${event.note}` : "";
-      item.textContent = `${local(event.created_at)} ${t(`page.mediation.status.${event.to_status}`)} · ${event.actor}${note}`;
+      item.textContent = `${formatTime(event.created_at)} ${t(`page.mediation.status.${event.to_status}`)} · ${event.actor}${note}`;
       return item;
     }),
   );
@@ -206,7 +185,7 @@ function wireForms() {
   wire("session-form", async (form, body) => {
     await send("POST", path(open.number, "/sessions"), {
       ...body,
-      held_at: new Date(body.held_at).toISOString(),
+      held_at: chinaInputToIso(body.held_at),
     });
     await openDispute(open.number);
   });

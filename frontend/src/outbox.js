@@ -3,6 +3,7 @@
 // report made offline is neither lost nor, when sent twice, doubled.
 
 import { openDB } from "idb";
+import { call } from "./lib/http.js";
 
 const DATABASE = "civicgrid-field";
 const STORE = "outbox";
@@ -44,22 +45,16 @@ class Refused extends Error {
 async function post(url, body, key) {
   let response;
   try {
-    response = await fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {
-        Accept: "application/json",
-        "Content-Type": "application/json",
-        ...(key ? { "Idempotency-Key": key } : {}),
-      },
-      body: JSON.stringify(body),
-    });
+    response = await call("POST", url, body, key ? { "Idempotency-Key": key } : {});
   } catch {
     return null; // no connection: try again later
   }
   const data = await response.json().catch(() => null);
   if (response.ok) return data;
-  if (response.status >= 500 || response.status === 401) return null;
+  // Signed out, or a page older than its session (its CSRF token is stale): the entry
+  // waits for the next sign-in or page load instead of being marked refused.
+  const stale = data?.error?.code === "csrf_refused";
+  if (response.status >= 500 || response.status === 401 || stale) return null;
   throw new Refused(response.status, data?.error?.message ?? response.statusText);
 }
 

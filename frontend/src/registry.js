@@ -4,19 +4,15 @@
 // Every number arrives masked from the API; only a reveal returns one in full.
 
 import "./registry.css";
-import { clearErrors, send, showError, showFailure } from "./forms.js";
-import { SHANGHAI, readJson, t } from "./strings.js";
+import { clearErrors, showError, showFailure } from "./forms.js";
+import { button, fillTable } from "./lib/dom.js";
+import { send } from "./lib/http.js";
+import { formatTime } from "./lib/time.js";
+import { readJson, t } from "./strings.js";
 
 const config = readJson("registry-config");
 const LEVEL_BELOW = { city: "district", district: "street", street: "community" };
 let revealing = null; // the resident whose value the dialog reveals
-
-function cell(row, text) {
-  const td = document.createElement("td");
-  td.textContent = text ?? "";
-  row.append(td);
-  return td;
-}
 
 function failed() {
   return t("page.registry.failed");
@@ -55,30 +51,27 @@ function searchQuery(form) {
   return new URLSearchParams({ [mode]: value });
 }
 
+function revealButton(resident) {
+  if (!config.mayReveal) return "";
+  const reveal = button(t("page.registry.reveal.open"), () => openReveal(resident));
+  reveal.setAttribute("aria-label", t("page.registry.reveal.open_for", { name: resident.name }));
+  return reveal;
+}
+
 function showResidents(residents) {
   const table = document.getElementById("residents");
-  const body = table.querySelector("tbody");
-  body.replaceChildren();
-  for (const resident of residents) {
-    const row = document.createElement("tr");
-    cell(row, resident.name);
-    cell(row, resident.document_number);
-    cell(row, resident.phone);
-    cell(row, t(`page.registry.residence.${resident.residence_kind}`));
-    cell(row, resident.address);
-    cell(row, resident.region_code);
-    const actions = cell(row, "");
-    if (config.mayReveal) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "btn-secondary btn-small";
-      button.textContent = t("page.registry.reveal.open");
-      button.setAttribute("aria-label", t("page.registry.reveal.open_for", { name: resident.name }));
-      button.addEventListener("click", () => openReveal(resident));
-      actions.append(button);
-    }
-    body.append(row);
-  }
+  fillTable(
+    "residents",
+    residents.map((resident) => [
+      resident.name,
+      resident.document_number,
+      resident.phone,
+      t(`page.registry.residence.${resident.residence_kind}`),
+      resident.address,
+      resident.region_code,
+      revealButton(resident),
+    ]),
+  );
   table.hidden = residents.length === 0;
   document.getElementById("search-empty").hidden = residents.length !== 0;
 }
@@ -158,15 +151,10 @@ function showReport(report) {
   else if (report.refused) summaryKey = "page.registry.import.summary_refused";
   document.getElementById("import-summary").textContent = t(summaryKey, report);
   const table = document.getElementById("import-errors");
-  const body = table.querySelector("tbody");
-  body.replaceChildren();
-  for (const problem of report.errors) {
-    const row = document.createElement("tr");
-    cell(row, String(problem.row));
-    cell(row, problem.column);
-    cell(row, problem.message);
-    body.append(row);
-  }
+  fillTable(
+    "import-errors",
+    report.errors.map((problem) => [String(problem.row), problem.column, problem.message]),
+  );
   table.hidden = report.errors.length === 0;
   document.getElementById("import-report").hidden = false;
 }
@@ -197,18 +185,17 @@ function wireAudit() {
   if (!button) return;
   button.addEventListener("click", async () => {
     const table = document.getElementById("audit");
-    const body = table.querySelector("tbody");
     const reveals = await send("GET", "/api/v1/registry/reveals");
-    body.replaceChildren();
-    for (const reveal of reveals) {
-      const row = document.createElement("tr");
-      cell(row, new Date(reveal.at).toLocaleString(document.documentElement.lang, SHANGHAI));
-      cell(row, reveal.username);
-      cell(row, `${t(`page.registry.subject.${reveal.subject_kind}`)} #${reveal.subject_id}`);
-      cell(row, t(`page.registry.col.${reveal.field}`));
-      cell(row, reveal.reason);
-      body.append(row);
-    }
+    fillTable(
+      "audit",
+      reveals.map((reveal) => [
+        formatTime(reveal.at),
+        reveal.username,
+        `${t(`page.registry.subject.${reveal.subject_kind}`)} #${reveal.subject_id}`,
+        t(`page.registry.col.${reveal.field}`),
+        reveal.reason,
+      ]),
+    );
     table.hidden = reveals.length === 0;
     document.getElementById("audit-empty").hidden = reveals.length !== 0;
   });

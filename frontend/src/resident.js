@@ -4,7 +4,9 @@
 
 import "leaflet/dist/leaflet.css";
 import L from "leaflet";
-import { clearErrors, send, showError, showFailure } from "./forms.js";
+import { clearErrors, showError, showFailure } from "./forms.js";
+import { send } from "./lib/http.js";
+import { formatTime } from "./lib/time.js";
 import { readJson, t } from "./strings.js";
 
 const config = readJson("resident-config");
@@ -176,11 +178,6 @@ function wireReport(map) {
   });
 }
 
-function formatTime(value) {
-  const lang = document.documentElement.lang || "zh-CN";
-  return new Date(value).toLocaleString(lang, { dateStyle: "short", timeStyle: "short" });
-}
-
 function showTracking(tracked) {
   document.getElementById("track-status").textContent = tracked.merged_into
     ? `${tracked.status_label} · ${t("page.resident.track.merged", { number: tracked.merged_into })}`
@@ -191,7 +188,7 @@ function showTracking(tracked) {
       const item = document.createElement("li");
       const time = document.createElement("time");
       time.dateTime = step.at;
-      time.textContent = formatTime(step.at);
+      time.textContent = formatTime(step.at, { dateStyle: "short", timeStyle: "short" });
       const label = document.createElement("span");
       label.textContent = step.status_label;
       item.append(time, " ", label);

@@ -19,6 +19,3 @@ export function t(id, params = {}) {
     name in params ? String(params[name]) : whole,
   );
 }
-
-// Times are stored in UTC and always shown in China's time, wherever the browser is.
-export const SHANGHAI = { timeZone: "Asia/Shanghai" };

@@ -14,6 +14,7 @@ from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.i18n import translate
 from tests.auth.test_jurisdiction import auth
+from tests.e2e.browsing import post_from_page
 from tests.e2e.test_map import sign_in
 from tests.factories import PASSWORD, AuthedUser, City, People
 
@@ -32,8 +33,8 @@ OTHER_DISTRICT_GRID = "530521001001001"
 
 def report(page: Any, city: City, grid: str, description: str) -> str:
     lng, lat = city.point_in(grid)
-    response = page.request.post(
-        "/api/v1/cases", data={"description": description, "lng": lng, "lat": lat}
+    response = post_from_page(
+        page, "/api/v1/cases", {"description": description, "lng": lng, "lat": lat}
     )
     assert response.status == 201, response.text()
     return str(response.json()["number"])

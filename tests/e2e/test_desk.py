@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.i18n import translate
+from tests.e2e.browsing import post_from_page
 from tests.e2e.test_map import sign_in
 from tests.e2e.test_resident import photo_store  # noqa: F401  (fixture)
 from tests.factories import OWN_DISTRICT, PASSWORD, City, People
@@ -49,8 +50,8 @@ def handler(db: Session) -> str:
 
 def report(page: Any, city: City, description: str) -> str:
     lng, lat = city.point_in(GRID)
-    response = page.request.post(
-        "/api/v1/cases", data={"description": description, "lng": lng, "lat": lat}
+    response = post_from_page(
+        page, "/api/v1/cases", {"description": description, "lng": lng, "lat": lat}
     )
     assert response.status == 201, response.text()
     return str(response.json()["number"])

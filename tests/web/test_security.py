@@ -28,7 +28,12 @@ from tests.web.test_pages import page_token, sign_in
 OWN = "http://testserver"
 SIBLING_PORT = "http://testserver:8081"
 DEPARTMENT = {"code": "530502-roads", "name": "道路科", "kind": "urban", "region_code": "530502"}
-TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "civicgrid" / "web" / "templates"
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATES = REPO / "src" / "civicgrid" / "web" / "templates"
+FRONTEND = REPO / "frontend" / "src"
+HTML_SINKS = re.compile(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|srcdoc")
+# Leaflet parses a string given as content as HTML: only DOM nodes may be handed over.
+LEAFLET_STRING = re.compile(r"\.(?:bindTooltip|bindPopup|setContent)\(\s*(?:[`'\"]|t\()")
 
 
 def directives(response) -> dict[str, str]:
@@ -145,6 +150,13 @@ def test_templates_hold_no_inline_script_or_event_handler():
         assert not re.search(r"\son[a-z]+\s*=", text), template.name
         assert "javascript:" not in text, template.name
         assert not re.search(r"\|\s*safe\b", text), template.name
+
+
+def test_browser_code_never_writes_html():
+    for source in FRONTEND.rglob("*.js"):
+        text = source.read_text(encoding="utf-8")
+        assert not HTML_SINKS.search(text), source.name
+        assert not LEAFLET_STRING.search(text), source.name
 
 
 # --- CSRF ----------------------------------------------------------------------
