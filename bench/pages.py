@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import signal
 import statistics
 import subprocess
@@ -154,6 +155,22 @@ class Timing:
     complete: list[float]
 
 
+def _sign_in(context: Any, account: dict[str, Any]) -> Any:
+    """The sign-in form as a browser posts it: with its page's CSRF token, from this origin."""
+    form = context.request.get("/login").text()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None, "the sign-in page carries no CSRF token"
+    return context.request.post(
+        "/login",
+        form={
+            "username": account["username"],
+            "password": account["password"],
+            "csrf_token": token.group(1),
+        },
+        headers={"Origin": _base()},
+    )
+
+
 def _measure(browser: Browser, spec: PageSpec, accounts: list[dict[str, Any]], runs: int) -> Timing:
     width, height = spec.viewport
     context = browser.new_context(
@@ -164,9 +181,7 @@ def _measure(browser: Browser, spec: PageSpec, accounts: list[dict[str, Any]], r
     context.add_init_script(WATCH % json.dumps(watched))
     if spec.account:
         account = _account(accounts, spec.account)
-        signed = context.request.post(
-            "/login", form={"username": account["username"], "password": account["password"]}
-        )
+        signed = _sign_in(context, account)
         assert signed.ok, signed.status
     first: list[float] = []
     complete: list[float] = []

@@ -117,3 +117,29 @@ def test_the_policy_stops_an_inline_handler_that_did_get_into_the_page(
     page.wait_for_function("window.__violations.length > 0")
     assert page.evaluate("window.__xss") is None
     assert any(item.startswith("script-src") for item in page.evaluate("window.__violations"))
+
+
+STAFF_PAGES = ["/", "/desk", "/registry", "/mediation", "/indicators", "/fieldwork", "/admin"]
+
+
+def test_every_page_runs_under_the_policy_without_a_single_refusal(
+    page: Any, db: Session, people: People
+) -> None:
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.goto("/report")
+    page.wait_for_selector("#resident-map[data-state='ready']")
+    assert page.evaluate("window.__violations") == [], "/report"
+    sign_in(page, people.admin.username, people.admin.password)
+    for path in STAFF_PAGES:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.__violations") == [], path
+    auth_service.create_user(
+        db, username="walker", password=PASSWORD, role=Role.GRID_WORKER, scope_code=OWN_GRID
+    )
+    db.commit()
+    page.context.clear_cookies()
+    sign_in(page, "walker", PASSWORD)
+    page.goto("/field")
+    page.wait_for_selector("#field[data-state='ready']")
+    assert page.evaluate("window.__violations") == [], "/field"
