@@ -114,6 +114,7 @@ def docs_policy(page: str) -> str:
             " ".join(["script-src 'self'", *hosts, *hashes]),
             " ".join(["style-src 'self' 'unsafe-inline'", *hosts]),
             " ".join(["img-src 'self' data:", *hosts]),
+            " ".join(["font-src 'self' data:", *hosts]),
             "connect-src 'self'",
             "object-src 'none'",
             "base-uri 'none'",
