@@ -26,7 +26,7 @@ from civicgrid.auth.scope import Actor
 from civicgrid.cases.models import CHANNELS
 from civicgrid.cases.routing import TargetLevel
 from civicgrid.cases.workflow import CENTRE
-from civicgrid.categories.service import SLA_STAGES
+from civicgrid.categories.reference import SLA_STAGES
 from civicgrid.disputes import service as disputes
 from civicgrid.disputes.models import DisputeKind, ReferralTarget
 from civicgrid.errors import DomainError, Unauthorized
