@@ -37,11 +37,17 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from civicgrid.categories import classifier
-from civicgrid.categories.classifier import CategoryTerms, TrainedModel
-from civicgrid.categories.service import (
-    GOVERNMENT_PREFIX,
-    import_government_taxonomy,
-    seed_builtin,
+from civicgrid.categories.classifier import TrainedModel
+from civicgrid.categories.government import GOVERNMENT_PREFIX, import_government_taxonomy
+from civicgrid.categories.keyword_rules import CategoryTerms, category_terms, keyword_rules
+from civicgrid.categories.seeds import seed_builtin
+from civicgrid.categories.text import normalise_text
+from civicgrid.categories.training import evaluate, train
+from civicgrid.categories.training_data import (
+    WEAK_LABEL_CONFIDENCE,
+    read_messages,
+    term_rows,
+    weak_labels,
 )
 from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
 from civicgrid.settings import Settings
@@ -85,7 +91,7 @@ def _taxonomies(database: Path) -> tuple[list[CategoryTerms], list[CategoryTerms
         government = _imported(db)
         seed_builtin(db)
         db.commit()
-        everything = classifier.category_terms(db)
+        everything = category_terms(db)
     engine.dispose()
     return government, everything
 
@@ -93,19 +99,19 @@ def _taxonomies(database: Path) -> tuple[list[CategoryTerms], list[CategoryTerms
 def _imported(db: Session) -> list[CategoryTerms]:
     import_government_taxonomy(db, TAXONOMY)
     db.commit()
-    terms = classifier.category_terms(db)
+    terms = category_terms(db)
     return [t for t in terms if t.code.startswith(GOVERNMENT_PREFIX)]
 
 
 def _messages() -> list[Message]:
     with REPLIES.open(encoding="utf-8-sig", newline="") as handle:
         records = list(csv.DictReader(handle))
-    texts = classifier.read_messages(REPLIES)
+    texts = read_messages(REPLIES)
     return [Message(record[ID_COLUMN], text) for record, text in zip(records, texts, strict=True)]
 
 
 def _report_quality(terms: list[CategoryTerms], messages: list[Message], seed: int) -> None:
-    labelled = dict(classifier.weak_labels([m.text for m in messages], terms))
+    labelled = dict(weak_labels([m.text for m in messages], terms))
     ids = sorted({m.id for m in messages if m.text in labelled})
     random.Random(seed).shuffle(ids)
     test_ids = set(ids[: round(len(ids) * TEST_SHARE)])
@@ -114,15 +120,15 @@ def _report_quality(terms: list[CategoryTerms], messages: list[Message], seed: i
     ]
     test_rows = [(m.text, labelled[m.text]) for m in messages if m.id in test_ids]
     started = time.perf_counter()
-    model = classifier.train(train_rows + classifier.term_rows(terms))
+    model = train(train_rows + term_rows(terms))
     train_seconds = time.perf_counter() - started
-    plain = classifier.evaluate(model, test_rows)
-    masked = classifier.evaluate(model, _masked(test_rows, terms))
+    plain = evaluate(model, test_rows)
+    masked = evaluate(model, _masked(test_rows, terms))
     threshold = NO_MODEL.classifier_min_confidence
     print(f"# Case category suggestion ({datetime.date.today()}, {_machine()})\n")
     print(f"GOV- taxonomy: {len(terms)} level-2 categories, {_keywords(terms)} level-3 keywords.")
     print(
-        f"Weak labels (rule confidence ≥ {classifier.WEAK_LABEL_CONFIDENCE}): "
+        f"Weak labels (rule confidence ≥ {WEAK_LABEL_CONFIDENCE}): "
         f"{len(labelled)} of {len(messages)} messages ({len(labelled) / len(messages):.1%}), "
         f"{len(set(labelled.values()))} categories; train {len(train_rows)}, "
         f"test {len(test_rows)} (split by message id, seed {seed}).\n"
@@ -140,10 +146,10 @@ def _report_quality(terms: list[CategoryTerms], messages: list[Message], seed: i
 
 def _masked(rows: Sequence[tuple[str, str]], terms: list[CategoryTerms]) -> list[tuple[str, str]]:
     """The rows with every taxonomy term blanked out, so only the other words are left."""
-    rules = classifier.keyword_rules(tuple(terms))
+    rules = keyword_rules(tuple(terms))
     masked = []
     for text, label in rows:
-        clean = classifier.normalise_text(text)
+        clean = normalise_text(text)
         for term in rules.matches(clean):
             clean = clean.replace(term, " ")
         masked.append((clean, label))
@@ -253,10 +259,8 @@ def _two_process_seconds(
 def _report_demo_training(terms: list[CategoryTerms]) -> None:
     """What `civicgrid demo` with the shared data trains: every term plus labelled messages."""
     started = time.perf_counter()
-    rows = classifier.term_rows(terms) + classifier.weak_labels(
-        classifier.read_messages(VOTES), terms
-    )
-    model = classifier.train(rows)
+    rows = term_rows(terms) + weak_labels(read_messages(VOTES), terms)
+    model = train(rows)
     seconds = time.perf_counter() - started
     print(
         f"\nDemo model (built-in + GOV- categories, term rows + weak-labelled "

@@ -54,8 +54,9 @@ from civicgrid.db import create_db_engine, upgrade_database
 from civicgrid.demo.city import CityPlan
 from civicgrid.divisions import Level
 from civicgrid.geo.service import GridIndex, save_regions
-from civicgrid.registry.importing import ImportKind, import_file
-from civicgrid.registry.service import residents_by_document, residents_by_name
+from civicgrid.registry.importing.report import ImportKind
+from civicgrid.registry.importing.service import import_file
+from civicgrid.registry.residents import residents_by_document, residents_by_name
 from civicgrid.settings import Environment, Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -267,6 +268,7 @@ def _import(engine: str, url: str, csv_path: str, city: str) -> dict[str, Any]:
             settings=_settings(engine, url),
             grid_index=GridIndex(),
         )
+        db.commit()
     seconds = time.perf_counter() - began
     database.dispose()
     return {

@@ -256,11 +256,14 @@ def classifier() -> None:
 def classifier_train(csv_file: Path, out_path: Path | None) -> None:
     """Train from a CSV with text,category (or 文本,类别) columns; labels are category codes."""
     from civicgrid.categories import classifier as text_classifier  # noqa: PLC0415
+    from civicgrid.categories.keyword_rules import category_terms  # noqa: PLC0415
+    from civicgrid.categories.training import train  # noqa: PLC0415
+    from civicgrid.categories.training_data import read_training_csv  # noqa: PLC0415
 
-    rows = text_classifier.read_training_csv(csv_file)
+    rows = read_training_csv(csv_file)
     with database() as db:
-        known = {terms.code for terms in text_classifier.category_terms(db)}
-    model = text_classifier.train(rows, known_codes=known)
+        known = {terms.code for terms in category_terms(db)}
+    model = train(rows, known_codes=known)
     path = text_classifier.save_model(model, out_path or text_classifier.model_path())
     say("cli.classifier_trained", rows=model.rows, classes=len(model.classes), path=path)
 
@@ -279,10 +282,12 @@ def classifier_train(csv_file: Path, out_path: Path | None) -> None:
 def classifier_evaluate(csv_file: Path, model_file: Path | None, per_class: bool) -> None:
     """Score a model on labelled rows: accuracy and macro-F1."""
     from civicgrid.categories import classifier as text_classifier  # noqa: PLC0415
+    from civicgrid.categories.training import evaluate  # noqa: PLC0415
+    from civicgrid.categories.training_data import read_training_csv  # noqa: PLC0415
 
-    rows = text_classifier.read_training_csv(csv_file)
+    rows = read_training_csv(csv_file)
     model = text_classifier.load_model(model_file or text_classifier.model_path())
-    report = text_classifier.evaluate(model, rows)
+    report = evaluate(model, rows)
     if per_class:
         for code, support in report.support.items():
             click.echo(f"{code:<20} {support:>6} {report.f1[code]:.3f}")
@@ -359,7 +364,7 @@ def categories() -> None:
 @domain_errors_exit
 def categories_seed() -> None:
     """Store the built-in categories that are missing; edited ones stay as they are."""
-    from civicgrid.categories.service import seed_builtin  # noqa: PLC0415
+    from civicgrid.categories.seeds import seed_builtin  # noqa: PLC0415
 
     with database() as db:
         created = seed_builtin(db)
@@ -372,7 +377,7 @@ def categories_seed() -> None:
 @domain_errors_exit
 def categories_import_taxonomy(csv_file: Path) -> None:
     """Import a government taxonomy CSV (一级分类,二级分类,三级分类) as GOV- categories."""
-    from civicgrid.categories.service import import_government_taxonomy  # noqa: PLC0415
+    from civicgrid.categories.government import import_government_taxonomy  # noqa: PLC0415
 
     with database() as db:
         report = import_government_taxonomy(db, csv_file)
@@ -392,7 +397,7 @@ def categories_import_taxonomy(csv_file: Path) -> None:
 def categories_export(file: Path) -> None:
     """Write every category to an Excel workbook."""
     from civicgrid.categories.excel import export_workbook  # noqa: PLC0415
-    from civicgrid.categories.service import list_categories  # noqa: PLC0415
+    from civicgrid.categories.taxonomy import list_categories  # noqa: PLC0415
 
     with database() as db:
         file.write_bytes(export_workbook(db, locale=console_locale()))

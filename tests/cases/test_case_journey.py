@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.cases import routing
-from civicgrid.categories.service import seed_builtin
+from civicgrid.categories.seeds import seed_builtin
 from civicgrid.geo.crs import Crs, from_wgs84
 from tests.auth.test_jurisdiction import auth
 from tests.cases.test_photos import photo_dir, picture  # noqa: F401  (autouse fixture)

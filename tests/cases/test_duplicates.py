@@ -13,7 +13,7 @@ from civicgrid.cases.duplicates import candidates, merge, shingles, similarity, 
 from civicgrid.cases.models import Case
 from civicgrid.cases.service import Intake, report_case
 from civicgrid.cases.workflow import Change, Status, transition
-from civicgrid.categories.service import seed_builtin
+from civicgrid.categories.seeds import seed_builtin
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
 from civicgrid.geo.service import GridIndex
 from civicgrid.timeutil import utcnow

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from civicgrid.categories import excel, service
+from civicgrid.categories import excel, reference, seeds
 from tests.auth.test_jurisdiction import auth
 from tests.categories.test_excel import row, workbook
 from tests.factories import People
@@ -26,18 +26,18 @@ XLSX = excel.XLSX_MEDIA_TYPE
 
 @pytest.fixture
 def seeded_client(client: TestClient, db: Session) -> TestClient:
-    service.seed_builtin(db)
+    seeds.seed_builtin(db)
     db.commit()
     return client
 
 
 def test_anyone_may_list_the_active_categories_as_a_list_and_a_tree(seeded_client):
     body = seeded_client.get("/api/v1/categories").json()
-    assert len(body["items"]) == len(service.builtin_drafts())
+    assert len(body["items"]) == len(seeds.builtin_drafts())
     first = body["tree"][0]
     assert first["code"] == "UM-01"
     assert first["categories"][0]["code"] == "UM-01-01"
-    assert set(first["categories"][0]["sla_hours"]) == set(service.SLA_STAGES)
+    assert set(first["categories"][0]["sla_hours"]) == set(reference.SLA_STAGES)
 
 
 def test_anyone_may_read_one_category_and_the_risk_classes(seeded_client):
@@ -143,7 +143,7 @@ def test_an_administrator_exports_and_imports_a_workbook(seeded_client, people):
     assert exported.headers["content-type"] == XLSX
     sheet = load_workbook(io.BytesIO(exported.content)).active
     assert sheet is not None
-    assert sheet.max_row == len(service.builtin_drafts()) + 1
+    assert sheet.max_row == len(seeds.builtin_drafts()) + 1
     content = workbook([row(code="UM-01-40")])
     imported = seeded_client.post(
         "/api/v1/categories/import", files={"file": ("c.xlsx", content, XLSX)}, headers=admin

@@ -6,12 +6,12 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from civicgrid.categories import service
+from civicgrid.categories import seeds, taxonomy
 from civicgrid.categories.models import Category
 from tests.categories.test_excel import row, workbook
 from tests.cli.test_commands import run
 
-BUILTIN = len(service.builtin_drafts())
+BUILTIN = len(seeds.builtin_drafts())
 
 
 def count(db: Session, *conditions) -> int:
@@ -59,7 +59,7 @@ def test_export_then_import_round_trips_and_a_bad_workbook_exits_1(
     refused = run("categories", "import", str(bad))
     assert refused.exit_code == 1
     assert "第 2 行“上级编码”列：上级分类 NOPE 不存在" in refused.output
-    assert service.get_category(db, "UM-01-50") is None
+    assert taxonomy.get_category(db, "UM-01-50") is None
 
 
 def test_the_demo_city_comes_with_the_builtin_and_a_government_taxonomy_at_hand(

@@ -13,8 +13,19 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy.orm import Session
 
-from civicgrid.categories import classifier, service
-from civicgrid.categories.classifier import CategoryTerms, TrainedModel
+from civicgrid.categories import classifier, seeds
+from civicgrid.categories.classifier import TrainedModel
+from civicgrid.categories.keyword_rules import CategoryTerms, category_terms, keyword_rules
+from civicgrid.categories.text import normalise_text, text_features
+from civicgrid.categories.training import MAX_FEATURES, evaluate, train
+from civicgrid.categories.training_data import (
+    parse_training_csv,
+    read_messages,
+    read_training_csv,
+    term_rows,
+    train_demo_model,
+    weak_labels,
+)
 from civicgrid.cli import main
 from civicgrid.errors import Invalid
 from civicgrid.settings import Settings
@@ -49,7 +60,7 @@ def without_a_saved_model(tmp_path: Path) -> Settings:
 
 @pytest.fixture(scope="module")
 def model() -> TrainedModel:
-    return classifier.train(ROWS)
+    return train(ROWS)
 
 
 @pytest.fixture
@@ -120,8 +131,8 @@ def test_text_pointing_nowhere_gets_no_suggestion(settings):
 
 
 def test_the_longest_keyword_counts_not_the_words_inside_it():
-    rules = classifier.keyword_rules(tuple(CATEGORIES))
-    assert rules.matches(classifier.normalise_text("施工噪音扰民，还有噪音")) == {
+    rules = keyword_rules(tuple(CATEGORIES))
+    assert rules.matches(normalise_text("施工噪音扰民，还有噪音")) == {
         "施工噪音扰民",
         "噪音",
     }
@@ -159,14 +170,14 @@ def test_a_batch_gives_what_one_call_at_a_time_gives(model, settings):
 def test_the_models_own_vectors_are_scikit_learns_tf_idf(model):
     """The fast prediction path must see a text exactly as the fitted vectoriser did."""
     vectorizer = TfidfVectorizer(
-        analyzer=classifier.text_features,
+        analyzer=text_features,
         sublinear_tf=True,
-        max_features=classifier.MAX_FEATURES,
+        max_features=MAX_FEATURES,
         dtype=np.float32,
     )
-    vectorizer.fit([classifier.normalise_text(text) for text, _ in ROWS])
+    vectorizer.fit([normalise_text(text) for text, _ in ROWS])
     assert vectorizer.vocabulary_ == model.vocabulary
-    text = classifier.normalise_text("晚上物业公司的电钻声音吵，路面也坏了")
+    text = normalise_text("晚上物业公司的电钻声音吵，路面也坏了")
     expected = vectorizer.transform([text]).toarray()[0]
     columns, values = model.vector(text)
     ours = np.zeros(len(model.vocabulary))
@@ -182,7 +193,7 @@ def test_probabilities_sum_to_one(model):
 
 def test_two_classes_are_enough(settings):
     rows = [(t, c) for t, c in ROWS if c != PROPERTY.code]
-    two = classifier.train(rows)
+    two = train(rows)
     suggestion = classifier.suggest("工地打桩太吵", [NOISE, ROADS], model=two, settings=settings)
     assert suggestion is not None
     assert suggestion.code == NOISE.code
@@ -190,13 +201,13 @@ def test_two_classes_are_enough(settings):
 
 def test_training_refuses_fewer_than_two_classes():
     with pytest.raises(Invalid) as refused:
-        classifier.train([("路面塌陷", ROADS.code), ("路面坑洼", ROADS.code), ("", NOISE.code)])
+        train([("路面塌陷", ROADS.code), ("路面坑洼", ROADS.code), ("", NOISE.code)])
     assert refused.value.code == "classifier_too_few_classes"
 
 
 def test_training_refuses_labels_that_are_not_category_codes():
     with pytest.raises(Invalid) as refused:
-        classifier.train(ROWS, known_codes={NOISE.code, ROADS.code})
+        train(ROWS, known_codes={NOISE.code, ROADS.code})
     assert refused.value.code == "classifier_unknown_labels"
     assert PROPERTY.code in refused.value.params["codes"]
 
@@ -208,16 +219,16 @@ def test_evaluation_reports_accuracy_macro_f1_and_support(model):
         ("物业公司乱收费", PROPERTY.code),
         ("物业公司不管电梯", PROPERTY.code),
     ]
-    report = classifier.evaluate(model, held_out)
+    report = evaluate(model, held_out)
     assert (report.rows, report.accuracy, report.macro_f1) == (4, 1.0, 1.0)
     assert report.support == {NOISE.code: 1, ROADS.code: 1, PROPERTY.code: 2}
-    wrong = classifier.evaluate(model, [("工地半夜打桩，吵死了", ROADS.code)])
+    wrong = evaluate(model, [("工地半夜打桩，吵死了", ROADS.code)])
     assert (wrong.accuracy, wrong.macro_f1) == (0.0, 0.0)
 
 
 def test_evaluation_refuses_no_rows(model):
     with pytest.raises(Invalid) as refused:
-        classifier.evaluate(model, [("  ", NOISE.code)])
+        evaluate(model, [("  ", NOISE.code)])
     assert refused.value.code == "classifier_no_rows"
 
 
@@ -225,7 +236,7 @@ def test_a_saved_model_is_used_and_a_retrained_one_picked_up(tmp_path):
     path = tmp_path / "model.joblib"
     settings = Settings(classifier_path=path)
     assert classifier.current_model(settings) is None
-    classifier.save_model(classifier.train(ROWS), path)
+    classifier.save_model(train(ROWS), path)
     first = classifier.current_model(settings)
     assert first is not None
     assert classifier.current_model(settings) is first
@@ -235,7 +246,7 @@ def test_a_saved_model_is_used_and_a_retrained_one_picked_up(tmp_path):
     assert suggestion is not None
     assert suggestion.code == PROPERTY.code
 
-    retrained = classifier.train([(t, c) for t, c in ROWS if c != PROPERTY.code])
+    retrained = train([(t, c) for t, c in ROWS if c != PROPERTY.code])
     classifier.save_model(retrained, path)
     second = classifier.current_model(settings)
     assert second is not None
@@ -270,15 +281,15 @@ def test_weak_labels_keep_only_confident_keyword_hits():
         "今天天气很好",  # nothing
         "路面塌陷，噪声扰民",  # two categories, equally
     ]
-    assert classifier.weak_labels(messages, CATEGORIES) == [(messages[0], ROADS.code)]
-    assert classifier.weak_labels(messages, []) == []
+    assert weak_labels(messages, CATEGORIES) == [(messages[0], ROADS.code)]
+    assert weak_labels(messages, []) == []
 
 
 def test_term_rows_train_a_model_with_no_shared_data(settings):
     bare = CategoryTerms("T-04-01", "占道经营")
-    rows = classifier.term_rows([*CATEGORIES, bare])
+    rows = term_rows([*CATEGORIES, bare])
     assert {code for _, code in rows} == {c.code for c in [*CATEGORIES, bare]}
-    model = classifier.train(rows)
+    model = train(rows)
     text = "路口有人占道摆摊"  # no whole term: only the model can tell
     assert classifier.suggest(text, [*CATEGORIES, bare], settings=settings) is None
     suggestion = classifier.suggest(text, [*CATEGORIES, bare], model=model, settings=settings)
@@ -288,11 +299,9 @@ def test_term_rows_train_a_model_with_no_shared_data(settings):
 
 def test_the_demo_model_is_trained_from_the_seeded_categories(seeded: Session, tmp_path):
     settings = Settings(data_dir=tmp_path)
-    model = classifier.train_demo_model(
-        seeded, messages_path=tmp_path / "absent.csv", settings=settings
-    )
+    model = train_demo_model(seeded, messages_path=tmp_path / "absent.csv", settings=settings)
     assert model is not None
-    terms = classifier.category_terms(seeded)
+    terms = category_terms(seeded)
     assert set(model.classes) == {t.code for t in terms}
     saved = classifier.current_model(settings)
     assert saved is not None
@@ -308,30 +317,30 @@ def test_the_demo_model_learns_from_messages_when_given(seeded: Session, tmp_pat
         writer.writerow(["1", "小区井盖缺失", "\n\t\t井盖缺失好几天了，晚上路过很危险\n"])
         writer.writerow(["2", "咨询", "请问社保怎么办理"])
     settings = Settings(data_dir=tmp_path)
-    terms = classifier.category_terms(seeded)
-    model = classifier.train_demo_model(seeded, messages_path=messages, settings=settings)
+    terms = category_terms(seeded)
+    model = train_demo_model(seeded, messages_path=messages, settings=settings)
     assert model is not None
-    assert model.rows == len(classifier.term_rows(terms)) + 1
+    assert model.rows == len(term_rows(terms)) + 1
 
 
 def test_real_messages_get_weak_labels_from_the_built_in_keywords(shared_data):
-    drafts = [d for d in service.builtin_drafts() if d.parent_code is not None]
+    drafts = [d for d in seeds.builtin_drafts() if d.parent_code is not None]
     terms = [CategoryTerms(d.code, d.name, tuple(d.keywords)) for d in drafts]
     path = shared_data / "messages" / "messages_with_votes.csv"
-    messages = list(classifier.read_messages(path))
-    labelled = classifier.weak_labels(messages, terms)
+    messages = list(read_messages(path))
+    labelled = weak_labels(messages, terms)
     assert 200 < len(labelled) < len(messages)
     assert len({code for _, code in labelled}) > 20
 
 
 def test_the_demo_model_needs_categories(db: Session, tmp_path):
     settings = Settings(data_dir=tmp_path)
-    assert classifier.train_demo_model(db, messages_path=None, settings=settings) is None
+    assert train_demo_model(db, messages_path=None, settings=settings) is None
     assert not classifier.model_path(settings).exists()
 
 
 def test_category_terms_are_the_active_level_two_categories(seeded: Session):
-    terms = classifier.category_terms(seeded)
+    terms = category_terms(seeded)
     assert terms
     assert all(t.code.count("-") == 2 for t in terms)
     noise = next(t for t in terms if t.code == "SG-08-04")
@@ -343,7 +352,7 @@ def test_category_terms_are_the_active_level_two_categories(seeded: Session):
 
 def test_a_csv_with_chinese_headers_and_extra_columns_is_read():
     content = "编号,文本,类别\n1,路面塌陷, T-01-02 \n2,短\n3,晚上施工很吵,T-01-01\n"
-    assert classifier.parse_training_csv(content) == [
+    assert parse_training_csv(content) == [
         ("路面塌陷", "T-01-02"),
         ("晚上施工很吵", "T-01-01"),
     ]
@@ -352,19 +361,19 @@ def test_a_csv_with_chinese_headers_and_extra_columns_is_read():
 def test_a_gb18030_csv_from_excel_is_read(tmp_path):
     path = tmp_path / "rows.csv"
     path.write_bytes("文本,类别\n路面塌陷,T-01-02\n".encode("gb18030"))
-    assert classifier.read_training_csv(path) == [("路面塌陷", "T-01-02")]
+    assert read_training_csv(path) == [("路面塌陷", "T-01-02")]
 
 
 @pytest.mark.parametrize("content", ["", "text,label\na,b\n", "内容,类别\n路面,T-01\n"])
 def test_a_csv_without_text_and_category_columns_is_refused(content):
     with pytest.raises(Invalid) as refused:
-        classifier.parse_training_csv(content)
+        parse_training_csv(content)
     assert refused.value.code == "classifier_csv_columns"
 
 
 def test_a_missing_csv_file_is_refused(tmp_path):
     with pytest.raises(Invalid) as refused:
-        classifier.read_training_csv(tmp_path / "absent.csv")
+        read_training_csv(tmp_path / "absent.csv")
     assert refused.value.code == "classifier_csv_unreadable"
 
 
@@ -381,21 +390,21 @@ def test_csv_rows_come_back_as_written(rows, text_header, label_header):
     writer = csv.writer(buffer)
     writer.writerow([label_header, text_header])
     writer.writerows([(label, text) for text, label in rows])
-    parsed = classifier.parse_training_csv(buffer.getvalue())
+    parsed = parse_training_csv(buffer.getvalue())
     assert parsed == [(text, label.strip()) for text, label in rows]
 
 
 @given(st.text())
 def test_normalising_is_stable_and_leaves_single_inner_spaces(text):
-    once = classifier.normalise_text(text)
-    assert classifier.normalise_text(once) == once
+    once = normalise_text(text)
+    assert normalise_text(once) == once
     assert once == once.strip()
     assert "  " not in once
     assert not any(ch.isspace() and ch != " " for ch in once)
 
 
 def test_normalising_folds_width_case_and_padding():
-    assert classifier.normalise_text("\n\t\t  ＫＴＶ　噪音\r\n１２３  ") == "ktv 噪音 123"
+    assert normalise_text("\n\t\t  ＫＴＶ　噪音\r\n１２３  ") == "ktv 噪音 123"
 
 
 # The command line.

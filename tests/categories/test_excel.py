@@ -7,7 +7,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from civicgrid.categories import excel, service
+from civicgrid.categories import excel, seeds, taxonomy
 from civicgrid.categories.models import Category
 from tests.categories.conftest import ADMIN
 
@@ -66,7 +66,7 @@ def snapshot(db: Session) -> list[tuple]:
             c.active,
             c.position,
         )
-        for c in service.list_categories(db, active_only=False)
+        for c in taxonomy.list_categories(db, active_only=False)
     ]
 
 
@@ -78,7 +78,7 @@ def test_the_export_has_chinese_headers_one_row_per_category_and_joined_keywords
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("编码", "上级编码", "名称")
     assert "处置时限（小时）" in rows[0]
-    assert len(rows) - 1 == len(service.builtin_drafts())
+    assert len(rows) - 1 == len(seeds.builtin_drafts())
     by_code = {r[0]: dict(zip(HEADER, r, strict=True)) for r in rows[1:]}
     manhole = by_code["UM-03-01"]
     assert manhole["上级编码"] == "UM-03"
@@ -113,11 +113,11 @@ def test_an_edited_workbook_creates_and_updates_categories(seeded: Session):
     report = import_(seeded, content)
     assert report.ok, report.lines("zh-CN")
     assert (report.created, report.updated) == (2, 1)
-    edited = service.require_category(seeded, "UM-01-01")
+    edited = taxonomy.require_category(seeded, "UM-01-01")
     assert edited.name == "暴露垃圾（改）"
     assert edited.sla_hours["resolve"] == 6
-    assert service.require_category(seeded, "XX-01-01").keywords == ["甲", "乙", "丙"]
-    assert service.require_category(seeded, "UM-01-02").name == "积存垃圾渣土"
+    assert taxonomy.require_category(seeded, "XX-01-01").keywords == ["甲", "乙", "丙"]
+    assert taxonomy.require_category(seeded, "UM-01-02").name == "积存垃圾渣土"
 
 
 def test_office_mess_is_accepted(seeded: Session):
@@ -143,7 +143,7 @@ def test_office_mess_is_accepted(seeded: Session):
     )
     report = import_(seeded, content)
     assert report.ok, report.lines("zh-CN")
-    category = service.require_category(seeded, "UM-01-20")
+    category = taxonomy.require_category(seeded, "UM-01-20")
     assert category.name == "新分类"
     assert category.sla_hours["accept"] == 2
     assert category.sla_hours["resolve"] == 24
@@ -197,7 +197,7 @@ def test_a_file_that_is_not_a_workbook_is_reported_not_raised(seeded: Session):
     for content in (b"", b"code,name\nUM-01,x\n", b"PK\x03\x04broken"):
         report = import_(seeded, content)
         assert [e.code for e in report.errors] == ["excel_unreadable"]
-    assert stored(seeded) == len(service.builtin_drafts())
+    assert stored(seeded) == len(seeds.builtin_drafts())
 
 
 def test_blank_rows_are_skipped(seeded: Session):

@@ -4,13 +4,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from civicgrid.categories import service
+from civicgrid.categories import government, reference, seeds, service, taxonomy
+from civicgrid.categories.drafts import CategoryDraft
 from civicgrid.categories.models import Category
-from civicgrid.categories.service import CategoryDraft
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.categories.conftest import ADMIN, DISPATCHER
 
-BUILTIN_COUNT = len(service.builtin_drafts())
+BUILTIN_COUNT = len(seeds.builtin_drafts())
 
 
 def count(db: Session, *conditions) -> int:
@@ -18,9 +18,9 @@ def count(db: Session, *conditions) -> int:
 
 
 def test_seeding_twice_stores_the_builtin_taxonomy_once(db: Session):
-    assert service.seed_builtin(db) == BUILTIN_COUNT
+    assert seeds.seed_builtin(db) == BUILTIN_COUNT
     db.commit()
-    assert service.seed_builtin(db) == 0
+    assert seeds.seed_builtin(db) == 0
     db.commit()
     assert count(db) == BUILTIN_COUNT
     assert count(db, Category.source == "builtin") == BUILTIN_COUNT
@@ -31,8 +31,8 @@ def test_seeding_again_keeps_an_administrators_edit(seeded: Session):
         seeded, actor=ADMIN, code="UM-01-01", changes={"sla_hours": {"resolve": 3}}
     )
     seeded.commit()
-    service.seed_builtin(seeded)
-    assert service.require_category(seeded, "UM-01-01").sla_hours["resolve"] == 3
+    seeds.seed_builtin(seeded)
+    assert taxonomy.require_category(seeded, "UM-01-01").sla_hours["resolve"] == 3
 
 
 def test_seeding_restores_a_missing_category_switched_off_under_a_switched_off_group(
@@ -41,28 +41,28 @@ def test_seeding_restores_a_missing_category_switched_off_under_a_switched_off_g
     for code in ("SG-07-01", "SG-07-02", "SG-07-03"):
         service.deactivate_category(seeded, actor=ADMIN, code=code)
     service.deactivate_category(seeded, actor=ADMIN, code="SG-07")
-    row = service.get_category(seeded, "SG-07-03")
+    row = taxonomy.get_category(seeded, "SG-07-03")
     seeded.delete(row)
     seeded.commit()
-    assert service.seed_builtin(seeded) == 1
-    restored = service.get_category(seeded, "SG-07-03")
+    assert seeds.seed_builtin(seeded) == 1
+    restored = taxonomy.get_category(seeded, "SG-07-03")
     assert restored is not None
     assert restored.active is False
 
 
 def test_require_category_accepts_an_active_level_two_category_only(seeded: Session):
-    assert service.require_category(seeded, "UM-03-01").name == "井盖问题"
+    assert taxonomy.require_category(seeded, "UM-03-01").name == "井盖问题"
     for code in ("UM-03", "NOPE-01"):
         with pytest.raises(Invalid) as refused:
-            service.require_category(seeded, code)
+            taxonomy.require_category(seeded, code)
         assert refused.value.code == "category_unknown"
     service.deactivate_category(seeded, actor=ADMIN, code="UM-03-01")
     with pytest.raises(Invalid):
-        service.require_category(seeded, "UM-03-01")
+        taxonomy.require_category(seeded, "UM-03-01")
 
 
 def test_the_list_gives_groups_then_categories_in_display_order(seeded: Session):
-    tree = service.category_tree(service.list_categories(seeded))
+    tree = taxonomy.category_tree(taxonomy.list_categories(seeded))
     assert [group.code for group, _ in tree][:2] == ["UM-01", "UM-02"]
     first_group, children = tree[0]
     assert [child.code for child in children][:3] == ["UM-01-01", "UM-01-02", "UM-01-03"]
@@ -70,7 +70,7 @@ def test_the_list_gives_groups_then_categories_in_display_order(seeded: Session)
 
 
 def test_the_government_taxonomy_becomes_15_groups_and_103_categories(db: Session, shared_data):
-    report = service.import_government_taxonomy(db, shared_data / "messages" / "taxonomy.csv")
+    report = government.import_government_taxonomy(db, shared_data / "messages" / "taxonomy.csv")
     db.commit()
     assert (report.groups_created, report.categories_created) == (15, 103)
     assert count(db, Category.level == 1, Category.code.startswith("GOV-")) == 15
@@ -90,7 +90,7 @@ def test_the_government_taxonomy_becomes_15_groups_and_103_categories(db: Sessio
 
 
 def test_the_same_level_two_name_under_two_groups_gives_two_categories(db: Session, shared_data):
-    service.import_government_taxonomy(db, shared_data / "messages" / "taxonomy.csv")
+    government.import_government_taxonomy(db, shared_data / "messages" / "taxonomy.csv")
     safety = db.scalars(select(Category).where(Category.name == "安全生产")).all()
     assert len(safety) == 2
     assert {row.risk_class for row in safety} == {"production_safety"}
@@ -99,7 +99,7 @@ def test_the_same_level_two_name_under_two_groups_gives_two_categories(db: Sessi
 
 def test_importing_the_taxonomy_again_changes_nothing_and_keeps_edits(db: Session, shared_data):
     path = shared_data / "messages" / "taxonomy.csv"
-    service.import_government_taxonomy(db, path)
+    government.import_government_taxonomy(db, path)
     db.commit()
     code = db.scalar(select(Category.code).where(Category.name == "环境污染"))
     assert code is not None
@@ -107,9 +107,9 @@ def test_importing_the_taxonomy_again_changes_nothing_and_keeps_edits(db: Sessio
         db, actor=ADMIN, code=code, changes={"sla_hours": {"resolve": 16}, "keywords": ["排污"]}
     )
     db.commit()
-    again = service.import_government_taxonomy(db, path)
+    again = government.import_government_taxonomy(db, path)
     assert (again.groups_created, again.categories_created) == (0, 0)
-    edited = service.require_category(db, code)
+    edited = taxonomy.require_category(db, code)
     assert edited.sla_hours["resolve"] == 16
     assert edited.keywords[0] == "排污"
     assert again.keywords_added == len(edited.keywords) - 1
@@ -125,27 +125,27 @@ def test_a_newer_taxonomy_file_adds_new_keywords_and_categories_with_fresh_codes
         "一级分类,二级分类,三级分类\n政法,社会治安,打架\n政法,社会治安,偷盗\n政法,户籍证件,身份证\n",
         encoding="utf-8-sig",
     )
-    service.import_government_taxonomy(db, first)
-    report = service.import_government_taxonomy(db, second)
+    government.import_government_taxonomy(db, first)
+    report = government.import_government_taxonomy(db, second)
     assert (report.groups_created, report.categories_created, report.keywords_added) == (0, 1, 1)
-    public_order = service.require_category(db, "GOV-01-01")
+    public_order = taxonomy.require_category(db, "GOV-01-01")
     assert public_order.keywords == ["打架", "偷盗"]
-    assert service.require_category(db, "GOV-01-02").name == "户籍证件"
+    assert taxonomy.require_category(db, "GOV-01-02").name == "户籍证件"
 
 
 def test_a_gb18030_taxonomy_from_older_office_software_is_read(db: Session, tmp_path):
     path = tmp_path / "gbk.csv"
     path.write_bytes("一级分类,二级分类,三级分类\n民政,社会救助,低保\n".encode("gb18030"))
-    report = service.import_government_taxonomy(db, path)
+    report = government.import_government_taxonomy(db, path)
     assert report.categories_created == 1
-    assert service.require_category(db, "GOV-01-01").risk_class == "vulnerable_groups"
+    assert taxonomy.require_category(db, "GOV-01-01").risk_class == "vulnerable_groups"
 
 
 def test_a_taxonomy_without_its_columns_is_refused_naming_them(db: Session, tmp_path):
     path = tmp_path / "wrong.csv"
     path.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
     with pytest.raises(Invalid) as refused:
-        service.import_government_taxonomy(db, path)
+        government.import_government_taxonomy(db, path)
     assert refused.value.code == "taxonomy_columns_missing"
     assert "一级分类" in refused.value.params["columns"]
     assert count(db) == 0
@@ -154,11 +154,11 @@ def test_a_taxonomy_without_its_columns_is_refused_naming_them(db: Session, tmp_
 def test_an_unknown_level_one_name_falls_back_to_the_petitions_office(db: Session, tmp_path):
     path = tmp_path / "new.csv"
     path.write_text("一级分类,二级分类,三级分类\n新的大类,新的小类,\n", encoding="utf-8")
-    service.import_government_taxonomy(db, path)
-    category = service.require_category(db, "GOV-01-01")
+    government.import_government_taxonomy(db, path)
+    category = taxonomy.require_category(db, "GOV-01-01")
     assert category.default_departments["district"] == "petitions"
     assert category.risk_class == "collective_action"
-    assert set(category.sla_hours) == set(service.SLA_STAGES)
+    assert set(category.sla_hours) == set(reference.SLA_STAGES)
 
 
 def draft(**fields) -> CategoryDraft:
@@ -178,11 +178,11 @@ def test_an_administrator_creates_a_category_that_fills_missing_stages_from_its_
     created = service.create_category(
         seeded, actor=ADMIN, draft=draft(sla_hours={"resolve": 6}, keywords=[" 新词 ", "新词", ""])
     )
-    group = service.get_category(seeded, "UM-01")
+    group = taxonomy.get_category(seeded, "UM-01")
     assert group is not None
     assert created.sla_hours["resolve"] == 6
     assert created.sla_hours["accept"] == group.sla_hours["accept"]
-    assert set(created.sla_hours) == set(service.SLA_STAGES)
+    assert set(created.sla_hours) == set(reference.SLA_STAGES)
     assert created.keywords == ["新词"]
     assert created.source == "admin"
     assert created.level == 2

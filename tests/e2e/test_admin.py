@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
-from civicgrid.categories.service import seed_builtin
+from civicgrid.categories.seeds import seed_builtin
 from civicgrid.i18n import translate
 from tests.e2e.test_map import sign_in
 from tests.factories import City, People

@@ -20,7 +20,8 @@ from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.cases.sla import is_workday
 from civicgrid.geo.service import GridIndex
-from civicgrid.registry import service as registry
+from civicgrid.registry.households import create_household
+from civicgrid.registry.key_places import create_key_place
 from civicgrid.registry.models import Household, KeyPlace, PlaceKind
 from civicgrid.registry.schemas import HouseholdIn, KeyPlaceIn, PlaceIn
 from civicgrid.settings import get_settings
@@ -75,7 +76,7 @@ def add_household(db: Session, city: City, grid: str, number: str) -> Household:
     """A household at a room address at the centre of `grid`, through the registry's service."""
     lng, lat = city.point_in(grid)
     place = PlaceIn(address=f"兴华路{number[-3:]}号1栋1单元101室", lng=lng, lat=lat)
-    household = registry.create_household(
+    household = create_household(
         db, _admin(db), grid_index=GridIndex(), data=HouseholdIn(number=number, address=place)
     )
     db.commit()
@@ -90,7 +91,7 @@ def add_key_place(db: Session, city: City, grid: str, name: str, every_days: int
         address=PlaceIn(address=f"兴华路{name}", lng=lng, lat=lat),
         patrol_every_days=every_days,
     )
-    place = registry.create_key_place(db, _admin(db), grid_index=GridIndex(), data=data)
+    place = create_key_place(db, _admin(db), grid_index=GridIndex(), data=data)
     db.commit()
     return place
 

@@ -1,7 +1,7 @@
 """A grid worker's day over HTTP (issue 5, done means): task list, check-ins, a visit whose
 fire hazard opens a case, a dispute recorded and handed to a mediator, the month's score."""
 
-from civicgrid.categories.service import seed_builtin
+from civicgrid.categories.seeds import seed_builtin
 from tests.auth.test_jurisdiction import auth
 from tests.disputes.conftest import mediators, register, walk_in  # noqa: F401  (fixture)
 from tests.factories import user_row

@@ -11,7 +11,8 @@ from civicgrid.auth.scope import Actor
 from civicgrid.cases.models import Case
 from civicgrid.cases.service import Intake, report_case
 from civicgrid.cases.workflow import Change, Status, transition
-from civicgrid.categories.service import CategoryDraft, create_category
+from civicgrid.categories.drafts import CategoryDraft
+from civicgrid.categories.service import create_category
 from civicgrid.geo.service import GridIndex
 from civicgrid.timeutil import DISPLAY_ZONE
 from tests.factories import CITY, OWN_DISTRICT, OWN_STREET, PASSWORD, City

@@ -17,7 +17,9 @@ from civicgrid.auth.service import create_api_key
 from civicgrid.cases.models import Case
 from civicgrid.cases.service import Intake, Submission, report_case, report_cases
 from civicgrid.cases.workflow import Change, Status, transition
-from civicgrid.categories.service import CategoryDraft, create_category, seed_builtin
+from civicgrid.categories.drafts import CategoryDraft
+from civicgrid.categories.seeds import seed_builtin
+from civicgrid.categories.service import create_category
 from civicgrid.cli import main
 from civicgrid.divisions import Level
 from civicgrid.geo.records import RegionRecord

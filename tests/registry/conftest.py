@@ -10,7 +10,7 @@ from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.geo.service import GridIndex
-from civicgrid.registry import service
+from civicgrid.registry import residents
 from civicgrid.registry.models import Resident
 from civicgrid.registry.schemas import PlaceIn, ResidentIn
 from civicgrid.registry.validation import (
@@ -105,7 +105,7 @@ def add_resident(
             "care_groups": list(care_groups),
         }
     )
-    resident = service.create_resident(
+    resident = residents.create_resident(
         db, actor, settings=settings, grid_index=grid_index, data=data
     )
     db.commit()

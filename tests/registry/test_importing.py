@@ -15,7 +15,8 @@ from civicgrid.auth.scope import NATIONAL_SCOPE, Actor
 from civicgrid.errors import Forbidden
 from civicgrid.geo.service import GridIndex
 from civicgrid.i18n import translate
-from civicgrid.registry.importing import ImportKind, ImportReport, import_file
+from civicgrid.registry.importing.report import ImportKind, ImportReport
+from civicgrid.registry.importing.service import import_file
 from civicgrid.registry.models import (
     CareMembership,
     Household,
@@ -125,9 +126,12 @@ def run_import(
     actor: Actor = CONSOLE,
     **options: bool,
 ) -> ImportReport:
-    return import_file(
+    """An import as the endpoint and the command run it: they commit what it stored."""
+    report = import_file(
         db, path, kind=kind, actor=actor, settings=settings, grid_index=GridIndex(), **options
     )
+    db.commit()
+    return report
 
 
 def count(db: Session, model: type) -> int:
@@ -340,6 +344,26 @@ def test_a_dry_run_checks_every_row_and_writes_nothing(
     assert problems(failed) == [(3, "id_number", "id_number_format")]
     assert count(db, Resident) == count(db, Household) == 0
     assert translate("registry_import.checked") in checked.lines("zh-CN")
+
+
+def test_a_stored_import_is_left_for_the_caller_to_commit(
+    db: Session, settings: Settings, city: City, tmp_path: Path
+):
+    rows = [resident(1, household="H1", address="正阳路1号"), resident(2)]
+    path = write_csv(tmp_path / "people.csv", rows)
+    report = import_file(
+        db,
+        path,
+        kind=ImportKind.RESIDENTS,
+        actor=CONSOLE,
+        settings=settings,
+        grid_index=GridIndex(),
+    )
+    assert (report.imported, count(db, Resident)) == (2, 2)
+
+    db.rollback()
+
+    assert count(db, Resident) == count(db, Household) == 0
 
 
 def test_locations_must_be_known_grids_or_points_inside_the_city(

@@ -12,7 +12,7 @@ from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
 from civicgrid.geo.service import GridIndex
-from civicgrid.registry import service
+from civicgrid.registry import care, households, organisations, residents, reveals, rotation, views
 from civicgrid.registry.models import CareMembership, Household, Resident, Reveal
 from civicgrid.registry.protection import FieldCipher, Keyring
 from civicgrid.registry.schemas import (
@@ -78,33 +78,33 @@ def test_exact_look_up_by_id_number_and_phone_stays_inside_the_jurisdiction(
     db: Session, settings: Settings, registry: Registry
 ):
     owner, outsider = actor_of(db, "owner"), actor_of(db, "outsider")
-    found = service.residents_by_document(db, owner, settings=settings, number=f" {WANG} ")
+    found = residents.residents_by_document(db, owner, settings=settings, number=f" {WANG} ")
     assert [row.id for row in found] == [registry.wang.id]
-    by_phone = service.residents_by_phone(db, owner, settings=settings, phone="138-1234-5678")
+    by_phone = residents.residents_by_phone(db, owner, settings=settings, phone="138-1234-5678")
     assert [row.id for row in by_phone] == [registry.wang.id]
-    assert service.residents_by_document(db, outsider, settings=settings, number=WANG) == []
-    assert service.residents_by_phone(db, outsider, settings=settings, phone=WANG_PHONE) == []
-    mine = service.residents_by_document(db, outsider, settings=settings, number=ZHAO)
+    assert residents.residents_by_document(db, outsider, settings=settings, number=WANG) == []
+    assert residents.residents_by_phone(db, outsider, settings=settings, phone=WANG_PHONE) == []
+    mine = residents.residents_by_document(db, outsider, settings=settings, number=ZHAO)
     assert [row.id for row in mine] == [registry.zhao.id]
 
 
 def test_name_search_is_a_prefix_within_one_community(db: Session, registry: Registry):
     owner, outsider = actor_of(db, "owner"), actor_of(db, "outsider")
-    found = service.residents_by_name(db, owner, community_code=OWN_COMMUNITY, name="王")
+    found = residents.residents_by_name(db, owner, community_code=OWN_COMMUNITY, name="王")
     assert [row.id for row in found] == [registry.wang.id]
-    assert service.residents_by_name(db, owner, community_code=OWN_COMMUNITY, name="小明") == []
-    assert service.residents_by_name(db, outsider, community_code=OWN_COMMUNITY, name="王") == []
+    assert residents.residents_by_name(db, owner, community_code=OWN_COMMUNITY, name="小明") == []
+    assert residents.residents_by_name(db, outsider, community_code=OWN_COMMUNITY, name="王") == []
     with pytest.raises(Invalid):
-        service.residents_by_name(db, owner, community_code="530502001", name="王")
+        residents.residents_by_name(db, owner, community_code="530502001", name="王")
 
 
 @pytest.mark.usefixtures("worker")
 def test_a_grid_worker_sees_their_grid_only(db: Session, registry: Registry):
     grid_worker = actor_of(db, "worker")
-    found = service.residents_by_address(db, grid_worker, text="正阳北路")
+    found = residents.residents_by_address(db, grid_worker, text="正阳北路")
     assert [row.id for row in found] == [registry.wang.id]
     with pytest.raises(NotFound):
-        service.get_resident(db, grid_worker, registry.li.id)
+        residents.get_resident(db, grid_worker, registry.li.id)
 
 
 @pytest.mark.usefixtures("registry", "worker")
@@ -157,7 +157,7 @@ def test_a_new_household_number_founds_a_household_that_others_join(
     household = db.get_one(Household, spouse.household_id)
     assert household.number == "H0001"
     assert household.address_id == registry.wang.address_id
-    view = service.household_view(db, household)
+    view = views.household_view(db, household)
     assert [member.name for member in view.members] == ["王小明", "王妻"]
 
 
@@ -166,7 +166,7 @@ def test_tenants_are_the_members_of_the_households_living_in_the_dwelling(
 ):
     admin = actor_of(db, "admin")
     lng, lat = city.point_in(OWN_GRID)
-    housing = service.create_housing(
+    housing = households.create_housing(
         db,
         admin,
         settings=settings,
@@ -180,11 +180,11 @@ def test_tenants_are_the_members_of_the_households_living_in_the_dwelling(
             }
         ),
     )
-    view = service.housing_view(db, settings, housing)
+    view = views.housing_view(db, settings, housing)
     assert [tenant.name for tenant in view.tenants] == ["王小明"]
     assert view.owner_phone == "136****1111"
     with pytest.raises(Conflict):
-        service.create_housing(
+        households.create_housing(
             db,
             admin,
             settings=settings,
@@ -200,9 +200,9 @@ def test_a_household_is_registered_once_and_joined_only_inside_its_area(
 ):
     admin = actor_of(db, "admin")
     far = HouseholdIn(number="H0002", address=place_in(city, OTHER_DISTRICT_GRID, "保岫东路3号"))
-    service.create_household(db, admin, grid_index=grid_index, data=far)
+    households.create_household(db, admin, grid_index=grid_index, data=far)
     with pytest.raises(Conflict):
-        service.create_household(db, admin, grid_index=grid_index, data=far)
+        households.create_household(db, admin, grid_index=grid_index, data=far)
     with pytest.raises(Conflict) as refused:
         add_resident(
             db,
@@ -228,18 +228,18 @@ def test_an_organisation_needs_a_valid_unique_credit_code(
         "address": {"address": "正阳北路20号", "lng": lng, "lat": lat},
         "contact_phone": "0875-2123456",
     }
-    created = service.create_organisation(
+    created = organisations.create_organisation(
         db, admin, settings=settings, grid_index=grid_index, data=OrganisationIn(**body)
     )
     assert created.credit_code == credit_code()
     with pytest.raises(Conflict) as twice:
-        service.create_organisation(
+        organisations.create_organisation(
             db, admin, settings=settings, grid_index=grid_index, data=OrganisationIn(**body)
         )
     assert twice.value.code == "registry_organisation_exists"
     broken = {**body, "credit_code": credit_code()[:-1] + "0"}
     with pytest.raises(Invalid) as invalid:
-        service.create_organisation(
+        organisations.create_organisation(
             db, admin, settings=settings, grid_index=grid_index, data=OrganisationIn(**broken)
         )
     assert invalid.value.code.startswith("credit_code")
@@ -249,7 +249,7 @@ def test_care_groups_are_replaced_and_follow_the_resident(
     db: Session, settings: Settings, city: City, registry: Registry, grid_index: GridIndex
 ):
     admin = actor_of(db, "admin")
-    service.update_resident(
+    residents.update_resident(
         db,
         admin,
         registry.wang.id,
@@ -268,7 +268,7 @@ def test_care_groups_are_replaced_and_follow_the_resident(
         )
     ).all()
     assert sorted(rows) == [("disabled", NEXT_GRID), ("lonely_elderly", NEXT_GRID)]
-    elderly = service.care_members(db, admin, care_group="lonely_elderly")
+    elderly = care.care_members(db, admin, care_group="lonely_elderly")
     assert [resident.id for _, resident in elderly] == [registry.wang.id]
 
 
@@ -276,7 +276,7 @@ def test_a_reveal_returns_the_value_and_is_recorded(
     db: Session, settings: Settings, registry: Registry
 ):
     peer = actor_of(db, "peer")
-    value = service.reveal(
+    value = reveals.reveal(
         db,
         peer,
         settings=settings,
@@ -295,8 +295,8 @@ def test_a_reveal_returns_the_value_and_is_recorded(
         OWN_GRID,
     )
     assert record.reason == "核实低保申请人身份"
-    assert [row.id for row in service.list_reveals(db, actor_of(db, "leader"))] == [record.id]
-    assert service.list_reveals(db, actor_of(db, "admin"))[0].id == record.id
+    assert [row.id for row in reveals.list_reveals(db, actor_of(db, "leader"))] == [record.id]
+    assert reveals.list_reveals(db, actor_of(db, "admin"))[0].id == record.id
 
 
 def test_a_reveal_outside_the_jurisdiction_is_not_found_and_not_recorded(
@@ -304,7 +304,7 @@ def test_a_reveal_outside_the_jurisdiction_is_not_found_and_not_recorded(
 ):
     for username, error in (("outsider", NotFound), ("leader", Forbidden), ("owner", Forbidden)):
         with pytest.raises(error):
-            service.reveal(
+            reveals.reveal(
                 db,
                 actor_of(db, username),
                 settings=settings,
@@ -318,7 +318,7 @@ def test_a_reveal_outside_the_jurisdiction_is_not_found_and_not_recorded(
 
 def test_a_reveal_needs_a_real_reason(db: Session, settings: Settings, registry: Registry):
     with pytest.raises(Invalid) as refused:
-        service.reveal(
+        reveals.reveal(
             db,
             actor_of(db, "peer"),
             settings=settings,
@@ -334,14 +334,14 @@ def test_rotation_reseals_every_value_under_a_new_key(
     db: Session, settings: Settings, registry: Registry
 ):
     before = {row.id: row.document_index for row in db.scalars(select(Resident))}
-    assert service.rotate_keys(db, settings) == 6
+    assert rotation.rotate_keys(db, settings) == 6
     db.expire_all()
     residents = list(db.scalars(select(Resident)))
     assert {FieldCipher.key_id_of(row.document_token) for row in residents} == {2}
     assert {FieldCipher.key_id_of(row.phone_token or b"") for row in residents} == {2}
     assert {row.id: row.document_index for row in residents} == before
     peer = actor_of(db, "peer")
-    revealed = service.reveal(
+    revealed = reveals.reveal(
         db,
         peer,
         settings=settings,
@@ -351,7 +351,7 @@ def test_rotation_reseals_every_value_under_a_new_key(
         reason="回访核实",
     )
     assert revealed == LI_PHONE
-    assert service.rotate_keys(db, settings, add_key=False) == 0
+    assert rotation.rotate_keys(db, settings, add_key=False) == 0
 
 
 def test_keys_from_the_environment_are_not_written_by_rotation(
@@ -359,9 +359,9 @@ def test_keys_from_the_environment_are_not_written_by_rotation(
 ):
     keyed = settings.model_copy(update={"registry_keys": Keyring.fresh().to_json()})
     with pytest.raises(Invalid) as refused:
-        service.rotate_keys(db, keyed)
+        rotation.rotate_keys(db, keyed)
     assert refused.value.code == "registry_rotate_environment_keys"
-    assert service.rotate_keys(db, keyed, add_key=False) == 0
+    assert rotation.rotate_keys(db, keyed, add_key=False) == 0
 
 
 @pytest.mark.usefixtures("people")
@@ -384,9 +384,9 @@ def test_logs_never_carry_an_unmasked_number(
         phone=LI_PHONE,
         place=place_in(city, OWN_GRID, "正阳北路12号"),
     )
-    service.residents_by_document(db, admin, settings=settings, number=LI)
-    service.residents_by_phone(db, admin, settings=settings, phone=LI_PHONE)
-    service.reveal(
+    residents.residents_by_document(db, admin, settings=settings, number=LI)
+    residents.residents_by_phone(db, admin, settings=settings, phone=LI_PHONE)
+    reveals.reveal(
         db,
         admin,
         settings=settings,
@@ -396,7 +396,7 @@ def test_logs_never_carry_an_unmasked_number(
         reason="核实身份信息",
     )
     with pytest.raises(Invalid):
-        service.residents_by_document(db, admin, settings=settings, number=LI[:-1] + "0")
+        residents.residents_by_document(db, admin, settings=settings, number=LI[:-1] + "0")
     text = caplog.text + " ".join(str(record.args) for record in caplog.records)
     assert caplog.records
     for number in (LI, LI_PHONE, LI[:-1]):
@@ -407,7 +407,7 @@ def test_a_new_address_keeps_the_household_and_a_new_household_moves_the_person(
     db: Session, settings: Settings, city: City, registry: Registry, grid_index: GridIndex
 ):
     admin = actor_of(db, "admin")
-    moved = service.update_resident(
+    moved = residents.update_resident(
         db,
         admin,
         registry.wang.id,
@@ -417,7 +417,7 @@ def test_a_new_address_keeps_the_household_and_a_new_household_moves_the_person(
     )
     assert moved.household_id == registry.wang.household_id
     assert moved.region_code == NEXT_GRID
-    joined = service.update_resident(
+    joined = residents.update_resident(
         db,
         admin,
         registry.li.id,
@@ -435,7 +435,7 @@ def test_community_staff_strike_a_person_off_and_the_audit_stays(
     db: Session, settings: Settings, registry: Registry
 ):
     peer = actor_of(db, "peer")
-    service.reveal(
+    reveals.reveal(
         db,
         peer,
         settings=settings,
@@ -445,7 +445,7 @@ def test_community_staff_strike_a_person_off_and_the_audit_stays(
         reason="迁出前电话核实",
     )
     with pytest.raises(Forbidden):
-        service.remove_resident(db, actor_of(db, "worker"), registry.wang.id)
+        residents.remove_resident(db, actor_of(db, "worker"), registry.wang.id)
     auth_service.create_user(
         db,
         username="far_staff",
@@ -454,8 +454,8 @@ def test_community_staff_strike_a_person_off_and_the_audit_stays(
         scope_code=OTHER_DISTRICT,
     )
     with pytest.raises(NotFound):
-        service.remove_resident(db, actor_of(db, "far_staff"), registry.wang.id)
-    service.remove_resident(db, peer, registry.wang.id)
+        residents.remove_resident(db, actor_of(db, "far_staff"), registry.wang.id)
+    residents.remove_resident(db, peer, registry.wang.id)
     db.commit()
     assert db.get(Resident, registry.wang.id) is None
     assert db.scalars(select(CareMembership)).all() == []

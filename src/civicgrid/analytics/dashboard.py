@@ -18,7 +18,7 @@ from civicgrid.auth.scope import Actor, in_scope, may_see, within
 from civicgrid.auth.service import require_role
 from civicgrid.cases.models import Case, CaseAction, CaseFeedback
 from civicgrid.cases.workflow import Status
-from civicgrid.categories.service import get_category
+from civicgrid.categories.taxonomy import get_category
 from civicgrid.divisions import LEVEL_ORDER, Level, significant_prefix
 from civicgrid.errors import NotFound
 from civicgrid.geo.models import Region

@@ -31,7 +31,7 @@ from civicgrid.auth.service import STAFF_ROLES, require_role
 from civicgrid.cases.models import Case
 from civicgrid.cases.workflow import CENTRE, Change, Status, lock_case, transition
 from civicgrid.categories.models import Category
-from civicgrid.categories.service import get_category
+from civicgrid.categories.taxonomy import get_category
 from civicgrid.errors import Conflict, Invalid, NotFound
 from civicgrid.geo.distance import great_circle_m
 from civicgrid.settings import get_settings

@@ -16,7 +16,7 @@ from civicgrid.auth.deps import CurrentActor, DbSession, Locale, OptionalActor
 from civicgrid.cases import duplicates, feedback, service
 from civicgrid.cases.api import case_out
 from civicgrid.cases.schemas import CaseOut
-from civicgrid.categories.service import get_category
+from civicgrid.categories.taxonomy import get_category
 from civicgrid.i18n import translate
 
 router = APIRouter(prefix="/api/v1/cases", tags=["case feedback and duplicates"])

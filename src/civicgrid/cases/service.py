@@ -26,7 +26,8 @@ from civicgrid.cases.workflow import (
     record_action,
 )
 from civicgrid.categories import classifier
-from civicgrid.categories import service as categories
+from civicgrid.categories.keyword_rules import category_terms
+from civicgrid.categories.taxonomy import require_category, taxonomy
 from civicgrid.divisions import Level
 from civicgrid.errors import BatchInvalid, Conflict, DomainError, Invalid, NotFound
 from civicgrid.geo.crs import Crs, to_wgs84
@@ -215,7 +216,7 @@ def _require_valid(db: Session, intake: Intake) -> list[photos.CheckedImage]:
     if (intake.lng is None) != (intake.lat is None):
         raise Invalid("case_point_incomplete")
     if intake.category_code is not None:
-        categories.require_category(db, intake.category_code)
+        require_category(db, intake.category_code)
     images = photos.decode_base64_photos(intake.photos)
     located = intake.lng is not None or photos.exif_point(images) is not None
     if not located and not (intake.address or "").strip():
@@ -370,11 +371,9 @@ def _categorise(db: Session, intakes: Sequence[Intake]) -> list[Categorised]:
 
     A suggestion below the confidence threshold files nothing: the dispatcher chooses.
     """
-    known = categories.taxonomy(db)
+    known = taxonomy(db)
     unsure = [intake.description for intake in intakes if intake.category_code is None]
-    suggested = iter(
-        classifier.suggest_many(unsure, classifier.category_terms(db)) if unsure else []
-    )
+    suggested = iter(classifier.suggest_many(unsure, category_terms(db)) if unsure else [])
     found: list[Categorised] = []
     for intake in intakes:
         if intake.category_code is not None:

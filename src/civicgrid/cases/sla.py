@@ -25,7 +25,8 @@ import chinese_calendar
 from sqlalchemy.orm import Session
 
 from civicgrid.cases.models import Case
-from civicgrid.categories.service import DEFAULT_HOUR_BASIS, DEFAULT_SLA_HOURS, taxonomy
+from civicgrid.categories.reference import DEFAULT_HOUR_BASIS, DEFAULT_SLA_HOURS
+from civicgrid.categories.taxonomy import taxonomy
 from civicgrid.divisions import Level, level_of, parent_code
 from civicgrid.settings import get_settings
 from civicgrid.timeutil import DISPLAY_ZONE, as_utc

@@ -6,7 +6,7 @@ from fastapi import APIRouter, File, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale, OptionalActor
-from civicgrid.categories import excel, service
+from civicgrid.categories import excel, reference, service, taxonomy
 from civicgrid.categories.schemas import (
     CategoryChange,
     CategoryIn,
@@ -31,12 +31,12 @@ def get_categories(
     """
     if include_inactive:
         service.require_admin(actor)
-    return CategoryListOut.of(service.list_categories(db, active_only=not include_inactive))
+    return CategoryListOut.of(taxonomy.list_categories(db, active_only=not include_inactive))
 
 
 @router.get("/risk-classes", response_model=list[RiskClassOut])
 def get_risk_classes() -> list[RiskClassOut]:
-    return [RiskClassOut.of(risk) for risk in service.risk_classes()]
+    return [RiskClassOut.of(risk) for risk in reference.risk_classes()]
 
 
 @router.get("/export.xlsx", response_class=Response)
@@ -71,7 +71,7 @@ def post_import(
 
 @router.get("/{code}", response_model=CategoryOut)
 def get_category(code: str, db: DbSession) -> CategoryOut:
-    category = service.get_category(db, code)
+    category = taxonomy.get_category(db, code)
     if category is None:
         raise NotFound("category_not_found", code=code)
     return CategoryOut.model_validate(category)

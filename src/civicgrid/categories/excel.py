@@ -26,22 +26,17 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.scope import Actor
+from civicgrid.categories.drafts import CategoryDraft, check_drafts, tidy
 from civicgrid.categories.models import Category
-from civicgrid.categories.service import (
-    ADMIN_SOURCE,
+from civicgrid.categories.reference import (
     DEFAULT_HOUR_BASIS,
     DEPARTMENT_LEVELS,
     HOUR_BASES,
     SLA_STAGES,
-    CategoryDraft,
-    category_tree,
-    check_drafts,
-    list_categories,
-    require_admin,
     risk_classes,
-    save_drafts,
-    tidy,
 )
+from civicgrid.categories.service import ADMIN_SOURCE, require_admin, save_drafts
+from civicgrid.categories.taxonomy import category_tree, list_categories
 from civicgrid.errors import Invalid
 from civicgrid.i18n import SUPPORTED_LOCALES, translate
 from civicgrid.spreadsheet import (

@@ -4,17 +4,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from civicgrid.categories.excel import CategoryImportReport
-from civicgrid.categories.models import Category
-from civicgrid.categories.service import (
-    DEFAULT_HOUR_BASIS,
+from civicgrid.categories.drafts import (
     MAX_CODE_LENGTH,
     MAX_NAME_EN_LENGTH,
     MAX_NAME_LENGTH,
     CategoryDraft,
-    RiskClass,
-    category_tree,
 )
+from civicgrid.categories.excel import CategoryImportReport
+from civicgrid.categories.models import Category
+from civicgrid.categories.reference import DEFAULT_HOUR_BASIS, RiskClass
+from civicgrid.categories.taxonomy import category_tree
 
 
 class CategoryFields(BaseModel):

@@ -34,7 +34,7 @@ from civicgrid.cases.models import Case
 from civicgrid.cases.service import Intake, report_case
 from civicgrid.cases.sla import STAGE_OF_STATUS
 from civicgrid.cases.workflow import Change, Status, transition
-from civicgrid.categories.service import list_categories
+from civicgrid.categories.taxonomy import list_categories
 from civicgrid.divisions import Level
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import GridIndex, grid_geometries

@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.cases import routing
-from civicgrid.categories import service as category_service
-from civicgrid.categories.classifier import model_path, train_demo_model
+from civicgrid.categories.classifier import model_path
+from civicgrid.categories.government import import_government_taxonomy
 from civicgrid.categories.models import Category
+from civicgrid.categories.seeds import seed_builtin
+from civicgrid.categories.training_data import train_demo_model
 from civicgrid.db import Base, load_all_models
 from civicgrid.demo.cases import GenerationReport, generate_cases
 from civicgrid.demo.city import CityPlan, plan_city
@@ -157,10 +159,10 @@ def _generate_cases(
 
 def _seed_categories(db: Session, shared_data: Path | None) -> None:
     """The built-in taxonomy, and the real government one beside it when it is at hand."""
-    category_service.seed_builtin(db)
+    seed_builtin(db)
     taxonomy = shared_data / TAXONOMY if shared_data is not None else None
     if taxonomy is not None and taxonomy.is_file():
-        category_service.import_government_taxonomy(db, taxonomy)
+        import_government_taxonomy(db, taxonomy)
 
 
 def _counts(regions: list[RegionRecord]) -> dict[str, int]:

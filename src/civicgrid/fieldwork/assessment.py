@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth.scope import Actor
 from civicgrid.cases.service import Intake, report_case
-from civicgrid.categories import service as categories
+from civicgrid.categories.taxonomy import taxonomy
 from civicgrid.fieldwork.targets import Place
 from civicgrid.geo.crs import Crs
 from civicgrid.geo.service import GridIndex
@@ -72,7 +72,7 @@ def hazards(findings: Sequence[Finding]) -> list[Finding]:
 def case_category(db: Session, found: Sequence[Finding]) -> str | None:
     """The first hazard's category, if the taxonomy has it."""
     code = CASE_CATEGORIES.get(found[0].item) if found else None
-    filing = categories.taxonomy(db).get(code) if code else None
+    filing = taxonomy(db).get(code) if code else None
     usable = filing is not None and filing.active and filing.parent_code is not None
     return code if usable else None
 

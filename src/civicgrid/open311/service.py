@@ -25,8 +25,8 @@ from civicgrid.auth.scope import Actor, in_scope, may_see
 from civicgrid.cases.models import Case, CaseAction
 from civicgrid.cases.service import Intake, report_case
 from civicgrid.cases.workflow import Status
-from civicgrid.categories import service as categories_service
 from civicgrid.categories.models import Category
+from civicgrid.categories.taxonomy import category_tree, list_categories, require_category
 from civicgrid.divisions import Level
 from civicgrid.errors import Forbidden, Invalid, NotFound, Unauthorized
 from civicgrid.geo.models import Region
@@ -109,9 +109,7 @@ def services(db: Session, *, locale: str) -> list[ServiceOut]:
     """One service per active level-2 category, grouped under its level-1 name."""
     return [
         _service(category, group, locale)
-        for group, members in categories_service.category_tree(
-            categories_service.list_categories(db, active_only=True)
-        )
+        for group, members in category_tree(list_categories(db, active_only=True))
         for category in members
     ]
 
@@ -136,7 +134,7 @@ def _name(category: Category, locale: str) -> str:
 def _service_category(db: Session, code: str) -> Category | None:
     """The same rule intake files cases by: an active level-2 category."""
     try:
-        return categories_service.require_category(db, code.strip())
+        return require_category(db, code.strip())
     except Invalid:
         return None
 

@@ -7,7 +7,16 @@ from fastapi import APIRouter, Query, Request, status
 from civicgrid.auth.deps import CurrentActor, DbSession
 from civicgrid.errors import Invalid
 from civicgrid.geo.service import GridIndex
-from civicgrid.registry import service
+from civicgrid.registry import (
+    care,
+    households,
+    key_places,
+    organisations,
+    residents,
+    reveals,
+    service,
+    views,
+)
 from civicgrid.registry.models import CareGroup, PlaceKind
 from civicgrid.registry.schemas import (
     AddressOut,
@@ -54,11 +63,11 @@ def post_resident(
     body: ResidentIn, request: Request, db: DbSession, actor: CurrentActor
 ) -> ResidentOut:
     settings = _settings(request)
-    resident = service.create_resident(
+    resident = residents.create_resident(
         db, actor, settings=settings, grid_index=_grids(request), data=body
     )
     db.commit()
-    return service.resident_views(db, settings, [resident])[0]
+    return views.resident_views(db, settings, [resident])[0]
 
 
 @router.get("/residents", response_model=list[ResidentOut])
@@ -77,26 +86,28 @@ def get_residents(
     """Exactly one way of searching: ID number, phone, community and name, or address."""
     settings = _settings(request)
     if document_number is not None:
-        found = service.residents_by_document(db, actor, settings=settings, number=document_number)
+        found = residents.residents_by_document(
+            db, actor, settings=settings, number=document_number
+        )
     elif phone is not None:
-        found = service.residents_by_phone(db, actor, settings=settings, phone=phone)
+        found = residents.residents_by_phone(db, actor, settings=settings, phone=phone)
     elif community is not None and name is not None:
-        found = service.residents_by_name(
+        found = residents.residents_by_name(
             db, actor, community_code=community, name=name, limit=limit
         )
     elif address is not None:
-        found = service.residents_by_address(db, actor, text=address, limit=limit)
+        found = residents.residents_by_address(db, actor, text=address, limit=limit)
     else:
         raise Invalid("registry_search_criterion")
-    return service.resident_views(db, settings, found)
+    return views.resident_views(db, settings, found)
 
 
 @router.get("/residents/{resident_id}", response_model=ResidentOut)
 def get_resident(
     resident_id: int, request: Request, db: DbSession, actor: CurrentActor
 ) -> ResidentOut:
-    resident = service.get_resident(db, actor, resident_id)
-    return service.resident_views(db, _settings(request), [resident])[0]
+    resident = residents.get_resident(db, actor, resident_id)
+    return views.resident_views(db, _settings(request), [resident])[0]
 
 
 @router.patch("/residents/{resident_id}", response_model=ResidentOut)
@@ -104,16 +115,16 @@ def patch_resident(
     resident_id: int, body: ResidentFields, request: Request, db: DbSession, actor: CurrentActor
 ) -> ResidentOut:
     settings = _settings(request)
-    resident = service.update_resident(
+    resident = residents.update_resident(
         db, actor, resident_id, settings=settings, grid_index=_grids(request), data=body
     )
     db.commit()
-    return service.resident_views(db, settings, [resident])[0]
+    return views.resident_views(db, settings, [resident])[0]
 
 
 @router.delete("/residents/{resident_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_resident(resident_id: int, db: DbSession, actor: CurrentActor) -> None:
-    service.remove_resident(db, actor, resident_id)
+    residents.remove_resident(db, actor, resident_id)
     db.commit()
 
 
@@ -121,21 +132,21 @@ def delete_resident(resident_id: int, db: DbSession, actor: CurrentActor) -> Non
 def post_household(
     body: HouseholdIn, request: Request, db: DbSession, actor: CurrentActor
 ) -> HouseholdOut:
-    household = service.create_household(db, actor, grid_index=_grids(request), data=body)
+    household = households.create_household(db, actor, grid_index=_grids(request), data=body)
     db.commit()
-    return service.household_view(db, household)
+    return views.household_view(db, household)
 
 
 @router.get("/households", response_model=HouseholdOut)
 def get_household_by_number(
     number: Annotated[str, Query(min_length=1, max_length=32)], db: DbSession, actor: CurrentActor
 ) -> HouseholdOut:
-    return service.household_view(db, service.household_by_number(db, actor, number))
+    return views.household_view(db, households.household_by_number(db, actor, number))
 
 
 @router.get("/households/{household_id}", response_model=HouseholdOut)
 def get_household(household_id: int, db: DbSession, actor: CurrentActor) -> HouseholdOut:
-    return service.household_view(db, service.get_household(db, actor, household_id))
+    return views.household_view(db, households.get_household(db, actor, household_id))
 
 
 @router.post("/housing", response_model=HousingOut, status_code=status.HTTP_201_CREATED)
@@ -143,18 +154,18 @@ def post_housing(
     body: HousingIn, request: Request, db: DbSession, actor: CurrentActor
 ) -> HousingOut:
     settings = _settings(request)
-    housing = service.create_housing(
+    housing = households.create_housing(
         db, actor, settings=settings, grid_index=_grids(request), data=body
     )
     db.commit()
-    return service.housing_view(db, settings, housing)
+    return views.housing_view(db, settings, housing)
 
 
 @router.get("/housing/{housing_id}", response_model=HousingOut)
 def get_housing(
     housing_id: int, request: Request, db: DbSession, actor: CurrentActor
 ) -> HousingOut:
-    return service.housing_view(db, _settings(request), service.get_housing(db, actor, housing_id))
+    return views.housing_view(db, _settings(request), households.get_housing(db, actor, housing_id))
 
 
 @router.patch("/housing/{housing_id}", response_model=HousingOut)
@@ -162,9 +173,9 @@ def patch_housing(
     housing_id: int, body: HousingFields, request: Request, db: DbSession, actor: CurrentActor
 ) -> HousingOut:
     settings = _settings(request)
-    housing = service.update_housing(db, actor, housing_id, settings=settings, data=body)
+    housing = households.update_housing(db, actor, housing_id, settings=settings, data=body)
     db.commit()
-    return service.housing_view(db, settings, housing)
+    return views.housing_view(db, settings, housing)
 
 
 @router.post("/organisations", response_model=OrganisationOut, status_code=status.HTTP_201_CREATED)
@@ -172,11 +183,11 @@ def post_organisation(
     body: OrganisationIn, request: Request, db: DbSession, actor: CurrentActor
 ) -> OrganisationOut:
     settings = _settings(request)
-    organisation = service.create_organisation(
+    organisation = organisations.create_organisation(
         db, actor, settings=settings, grid_index=_grids(request), data=body
     )
     db.commit()
-    return service.organisation_views(db, settings, [organisation])[0]
+    return views.organisation_views(db, settings, [organisation])[0]
 
 
 @router.get("/organisations", response_model=list[OrganisationOut])
@@ -189,16 +200,18 @@ def get_organisations(
     credit_code: SearchText = None,
     limit: Limit = 50,
 ) -> list[OrganisationOut]:
-    found = service.search_organisations(db, actor, name=name, credit_code=credit_code, limit=limit)
-    return service.organisation_views(db, _settings(request), found)
+    found = organisations.search_organisations(
+        db, actor, name=name, credit_code=credit_code, limit=limit
+    )
+    return views.organisation_views(db, _settings(request), found)
 
 
 @router.get("/organisations/{organisation_id}", response_model=OrganisationOut)
 def get_organisation(
     organisation_id: int, request: Request, db: DbSession, actor: CurrentActor
 ) -> OrganisationOut:
-    organisation = service.get_organisation(db, actor, organisation_id)
-    return service.organisation_views(db, _settings(request), [organisation])[0]
+    organisation = organisations.get_organisation(db, actor, organisation_id)
+    return views.organisation_views(db, _settings(request), [organisation])[0]
 
 
 @router.patch("/organisations/{organisation_id}", response_model=OrganisationOut)
@@ -210,18 +223,18 @@ def patch_organisation(
     actor: CurrentActor,
 ) -> OrganisationOut:
     settings = _settings(request)
-    organisation = service.update_organisation(
+    organisation = organisations.update_organisation(
         db, actor, organisation_id, settings=settings, data=body
     )
     db.commit()
-    return service.organisation_views(db, settings, [organisation])[0]
+    return views.organisation_views(db, settings, [organisation])[0]
 
 
 @router.post("/key-places", response_model=KeyPlaceOut, status_code=status.HTTP_201_CREATED)
 def post_key_place(
     body: KeyPlaceIn, request: Request, db: DbSession, actor: CurrentActor
 ) -> KeyPlaceOut:
-    place = service.create_key_place(db, actor, grid_index=_grids(request), data=body)
+    place = key_places.create_key_place(db, actor, grid_index=_grids(request), data=body)
     db.commit()
     return KeyPlaceOut.model_validate(place)
 
@@ -234,13 +247,13 @@ def get_key_places(
     region: SearchText = None,
     limit: Limit = service.MAX_LIMIT,
 ) -> list[KeyPlaceOut]:
-    places = service.list_key_places(db, actor, kind=kind, region_code=region, limit=limit)
+    places = key_places.list_key_places(db, actor, kind=kind, region_code=region, limit=limit)
     return [KeyPlaceOut.model_validate(place) for place in places]
 
 
 @router.get("/key-places/{place_id}", response_model=KeyPlaceOut)
 def get_key_place(place_id: int, db: DbSession, actor: CurrentActor) -> KeyPlaceOut:
-    return KeyPlaceOut.model_validate(service.get_key_place(db, actor, place_id))
+    return KeyPlaceOut.model_validate(key_places.get_key_place(db, actor, place_id))
 
 
 @router.get("/care-members", response_model=list[CareMemberOut])
@@ -251,7 +264,7 @@ def get_care_members(
     region: SearchText = None,
     limit: Limit = service.MAX_LIMIT,
 ) -> list[CareMemberOut]:
-    rows = service.care_members(db, actor, care_group=care_group, region_code=region, limit=limit)
+    rows = care.care_members(db, actor, care_group=care_group, region_code=region, limit=limit)
     return [CareMemberOut.of(membership, resident) for membership, resident in rows]
 
 
@@ -277,7 +290,7 @@ def post_reveal(
     actor: CurrentActor,
 ) -> RevealOut:
     """The unmasked value, once, with a reason; the audit row is stored with it."""
-    value = service.reveal(
+    value = reveals.reveal(
         db,
         actor,
         settings=_settings(request),
@@ -293,5 +306,5 @@ def post_reveal(
 @router.get("/reveals", response_model=list[RevealRecordOut])
 def get_reveals(db: DbSession, actor: CurrentActor, limit: Limit = 100) -> list[RevealRecordOut]:
     return [
-        RevealRecordOut.model_validate(row) for row in service.list_reveals(db, actor, limit=limit)
+        RevealRecordOut.model_validate(row) for row in reveals.list_reveals(db, actor, limit=limit)
     ]

@@ -10,7 +10,7 @@ from civicgrid.auth.scope import Actor
 from civicgrid.console import console_actor, console_locale, database, domain_errors_exit, say
 from civicgrid.divisions import normalise_code
 from civicgrid.geo.service import GridIndex
-from civicgrid.registry.importing import ImportKind
+from civicgrid.registry.importing.report import ImportKind
 
 KINDS = click.Choice([kind.value for kind in ImportKind])
 
@@ -31,7 +31,7 @@ def import_command(file: Path, kind: str, skip_bad_rows: bool, dry_run: bool) ->
 
     Exits 1 when rows were refused and nothing was imported.
     """
-    from civicgrid.registry.importing import import_file  # noqa: PLC0415
+    from civicgrid.registry.importing.service import import_file  # noqa: PLC0415
     from civicgrid.settings import get_settings  # noqa: PLC0415
 
     with database() as db:
@@ -45,6 +45,7 @@ def import_command(file: Path, kind: str, skip_bad_rows: bool, dry_run: bool) ->
             skip_bad_rows=skip_bad_rows,
             dry_run=dry_run,
         )
+        db.commit()
     for line in report.lines(console_locale()):
         click.echo(line)
     if report.refused:
@@ -88,7 +89,7 @@ def _scoped_console(scope: str) -> Actor:
 @domain_errors_exit
 def rotate_keys_command(resume: bool) -> None:
     """Add a registry encryption key and re-encrypt every ID number and phone under it."""
-    from civicgrid.registry.service import rotate_keys  # noqa: PLC0415
+    from civicgrid.registry.rotation import rotate_keys  # noqa: PLC0415
     from civicgrid.settings import get_settings  # noqa: PLC0415
 
     with database() as db:

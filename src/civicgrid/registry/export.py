@@ -19,7 +19,9 @@ from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.errors import Forbidden
 from civicgrid.i18n import translate
 from civicgrid.masking import mask_id_number, mask_phone
-from civicgrid.registry.importing import ALIAS_SEPARATOR, IMPORT_ROLES, ImportKind, column_label
+from civicgrid.registry.importing.columns import ALIAS_SEPARATOR
+from civicgrid.registry.importing.report import ImportKind, column_label
+from civicgrid.registry.importing.service import IMPORT_ROLES
 from civicgrid.registry.models import (
     Address,
     CareMembership,

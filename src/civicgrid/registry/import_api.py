@@ -13,15 +13,9 @@ from pydantic import BaseModel
 
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.registry.export import XLSX_MEDIA_TYPE, export_workbook
-from civicgrid.registry.importing import (
-    CSV_SUFFIXES,
-    XLSX_SUFFIXES,
-    ImportKind,
-    ImportReport,
-    RowError,
-    import_file,
-    require_importer,
-)
+from civicgrid.registry.importing.files import CSV_SUFFIXES, XLSX_SUFFIXES
+from civicgrid.registry.importing.report import ImportKind, ImportReport, RowError
+from civicgrid.registry.importing.service import import_file, require_importer
 from civicgrid.registry.sealing import cipher_for
 from civicgrid.uploads import saved_upload
 
@@ -105,6 +99,7 @@ def post_import(
             skip_bad_rows=skip_bad_rows,
             dry_run=dry_run,
         )
+    db.commit()
     return ImportReportOut.of(report, locale)
 
 

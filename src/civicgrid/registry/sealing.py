@@ -9,7 +9,9 @@ one makes every stored token of that field unreadable.
 import uuid
 from dataclasses import dataclass
 
+from civicgrid.registry.models import Housing, Organisation, Resident
 from civicgrid.registry.protection import DEVELOPMENT_KEY_FILE, FieldCipher, load_keyring
+from civicgrid.registry.validation import parse_phone
 from civicgrid.settings import Settings
 
 DOCUMENT = "document_number"
@@ -66,3 +68,30 @@ def open_token(cipher: FieldCipher, token: bytes, *, field: str, uid: str) -> st
 def index_of(cipher: FieldCipher, value: str, *, field: str) -> bytes:
     """The blind index to search by; `value` must already be canonical (see validation)."""
     return cipher.blind_index(value, field=field)
+
+
+# Every sealed column: what key rotation re-encrypts and how a column is opened.
+SEALED_COLUMNS: tuple[tuple[type[Resident | Housing | Organisation], str, str], ...] = (
+    (Resident, "document_token", DOCUMENT),
+    (Resident, "phone_token", PHONE),
+    (Housing, "owner_phone_token", OWNER_PHONE),
+    (Organisation, "contact_phone_token", CONTACT_PHONE),
+)
+
+
+def sealed_phone(
+    cipher: FieldCipher, raw: str | None, *, field: str, uid: str
+) -> tuple[bytes | None, bytes | None]:
+    if raw is None or not raw.strip():
+        return None, None
+    sealed = seal(cipher, parse_phone(raw).digits, field=field, uid=uid)
+    return sealed.token, sealed.index
+
+
+def opened(cipher: FieldCipher, row: Resident | Housing | Organisation, column: str) -> str | None:
+    """A sealed column's value, for masking on the way out (never returned unmasked)."""
+    token: bytes | None = getattr(row, column)
+    if token is None:
+        return None
+    field = next(field for _, name, field in SEALED_COLUMNS if name == column)
+    return open_token(cipher, token, field=field, uid=row.uid)

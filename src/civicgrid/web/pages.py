@@ -28,7 +28,7 @@ from civicgrid.auth.scope import Actor
 from civicgrid.cases.models import CHANNELS
 from civicgrid.cases.routing import TargetLevel
 from civicgrid.cases.workflow import CENTRE
-from civicgrid.categories.service import SLA_STAGES
+from civicgrid.categories.reference import SLA_STAGES
 from civicgrid.disputes import service as disputes
 from civicgrid.disputes.models import DisputeKind, ReferralTarget
 from civicgrid.errors import DomainError, Unauthorized
@@ -38,8 +38,9 @@ from civicgrid.fieldwork.roles import PLAN_ROLES, WEIGHT_ROLES
 from civicgrid.geo import service as geo_service
 from civicgrid.geo.crs import Crs
 from civicgrid.i18n import DEFAULT_LOCALE, LANG_COOKIE, catalogue, normalise_locale, translate
-from civicgrid.registry import importing as registry_import
 from civicgrid.registry import service as registry_service
+from civicgrid.registry.importing import report as registry_import_report
+from civicgrid.registry.importing import service as registry_import
 from civicgrid.resources.models import ResourceKind
 from civicgrid.settings import Settings
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
@@ -316,7 +317,7 @@ def registry_page(request: Request, actor: OptionalActor, locale: Locale) -> Res
         strings=page_strings(locale),
         may_import=actor.role in registry_import.IMPORT_ROLES,
         may_read_audit=actor.role in registry_service.AUDIT_ROLES,
-        import_kinds=[kind.value for kind in registry_import.ImportKind],
+        import_kinds=[kind.value for kind in registry_import_report.ImportKind],
         config={
             "scopeCode": actor.scope_code,
             "mayReveal": actor.role in registry_service.REVEAL_ROLES,

@@ -1,0 +1,119 @@
+"""Importing a registry file (CSV or .xlsx): every row checked, every problem reported by row.
+
+A file is stored in full or not at all: one bad ID number refuses the whole
+file, with each bad row listed as the clerk sees it in Excel (row number,
+column heading, what is wrong), unless the clerk chooses to skip the bad rows.
+
+The import is one transaction that the caller commits, as after every other
+verb. When nothing is to be kept (a dry run, a refused file) the import rolls
+the session back itself, so call it with a session that holds nothing else.
+(Not a savepoint: on SQLite, releasing a savepoint that opened the transaction
+commits it.) The chunks need no commits of their own: each chunk goes to the
+database in bulk, so the open transaction holds no objects in memory, and
+committing part of a file would break "all or nothing".
+
+Speed matters (a city's register is millions of rows): rows are read and
+checked in chunks, the database is asked once per chunk (duplicate ID numbers
+by blind index, known households), and each chunk is written with multi-row
+inserts rather than one ORM object at a time. The columns of each kind are
+described in docs/registry-import.md.
+"""
+
+import time
+from itertools import islice
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from civicgrid.auth.models import Role
+from civicgrid.auth.scope import Actor
+from civicgrid.errors import DomainError, Forbidden
+from civicgrid.geo.service import GridIndex
+from civicgrid.registry.cells import cell_text
+from civicgrid.registry.importing.checks import CHECKS
+from civicgrid.registry.importing.columns import columns_of
+from civicgrid.registry.importing.files import Rows, open_rows
+from civicgrid.registry.importing.header import find_header
+from civicgrid.registry.importing.placing import place_rows, resolve_addresses
+from civicgrid.registry.importing.report import ImportKind, ImportReport, RowError
+from civicgrid.registry.importing.rows import Context, Row, read_row
+from civicgrid.registry.importing.writes import WRITERS
+from civicgrid.settings import Settings
+
+CHUNK_ROWS = 5000
+IMPORT_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER, Role.COMMUNITY_STAFF})
+
+
+def require_importer(actor: Actor) -> None:
+    if actor.role not in IMPORT_ROLES:
+        raise Forbidden("registry_import_forbidden")
+
+
+def import_file(
+    db: Session,
+    path: Path,
+    *,
+    kind: ImportKind,
+    actor: Actor,
+    settings: Settings,
+    grid_index: GridIndex,
+    skip_bad_rows: bool = False,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Check every row of the file and store it, all or nothing unless `skip_bad_rows`.
+
+    What is stored stays in the session for the caller to commit; when nothing
+    is to be kept (and always on a dry run) the session is rolled back.
+    """
+    require_importer(actor)
+    started = time.perf_counter()
+    report = ImportReport(kind=kind, file=path.name, dry_run=dry_run, skip_bad_rows=skip_bad_rows)
+    try:
+        with open_rows(path) as rows:
+            _import_rows(Context.start(db, actor, settings, grid_index), kind, rows, report)
+    except DomainError as error:
+        report.add([RowError(0, "", error.code, error.params)])
+    _finish(db, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _finish(db: Session, report: ImportReport) -> None:
+    if report.dry_run or report.refused or (report.error_count and not report.skip_bad_rows):
+        db.rollback()
+        report.imported = 0
+
+
+def _import_rows(context: Context, kind: ImportKind, rows: Rows, report: ImportReport) -> None:
+    columns = columns_of(kind, context.today)
+    header = find_header(kind, columns, rows, report)
+    if header is None:
+        return
+    placed = [
+        (column.key, column.parse, column.required, header.positions.get(column.key, -1))
+        for column in columns
+    ]
+    while chunk := list(islice(rows, CHUNK_ROWS)):
+        filled = [(number, cells) for number, cells in chunk if any(cell_text(c) for c in cells)]
+        parsed = [read_row(number, cells, placed) for number, cells in filled]
+        _import_chunk(context, kind, parsed, report)
+
+
+def _import_chunk(
+    context: Context, kind: ImportKind, rows: list[Row], report: ImportReport
+) -> None:
+    place_rows(context, kind, rows)
+    CHECKS[kind](context, [row for row in rows if row.ok])
+    good = [row for row in rows if row.ok]
+    if _writing(report, clean=len(good) == len(rows)):
+        report.imported += WRITERS[kind](context, resolve_addresses(context, good))
+    report.rows_read += len(rows)
+    report.skipped += sum(not row.ok for row in rows)
+    report.add(error for row in rows for error in row.errors)
+
+
+def _writing(report: ImportReport, *, clean: bool) -> bool:
+    """Good rows are written unless this is a dry run or a bad row has already doomed the file."""
+    if report.dry_run:
+        return False
+    return report.skip_bad_rows or (clean and report.error_count == 0)
