@@ -31,6 +31,7 @@ from civicgrid.registry.import_api import router as registry_files_router
 from civicgrid.registry.sealing import cipher_for
 from civicgrid.resources.api import router as resources_router
 from civicgrid.settings import Settings, get_settings
+from civicgrid.throttle import Throttle
 from civicgrid.web.pages import router as pages_router
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = make_session_factory(engine)
     app.state.grid_index = GridIndex()
     app.state.registry_cipher = cipher_for(settings)
+    app.state.throttle = Throttle(settings)
     install_error_handlers(app)
     _mount(app)
     return app

@@ -35,8 +35,22 @@ class Settings(BaseSettings):
     tile_attribution: str = ""
     session_hours: float = Field(default=12.0, gt=0)
     token_minutes: float = Field(default=60.0, gt=0)
-    max_failed_logins: int = Field(default=5, ge=1)
+    # Sign-in guesses are throttled in memory (see civicgrid/throttle.py) per client address and
+    # per account from one address, each as tiers of "count/period" whose later tiers are the
+    # back-off. An account itself locks only after this many failures from anywhere, for
+    # lockout_minutes, doubling with every further round: one address cannot lock anyone out.
+    login_limits_per_address: str = "30/minute;300/hour"
+    login_limits_per_account: str = "5/15 minutes;10/hour;20/day"
+    account_lock_failures: int = Field(default=50, ge=1)
     lockout_minutes: float = Field(default=15.0, gt=0)
+    # Tracking a case by number and phone: per client address, and per case number.
+    track_limits_per_address: str = "20/minute;200/hour"
+    track_limits_per_case: str = "10/hour;30/day"
+    # Reports sent without an account, per client address.
+    report_limits_per_address: str = "10/minute;100/hour"
+    # Where the counts live: memory:// is one process's own; redis://host:6379 and the like
+    # share them between several server processes.
+    throttle_storage: str = "memory://"
     # Argon2id cost (RFC 9106 second recommended profile by default); tests lower it.
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_kib: int = Field(default=65536, ge=1024)
