@@ -12,6 +12,7 @@ from civicgrid import __version__
 from civicgrid.analytics.api import router as analytics_router
 from civicgrid.auth.api import router as auth_router
 from civicgrid.auth.deps import DbSession
+from civicgrid.body_limit import BodyLimit, BodyTooLarge, body_too_large
 from civicgrid.cases.api import router as cases_router
 from civicgrid.cases.api import rules_router
 from civicgrid.cases.live import router as live_router
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.registry_cipher = cipher_for(settings)
     app.state.throttle = Throttle(settings)
     install_error_handlers(app)
+    app.add_exception_handler(BodyTooLarge, body_too_large)
+    app.add_middleware(BodyLimit, settings=settings)
     _mount(app)
     return app
 

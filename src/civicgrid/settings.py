@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     photo_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     photo_max_pixels: int = Field(default=40_000_000, gt=0)
     photo_max_per_case: int = Field(default=9, ge=1)
+    # Decoded pixels of all photos in one request together (nine 40 MP photos took 12 s of CPU).
+    photo_max_pixels_per_request: int = Field(default=60_000_000, gt=0)
+    # Request bodies are refused while they stream in, before anything parses them: JSON and
+    # forms up to request_max_bytes; file uploads (multipart) and reports carrying base64
+    # photos up to upload_max_bytes.
+    request_max_bytes: int = Field(default=1024 * 1024, gt=0)
+    upload_max_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    # Rows one import through the API or a page may carry; larger files go through the
+    # command line (`civicgrid registry import`), which has no request to hold open.
+    import_max_rows: int = Field(default=20_000, gt=0)
     # Duplicate (串并) candidates: open reports this near, this close in time and at least
     # this similar in wording; the similarity threshold is tuned by bench/duplicates.py.
     duplicate_radius_m: float = Field(default=300.0, gt=0)
