@@ -289,7 +289,7 @@ def store_file(image: CheckedImage) -> Path:
     path = photo_path(image.sha256, image.extension)
     if path.exists():
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
     try:
         with os.fdopen(handle, "wb") as out:
