@@ -8,9 +8,11 @@ The keys are the registry's (CIVICGRID_REGISTRY_KEY_FILE / _KEYS).
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from civicgrid.cases.models import Case
 from civicgrid.registry.protection import FieldCipher
-from civicgrid.registry.sealing import cipher_for, index_of, open_token, seal
+from civicgrid.registry.sealing import cipher_for, index_of, open_token, reseal_tokens, seal
 from civicgrid.settings import get_settings
 
 PHONE = "case_reporter_phone"
@@ -64,4 +66,13 @@ def reporter_of(case: Case) -> Reporter:
     return Reporter(
         phone=open_token(keys, phone, field=PHONE, uid=case.number) if phone else None,
         name=open_token(keys, name, field=NAME, uid=case.number) if name else None,
+    )
+
+
+def reseal_reporters(db: Session, keys: FieldCipher) -> int:
+    """Reporters' tokens under the newest key, as `civicgrid registry rotate-keys` does for the
+    registry's; the blind index has its own key and stays."""
+    return sum(
+        reseal_tokens(db, keys, Case, column, context=Case.number, field=field)
+        for column, field in (("reporter_phone_token", PHONE), ("reporter_name_token", NAME))
     )

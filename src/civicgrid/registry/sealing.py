@@ -8,9 +8,15 @@ one makes every stored token of that field unreadable.
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from civicgrid.registry.protection import DEVELOPMENT_KEY_FILE, FieldCipher, load_keyring
 from civicgrid.settings import Settings
+
+ROTATION_BATCH = 1000
 
 DOCUMENT = "document_number"
 PHONE = "phone"
@@ -66,3 +72,39 @@ def open_token(cipher: FieldCipher, token: bytes, *, field: str, uid: str) -> st
 def index_of(cipher: FieldCipher, value: str, *, field: str) -> bytes:
     """The blind index to search by; `value` must already be canonical (see validation)."""
     return cipher.blind_index(value, field=field)
+
+
+def reseal_tokens(
+    db: Session,
+    cipher: FieldCipher,
+    model: Any,
+    column: str,
+    *,
+    context: InstrumentedAttribute[str],
+    field: str,
+) -> int:
+    """Re-encrypt one token column under the newest key, a batch per commit; returns how many.
+
+    Tokens already under the newest key are left alone, so an interrupted run resumes.
+    """
+    token_column = getattr(model, column)
+    resealed, last_id = 0, 0
+    while True:
+        batch = db.execute(
+            select(model.id, context, token_column)
+            .where(model.id > last_id, token_column.is_not(None))
+            .order_by(model.id)
+            .limit(ROTATION_BATCH)
+        ).all()
+        if not batch:
+            return resealed
+        changes = [
+            {"id": row_id, column: new}
+            for row_id, uid, token in batch
+            if (new := cipher.reencrypt(token, field=field, context=uid)) is not token
+        ]
+        if changes:
+            db.execute(update(model), changes)
+        db.commit()
+        resealed += len(changes)
+        last_id = batch[-1][0]

@@ -66,6 +66,7 @@ from civicgrid.registry.sealing import (
     index_of,
     new_uid,
     open_token,
+    reseal_tokens,
     seal,
 )
 from civicgrid.registry.validation import parse_credit_code, parse_phone, parse_resident_id
@@ -84,7 +85,6 @@ AUDIT_ROLES = frozenset({Role.ADMIN, Role.LEADER})
 REMOVE_ROLES = frozenset({Role.ADMIN, Role.COMMUNITY_STAFF})
 MIN_REASON = 4
 MAX_LIMIT = 200
-ROTATION_BATCH = 1000
 
 _OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
 _SCOPED = TypeVar("_SCOPED", bound=Resident | Household | Housing | Organisation | KeyPlace)
@@ -852,24 +852,4 @@ def _reseal_column(
     column: str,
     field: str,
 ) -> int:
-    token_column = getattr(model, column)
-    resealed, last_id = 0, 0
-    while True:
-        batch = db.execute(
-            select(model.id, model.uid, token_column)
-            .where(model.id > last_id, token_column.is_not(None))
-            .order_by(model.id)
-            .limit(ROTATION_BATCH)
-        ).all()
-        if not batch:
-            return resealed
-        changes = [
-            {"id": row_id, column: new}
-            for row_id, uid, token in batch
-            if (new := cipher.reencrypt(token, field=field, context=uid)) is not token
-        ]
-        if changes:
-            db.execute(update(model), changes)
-        db.commit()
-        resealed += len(changes)
-        last_id = batch[-1][0]
+    return reseal_tokens(db, cipher, model, column, context=model.uid, field=field)
