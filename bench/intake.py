@@ -126,6 +126,8 @@ def _run_engine(engine: str, url: str, args: argparse.Namespace) -> EngineResult
         "CIVICGRID_DATABASE_URL": url,
         "CIVICGRID_DATA_DIR": str(data_dir),
         "CIVICGRID_ENVIRONMENT": "development",
+        # Every simulated resident posts from this one address: lift their budget.
+        "CIVICGRID_REPORT_LIMITS_PER_ADDRESS": "1000000/minute",
     }
     print(f"[{engine}] building the demo city with {args.grids} grids", file=sys.stderr)
     subprocess.run(

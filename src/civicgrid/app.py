@@ -12,6 +12,7 @@ from civicgrid import __version__
 from civicgrid.analytics.api import router as analytics_router
 from civicgrid.auth.api import router as auth_router
 from civicgrid.auth.deps import DbSession
+from civicgrid.body_limit import BodyLimit, BodyTooLarge, body_too_large
 from civicgrid.cases.api import router as cases_router
 from civicgrid.cases.api import rules_router
 from civicgrid.cases.live import router as live_router
@@ -31,6 +32,7 @@ from civicgrid.registry.import_api import router as registry_files_router
 from civicgrid.registry.sealing import cipher_for
 from civicgrid.resources.api import router as resources_router
 from civicgrid.settings import Settings, get_settings
+from civicgrid.throttle import Throttle
 from civicgrid.web.pages import router as pages_router
 from civicgrid.web.security import install_security
 
@@ -61,7 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = make_session_factory(engine)
     app.state.grid_index = GridIndex()
     app.state.registry_cipher = cipher_for(settings)
+    app.state.throttle = Throttle(settings)
     install_error_handlers(app)
+    app.add_exception_handler(BodyTooLarge, body_too_large)
+    app.add_middleware(BodyLimit, settings=settings)
     install_security(app)
     _mount(app)
     return app

@@ -4,6 +4,7 @@ SQLite is the embedded default (one file, WAL so readers never block the
 writer, foreign keys enforced); PostgreSQL is chosen by URL for production.
 """
 
+import os
 from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -79,10 +80,22 @@ def create_db_engine(url: str) -> Engine:
 
 def _create_sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        _private_file(Path(database))
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """The database holds personal data: only its owner may read it (600 in a 700 folder).
+
+    SQLite gives its -wal and -shm files the database file's mode, so they follow.
+    A folder made here is private; an existing one is the operator's choice.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

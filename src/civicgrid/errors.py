@@ -5,6 +5,7 @@ language, whatever raised it: a service, a validator, the router, or a bug.
 """
 
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,6 +56,24 @@ class Invalid(DomainError):
     status_code = 422
 
 
+class TooLarge(DomainError):
+    status_code = 413
+
+
+class TooManyRequests(DomainError):
+    """A budget of attempts is spent; `retry_after` seconds says when the next one counts."""
+
+    status_code = 429
+
+    def __init__(self, code: str, /, *, retry_after: int, **params: Any) -> None:
+        minutes = math.ceil(retry_after / 60)
+        super().__init__(code, seconds=retry_after, minutes=minutes, **params)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 class BatchInvalid(Invalid):
     """Some items of a batch were refused; the batch as a whole was not stored."""
 
@@ -84,7 +103,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    headers = _error_headers(exc)
     locale = request_locale(request)
     extra = (
         {"items": [_item_problem(index, item, locale) for index, item in exc.items]}
@@ -93,6 +112,12 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     )
     body = error_body(exc.code, exc.message(locale), **extra)
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+def _error_headers(exc: DomainError) -> dict[str, str] | None:
+    if isinstance(exc, TooManyRequests):
+        return exc.headers()
+    return {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
 
 
 def _item_problem(index: int, error: DomainError, locale: str) -> dict[str, Any]:

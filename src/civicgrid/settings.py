@@ -35,8 +35,22 @@ class Settings(BaseSettings):
     tile_attribution: str = ""
     session_hours: float = Field(default=12.0, gt=0)
     token_minutes: float = Field(default=60.0, gt=0)
-    max_failed_logins: int = Field(default=5, ge=1)
+    # Sign-in guesses are throttled in memory (see civicgrid/throttle.py) per client address and
+    # per account from one address, each as tiers of "count/period" whose later tiers are the
+    # back-off. An account itself locks only after this many failures from anywhere, for
+    # lockout_minutes, doubling with every further round: one address cannot lock anyone out.
+    login_limits_per_address: str = "30/minute;300/hour"
+    login_limits_per_account: str = "5/15 minutes;10/hour;20/day"
+    account_lock_failures: int = Field(default=50, ge=1)
     lockout_minutes: float = Field(default=15.0, gt=0)
+    # Tracking a case by number and phone: per client address, and per case number.
+    track_limits_per_address: str = "20/minute;200/hour"
+    track_limits_per_case: str = "10/hour;30/day"
+    # Reports sent without an account, per client address.
+    report_limits_per_address: str = "10/minute;100/hour"
+    # Where the counts live: memory:// is one process's own; redis://host:6379 and the like
+    # share them between several server processes.
+    throttle_storage: str = "memory://"
     # Argon2id cost (RFC 9106 second recommended profile by default); tests lower it.
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_kib: int = Field(default=65536, ge=1024)
@@ -54,6 +68,16 @@ class Settings(BaseSettings):
     photo_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     photo_max_pixels: int = Field(default=40_000_000, gt=0)
     photo_max_per_case: int = Field(default=9, ge=1)
+    # Decoded pixels of all photos in one request together (nine 40 MP photos took 12 s of CPU).
+    photo_max_pixels_per_request: int = Field(default=60_000_000, gt=0)
+    # Request bodies are refused while they stream in, before anything parses them: JSON and
+    # forms up to request_max_bytes; file uploads (multipart) and reports carrying base64
+    # photos up to upload_max_bytes.
+    request_max_bytes: int = Field(default=1024 * 1024, gt=0)
+    upload_max_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    # Rows one import through the API or a page may carry; larger files go through the
+    # command line (`civicgrid registry import`), which has no request to hold open.
+    import_max_rows: int = Field(default=20_000, gt=0)
     # Duplicate (串并) candidates: open reports this near, this close in time and at least
     # this similar in wording; the similarity threshold is tuned by bench/duplicates.py.
     duplicate_radius_m: float = Field(default=300.0, gt=0)

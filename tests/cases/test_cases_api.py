@@ -9,11 +9,11 @@ GRID = "530502001001001"
 OTHER_GRID = "530521001001001"
 
 
-def report(client, city, grid=GRID, key=None, **extra):
+def report(client, city, grid=GRID, key=None, headers=None, **extra):
     lng, lat = city.point_in(grid)
     body = {"description": "井盖缺失", "channel": "resident", "lng": lng, "lat": lat, **extra}
-    headers = {"Idempotency-Key": key} if key else {}
-    return client.post("/api/v1/cases", json=body, headers=headers)
+    sent = {**(headers or {}), **({"Idempotency-Key": key} if key else {})}
+    return client.post("/api/v1/cases", json=body, headers=sent)
 
 
 def test_an_anonymous_resident_report_is_located_and_numbered(client, city):
@@ -138,3 +138,13 @@ def test_numbers_go_on_from_the_counter_and_a_batch_takes_a_run_of_them(client, 
     numbers = [item["number"] for item in batch.json()]
     sequences = [int(number[-5:]) for number in [first, *numbers]]
     assert sequences == list(range(sequences[0], sequences[0] + 4))
+
+
+def test_anonymous_reports_from_one_address_are_bounded_but_signed_in_ones_are_not(
+    client, city, people: People
+):
+    answers = [report(client, city).status_code for _ in range(11)]
+    signed_in = report(client, city, headers=auth(client, people.owner))
+
+    assert answers == [201] * 10 + [429]
+    assert signed_in.status_code == 201

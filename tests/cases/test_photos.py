@@ -429,3 +429,18 @@ def test_a_grid_worker_self_resolves_with_a_photo_instead_of_a_note(db, city):
     assert moved.status == "self_resolved"
     rows = db.scalars(select(CasePhoto).where(CasePhoto.case_id == case.id)).all()
     assert [row.purpose for row in rows] == ["evidence"]
+
+
+def test_photos_of_one_report_are_bounded_in_pixels_together_before_decoding(
+    client, city, monkeypatch
+):
+    # Six 8000 x 6000 one-bit PNGs: a few kilobytes each, 288 megapixels to decode together.
+    bomb = BytesIO()
+    Image.new("1", (6000, 5000), 1).save(bomb, "PNG")
+    shots = [base64.b64encode(bomb.getvalue()).decode()] * 3
+
+    response = report(client, city, photos=shots, headers={"Accept-Language": "en"})
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "photo_request_too_many_pixels"
+    assert "60 megapixels" in response.json()["error"]["message"]

@@ -177,3 +177,22 @@ def test_the_report_speaks_english_when_asked(client: TestClient, tmp_path: Path
     error = response.json()["errors"][0]
     assert error["column"] == "ID number"
     assert "Excel" in error["message"]
+
+
+def test_a_file_past_the_interactive_row_limit_is_sent_to_the_command_line(
+    client: TestClient, db: Session, tmp_path: Path, settings: Any
+):
+    client.app.state.settings = settings.model_copy(update={"import_max_rows": 3})  # type: ignore[attr-defined]
+    path = write_csv(tmp_path / "人口.csv", [resident(n) for n in range(1, 5)])
+
+    with path.open("rb") as handle:
+        response = client.post(
+            "/api/v1/registry/imports",
+            headers=login(client, "admin"),
+            files={"file": (path.name, handle, "text/csv")},
+            data={"kind": "residents"},
+        )
+
+    assert response.status_code == 413
+    assert "civicgrid registry import" in response.json()["error"]["message"]
+    assert residents(db) == 0

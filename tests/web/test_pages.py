@@ -109,14 +109,15 @@ def test_empty_fields_are_marked_required_not_an_error_page(client: TestClient):
     assert 'aria-invalid="true"' in response.text
 
 
-def test_a_locked_account_says_so(client: TestClient, people: People):
+def test_too_many_guesses_say_when_to_try_again(client: TestClient, people: People):
     for _ in range(5):
         sign_in(client, people.peer.username, "not-the-password")
 
     response = sign_in(client, people.peer.username, people.peer.password)
 
-    assert response.status_code == 423
-    assert "账号已锁定" in response.text
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "尝试次数过多" in response.text
 
 
 def test_username_is_escaped_when_the_form_comes_back(client: TestClient, people: People):

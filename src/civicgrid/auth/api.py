@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from civicgrid.auth import service
-from civicgrid.auth.deps import CurrentActor, DbSession
+from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession
 from civicgrid.auth.schemas import DepartmentIn, DepartmentOut, MeOut, TokenOut, UserIn, UserOut
 from civicgrid.settings import get_settings
 
@@ -14,8 +14,10 @@ router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
 @router.post("/auth/token", response_model=TokenOut)
-def post_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbSession) -> TokenOut:
-    user = service.authenticate(db, username=form.username, password=form.password)
+def post_token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbSession, visitor: CurrentVisitor
+) -> TokenOut:
+    user = service.sign_in(db, visitor, username=form.username, password=form.password)
     token = service.issue_token(db, user=user, kind="bearer")
     db.commit()
     return TokenOut(access_token=token, expires_in=int(get_settings().token_minutes * 60))

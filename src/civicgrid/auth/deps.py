@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.scope import ANONYMOUS, Actor
 from civicgrid.errors import Unauthorized, request_locale
+from civicgrid.throttle import Visitor
 
 SESSION_COOKIE = "civicgrid_session"
 API_KEY_HEADER = "x-api-key"
@@ -69,3 +70,12 @@ def get_locale(request: Request) -> str:
 
 
 Locale = Annotated[str, Depends(get_locale)]
+
+
+def get_visitor(request: Request) -> Visitor:
+    """The caller as the throttles count them: by the address the server sees."""
+    address = request.client.host if request.client else "unknown"
+    return Visitor(address=address, throttle=request.app.state.throttle)
+
+
+CurrentVisitor = Annotated[Visitor, Depends(get_visitor)]

@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -10,19 +11,22 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import column, or_, select, table
+from sqlalchemy import column, or_, select, table, update
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import ApiKey, AuthToken, Department, KeyKind, Role, User
 from civicgrid.auth.scope import Actor, in_scope, may_see
 from civicgrid.divisions import normalise_code
-from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from civicgrid.settings import get_settings
+from civicgrid.throttle import Visitor
 from civicgrid.timeutil import as_utc, utcnow
 
 TOKEN_KINDS = ("session", "bearer")
 API_KEY_MARK = "cgk_"
 MIN_PASSWORD_LENGTH = 8
+# A lock doubles at most this many times (15 minutes grow to 16 hours), so it always ends.
+MAX_LOCK_DOUBLINGS = 6
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
 
 
@@ -138,39 +142,105 @@ def list_users(db: Session, actor: Actor) -> list[User]:
     return list(db.scalars(query))
 
 
-def authenticate(db: Session, *, username: str, password: str, now: datetime | None = None) -> User:
-    """Check a password, locking the account after repeated failures.
+def sign_in(
+    db: Session, visitor: Visitor, *, username: str, password: str, now: datetime | None = None
+) -> User:
+    """A password check behind the throttles: per client address, and per account from it.
 
-    The failure count is committed even though the caller gets an error, so a
-    guesser cannot reset it by causing a rollback.
+    The per-account budget is keyed by the name as typed, whether an account has it
+    or not, so the throttle answers a made-up name exactly as a real one. It counts
+    per address: a stranger spending it blocks only their own address, never the
+    owner signing in from elsewhere; the owner's success wipes their own count.
     """
-    now = now or utcnow()
-    user = db.scalar(select(User).where(User.username == username))
-    if user is None or not user.active:
-        hash_password(password)  # same cost as a real check: do not reveal which names exist
-        raise Unauthorized("bad_credentials")
-    if user.locked_until is not None and as_utc(user.locked_until) > now:
-        raise Unauthorized("account_locked", minutes=_minutes_left(user, now))
-    if not _password_matches(user.password_hash, password):
-        _record_failure(db, user, now)
-        raise Unauthorized("bad_credentials")
-    user.failed_logins = 0
-    user.locked_until = None
+    account = f"{username}@{visitor.address}"
+    visitor.throttle.spend(
+        (visitor.budgets.login_per_address, visitor.address),
+        (visitor.budgets.login_per_account, account),
+    )
+    user = authenticate(db, username=username, password=password, now=now)
+    visitor.throttle.forgive(visitor.budgets.login_per_account, account)
     return user
 
 
-def _minutes_left(user: User, now: datetime) -> int:
-    assert user.locked_until is not None
-    return max(1, int((as_utc(user.locked_until) - now).total_seconds() // 60) + 1)
+def authenticate(db: Session, *, username: str, password: str, now: datetime | None = None) -> User:
+    """Check a password; an account locks after many failures from anywhere.
+
+    Failures are counted by the database in one statement, so parallel guesses
+    cannot overwrite each other's count, and committed even though the caller
+    gets an error, so a guesser cannot reset it by causing a rollback.
+    """
+    now = now or utcnow()
+    user = db.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None:
+        _password_matches(_dummy_hash(), password)  # the same work as a real check
+        raise Unauthorized("bad_credentials")
+    if _locked(user.locked_until, now):
+        raise _lock_refusal(user.locked_until, now)
+    if not _password_matches(user.password_hash, password):
+        _record_failure(db, user.id, now)
+        raise Unauthorized("bad_credentials")
+    _record_success(db, user, now)
+    return user
 
 
-def _record_failure(db: Session, user: User, now: datetime) -> None:
+def _dummy_hash() -> str:
+    """A hash no password matches, verified for unknown names so they cost a real check."""
     settings = get_settings()
-    user.failed_logins += 1
-    if user.failed_logins >= settings.max_failed_logins:
-        user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-        user.failed_logins = 0
+    return _unmatched_hash(settings.password_time_cost, settings.password_memory_kib)
+
+
+@cache
+def _unmatched_hash(time_cost: int, memory_kib: int) -> str:
+    return _hasher(time_cost, memory_kib).hash(secrets.token_urlsafe(16))
+
+
+def _locked(locked_until: datetime | None, now: datetime) -> bool:
+    return locked_until is not None and as_utc(locked_until) > now
+
+
+def _lock_refusal(locked_until: datetime | None, now: datetime) -> TooManyRequests:
+    """A locked account answers like a spent throttle: the same words for every name."""
+    assert locked_until is not None
+    seconds = math.ceil((as_utc(locked_until) - now).total_seconds())
+    return TooManyRequests("too_many_attempts", retry_after=max(1, seconds))
+
+
+def _record_failure(db: Session, user_id: int, now: datetime) -> None:
+    """Count one failure; every full round of failures locks for twice as long as the last."""
+    settings = get_settings()
+    failures = db.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    if failures % settings.account_lock_failures == 0:
+        rounds = failures // settings.account_lock_failures
+        minutes = settings.lockout_minutes * 2 ** min(rounds - 1, MAX_LOCK_DOUBLINGS)
+        db.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(locked_until=now + timedelta(minutes=minutes))
+            .execution_options(synchronize_session=False)
+        )
     db.commit()
+
+
+def _record_success(db: Session, user: User, now: datetime) -> None:
+    """Clear the count, unless a burst of failures locked the account while this was checked."""
+    cleared = db.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=0, locked_until=None)
+        .returning(User.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if cleared is None:
+        db.rollback()
+        raise _lock_refusal(db.scalar(select(User.locked_until).where(User.id == user.id)), now)
+    user.failed_logins = 0
+    user.locked_until = None
 
 
 def issue_token(db: Session, *, user: User, kind: str, now: datetime | None = None) -> str:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
-from civicgrid.auth.deps import CurrentActor, DbSession, Locale, OptionalActor
+from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession, Locale, OptionalActor
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.cases import routing, service, sla
@@ -51,9 +51,12 @@ def post_case(
     actor: OptionalActor,
     *,
     locale: Locale,
+    visitor: CurrentVisitor,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> CaseOut:
-    """Report a case from any channel; anonymous residents may report too."""
+    """Report a case from any channel; anonymous residents may report too, at a bounded rate."""
+    if not actor.authenticated:
+        visitor.throttle.spend((visitor.budgets.report_per_address, visitor.address))
     intake = service.Intake(**body.model_dump())
     case, created = service.report_case(
         db,

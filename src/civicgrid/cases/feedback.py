@@ -6,7 +6,6 @@ guessed phone reveal nothing. An unsatisfied rating or call-back soon after
 closing reopens the case (返工), a limited number of times.
 """
 
-import hashlib
 import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from civicgrid.auth.scope import Actor, may_see
 from civicgrid.auth.service import require_role
 from civicgrid.cases.duplicates import merge_chain, surviving_case
 from civicgrid.cases.models import Case, CaseFeedback
+from civicgrid.cases.reporters import phone_index
 from civicgrid.cases.service import history
 from civicgrid.cases.workflow import Change, Status, actor_label, transition
 from civicgrid.errors import Conflict, Invalid, NotFound
@@ -30,9 +30,6 @@ RATINGS = range(1, 6)
 CALLBACK_ROLES = frozenset({Role.DISPATCHER, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.ADMIN})
 READERS = CALLBACK_ROLES | {Role.LEADER}
 CALLED_BACK = frozenset({Status.CLOSED, Status.RATED})
-DIGITS = frozenset("0123456789")
-MOBILE_DIGITS = 11
-COUNTRY_PREFIXES = ("0086", "86")
 
 
 @dataclass(frozen=True)
@@ -60,31 +57,16 @@ class Tracking:
     timeline: list[Step]
 
 
-def phone_digits(raw: str | None) -> str:
-    """The digits that identify a phone: separators and a +86 / 0086 country prefix dropped."""
-    digits = "".join(char for char in raw or "" if char in DIGITS)
-    for prefix in COUNTRY_PREFIXES:
-        rest = digits[len(prefix) :]
-        if digits.startswith(prefix) and len(rest) == MOBILE_DIGITS and rest.startswith("1"):
-            return rest
-    return digits
-
-
-def phone_matches(given: str | None, stored: str | None) -> bool:
-    """Compared as digests in constant time, so the time taken leaks neither length nor prefix."""
-    wanted = phone_digits(stored)
-    same = hmac.compare_digest(_digest(phone_digits(given)), _digest(wanted))
-    return same and bool(wanted)
-
-
-def _digest(digits: str) -> bytes:
-    return hashlib.sha256(digits.encode()).digest()
+def phone_matches(given: str | None, stored_index: bytes | None) -> bool:
+    """Compared as blind indexes in constant time, so the time taken leaks nothing."""
+    wanted = phone_index(given)
+    return bool(wanted and stored_index) and hmac.compare_digest(wanted or b"", stored_index or b"")
 
 
 def reporter_case(db: Session, *, number: str, phone: str | None, actor: Actor) -> Case:
     """The case, if the caller is its reporter (signed in, or giving the reported phone)."""
     case = db.scalar(select(Case).where(Case.number == number))
-    by_phone = phone_matches(phone, case.reporter_phone if case else None)
+    by_phone = phone_matches(phone, case.reporter_phone_index if case else None)
     if case is None or not (by_phone or _is_reporting_user(case, actor)):
         raise NotFound("case_not_found", number=number)
     return case

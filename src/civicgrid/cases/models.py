@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -50,7 +51,10 @@ class Case(Base):
         String(15), ForeignKey("regions.code", ondelete="RESTRICT"), index=True
     )
     region_code: Mapped[str] = mapped_column(String(15), index=True)
-    reporter_phone: Mapped[str | None] = mapped_column(String(32))
+    # The reporter's phone and name, sealed (cases/reporters.py); the index finds the phone.
+    reporter_phone_token: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reporter_phone_index: Mapped[bytes | None] = mapped_column(LargeBinary(16), index=True)
+    reporter_name_token: Mapped[bytes | None] = mapped_column(LargeBinary)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     request_fingerprint: Mapped[str] = mapped_column(String(64))
     department_id: Mapped[int | None] = mapped_column(
@@ -71,7 +75,6 @@ class Case(Base):
     )
     handling_region_code: Mapped[str | None] = mapped_column(String(15), index=True)
     grid_may_handle: Mapped[bool] = mapped_column(Boolean, default=False)
-    reporter_name: Mapped[str | None] = mapped_column(String(64))
     reporter_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

@@ -210,15 +210,46 @@ def decode_base64_photos(items: Sequence[str]) -> list[CheckedImage]:
         raise Invalid("photo_limit", limit=settings.photo_max_per_case)
     # Base64 inflates by 4/3: refuse an oversized text before decoding it.
     encoded_limit = (settings.photo_max_bytes + 2) // 3 * 4
-    checked = []
+    uploads = []
     for position, item in enumerate(items, start=1):
         payload = _base64_payload(item, position=position)
         if len(payload) > encoded_limit:
             raise Invalid(
                 "photo_too_large", position=position, limit_mb=_megabytes(settings.photo_max_bytes)
             )
-        checked.append(check_image(_b64decode(payload, position=position), position=position))
-    return checked
+        uploads.append(_b64decode(payload, position=position))
+    return check_images(uploads)
+
+
+def check_images(uploads: Sequence[bytes]) -> list[CheckedImage]:
+    """Every photo of one request, their pixels together bounded before any is decoded.
+
+    Each photo alone may be large; nine of them at once cost seconds of CPU, so
+    one request's total is bounded too, read from the headers alone.
+    """
+    _require_request_pixels(uploads)
+    return [check_image(data, position=i) for i, data in enumerate(uploads, start=1)]
+
+
+def _require_request_pixels(uploads: Sequence[bytes]) -> None:
+    settings = get_settings()
+    limit = settings.photo_max_pixels_per_request
+    total = 0
+    for data in uploads:
+        total += _header_pixels(data, settings.photo_max_bytes)
+        if total > limit:
+            raise Invalid("photo_request_too_many_pixels", limit_mp=f"{limit / 1e6:g}")
+
+
+def _header_pixels(data: bytes, max_bytes: int) -> int:
+    """Width x height as the header claims; 0 for what `check_image` will refuse with its reason."""
+    if not data or len(data) > max_bytes:
+        return 0
+    try:
+        with Image.open(BytesIO(data), formats=list(ENCODINGS)) as image:
+            return int(image.width * image.height)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return 0
 
 
 def _base64_payload(item: str, *, position: int) -> str:
@@ -258,7 +289,7 @@ def store_file(image: CheckedImage) -> Path:
     path = photo_path(image.sha256, image.extension)
     if path.exists():
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
     try:
         with os.fdopen(handle, "wb") as out:
@@ -341,8 +372,7 @@ def add_evidence(
     require_may_add_evidence(actor, case)
     if not uploads:
         raise Invalid("photo_required")
-    images = [check_image(data, position=i) for i, data in enumerate(uploads, start=1)]
-    return attach(db, case, images, purpose="evidence", actor_label=actor_label)
+    return attach(db, case, check_images(uploads), purpose="evidence", actor_label=actor_label)
 
 
 def list_photos(db: Session, case: Case) -> list[CasePhoto]:

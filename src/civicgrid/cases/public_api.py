@@ -2,22 +2,25 @@
 
 Mounted before the main cases router so that /api/v1/cases/track is not read
 as the case number "track". Tracking and rating are open to anonymous callers
-who give the reported phone; rate limiting of those guesses is left to the
-deployment's reverse proxy and is not done here.
+who give the reported phone; every such try is counted per client address and
+per case number, so phones cannot be guessed (see civicgrid/throttle.py).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from civicgrid.auth.deps import CurrentActor, DbSession, Locale, OptionalActor
+from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession, Locale, OptionalActor
 from civicgrid.cases import duplicates, feedback, service
 from civicgrid.cases.api import case_out
 from civicgrid.cases.schemas import CaseOut
 from civicgrid.categories.taxonomy import get_category
 from civicgrid.i18n import translate
+from civicgrid.throttle import Visitor
 
 router = APIRouter(prefix="/api/v1/cases", tags=["case feedback and duplicates"])
 PHONE = Field(default=None, max_length=32)
@@ -94,11 +97,14 @@ def get_track(
     db: DbSession,
     actor: OptionalActor,
     locale: Locale,
+    *,
+    visitor: CurrentVisitor,
     number: str = Query(min_length=1, max_length=24),
     phone: str | None = Query(default=None, max_length=32),
 ) -> TrackOut:
     """A reporter follows their case by its number and the phone they reported with."""
-    found = feedback.track(db, number=number, phone=phone, actor=actor)
+    with _reporter_try(visitor, number):
+        found = feedback.track(db, number=number, phone=phone, actor=actor)
     shown = found.case
     return TrackOut(
         number=found.number,
@@ -134,17 +140,36 @@ def post_merge(
 
 
 @router.post("/{number}/rating", response_model=OutcomeOut)
-def post_rating(number: str, body: RatingIn, db: DbSession, actor: OptionalActor) -> OutcomeOut:
+def post_rating(
+    number: str, body: RatingIn, db: DbSession, actor: OptionalActor, visitor: CurrentVisitor
+) -> OutcomeOut:
     """Anonymous with the reported phone, or signed in as the reporting resident."""
-    outcome = feedback.rate(
-        db,
-        number=number,
-        rating=body.rating,
-        comment=body.comment,
-        phone=body.phone,
-        actor=actor,
-    )
+    with _reporter_try(visitor, number):
+        outcome = feedback.rate(
+            db,
+            number=number,
+            rating=body.rating,
+            comment=body.comment,
+            phone=body.phone,
+            actor=actor,
+        )
     return _outcome_out(outcome)
+
+
+@contextmanager
+def _reporter_try(visitor: Visitor, number: str) -> Iterator[None]:
+    """One try at proving a case is the caller's, counted per address and per case number.
+
+    A case number is guessable and a phone has few unknown digits, so both keys
+    count; the reporter getting through wipes the case's count, so they are not
+    shut out by someone else's guessing once they have shown the phone.
+    """
+    budgets = visitor.budgets
+    visitor.throttle.spend(
+        (budgets.track_per_address, visitor.address), (budgets.track_per_case, number)
+    )
+    yield
+    visitor.throttle.forgive(budgets.track_per_case, number)
 
 
 @router.post("/{number}/callbacks", response_model=OutcomeOut, status_code=status.HTTP_201_CREATED)

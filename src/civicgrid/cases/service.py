@@ -18,6 +18,7 @@ from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.cases import photos, routing, sla
 from civicgrid.cases.models import CHANNELS, PRIORITIES, Case, CaseAction, CaseNumberCounter
+from civicgrid.cases.reporters import seal_reporter
 from civicgrid.cases.workflow import (
     GENESIS_HASH,
     Status,
@@ -274,8 +275,9 @@ def _new_cases(
         cases.append(case)
     # Numbers last: the counter row stays locked until commit, so hold it briefly.
     numbers = case_numbers(db, [case.region_code[:6] for case in cases], now)
-    for case, number in zip(cases, numbers, strict=True):
+    for case, number, item in zip(cases, numbers, items, strict=True):
         case.number = number
+        seal_reporter(case, phone=item.intake.reporter_phone, name=item.intake.reporter_name)
     db.add_all(cases)
     db.flush()
     label = actor_label(actor)
@@ -317,8 +319,6 @@ def _case_row(
         lat=lat,
         grid_code=grid_code,
         region_code=region,
-        reporter_phone=intake.reporter_phone,
-        reporter_name=intake.reporter_name,
         idempotency_key=item.idempotency_key,
         request_fingerprint=intake.fingerprint(),
         created_at=now,

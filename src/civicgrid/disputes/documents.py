@@ -62,7 +62,7 @@ def write_agreement(text: AgreementText, directory: Path) -> Path:
         )
     document.add_paragraph(_t("dispute.doc.mediator_signature"))
     document.add_paragraph(_t("dispute.doc.date", date=_chinese_date(text.signed_on)))
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = directory / f"{text.number}.docx"
     document.save(str(path))
     return path

@@ -6,14 +6,17 @@ row by row, is what the clerk needs to correct the file.
 """
 
 import io
+from itertools import islice
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel
 
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale
+from civicgrid.errors import DomainError, TooLarge
 from civicgrid.registry.export import XLSX_MEDIA_TYPE, export_workbook
-from civicgrid.registry.importing.files import CSV_SUFFIXES, XLSX_SUFFIXES
+from civicgrid.registry.importing.files import CSV_SUFFIXES, XLSX_SUFFIXES, open_rows
 from civicgrid.registry.importing.report import ImportKind, ImportReport, RowError
 from civicgrid.registry.importing.service import import_file, require_importer
 from civicgrid.registry.sealing import cipher_for
@@ -89,6 +92,7 @@ def post_import(
     require_importer(actor)
     suffixes = XLSX_SUFFIXES | CSV_SUFFIXES | {".xls"}
     with saved_upload(file, suffixes=suffixes, max_bytes=MAX_UPLOAD_BYTES) as path:
+        _require_interactive_size(path, request.app.state.settings.import_max_rows)
         report = import_file(
             db,
             path,
@@ -101,6 +105,21 @@ def post_import(
         )
     db.commit()
     return ImportReportOut.of(report, locale)
+
+
+def _require_interactive_size(path: Path, limit: int) -> None:
+    """A request holds a worker while it imports: past `limit` rows, the command line's job.
+
+    Counting stops one row past the limit, so a million-row file costs no more to
+    refuse than an allowed one costs to read.
+    """
+    try:
+        with open_rows(path) as rows:
+            counted = sum(1 for _ in islice(rows, limit + 2))
+    except DomainError:
+        return  # an unreadable file: the import's own report says why
+    if counted > limit + 1:  # the header row, then `limit` rows of data
+        raise TooLarge("import_too_many_rows", limit=limit)
 
 
 @router.get("/exports/{kind}.xlsx", response_class=Response)

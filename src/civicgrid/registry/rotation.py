@@ -1,6 +1,5 @@
 """Re-encrypting every protected value under a new key."""
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from civicgrid.errors import Invalid
@@ -12,10 +11,8 @@ from civicgrid.registry.protection import (
     read_keyring,
     save_keyring,
 )
-from civicgrid.registry.sealing import SEALED_COLUMNS
+from civicgrid.registry.sealing import SEALED_COLUMNS, reseal_tokens
 from civicgrid.settings import Settings
-
-ROTATION_BATCH = 1000
 
 
 def rotate_keys(db: Session, settings: Settings, *, add_key: bool = True) -> int:
@@ -52,24 +49,4 @@ def _reseal_column(
     column: str,
     field: str,
 ) -> int:
-    token_column = getattr(model, column)
-    resealed, last_id = 0, 0
-    while True:
-        batch = db.execute(
-            select(model.id, model.uid, token_column)
-            .where(model.id > last_id, token_column.is_not(None))
-            .order_by(model.id)
-            .limit(ROTATION_BATCH)
-        ).all()
-        if not batch:
-            return resealed
-        changes = [
-            {"id": row_id, column: new}
-            for row_id, uid, token in batch
-            if (new := cipher.reencrypt(token, field=field, context=uid)) is not token
-        ]
-        if changes:
-            db.execute(update(model), changes)
-        db.commit()
-        resealed += len(changes)
-        last_id = batch[-1][0]
+    return reseal_tokens(db, cipher, model, column, context=model.uid, field=field)

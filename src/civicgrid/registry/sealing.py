@@ -8,11 +8,17 @@ one makes every stored token of that field unreadable.
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from civicgrid.registry.models import Housing, Organisation, Resident
 from civicgrid.registry.protection import DEVELOPMENT_KEY_FILE, FieldCipher, load_keyring
 from civicgrid.registry.validation import parse_phone
 from civicgrid.settings import Settings
+
+ROTATION_BATCH = 1000
 
 DOCUMENT = "document_number"
 PHONE = "phone"
@@ -95,3 +101,39 @@ def opened(cipher: FieldCipher, row: Resident | Housing | Organisation, column: 
         return None
     field = next(field for _, name, field in SEALED_COLUMNS if name == column)
     return open_token(cipher, token, field=field, uid=row.uid)
+
+
+def reseal_tokens(
+    db: Session,
+    cipher: FieldCipher,
+    model: Any,
+    column: str,
+    *,
+    context: InstrumentedAttribute[str],
+    field: str,
+) -> int:
+    """Re-encrypt one token column under the newest key, a batch per commit; returns how many.
+
+    Tokens already under the newest key are left alone, so an interrupted run resumes.
+    """
+    token_column = getattr(model, column)
+    resealed, last_id = 0, 0
+    while True:
+        batch = db.execute(
+            select(model.id, context, token_column)
+            .where(model.id > last_id, token_column.is_not(None))
+            .order_by(model.id)
+            .limit(ROTATION_BATCH)
+        ).all()
+        if not batch:
+            return resealed
+        changes = [
+            {"id": row_id, column: new}
+            for row_id, uid, token in batch
+            if (new := cipher.reencrypt(token, field=field, context=uid)) is not token
+        ]
+        if changes:
+            db.execute(update(model), changes)
+        db.commit()
+        resealed += len(changes)
+        last_id = batch[-1][0]

@@ -22,7 +22,7 @@ from civicgrid.analytics import dashboard
 from civicgrid.analytics import service as analytics
 from civicgrid.analytics.schemas import DashboardOut
 from civicgrid.auth import service as auth_service
-from civicgrid.auth.deps import SESSION_COOKIE, DbSession, Locale, OptionalActor
+from civicgrid.auth.deps import SESSION_COOKIE, CurrentVisitor, DbSession, Locale, OptionalActor
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.cases.models import CHANNELS
@@ -31,7 +31,7 @@ from civicgrid.cases.workflow import CENTRE
 from civicgrid.categories.reference import SLA_STAGES
 from civicgrid.disputes import service as disputes
 from civicgrid.disputes.models import DisputeKind, ReferralTarget
-from civicgrid.errors import DomainError, Unauthorized
+from civicgrid.errors import DomainError, TooManyRequests, Unauthorized
 from civicgrid.fieldwork import duty
 from civicgrid.fieldwork.models import Cadence
 from civicgrid.fieldwork.roles import PLAN_ROLES, WEIGHT_ROLES
@@ -354,6 +354,8 @@ def login(
     request: Request,
     db: DbSession,
     locale: Locale,
+    *,
+    visitor: CurrentVisitor,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
 ) -> Response:
@@ -366,14 +368,15 @@ def login(
     if missing:
         return _login_page(request, locale, username=username, errors=missing, status_code=422)
     try:
-        user = auth_service.authenticate(db, username=username, password=password)
-    except Unauthorized as refusal:
-        # A locked account is not a wrong password: 423 tells scripts and people apart.
-        status_code = 423 if refusal.code == "account_locked" else refusal.status_code
+        user = auth_service.sign_in(db, visitor, username=username, password=password)
+    except (Unauthorized, TooManyRequests) as refusal:
         errors = {"password": refusal.message(locale)}
-        return _login_page(
-            request, locale, username=username, errors=errors, status_code=status_code
+        page = _login_page(
+            request, locale, username=username, errors=errors, status_code=refusal.status_code
         )
+        if isinstance(refusal, TooManyRequests):
+            page.headers.update(refusal.headers())
+        return page
     token = auth_service.issue_token(db, user=user, kind="session")
     db.commit()
     response = RedirectResponse("/", status_code=303)
