@@ -7,10 +7,11 @@ writer, foreign keys enforced); PostgreSQL is chosen by URL for production.
 from collections.abc import Callable, Hashable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from alembic import command
 from alembic.config import Config
+from pydantic import Field
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -25,6 +26,14 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# The widest whole number SQLite's INTEGER or PostgreSQL's BIGINT holds. Past it the
+# driver raises an overflow mid-query (a 500); a field typed with it answers 422.
+MAX_SQL_INTEGER = 2**63 - 1
+
+RowId = Annotated[int, Field(ge=1, le=MAX_SQL_INTEGER)]
+"""A row's id as a path, query or body field: one no column can hold names no row."""
 
 
 class Base(DeclarativeBase):
