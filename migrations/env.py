@@ -3,10 +3,13 @@
 `alembic` on the command line works too; it builds the engine from settings.
 """
 
+from typing import Any, Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Engine
 
-from civicgrid.db import Base, create_db_engine, load_all_models
+from civicgrid.db import Base, UtcDateTime, create_db_engine, load_all_models
 from civicgrid.settings import get_settings
 
 load_all_models()
@@ -20,6 +23,13 @@ def _engine() -> Engine:
     return create_db_engine(get_settings().effective_database_url)
 
 
+def _render_item(kind: str, item: Any, _context: AutogenContext) -> str | Literal[False]:
+    """A new revision names the type the database holds, not the app's UTC wrapper of it."""
+    if kind == "type" and isinstance(item, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_migrations_online() -> None:
     engine = _engine()
     with engine.connect() as connection:
@@ -28,6 +38,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            render_item=_render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

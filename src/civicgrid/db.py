@@ -6,12 +6,14 @@ writer, foreign keys enforced); PostgreSQL is chosen by URL for production.
 
 import os
 from collections.abc import Callable, Hashable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, MetaData, create_engine, event
+from pydantic import Field
+from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -27,8 +29,44 @@ NAMING_CONVENTION = {
 }
 
 
+# The widest whole number SQLite's INTEGER or PostgreSQL's BIGINT holds. Past it the
+# driver raises an overflow mid-query (a 500); a field typed with it answers 422.
+MAX_SQL_INTEGER = 2**63 - 1
+
+RowId = Annotated[int, Field(ge=1, le=MAX_SQL_INTEGER)]
+"""A row's id as a path, query or body field: one no column can hold names no row."""
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment stored in UTC and read back aware, in UTC, on either engine.
+
+    SQLite has no zone: SQLAlchemy writes an aware time's wall clock as it is
+    (09:00+08:00 became 09:00) and reads it back naive, so a page took it for
+    local time. PostgreSQL's timestamptz answers in the session's zone. Here
+    every moment is turned to UTC on the way in, in comparisons too, and marked
+    UTC on the way out. A naive time is refused: nobody can tell which zone it
+    meant. The column stays `DateTime(timezone=True)`, so no migration.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"a naive datetime cannot be stored as UTC: {value.isoformat()}")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        # SQLite hands back what was written, which was UTC.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 DatabaseKind = Literal["sqlite", "postgresql"]

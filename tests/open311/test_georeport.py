@@ -345,6 +345,15 @@ def test_descriptions_are_escaped_in_xml_and_masked_in_public(client, api_key, c
     )
 
 
+def test_the_public_feed_masks_phones_and_ids_as_people_write_them(client, api_key, city):
+    text = "电话 139 1234 5678、139-1234-5678、１３９１２３４５６７８，身份证 530502 19900101 123X"
+    number = post_at(client, api_key, city, description=text).json()[0]["service_request_id"]
+    shown = client.get(f"{BASE}/requests/{number}.json").json()[0]["description"]
+    assert shown == (
+        "电话 139 **** 5678、139-****-5678、１３９****５６７８，身份证 5305** ******** 123X"
+    )
+
+
 def reject(db: Session, number: str) -> None:
     case = db.scalar(select(Case).where(Case.number == number))
     assert case is not None

@@ -33,6 +33,7 @@ from civicgrid.cases.workflow import (
     moves_for,
     transition,
 )
+from civicgrid.db import RowId
 from civicgrid.errors import DomainError, Forbidden
 from civicgrid.i18n import translate
 from civicgrid.timeutil import utcnow
@@ -218,7 +219,7 @@ def post_rule(body: RoutingRuleIn, db: DbSession, actor: CurrentActor) -> Routin
 
 @rules_router.put("/{rule_id}", response_model=RoutingRuleOut)
 def put_rule(
-    rule_id: int, body: RoutingRuleIn, db: DbSession, actor: CurrentActor
+    rule_id: RowId, body: RoutingRuleIn, db: DbSession, actor: CurrentActor
 ) -> RoutingRuleOut:
     auth_service.require_role(actor, RULE_ROLES)
     rule = routing.update_rule(db, rule_id, _rule(body), position=body.position)
@@ -227,7 +228,7 @@ def put_rule(
 
 
 @rules_router.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_rule(rule_id: int, db: DbSession, actor: CurrentActor) -> None:
+def delete_rule(rule_id: RowId, db: DbSession, actor: CurrentActor) -> None:
     auth_service.require_role(actor, RULE_ROLES)
     routing.delete_rule(db, rule_id)
     db.commit()

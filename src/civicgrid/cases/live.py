@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from civicgrid.auth.deps import CurrentActor
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.cases.models import Case
+from civicgrid.db import MAX_SQL_INTEGER
 
 POLL_SECONDS = 2.0
 HEARTBEAT_SECONDS = 15.0
@@ -98,11 +99,15 @@ def _read_after(sessions: sessionmaker[Session], actor: Actor, last: int) -> lis
 async def get_case_stream(
     request: Request,
     actor: CurrentActor,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
+    last_event_id: Annotated[
+        int | None, Header(alias="Last-Event-ID", ge=0, le=MAX_SQL_INTEGER)
+    ] = None,
 ) -> StreamingResponse:
-    """New cases in the reader's jurisdiction as they are reported (text/event-stream)."""
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
-    stream = case_events(request.app.state.sessions, actor, after, request.is_disconnected)
+    """New cases in the reader's jurisdiction as they are reported (text/event-stream).
+
+    Last-Event-ID is the id of the last case this browser was sent.
+    """
+    stream = case_events(request.app.state.sessions, actor, last_event_id, request.is_disconnected)
     return StreamingResponse(
         stream,
         media_type="text/event-stream",

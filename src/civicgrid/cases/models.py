@@ -4,7 +4,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -16,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civicgrid.db import Base
+from civicgrid.db import Base, UtcDateTime
 from civicgrid.timeutil import utcnow
 
 CHANNELS = (
@@ -79,14 +78,12 @@ class Case(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     stage: Mapped[str | None] = mapped_column(String(24))
-    stage_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    stage_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stage_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    stage_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, index=True
-    )
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=0)
 
     # Duplicate detection looks for reports in a time window and a bounding box around a point.
@@ -122,8 +119,8 @@ class CaseAction(Base):
     to_status: Mapped[str] = mapped_column(String(24))
     actor: Mapped[str] = mapped_column(String(120))
     note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    stage_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    stage_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -150,7 +147,7 @@ class RoutingRule(Base):
     department_kind: Mapped[str | None] = mapped_column(String(40))
     grid_may_handle: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class CasePhoto(Base):
@@ -169,7 +166,7 @@ class CasePhoto(Base):
     lng: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     uploaded_by: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     __table_args__ = (
         UniqueConstraint("case_id", "purpose", "sha256", name="uq_case_photos_content"),
@@ -188,7 +185,7 @@ class CaseFeedback(Base):
     reached: Mapped[bool | None] = mapped_column(Boolean)
     comment: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class CaseSupervision(Base):
@@ -204,12 +201,12 @@ class CaseSupervision(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     stage: Mapped[str] = mapped_column(String(24))
-    stage_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    stage_started_at: Mapped[datetime] = mapped_column(UtcDateTime())
     region_code: Mapped[str] = mapped_column(String(15), index=True)
     actor: Mapped[str] = mapped_column(String(120))
     note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (
         UniqueConstraint(

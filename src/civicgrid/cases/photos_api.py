@@ -11,6 +11,7 @@ from civicgrid.auth.deps import CurrentActor, DbSession
 from civicgrid.cases import photos
 from civicgrid.cases.service import visible_case
 from civicgrid.cases.workflow import actor_label
+from civicgrid.db import RowId
 from civicgrid.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/cases", tags=["photos"])
@@ -51,7 +52,7 @@ def get_photos(number: str, db: DbSession, actor: CurrentActor) -> list[PhotoOut
 
 
 @router.get("/{number}/photos/{photo_id}", response_class=FileResponse)
-def get_photo(number: str, photo_id: int, db: DbSession, actor: CurrentActor) -> FileResponse:
+def get_photo(number: str, photo_id: RowId, db: DbSession, actor: CurrentActor) -> FileResponse:
     """The stored bytes; `nosniff` so a browser never reads them as anything but an image."""
     photo, path = photos.photo_file(db, visible_case(db, actor, number), photo_id)
     headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=86400"}

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from civicgrid.cases.models import CHANNELS, PRIORITIES
 from civicgrid.cases.workflow import Status
+from civicgrid.db import MAX_SQL_INTEGER
 from civicgrid.geo.crs import Crs
 
 
@@ -42,7 +43,7 @@ class BatchItemOut(BaseModel):
 class TransitionIn(BaseModel):
     to: Status
     note: str = Field(default="", max_length=2000)
-    version: int | None = Field(default=None, ge=0)
+    version: int | None = Field(default=None, ge=0, le=MAX_SQL_INTEGER)
     approve: bool | None = None
     department_code: str | None = Field(default=None, max_length=40)
 
@@ -58,7 +59,7 @@ class CaseFilterIn(BaseModel):
     overdue: bool = False
     q: str = Field(default="", max_length=100)
     limit: int = Field(default=100, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_SQL_INTEGER)
 
 
 class BulkTransitionIn(BaseModel):

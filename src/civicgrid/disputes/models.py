@@ -17,7 +17,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -29,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civicgrid.db import Base
+from civicgrid.db import Base, UtcDateTime
 from civicgrid.timeutil import utcnow
 
 
@@ -108,11 +107,11 @@ class Dispute(Base):
     performance_method: Mapped[str | None] = mapped_column(Text)
     performance_deadline: Mapped[date | None] = mapped_column(Date)
     agreement_file: Mapped[str | None] = mapped_column(String(255))
-    alerted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    alerted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -151,7 +150,7 @@ class DisputeEvent(Base):
     to_status: Mapped[str] = mapped_column(String(40))
     actor: Mapped[str] = mapped_column(String(120))
     note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     __table_args__ = (
         UniqueConstraint("dispute_id", "sequence", name="uq_dispute_events_sequence"),
@@ -168,13 +167,13 @@ class MediationSession(Base):
         ForeignKey("disputes.id", ondelete="CASCADE"), index=True
     )
     mode: Mapped[str] = mapped_column(String(16))
-    held_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    held_at: Mapped[datetime] = mapped_column(UtcDateTime())
     place: Mapped[str] = mapped_column(String(255))
     participants: Mapped[list[Any]] = mapped_column(JSON, default=list)
     record: Mapped[str] = mapped_column(Text)
     result: Mapped[str] = mapped_column(String(16))
     recorded_by: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class FollowUpVisit(Base):
@@ -189,7 +188,7 @@ class FollowUpVisit(Base):
     visited_on: Mapped[date] = mapped_column(Date)
     result: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class MediatorProfile(Base):
@@ -201,7 +200,7 @@ class MediatorProfile(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     kinds: Mapped[list[Any]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class TriageSetting(Base):

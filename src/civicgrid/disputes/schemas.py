@@ -15,6 +15,7 @@ from civicgrid.disputes.models import (
     Source,
 )
 from civicgrid.disputes.workflow import Status
+from civicgrid.timeutil import Moment
 
 
 class PartyIn(BaseModel):
@@ -47,7 +48,7 @@ class AssignIn(BaseModel):
 
 class SessionIn(BaseModel):
     mode: SessionMode
-    held_at: datetime
+    held_at: Moment
     place: str = Field(min_length=1, max_length=255, description="room, or the meeting link")
     participants: list[str] = Field(default_factory=list, max_length=50)
     record: str = Field(min_length=1, max_length=20000)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Request, Response, status
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale
+from civicgrid.db import RowId
 from civicgrid.errors import Invalid
 from civicgrid.fieldwork import duty, flags, plans, scoring, service
 from civicgrid.fieldwork.models import Record, TaskType
@@ -56,7 +57,7 @@ def post_plan(body: PlanIn, db: DbSession, actor: CurrentActor) -> PlanOut:
 
 @router.put("/plans/{plan_id}/active", response_model=PlanOut)
 def put_plan_active(
-    plan_id: int, body: PlanActiveIn, db: DbSession, actor: CurrentActor
+    plan_id: RowId, body: PlanActiveIn, db: DbSession, actor: CurrentActor
 ) -> PlanOut:
     plan = plans.set_plan_active(db, actor, plan_id=plan_id, active=body.active)
     db.commit()

@@ -10,7 +10,6 @@ from enum import StrEnum
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civicgrid.db import Base
+from civicgrid.db import Base, UtcDateTime
 from civicgrid.timeutil import utcnow
 
 
@@ -82,7 +81,7 @@ class Plan(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     region_code: Mapped[str] = mapped_column(String(15), index=True)
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Task(Base):
@@ -107,7 +106,7 @@ class Task(Base):
     record_id: Mapped[int | None] = mapped_column(
         ForeignKey("fieldwork_records.id", ondelete="SET NULL"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Record(Base):
@@ -119,8 +118,8 @@ class Record(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     task_type: Mapped[str] = mapped_column(String(32))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     lng: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     # Metres from the worker's area, when a point was given; 0 inside it.
@@ -175,7 +174,7 @@ class Flag(Base):
         ForeignKey("fieldwork_records.id", ondelete="SET NULL")
     )
     region_code: Mapped[str] = mapped_column(String(15), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Weight(Base):
@@ -186,7 +185,7 @@ class Weight(Base):
     key: Mapped[str] = mapped_column(String(32), primary_key=True)
     weight: Mapped[float] = mapped_column(Float)
     updated_by: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class DutyPosition(Base):
@@ -198,9 +197,9 @@ class DutyPosition(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    on_duty_since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    on_duty_since: Mapped[datetime] = mapped_column(UtcDateTime())
     lng: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)
-    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    reported_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     region_code: Mapped[str] = mapped_column(String(15), index=True)

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from civicgrid.db import RowId
 from civicgrid.fieldwork.assessment import Finding, Item
 from civicgrid.fieldwork.flags import FlagView
 from civicgrid.fieldwork.models import Cadence, Record, SubjectKind, Task, TaskType
@@ -11,6 +12,7 @@ from civicgrid.fieldwork.scoring import Score
 from civicgrid.fieldwork.service import RecordInput
 from civicgrid.geo.crs import Crs
 from civicgrid.i18n import translate
+from civicgrid.timeutil import Moment
 
 
 class TaskTypeOut(BaseModel):
@@ -27,7 +29,7 @@ def task_label(code: str, locale: str) -> str:
 
 
 class PlanIn(BaseModel):
-    worker_id: int = Field(ge=1)
+    worker_id: RowId
     task_type: TaskType
     cadence: Cadence
     times: int = Field(default=1, ge=1, le=366)
@@ -89,8 +91,8 @@ class FindingIn(BaseModel):
 
 class RecordIn(BaseModel):
     task_type: TaskType
-    occurred_at: datetime = Field(description="The phone's time; without an offset, Beijing time")
-    task_id: int | None = Field(default=None, ge=1)
+    occurred_at: Moment = Field(description="The phone's time; without an offset, Beijing time")
+    task_id: RowId | None = None
     lng: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
     crs: Crs = Crs.WGS84
@@ -99,7 +101,7 @@ class RecordIn(BaseModel):
     )
     note: str = Field(default="", max_length=5000)
     subject_kind: SubjectKind = SubjectKind.GRID
-    subject_id: int | None = Field(default=None, ge=1)
+    subject_id: RowId | None = None
     subject_ref: str | None = Field(default=None, min_length=1, max_length=40)
     assessment: list[FindingIn] = Field(default_factory=list, max_length=len(Item))
     open_case: bool = False

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from civicgrid.auth.deps import CurrentActor, DbSession
 from civicgrid.cases.supervision import list_supervisions
+from civicgrid.db import RowId
 from civicgrid.notify import service
 from civicgrid.notify.schemas import (
     NotificationOut,
@@ -29,7 +30,7 @@ def get_notifications(
 
 
 @router.post("/notifications/{notification_id}/read", response_model=NotificationOut)
-def post_read(notification_id: int, db: DbSession, actor: CurrentActor) -> NotificationOut:
+def post_read(notification_id: RowId, db: DbSession, actor: CurrentActor) -> NotificationOut:
     notification = service.mark_read(db, actor, notification_id, utcnow())
     db.commit()
     return NotificationOut.model_validate(notification)
@@ -48,7 +49,7 @@ def post_webhook(body: WebhookIn, db: DbSession, actor: CurrentActor) -> Webhook
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_webhook(webhook_id: int, db: DbSession, actor: CurrentActor) -> Response:
+def delete_webhook(webhook_id: RowId, db: DbSession, actor: CurrentActor) -> Response:
     service.delete_webhook(db, actor, webhook_id)
     db.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -36,9 +36,10 @@ def parse_w3c(value: str, *, field: str) -> datetime:
             int((parts["fraction"] or "0").ljust(6, "0")[:6]),
             tzinfo=_zone(parts["zone"]),
         )
-    except ValueError:
+        # 9999-12-31T23:59:59-14:00 is a day past the calendar in UTC: an overflow.
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise Invalid("open311_date_invalid", field=field, value=value) from None
-    return as_utc(moment)
 
 
 def _zone(text: str | None) -> tzinfo:

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, status
 
 from civicgrid.auth.deps import CurrentActor, DbSession
+from civicgrid.db import RowId
 from civicgrid.errors import Invalid
 from civicgrid.geo.service import GridIndex
 from civicgrid.registry import (
@@ -104,7 +105,7 @@ def get_residents(
 
 @router.get("/residents/{resident_id}", response_model=ResidentOut)
 def get_resident(
-    resident_id: int, request: Request, db: DbSession, actor: CurrentActor
+    resident_id: RowId, request: Request, db: DbSession, actor: CurrentActor
 ) -> ResidentOut:
     resident = residents.get_resident(db, actor, resident_id)
     return views.resident_views(db, _settings(request), [resident])[0]
@@ -112,7 +113,7 @@ def get_resident(
 
 @router.patch("/residents/{resident_id}", response_model=ResidentOut)
 def patch_resident(
-    resident_id: int, body: ResidentFields, request: Request, db: DbSession, actor: CurrentActor
+    resident_id: RowId, body: ResidentFields, request: Request, db: DbSession, actor: CurrentActor
 ) -> ResidentOut:
     settings = _settings(request)
     resident = residents.update_resident(
@@ -123,7 +124,7 @@ def patch_resident(
 
 
 @router.delete("/residents/{resident_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_resident(resident_id: int, db: DbSession, actor: CurrentActor) -> None:
+def delete_resident(resident_id: RowId, db: DbSession, actor: CurrentActor) -> None:
     residents.remove_resident(db, actor, resident_id)
     db.commit()
 
@@ -145,7 +146,7 @@ def get_household_by_number(
 
 
 @router.get("/households/{household_id}", response_model=HouseholdOut)
-def get_household(household_id: int, db: DbSession, actor: CurrentActor) -> HouseholdOut:
+def get_household(household_id: RowId, db: DbSession, actor: CurrentActor) -> HouseholdOut:
     return views.household_view(db, households.get_household(db, actor, household_id))
 
 
@@ -163,14 +164,14 @@ def post_housing(
 
 @router.get("/housing/{housing_id}", response_model=HousingOut)
 def get_housing(
-    housing_id: int, request: Request, db: DbSession, actor: CurrentActor
+    housing_id: RowId, request: Request, db: DbSession, actor: CurrentActor
 ) -> HousingOut:
     return views.housing_view(db, _settings(request), households.get_housing(db, actor, housing_id))
 
 
 @router.patch("/housing/{housing_id}", response_model=HousingOut)
 def patch_housing(
-    housing_id: int, body: HousingFields, request: Request, db: DbSession, actor: CurrentActor
+    housing_id: RowId, body: HousingFields, request: Request, db: DbSession, actor: CurrentActor
 ) -> HousingOut:
     settings = _settings(request)
     housing = households.update_housing(db, actor, housing_id, settings=settings, data=body)
@@ -208,7 +209,7 @@ def get_organisations(
 
 @router.get("/organisations/{organisation_id}", response_model=OrganisationOut)
 def get_organisation(
-    organisation_id: int, request: Request, db: DbSession, actor: CurrentActor
+    organisation_id: RowId, request: Request, db: DbSession, actor: CurrentActor
 ) -> OrganisationOut:
     organisation = organisations.get_organisation(db, actor, organisation_id)
     return views.organisation_views(db, _settings(request), [organisation])[0]
@@ -216,7 +217,7 @@ def get_organisation(
 
 @router.patch("/organisations/{organisation_id}", response_model=OrganisationOut)
 def patch_organisation(
-    organisation_id: int,
+    organisation_id: RowId,
     body: OrganisationFields,
     request: Request,
     db: DbSession,
@@ -252,7 +253,7 @@ def get_key_places(
 
 
 @router.get("/key-places/{place_id}", response_model=KeyPlaceOut)
-def get_key_place(place_id: int, db: DbSession, actor: CurrentActor) -> KeyPlaceOut:
+def get_key_place(place_id: RowId, db: DbSession, actor: CurrentActor) -> KeyPlaceOut:
     return KeyPlaceOut.model_validate(key_places.get_key_place(db, actor, place_id))
 
 
@@ -282,7 +283,7 @@ def get_addresses(
 @router.post("/{subject}/{subject_id}/reveal", response_model=RevealOut)
 def post_reveal(
     subject: Literal["residents", "housing", "organisations"],
-    subject_id: int,
+    subject_id: RowId,
     body: RevealIn,
     *,
     request: Request,

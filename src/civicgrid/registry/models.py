@@ -14,7 +14,6 @@ from enum import StrEnum
 
 from sqlalchemy import (
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civicgrid.db import Base
+from civicgrid.db import Base, UtcDateTime
 from civicgrid.timeutil import utcnow
 
 
@@ -123,7 +122,7 @@ class Address(Base):
     lng: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     region_code: Mapped[str] = mapped_column(String(15), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Housing(Base):
@@ -143,10 +142,8 @@ class Housing(Base):
     owner_phone_token: Mapped[bytes | None] = mapped_column(LargeBinary)
     owner_phone_index: Mapped[bytes | None] = mapped_column(LargeBinary(16), index=True)
     region_code: Mapped[str] = mapped_column(String(15), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class Household(Base):
@@ -164,7 +161,7 @@ class Household(Base):
     )
     kind: Mapped[str] = mapped_column(String(16), default="family")
     region_code: Mapped[str] = mapped_column(String(15), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Resident(Base):
@@ -195,10 +192,8 @@ class Resident(Base):
     )
     moved_in_on: Mapped[date | None] = mapped_column(Date)
     region_code: Mapped[str] = mapped_column(String(15))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class Organisation(Base):
@@ -219,7 +214,7 @@ class Organisation(Base):
     contact_phone_index: Mapped[bytes | None] = mapped_column(LargeBinary(16), index=True)
     employees: Mapped[int | None] = mapped_column(Integer)
     region_code: Mapped[str] = mapped_column(String(15), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class KeyPlace(Base):
@@ -241,7 +236,7 @@ class KeyPlace(Base):
     patrol_every_days: Mapped[int] = mapped_column(Integer, default=7)
     note: Mapped[str] = mapped_column(Text, default="")
     region_code: Mapped[str] = mapped_column(String(15), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class CareMembership(Base):
@@ -266,7 +261,7 @@ class Reveal(Base):
     __tablename__ = "registry_reveals"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from civicgrid.db import RowId
 from civicgrid.masking import mask_id_number, mask_middle, mask_phone
 from civicgrid.registry.models import (
     Address,
@@ -136,7 +137,7 @@ class MemberOut(BaseModel):
 class HouseholdIn(BaseModel):
     number: str = Field(min_length=1, max_length=32)
     address: PlaceIn
-    housing_id: int | None = None
+    housing_id: RowId | None = None
     kind: Literal["family", "collective"] = "family"
 
 
@@ -267,7 +268,7 @@ class KeyPlaceIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     kind: PlaceKind
     address: PlaceIn
-    organisation_id: int | None = None
+    organisation_id: RowId | None = None
     patrol_every_days: int = Field(default=7, ge=1, le=366)
     note: str = Field(default="", max_length=2000)
 

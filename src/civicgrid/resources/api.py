@@ -6,11 +6,15 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from civicgrid.auth.deps import CurrentActor, DbSession
+from civicgrid.db import RowId
 from civicgrid.geo.crs import Crs
 from civicgrid.resources import service
 from civicgrid.resources.models import Resource, ResourceKind
 
 router = APIRouter(prefix="/api/v1/resources", tags=["resources"])
+
+# People a shelter takes or a team counts; the column is 32 bits on PostgreSQL.
+MAX_CAPACITY = 1_000_000
 
 
 class ResourceIn(BaseModel):
@@ -21,7 +25,7 @@ class ResourceIn(BaseModel):
     crs: Crs = Crs.WGS84
     region_code: str | None = Field(default=None, max_length=15)
     contact: str = Field(default="", max_length=120)
-    capacity: int | None = Field(default=None, ge=0)
+    capacity: int | None = Field(default=None, ge=0, le=MAX_CAPACITY)
     note: str = Field(default="", max_length=2000)
 
 
@@ -73,7 +77,7 @@ def get_resources(
 
 
 @router.delete("/{resource_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_resource(resource_id: int, db: DbSession, actor: CurrentActor) -> Response:
+def delete_resource(resource_id: RowId, db: DbSession, actor: CurrentActor) -> Response:
     service.delete_resource(db, actor, resource_id)
     db.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
