@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from civicgrid.auth.models import Department, Role
+from civicgrid.analytics.roles import DASHBOARD_VIEWERS
+from civicgrid.auth.models import Department
 from civicgrid.auth.scope import Actor, in_scope, may_see, within
 from civicgrid.auth.service import require_role
 from civicgrid.cases.models import Case, CaseAction, CaseFeedback
@@ -25,7 +26,6 @@ from civicgrid.geo.models import Region
 from civicgrid.geo.service import visible_region
 from civicgrid.timeutil import DISPLAY_ZONE, as_utc, utcnow
 
-VIEWERS = frozenset({Role.ADMIN, Role.LEADER, Role.DISPATCHER})
 FINISHED = (Status.CLOSED, Status.RATED, Status.REJECTED, Status.MERGED)
 TREND_DAYS = 30
 TOP_CATEGORIES = 8
@@ -89,7 +89,7 @@ def dashboard(
     db: Session, actor: Actor, region_code: str | None = None, now: datetime | None = None
 ) -> Dashboard:
     """The picture of `region_code` (the viewer's own area by default)."""
-    require_role(actor, VIEWERS)
+    require_role(actor, DASHBOARD_VIEWERS)
     now = now or utcnow()
     region = _own_region(db, actor, region_code)
     frame = Frame(

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
+from civicgrid.analytics.roles import INDICATOR_VIEWERS
 from civicgrid.auth.models import Department, Role
 from civicgrid.auth.scope import Actor, in_scope, within
 from civicgrid.auth.service import require_role
@@ -38,7 +39,6 @@ class Grouping(StrEnum):
 CODE_LENGTH = {Grouping.DISTRICT: 6, Grouping.STREET: 9, Grouping.COMMUNITY: 12, Grouping.GRID: 15}
 MAX_PERIOD_DAYS = 366
 DEFAULT_PERIOD_DAYS = 30
-VIEWERS = frozenset({Role.ADMIN, Role.LEADER, Role.DISPATCHER, Role.DEPARTMENT_HANDLER})
 SATISFIED_FROM = 4
 CLOSED = (Status.CLOSED.value, Status.RATED.value)
 # Weights of the composite score; a rate without data drops out and the rest are rescaled.
@@ -256,7 +256,7 @@ def _cohort(
     db: Session, actor: Actor, period: Period, region_code: str | None
 ) -> list[ColumnElement[bool]]:
     """Cases reported in the period that the actor may count."""
-    require_role(actor, VIEWERS)
+    require_role(actor, INDICATOR_VIEWERS)
     first, after = period.utc_bounds()
     conditions = [
         in_scope(actor, Case.region_code),

@@ -27,12 +27,13 @@ from sqlalchemy.orm import Session
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.cases.models import Case, CasePhoto
-from civicgrid.cases.workflow import CENTRE, HANDLERS, Status, lock_case
+from civicgrid.cases.roles import EVIDENCE_ROLES
+from civicgrid.cases.states import Status
+from civicgrid.cases.workflow import lock_case
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
 from civicgrid.settings import get_settings
 
 PURPOSES = ("report", "evidence")
-EVIDENCE_ROLES = HANDLERS | CENTRE
 # Once a case is finished its record is final: evidence added later would rewrite it.
 FINISHED = frozenset({Status.CLOSED, Status.RATED, Status.REJECTED, Status.MERGED})
 

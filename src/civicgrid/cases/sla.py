@@ -9,8 +9,8 @@ Saturdays and Sundays (调休上班) are on. The calendar comes from the
 year it does not know yet the clock falls back to Monday–Friday and says so
 once in the log, because a late deadline is better than a stopped worker.
 
-Statuses are written here as their string values: `workflow` imports this
-module to time each change, so this module cannot import `workflow`.
+Which stage each status runs, and whether entering it restarts the clock, are
+columns of the states table (`cases.states`).
 """
 
 import logging
@@ -25,6 +25,7 @@ import chinese_calendar
 from sqlalchemy.orm import Session
 
 from civicgrid.cases.models import Case
+from civicgrid.cases.states import STATES, Stage, Status, stage_of
 from civicgrid.categories.service import DEFAULT_HOUR_BASIS, DEFAULT_SLA_HOURS, taxonomy
 from civicgrid.divisions import Level, level_of, parent_code
 from civicgrid.settings import get_settings
@@ -44,36 +45,8 @@ class Light(StrEnum):
     RED = "red"
 
 
-class Stage(StrEnum):
-    ACCEPT = "accept"
-    DISPATCH = "dispatch"
-    CLAIM = "claim"
-    RESOLVE = "resolve"
-    VERIFY = "verify"
-    CLOSE = "close"
-
-
-# The clock each status runs. The resolve clock keeps running while an
-# extension is pending: asking for more time does not stop the time.
-STAGE_OF_STATUS: dict[str, Stage | None] = {
-    "reported": Stage.ACCEPT,
-    "accepted": Stage.DISPATCH,
-    "returned": Stage.DISPATCH,
-    "escalated": Stage.DISPATCH,
-    "dispatched": Stage.CLAIM,
-    "claimed": Stage.RESOLVE,
-    "reopened": Stage.RESOLVE,
-    "extension_requested": Stage.RESOLVE,
-    "resolved": Stage.VERIFY,
-    "verified": Stage.CLOSE,
-    "self_resolved": Stage.CLOSE,
-    "rejected": None,
-    "merged": None,
-    "closed": None,
-    "rated": None,
-}
-# Escalation hands the case to another centre, whose own dispatch clock starts afresh.
-RESTARTS_CLOCK = frozenset({"escalated"})
+# The clock each status runs, by the status's stored value (from the states table).
+STAGE_OF_STATUS: dict[str, Stage | None] = {status.value: stage_of(status) for status in Status}
 YELLOW_NUMERATOR, YELLOW_DENOMINATOR = 4, 5  # yellow from 80 % of the allowed time used
 
 
@@ -216,10 +189,10 @@ def stage_fields(
     deadline, denial leaves it as it was.
     """
     fields = _closing_fields(to_status, now)
-    stage = STAGE_OF_STATUS[to_status]
+    stage = stage_of(to_status)
     if stage is None:
         return {**fields, "stage": None, "stage_started_at": None, "stage_due_at": None}
-    if case.status == "extension_requested" and case.stage_due_at is not None:
+    if case.status == Status.EXTENSION_REQUESTED and case.stage_due_at is not None:
         return {**fields, **_extension_fields(db, case, stage, case.stage_due_at, approve)}
     if not starts_new_stage(case.stage, to_status):
         return fields
@@ -235,16 +208,17 @@ def stage_fields(
 
 def _closing_fields(to_status: str, now: datetime) -> dict[str, Any]:
     """A closed case records when; reopening it makes it open again."""
-    if to_status == "closed":
+    if to_status == Status.CLOSED:
         return {"closed_at": as_utc(now)}
-    if to_status == "reopened":
+    if to_status == Status.REOPENED:
         return {"closed_at": None}
     return {}
 
 
 def starts_new_stage(current_stage: str | None, to_status: str) -> bool:
     """Whether entering `to_status` ends the running stage instance and starts the next."""
-    return current_stage != STAGE_OF_STATUS[to_status] or to_status in RESTARTS_CLOCK
+    state = STATES[Status(to_status)]
+    return current_stage != state.stage or state.restarts_clock
 
 
 def _extension_fields(

@@ -16,10 +16,10 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.auth.service import require_role
 from civicgrid.cases.models import Case, CaseAction, CaseSupervision
+from civicgrid.cases.roles import SUPERVISION_READERS
 from civicgrid.cases.sla import (
     Basis,
     Light,
@@ -36,7 +36,6 @@ from civicgrid.timeutil import as_utc
 URGE = "urge"
 SUPERVISE = "supervise"
 EVENT_OF_KIND = {URGE: notify.URGED, SUPERVISE: notify.SUPERVISED}
-READERS = frozenset({Role.DISPATCHER, Role.LEADER, Role.ADMIN})
 # Stages in which a department, not a centre, holds the case and is the one to urge.
 DEPARTMENT_STAGES = frozenset({Stage.CLAIM.value, Stage.RESOLVE.value})
 
@@ -175,7 +174,7 @@ def list_supervisions(
     db: Session, actor: Actor, *, open_only: bool = True, limit: int = 200
 ) -> list[tuple[CaseSupervision, Case]]:
     """Supervisions raised to the actor's centre or on cases inside the actor's jurisdiction."""
-    require_role(actor, READERS)
+    require_role(actor, SUPERVISION_READERS)
     query = (
         select(CaseSupervision, Case)
         .join(Case, Case.id == CaseSupervision.case_id)

@@ -24,9 +24,10 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
-from civicgrid.auth.models import Department, Role
+from civicgrid.auth.models import Department
 from civicgrid.auth.scope import Actor
 from civicgrid.categories.models import Category
+from civicgrid.categories.roles import CATEGORY_KEEPERS
 from civicgrid.db import forget, transaction_memo
 from civicgrid.errors import Conflict, Invalid, NotFound
 
@@ -46,8 +47,6 @@ MAX_NAME_EN_LENGTH = 160
 MAX_KEYWORD_LENGTH = 40
 # Stable ASCII codes that routing rules can match by prefix: UM-01, UM-01-03, GOV-12-04.
 CODE_PATTERN = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*")
-
-ADMIN_ROLES = frozenset({Role.ADMIN})
 
 
 @cache
@@ -479,7 +478,7 @@ def require_category(db: Session, code: str) -> Category:
 
 def require_admin(actor: Actor) -> None:
     """The taxonomy is the whole city's; only administrators change it."""
-    auth_service.require_role(actor, ADMIN_ROLES)
+    auth_service.require_role(actor, CATEGORY_KEEPERS)
 
 
 def create_category(db: Session, *, actor: Actor, draft: CategoryDraft) -> Category:

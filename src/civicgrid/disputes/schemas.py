@@ -14,7 +14,7 @@ from civicgrid.disputes.models import (
     SessionResult,
     Source,
 )
-from civicgrid.disputes.workflow import Status
+from civicgrid.disputes.states import Status
 
 
 class PartyIn(BaseModel):

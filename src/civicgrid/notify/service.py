@@ -25,6 +25,7 @@ from civicgrid.divisions import contains, normalise_code
 from civicgrid.errors import Invalid, NotFound
 from civicgrid.i18n import translate
 from civicgrid.notify.models import Notification, OutboxMessage, Webhook
+from civicgrid.notify.roles import WEBHOOK_KEEPERS
 from civicgrid.settings import get_settings
 from civicgrid.timeutil import DISPLAY_ZONE, as_utc
 
@@ -34,7 +35,6 @@ URGED = "case.urged"
 SUPERVISED = "case.supervised"
 CASE_EVENTS = frozenset({f"case.{status}" for status in STAGE_OF_STATUS} | {URGED, SUPERVISED})
 BODY_CHARS = 200
-ADMINS = frozenset({Role.ADMIN})
 
 
 def case_event(status: str) -> str:
@@ -242,7 +242,7 @@ def _inbox_owner(actor: Actor) -> int:
 
 
 def list_webhooks(db: Session, actor: Actor) -> list[Webhook]:
-    require_role(actor, ADMINS)
+    require_role(actor, WEBHOOK_KEEPERS)
     query = select(Webhook).where(in_scope(actor, Webhook.region_code)).order_by(Webhook.id)
     return list(db.scalars(query))
 
@@ -257,7 +257,7 @@ def create_webhook(
     region_code: str | None,
 ) -> Webhook:
     """Register a receiver inside the actor's jurisdiction with a fresh signing secret."""
-    require_role(actor, ADMINS)
+    require_role(actor, WEBHOOK_KEEPERS)
     _require_url(url)
     unknown = sorted(set(events) - CASE_EVENTS)
     if unknown:
@@ -293,7 +293,7 @@ def _webhook_region(actor: Actor, region_code: str | None) -> str:
 
 
 def delete_webhook(db: Session, actor: Actor, webhook_id: int) -> None:
-    require_role(actor, ADMINS)
+    require_role(actor, WEBHOOK_KEEPERS)
     hook = db.scalar(
         select(Webhook).where(Webhook.id == webhook_id, in_scope(actor, Webhook.region_code))
     )

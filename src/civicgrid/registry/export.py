@@ -14,12 +14,11 @@ from openpyxl import Workbook
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.errors import Forbidden
 from civicgrid.i18n import translate
 from civicgrid.masking import mask_id_number, mask_phone
-from civicgrid.registry.importing import ALIAS_SEPARATOR, IMPORT_ROLES, ImportKind, column_label
+from civicgrid.registry.importing import ALIAS_SEPARATOR, ImportKind, column_label
 from civicgrid.registry.models import (
     Address,
     CareMembership,
@@ -30,6 +29,7 @@ from civicgrid.registry.models import (
     Resident,
 )
 from civicgrid.registry.protection import FieldCipher
+from civicgrid.registry.roles import EXPORT_ROLES
 from civicgrid.registry.sealing import (
     CONTACT_PHONE,
     DOCUMENT,
@@ -39,7 +39,6 @@ from civicgrid.registry.sealing import (
 )
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EXPORT_ROLES = IMPORT_ROLES | {Role.LEADER}
 BATCH_ROWS = 2000
 LIST_SEPARATOR = "\u3001"
 

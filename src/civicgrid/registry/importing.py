@@ -33,7 +33,6 @@ from sqlalchemy import Dialect, LargeBinary, Table, select
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
-from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, may_see
 from civicgrid.db import Base
 from civicgrid.divisions import Level
@@ -68,6 +67,7 @@ from civicgrid.registry.models import (
     Tenure,
 )
 from civicgrid.registry.protection import FieldCipher
+from civicgrid.registry.roles import IMPORT_ROLES
 from civicgrid.registry.sealing import (
     CONTACT_PHONE,
     DOCUMENT,
@@ -93,7 +93,6 @@ CHUNK_ROWS = 5000
 MAX_REPORTED_ERRORS = 1000
 HEADER_SEARCH_ROWS = 10  # offices put a title and a date line above the headings
 SNIFF_BYTES = 1 << 20
-IMPORT_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER, Role.COMMUNITY_STAFF})
 # Mainland China's extent, so a swapped longitude and latitude is caught before locating.
 LNG_RANGE = (73.0, 136.0)
 LAT_RANGE = (3.0, 54.0)

@@ -42,6 +42,13 @@ from civicgrid.registry.protection import (
     read_keyring,
     save_keyring,
 )
+from civicgrid.registry.roles import (
+    AUDIT_ROLES,
+    READ_ROLES,
+    REMOVE_ROLES,
+    REVEAL_ROLES,
+    WRITE_ROLES,
+)
 from civicgrid.registry.schemas import (
     HouseholdIn,
     HouseholdOut,
@@ -73,15 +80,6 @@ from civicgrid.settings import Settings
 
 log = logging.getLogger(__name__)
 
-READ_ROLES = frozenset(
-    {Role.ADMIN, Role.LEADER, Role.DISPATCHER, Role.COMMUNITY_STAFF, Role.GRID_WORKER}
-)
-WRITE_ROLES = frozenset({Role.ADMIN, Role.COMMUNITY_STAFF, Role.GRID_WORKER})
-# Leaders oversee reveals; they do not make them (no casework needs a leader to see a number).
-REVEAL_ROLES = WRITE_ROLES
-AUDIT_ROLES = frozenset({Role.ADMIN, Role.LEADER})
-# Striking someone off is a community office's decision, not a grid worker's.
-REMOVE_ROLES = frozenset({Role.ADMIN, Role.COMMUNITY_STAFF})
 MIN_REASON = 4
 MAX_LIMIT = 200
 ROTATION_BATCH = 1000
