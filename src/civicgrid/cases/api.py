@@ -23,9 +23,11 @@ from civicgrid.cases.schemas import (
     MoveOut,
     RoutingRuleIn,
     RoutingRuleOut,
+    SupervisionOut,
     TransitionIn,
 )
 from civicgrid.cases.states import NEEDS_ACCOUNT, NEEDS_NOTE, Status
+from civicgrid.cases.supervision import list_supervisions
 from civicgrid.cases.workflow import Change, moves_for, transition
 from civicgrid.errors import DomainError, Forbidden
 from civicgrid.i18n import translate
@@ -223,3 +225,15 @@ def delete_rule(rule_id: int, db: DbSession, actor: CurrentActor) -> None:
 
 def _rule(body: RoutingRuleIn) -> routing.RuleIn:
     return routing.RuleIn(**body.model_dump(exclude={"position"}))
+
+
+supervisions_router = APIRouter(prefix="/api/v1/supervisions", tags=["supervision"])
+
+
+@supervisions_router.get("", response_model=list[SupervisionOut])
+def get_supervisions(
+    db: DbSession, actor: CurrentActor, open_only: bool = True
+) -> list[SupervisionOut]:
+    """Urges and 督办 raised to the caller's centre or on cases in its jurisdiction."""
+    rows = list_supervisions(db, actor, open_only=open_only)
+    return [SupervisionOut.of(supervision, case) for supervision, case in rows]

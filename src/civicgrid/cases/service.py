@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope
-from civicgrid.cases import photos, routing, sla
+from civicgrid.cases import notices, photos, routing, sla
 from civicgrid.cases.models import CHANNELS, PRIORITIES, Case, CaseAction, CaseNumberCounter
+from civicgrid.cases.states import STATES, Status
 from civicgrid.cases.workflow import (
     GENESIS_HASH,
-    Status,
     action_hash,
     actor_label,
     record_action,
@@ -32,7 +32,6 @@ from civicgrid.errors import BatchInvalid, Conflict, DomainError, Invalid, NotFo
 from civicgrid.geo.crs import Crs, to_wgs84
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import GridIndex
-from civicgrid.notify import service as notify
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
 UNLOCATED_DISTRICT = "000000"
@@ -282,7 +281,7 @@ def _new_cases(
         record_action(db, case, from_status=None, to=Status.REPORTED, actor=label, note="", now=now)
         if pictures:
             photos.attach(db, case, pictures, purpose="report", actor_label=label)
-        notify.enqueue_case_event(db, case, notify.case_event(Status.REPORTED.value), now)
+        notices.enqueue_case_event(db, case, STATES[Status.REPORTED].event, now)
     return cases
 
 

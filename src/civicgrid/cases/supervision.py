@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.auth.service import require_role
+from civicgrid.cases import notices
 from civicgrid.cases.models import Case, CaseAction, CaseSupervision
 from civicgrid.cases.roles import SUPERVISION_READERS
 from civicgrid.cases.sla import (
@@ -35,7 +36,7 @@ from civicgrid.timeutil import as_utc
 
 URGE = "urge"
 SUPERVISE = "supervise"
-EVENT_OF_KIND = {URGE: notify.URGED, SUPERVISE: notify.SUPERVISED}
+EVENT_OF_KIND = {URGE: notices.URGED, SUPERVISE: notices.SUPERVISED}
 # Stages in which a department, not a centre, holds the case and is the one to urge.
 DEPARTMENT_STAGES = frozenset({Stage.CLAIM.value, Stage.RESOLVE.value})
 
@@ -124,7 +125,7 @@ def _raise(db: Session, case: Case, kind: str, now: datetime, actor_label: str) 
                 )
             )
             db.flush()
-            notify.enqueue(
+            notices.enqueue(
                 db,
                 event=EVENT_OF_KIND[kind],
                 case=case,
@@ -139,7 +140,7 @@ def _raise(db: Session, case: Case, kind: str, now: datetime, actor_label: str) 
 def _recipients(db: Session, case: Case, kind: str, target: str) -> list[int]:
     """督办 goes to the dispatchers above; an urge to whoever holds the case now."""
     if kind == URGE and case.stage in DEPARTMENT_STAGES and case.department_id is not None:
-        return notify.department_users(db, case)
+        return notices.department_users(db, case)
     return notify.dispatchers_of(db, target)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, may_see
+from civicgrid.cases import notices
 from civicgrid.cases.models import Case, CaseAction, CasePhoto
 from civicgrid.cases.roles import FIELD_HANDLERS
 from civicgrid.cases.sla import stage_fields
@@ -30,7 +31,6 @@ from civicgrid.cases.states import (
     Status,
 )
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
-from civicgrid.notify import service as notify
 from civicgrid.timeutil import as_utc, utcnow
 
 S = Status
@@ -161,7 +161,7 @@ def transition(
         now=now,
         stage_due_at=ended_stage_due,
     )
-    notify.enqueue_case_event(db, case, STATES[change.to].event, now)
+    notices.enqueue_case_event(db, case, STATES[change.to].event, now)
     return case
 
 
