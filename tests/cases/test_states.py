@@ -23,6 +23,8 @@ def test_every_row_fills_every_column_with_a_value_of_its_kind():
         assert row.event == f"case.{status.value}", status
         assert isinstance(row.tells, Audience), status
         assert all(isinstance(queue, Queue) for queue in row.queues), status
+        assert isinstance(row.closed, bool), status
+        assert isinstance(row.finished, bool), status
     assert {field.name for field in dataclasses.fields(State)} == {
         "goes_to",
         "entered_by",
@@ -34,6 +36,8 @@ def test_every_row_fills_every_column_with_a_value_of_its_kind():
         "event",
         "tells",
         "queues",
+        "closed",
+        "finished",
     }
 
 
@@ -50,3 +54,9 @@ def test_a_clock_restarts_only_where_a_clock_runs():
 def test_every_desk_queue_lists_some_status():
     listed = set().union(*(row.queues for row in STATES.values()))
     assert listed == set(Queue)
+
+
+def test_a_closed_case_is_finished_and_a_finished_one_runs_no_clock():
+    for status, row in STATES.items():
+        assert not row.closed or row.finished, status
+        assert not row.finished or row.stage is None, status

@@ -18,7 +18,7 @@ from civicgrid.auth.models import Department
 from civicgrid.auth.scope import Actor, in_scope, may_see, within
 from civicgrid.auth.service import require_role
 from civicgrid.cases.models import Case, CaseAction, CaseFeedback
-from civicgrid.cases.workflow import Status
+from civicgrid.cases.states import FINISHED, Status
 from civicgrid.categories.service import get_category
 from civicgrid.divisions import LEVEL_ORDER, Level, significant_prefix
 from civicgrid.errors import NotFound
@@ -26,7 +26,6 @@ from civicgrid.geo.models import Region
 from civicgrid.geo.service import visible_region
 from civicgrid.timeutil import DISPLAY_ZONE, as_utc, utcnow
 
-FINISHED = (Status.CLOSED, Status.RATED, Status.REJECTED, Status.MERGED)
 TREND_DAYS = 30
 TOP_CATEGORIES = 8
 CHILD_CODE_LENGTH = {Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12, Level.GRID: 15}

@@ -29,7 +29,7 @@ from civicgrid.auth.scope import Actor, in_scope, may_see
 from civicgrid.auth.service import require_role
 from civicgrid.cases.models import Case
 from civicgrid.cases.roles import CENTRE, DUPLICATE_READERS
-from civicgrid.cases.states import Status
+from civicgrid.cases.states import FINISHED, Status
 from civicgrid.cases.workflow import Change, lock_case, transition
 from civicgrid.categories.models import Category
 from civicgrid.categories.service import get_category
@@ -38,7 +38,6 @@ from civicgrid.geo.distance import great_circle_m
 from civicgrid.settings import get_settings
 from civicgrid.timeutil import as_utc
 
-FINISHED = frozenset({Status.CLOSED, Status.RATED, Status.REJECTED, Status.MERGED})
 METRES_PER_DEGREE_LAT = 111_320.0
 # Enough for any real window of one place; bounds the time of one look-up in a flood.
 POOL_LIMIT = 1000

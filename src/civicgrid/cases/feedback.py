@@ -21,7 +21,7 @@ from civicgrid.cases.duplicates import merge_chain, surviving_case
 from civicgrid.cases.models import Case, CaseFeedback
 from civicgrid.cases.roles import CALLBACK_ROLES, FEEDBACK_READERS
 from civicgrid.cases.service import history
-from civicgrid.cases.states import Status
+from civicgrid.cases.states import CLOSED, Status
 from civicgrid.cases.workflow import Change, actor_label, transition
 from civicgrid.errors import Conflict, Invalid, NotFound
 from civicgrid.i18n import translate
@@ -29,7 +29,6 @@ from civicgrid.settings import Settings, get_settings
 from civicgrid.timeutil import as_utc, utcnow
 
 RATINGS = range(1, 6)
-CALLED_BACK = frozenset({Status.CLOSED, Status.RATED})
 DIGITS = frozenset("0123456789")
 MOBILE_DIGITS = 11
 COUNTRY_PREFIXES = ("0086", "86")
@@ -202,7 +201,7 @@ def record_callback(
     require_role(actor, CALLBACK_ROLES)
     if not may_see(actor, case.region_code):
         raise NotFound("case_not_found", number=case.number)
-    if Status(case.status) not in CALLED_BACK:
+    if Status(case.status) not in CLOSED:
         raise Conflict("callback_requires_closed", number=case.number)
     if rating is not None and not reached:
         raise Invalid("callback_rating_unreached")

@@ -15,15 +15,13 @@ from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.cases.models import Case, CasePhoto
 from civicgrid.cases.roles import EVIDENCE_ROLES
-from civicgrid.cases.states import Status
+from civicgrid.cases.states import FINISHED, Status
 from civicgrid.cases.workflow import lock_case
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
 from civicgrid.photostore import CheckedImage, check_image, extension_of, photo_path, store_file
 from civicgrid.settings import get_settings
 
 PURPOSES = ("report", "evidence")
-# Once a case is finished its record is final: evidence added later would rewrite it.
-FINISHED = frozenset({Status.CLOSED, Status.RATED, Status.REJECTED, Status.MERGED})
 
 
 def attach(
@@ -84,6 +82,7 @@ def require_may_add_evidence(actor: Actor, case: Case) -> None:
         raise Forbidden("photo_role")
     if actor.role is Role.DEPARTMENT_HANDLER and case.department_id != actor.department_id:
         raise Forbidden("transition_department")
+    # Once a case is finished its record is final: evidence added later would rewrite it.
     if Status(case.status) in FINISHED:
         raise Conflict("photo_case_finished", number=case.number, status=case.status)
 

@@ -80,6 +80,9 @@ class State:
     - event: the notification event entering raises.
     - tells: whose inbox hears that event.
     - queues: the desk tabs that list cases in this status.
+    - closed: the case was closed for the resident (called back, counted as closed).
+    - finished: the case's record is final: no evidence is added, it is no duplicate
+      candidate, it no longer counts as open.
     """
 
     goes_to: frozenset[Status]
@@ -92,6 +95,8 @@ class State:
     event: str
     tells: Audience
     queues: frozenset[Queue]
+    closed: bool
+    finished: bool
 
 
 S = Status
@@ -115,6 +120,8 @@ STATES: dict[Status, State] = {
         event="case.reported",
         tells=Audience.NOBODY,
         queues=frozenset({Q.CENTRE_INTAKE}),
+        closed=False,
+        finished=False,
     ),
     S.ACCEPTED: State(
         goes_to=frozenset({S.DISPATCHED, S.ESCALATED, S.MERGED, S.REJECTED}),
@@ -127,6 +134,8 @@ STATES: dict[Status, State] = {
         event="case.accepted",
         tells=Audience.NOBODY,
         queues=frozenset({Q.CENTRE_IN_HAND, Q.FIELD_IN_HAND}),
+        closed=False,
+        finished=False,
     ),
     S.REJECTED: State(
         goes_to=END,
@@ -139,6 +148,8 @@ STATES: dict[Status, State] = {
         event="case.rejected",
         tells=Audience.REPORTERS,
         queues=NOWHERE,
+        closed=False,
+        finished=True,
     ),
     S.DISPATCHED: State(
         goes_to=frozenset({S.CLAIMED, S.RETURNED}),
@@ -151,6 +162,8 @@ STATES: dict[Status, State] = {
         event="case.dispatched",
         tells=Audience.DEPARTMENT,
         queues=frozenset({Q.CENTRE_IN_HAND, Q.DEPARTMENT_MINE, Q.FIELD_IN_HAND}),
+        closed=False,
+        finished=False,
     ),
     S.CLAIMED: State(
         goes_to=frozenset({S.RESOLVED, S.RETURNED, S.EXTENSION_REQUESTED}),
@@ -163,6 +176,8 @@ STATES: dict[Status, State] = {
         event="case.claimed",
         tells=Audience.NOBODY,
         queues=frozenset({Q.CENTRE_IN_HAND, Q.DEPARTMENT_MINE, Q.FIELD_IN_HAND}),
+        closed=False,
+        finished=False,
     ),
     S.EXTENSION_REQUESTED: State(
         goes_to=frozenset({S.CLAIMED}),
@@ -175,6 +190,8 @@ STATES: dict[Status, State] = {
         event="case.extension_requested",
         tells=Audience.NOBODY,
         queues=frozenset({Q.CENTRE_IN_HAND, Q.DEPARTMENT_MINE, Q.FIELD_IN_HAND}),
+        closed=False,
+        finished=False,
     ),
     S.RETURNED: State(
         goes_to=frozenset({S.DISPATCHED, S.ESCALATED, S.REJECTED}),
@@ -187,6 +204,8 @@ STATES: dict[Status, State] = {
         event="case.returned",
         tells=Audience.HANDLING_CENTRE,
         queues=frozenset({Q.CENTRE_IN_HAND, Q.FIELD_IN_HAND}),
+        closed=False,
+        finished=False,
     ),
     S.ESCALATED: State(
         goes_to=frozenset({S.ACCEPTED}),
@@ -199,6 +218,8 @@ STATES: dict[Status, State] = {
         event="case.escalated",
         tells=Audience.CENTRE_ABOVE,
         queues=frozenset({Q.CENTRE_IN_HAND}),
+        closed=False,
+        finished=False,
     ),
     S.RESOLVED: State(
         goes_to=frozenset({S.VERIFIED, S.REOPENED}),
@@ -211,6 +232,8 @@ STATES: dict[Status, State] = {
         event="case.resolved",
         tells=Audience.REPORTERS,
         queues=frozenset({Q.DEPARTMENT_DONE, Q.FIELD_TO_VERIFY}),
+        closed=False,
+        finished=False,
     ),
     S.VERIFIED: State(
         goes_to=frozenset({S.CLOSED}),
@@ -223,6 +246,8 @@ STATES: dict[Status, State] = {
         event="case.verified",
         tells=Audience.NOBODY,
         queues=frozenset({Q.CENTRE_TO_CLOSE, Q.DEPARTMENT_DONE}),
+        closed=False,
+        finished=False,
     ),
     S.REOPENED: State(
         goes_to=frozenset({S.CLAIMED, S.RETURNED}),
@@ -235,6 +260,8 @@ STATES: dict[Status, State] = {
         event="case.reopened",
         tells=Audience.NOBODY,
         queues=frozenset({Q.CENTRE_IN_HAND, Q.DEPARTMENT_MINE, Q.FIELD_IN_HAND}),
+        closed=False,
+        finished=False,
     ),
     S.CLOSED: State(
         goes_to=frozenset({S.RATED, S.REOPENED}),
@@ -247,6 +274,8 @@ STATES: dict[Status, State] = {
         event="case.closed",
         tells=Audience.REPORTERS,
         queues=frozenset({Q.DEPARTMENT_DONE}),
+        closed=True,
+        finished=True,
     ),
     S.RATED: State(
         goes_to=frozenset({S.REOPENED}),
@@ -259,6 +288,8 @@ STATES: dict[Status, State] = {
         event="case.rated",
         tells=Audience.NOBODY,
         queues=frozenset({Q.DEPARTMENT_DONE}),
+        closed=True,
+        finished=True,
     ),
     S.MERGED: State(
         goes_to=END,
@@ -271,6 +302,8 @@ STATES: dict[Status, State] = {
         event="case.merged",
         tells=Audience.NOBODY,
         queues=NOWHERE,
+        closed=False,
+        finished=True,
     ),
     S.SELF_RESOLVED: State(
         goes_to=frozenset({S.CLOSED}),
@@ -283,6 +316,8 @@ STATES: dict[Status, State] = {
         event="case.self_resolved",
         tells=Audience.NOBODY,
         queues=frozenset({Q.CENTRE_TO_CLOSE}),
+        closed=False,
+        finished=False,
     ),
 }
 
@@ -293,6 +328,8 @@ NEEDS_NOTE = frozenset(status for status in Status if STATES[status].needs_note)
 NEEDS_ACCOUNT = frozenset(status for status in Status if STATES[status].needs_account)
 HANDLING = frozenset(status for status in Status if STATES[status].handling)
 CASE_EVENTS = frozenset(STATES[status].event for status in Status)
+CLOSED = frozenset(status for status in Status if STATES[status].closed)
+FINISHED = frozenset(status for status in Status if STATES[status].finished)
 
 
 def stage_of(status: str) -> Stage | None:
