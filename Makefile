@@ -1,6 +1,6 @@
 # civicgrid — two commands on a fresh machine:
 #   make demo   set up, build the demo city on SQLite, serve http://127.0.0.1:8000
-#   make test   set up, then ruff, mypy and every test on SQLite and PostgreSQL
+#   make test   set up, then ruff, mypy, the import contract and every test on SQLite and PostgreSQL
 
 PYTHON ?= python3
 DEMO_CASES ?= 20000

@@ -15,4 +15,5 @@ fi
 $BIN/ruff check .
 $BIN/ruff format --check .
 $BIN/mypy
+$BIN/lint-imports
 $BIN/python -m pytest -n "${CIVICGRID_TEST_WORKERS:-2}" "$@"

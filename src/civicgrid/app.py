@@ -14,7 +14,7 @@ from civicgrid.auth.api import router as auth_router
 from civicgrid.auth.deps import DbSession
 from civicgrid.body_limit import BodyLimit, BodyTooLarge, body_too_large
 from civicgrid.cases.api import router as cases_router
-from civicgrid.cases.api import rules_router
+from civicgrid.cases.api import rules_router, supervisions_router
 from civicgrid.cases.live import router as live_router
 from civicgrid.cases.photos_api import router as photos_router
 from civicgrid.cases.public_api import router as case_feedback_router
@@ -80,6 +80,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(cases_router)
     app.include_router(categories_router)
     app.include_router(notify_router)
+    app.include_router(supervisions_router)
     app.include_router(photos_router)
     app.include_router(open311_router)
     app.include_router(analytics_router)

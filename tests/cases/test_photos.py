@@ -13,6 +13,7 @@ from PIL import ExifTags, Image
 from PIL.TiffImagePlugin import IFDRational
 from sqlalchemy import select
 
+from civicgrid import photostore
 from civicgrid.auth.models import Role
 from civicgrid.auth.service import create_department
 from civicgrid.cases import photos
@@ -96,7 +97,7 @@ def test_each_format_is_read_located_and_stripped_of_every_metadata(fmt, content
     source = picture(fmt)
     assert Image.open(BytesIO(source)).getexif()  # the upload really carries EXIF
 
-    checked = photos.check_image(source)
+    checked = photostore.check_image(source)
 
     assert checked.content_type == content_type
     assert (checked.width, checked.height) == (40, 20)
@@ -115,7 +116,7 @@ def test_each_format_is_read_located_and_stripped_of_every_metadata(fmt, content
 def test_the_exif_orientation_is_applied_before_the_tags_are_dropped():
     # Orientation 6: the camera was turned; viewers rotate 90° clockwise, so the
     # left (red) half of the stored pixels shows on top.
-    checked = photos.check_image(picture("PNG", orientation=6, colour="blue"))
+    checked = photostore.check_image(picture("PNG", orientation=6, colour="blue"))
     upright = Image.open(BytesIO(checked.data)).convert("RGB")
     assert (checked.width, checked.height) == (20, 40)
     assert upright.getpixel((10, 5)) == (255, 0, 0)
@@ -128,15 +129,15 @@ def test_a_transparent_palette_png_keeps_its_transparency():
     drawing.paste(1, (0, 0, 15, 30))
     buffer = BytesIO()
     drawing.save(buffer, "PNG", transparency=0)
-    kept = Image.open(BytesIO(photos.check_image(buffer.getvalue()).data))
+    kept = Image.open(BytesIO(photostore.check_image(buffer.getvalue()).data))
     assert kept.mode == "RGBA"
     assert kept.getpixel((5, 5)) == (255, 0, 0, 255)
     assert kept.getpixel((20, 5))[3] == 0
 
 
 def test_a_photo_without_location_or_at_null_island_has_no_point():
-    assert photos.check_image(picture(point=None)).lng is None
-    assert photos.check_image(picture(point=(0.0, 0.0))).lat is None
+    assert photostore.check_image(picture(point=None)).lng is None
+    assert photostore.check_image(picture(point=(0.0, 0.0))).lat is None
 
 
 @pytest.mark.parametrize(
@@ -152,7 +153,7 @@ def test_a_photo_without_location_or_at_null_island_has_no_point():
 )
 def test_fakes_and_broken_files_are_refused_with_their_reason(data, code):
     with pytest.raises(Invalid) as refused:
-        photos.check_image(data, position=2)
+        photostore.check_image(data, position=2)
     assert refused.value.code == code
     assert refused.value.params["position"] == 2
 
@@ -163,7 +164,7 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded(monkeypatch):
     Image.new("1", (8000, 6000), 1).save(bomb, "PNG")
     assert len(bomb.getvalue()) < 100_000
     with pytest.raises(Invalid) as refused:
-        photos.check_image(bomb.getvalue())
+        photostore.check_image(bomb.getvalue())
     assert refused.value.code == "photo_too_many_pixels"
     assert refused.value.params["limit_mp"] == "40"
 
@@ -176,12 +177,12 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded(monkeypatch):
 )
 def test_gps_rationals_become_signed_decimal_degrees(degrees, minutes, milliseconds, ref):
     triple = (IFDRational(degrees, 1), IFDRational(minutes, 1), IFDRational(milliseconds, 1000))
-    value = photos.gps_degrees(triple, ref, limit=180)
+    value = photostore.gps_degrees(triple, ref, limit=180)
     expected = Fraction(degrees) + Fraction(minutes, 60) + Fraction(milliseconds, 3_600_000)
     if expected > 180:
         assert value is None
         return
-    sign = -1 if photos._ref_letter(ref) == "W" else 1
+    sign = -1 if photostore._ref_letter(ref) == "W" else 1
     assert value == pytest.approx(sign * float(expected), abs=1e-9)
 
 
@@ -190,7 +191,7 @@ def test_a_point_written_as_exif_reads_back_within_two_centimetres(point):
     lng, lat = point
     exif = Image.Exif()
     exif.load(exif_with((lng, lat)).tobytes())
-    read = photos.exif_location(exif)
+    read = photostore.exif_location(exif)
     if round(abs(lng) * 3_600_000) == 0 and round(abs(lat) * 3_600_000) == 0:
         assert read is None  # both written as 0 ms of arc: null island, no location
         return
@@ -213,27 +214,27 @@ def test_a_point_written_as_exif_reads_back_within_two_centimetres(point):
     ],
 )
 def test_implausible_gps_values_are_ignored(triple, ref):
-    assert photos.gps_degrees(triple, ref, limit=90) is None
+    assert photostore.gps_degrees(triple, ref, limit=90) is None
 
 
 def test_json_photos_arrive_as_base64_or_data_urls_and_the_bad_one_is_named():
     plain = base64.b64encode(picture(point=None)).decode()
     data_url = "data:image/png;base64," + base64.b64encode(picture("PNG")).decode()
-    checked = photos.decode_base64_photos([plain, data_url])
+    checked = photostore.decode_base64_photos([plain, data_url])
     assert [image.content_type for image in checked] == ["image/jpeg", "image/png"]
-    assert photos.exif_point(checked) == pytest.approx((PHOTO_LNG, PHOTO_LAT), abs=1e-6)
+    assert photostore.exif_point(checked) == pytest.approx((PHOTO_LNG, PHOTO_LAT), abs=1e-6)
     with pytest.raises(Invalid) as refused:
-        photos.decode_base64_photos([plain, "not base64 at all!"])
+        photostore.decode_base64_photos([plain, "not base64 at all!"])
     assert (refused.value.code, refused.value.params["position"]) == ("photo_base64_invalid", 2)
     with pytest.raises(Invalid) as refused:
-        photos.decode_base64_photos([base64.b64encode(b"plain text").decode()])
+        photostore.decode_base64_photos([base64.b64encode(b"plain text").decode()])
     assert (refused.value.code, refused.value.params["position"]) == ("photo_not_image", 1)
 
 
 def test_too_many_json_photos_are_refused_before_decoding(monkeypatch):
     limit(monkeypatch, "photo_max_per_case", 2)
     with pytest.raises(Invalid) as refused:
-        photos.decode_base64_photos(["x", "y", "z"])
+        photostore.decode_base64_photos(["x", "y", "z"])
     assert refused.value.code == "photo_limit"
 
 
@@ -242,7 +243,7 @@ def test_the_same_content_is_stored_once_and_the_limit_counts_per_purpose(
 ):
     limit(monkeypatch, "photo_max_per_case", 2)
     case = new_case(db, city)
-    first = photos.check_image(picture())
+    first = photostore.check_image(picture())
     again = photos.attach(db, case, [first, first], purpose="report", actor_label="resident")
     db.commit()
     assert len({row.id for row in again}) == 1
@@ -252,7 +253,7 @@ def test_the_same_content_is_stored_once_and_the_limit_counts_per_purpose(
     stored = stored_files(photo_dir)[0]
     assert stored.name == f"{first.sha256}.jpg"
     assert stored.parent.name == first.sha256[:2]
-    extra = [photos.check_image(picture(colour=c)) for c in ("blue", "white")]
+    extra = [photostore.check_image(picture(colour=c)) for c in ("blue", "white")]
     with pytest.raises(Invalid) as refused:
         photos.attach(db, case, extra, purpose="report", actor_label="resident")
     assert refused.value.code == "photo_limit"
@@ -321,7 +322,7 @@ def test_a_batch_with_a_bad_file_stores_nothing(client, city, people, bad, code)
     assert "2" in response.json()["error"]["message"]
     listed = client.get(f"/api/v1/cases/{number}/photos", headers=auth(client, people.owner))
     assert listed.json() == []
-    assert stored_files(photos.photo_root()) == []
+    assert stored_files(photostore.photo_root()) == []
 
 
 def test_an_oversized_file_is_refused_and_nothing_is_stored(client, city, people, monkeypatch):
@@ -334,7 +335,7 @@ def test_an_oversized_file_is_refused_and_nothing_is_stored(client, city, people
     assert response.json()["error"]["code"] == "photo_too_large"
     listed = client.get(f"/api/v1/cases/{number}/photos", headers=auth(client, people.owner))
     assert listed.json() == []
-    assert stored_files(photos.photo_root()) == []
+    assert stored_files(photostore.photo_root()) == []
 
 
 def test_a_leader_may_look_but_not_add_evidence(client, city, people: People):
@@ -368,7 +369,11 @@ def claimed_case(db, city, department_id: int, handler_actor) -> Case:
 
 def evidence(db, case: Case, colour: str = "green") -> None:
     photos.attach(
-        db, case, [photos.check_image(picture(colour=colour))], purpose="evidence", actor_label="h"
+        db,
+        case,
+        [photostore.check_image(picture(colour=colour))],
+        purpose="evidence",
+        actor_label="h",
     )
     db.commit()
 
@@ -381,7 +386,7 @@ def test_resolving_needs_a_note_or_an_evidence_photo(db, city, handler):
     assert refused.value.code == "resolution_account_required"
     db.rollback()
     photos.attach(
-        db, case, [photos.check_image(picture())], purpose="report", actor_label="resident"
+        db, case, [photostore.check_image(picture())], purpose="report", actor_label="resident"
     )
     db.commit()
     with pytest.raises(Invalid):

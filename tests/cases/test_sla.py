@@ -1,17 +1,19 @@
 """SLA clocks on China's official calendar: holidays, make-up workdays, lunch, the light."""
 
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from civicgrid import workcalendar
 from civicgrid.cases import sla
-from civicgrid.cases.sla import Basis, Light, deadline, elapsed, light
+from civicgrid.cases.sla import Light, light
 from civicgrid.cases.workflow import Status
 from civicgrid.settings import get_settings
 from civicgrid.timeutil import DISPLAY_ZONE
+from civicgrid.workcalendar import Basis, deadline, elapsed
 
 
 def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -23,11 +25,11 @@ def in_shanghai(moment: datetime) -> datetime:
 
 
 def test_the_package_calendar_has_the_2026_national_day_and_its_make_up_days():
-    assert not sla.is_workday(date(2026, 10, 1))
-    assert not sla.is_workday(date(2026, 10, 7))
-    assert sla.is_workday(date(2026, 9, 20))  # a Sunday worked before National Day
-    assert sla.is_workday(date(2026, 10, 10))  # a Saturday worked after it
-    assert not sla.is_workday(date(2026, 9, 25))  # Mid-Autumn Festival, a Friday
+    assert not workcalendar.is_workday(date(2026, 10, 1))
+    assert not workcalendar.is_workday(date(2026, 10, 7))
+    assert workcalendar.is_workday(date(2026, 9, 20))  # a Sunday worked before National Day
+    assert workcalendar.is_workday(date(2026, 10, 10))  # a Saturday worked after it
+    assert not workcalendar.is_workday(date(2026, 9, 25))  # Mid-Autumn Festival, a Friday
 
 
 def test_working_hours_skip_the_whole_national_day_holiday():
@@ -63,7 +65,7 @@ def test_natural_hours_run_straight_through_holidays():
 def test_beyond_the_package_data_the_clock_counts_monday_to_friday_and_warns_once(caplog):
     friday = local(2099, 1, 2, 17, 0)
     assert friday.weekday() == 4
-    with caplog.at_level(logging.WARNING, logger="civicgrid.cases.sla"):
+    with caplog.at_level(logging.WARNING, logger="civicgrid.workcalendar"):
         due = deadline(friday, 1, Basis.WORKING)
         later = deadline(friday, 30, Basis.WORKING)
     assert in_shanghai(due) == local(2099, 1, 5, 9, 30)  # Monday
@@ -103,8 +105,8 @@ def test_every_status_has_an_sla_stage_entry():
 
 def test_working_periods_must_be_ordered():
     with pytest.raises(ValueError, match="increasing"):
-        sla.parse_periods("13:30-17:30,09:00-12:00")
-    assert sla.parse_periods("08:30-12:00") == ((sla.time(8, 30), sla.time(12, 0)),)
+        workcalendar.parse_periods("13:30-17:30,09:00-12:00")
+    assert workcalendar.parse_periods("08:30-12:00") == ((time(8, 30), time(12, 0)),)
 
 
 # Instants from 2004 (the package's first year) into 2027 (past its data: the fallback).
@@ -126,8 +128,8 @@ def test_more_hours_never_give_an_earlier_deadline(start, first, second):
 @given(start=instants, allowed=st.floats(min_value=1 / 3600, max_value=400))
 def test_a_working_deadline_always_falls_inside_office_hours_of_a_working_day(start, allowed):
     due = in_shanghai(deadline(start, allowed, Basis.WORKING))
-    assert sla.is_workday(due.date())
-    periods = sla.parse_periods(get_settings().working_periods)
+    assert workcalendar.is_workday(due.date())
+    periods = workcalendar.parse_periods(get_settings().working_periods)
     assert any(opens <= due.time() <= closes for opens, closes in periods)
 
 

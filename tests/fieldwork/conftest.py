@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
-from civicgrid.cases.sla import is_workday
 from civicgrid.geo.service import GridIndex
 from civicgrid.registry.households import create_household
 from civicgrid.registry.key_places import create_key_place
@@ -26,6 +25,7 @@ from civicgrid.registry.models import Household, KeyPlace, PlaceKind
 from civicgrid.registry.schemas import HouseholdIn, KeyPlaceIn, PlaceIn
 from civicgrid.settings import get_settings
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
+from civicgrid.workcalendar import is_workday
 from tests.factories import PASSWORD, AuthedUser, City, People, user_row
 
 GRID = "530502001001001"

@@ -3,9 +3,9 @@
 from collections import Counter
 from datetime import date, timedelta
 
-from civicgrid.cases.sla import is_workday
 from civicgrid.fieldwork.models import Cadence
 from civicgrid.fieldwork.schedule import PLACE_EPOCH, due_targets
+from civicgrid.workcalendar import is_workday
 
 YEAR = 2026
 

@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from civicgrid.auth.models import Department, Role
+from civicgrid.analytics.roles import DASHBOARD_VIEWERS
+from civicgrid.auth.models import Department
 from civicgrid.auth.scope import Actor, in_scope, may_see, within
 from civicgrid.auth.service import require_role
 from civicgrid.cases.models import Case, CaseAction, CaseFeedback
-from civicgrid.cases.workflow import Status
+from civicgrid.cases.states import FINISHED, Status
 from civicgrid.categories.taxonomy import get_category
 from civicgrid.divisions import LEVEL_ORDER, Level, significant_prefix
 from civicgrid.errors import NotFound
@@ -25,8 +26,6 @@ from civicgrid.geo.models import Region
 from civicgrid.geo.service import visible_region
 from civicgrid.timeutil import DISPLAY_ZONE, as_utc, utcnow
 
-VIEWERS = frozenset({Role.ADMIN, Role.LEADER, Role.DISPATCHER})
-FINISHED = (Status.CLOSED, Status.RATED, Status.REJECTED, Status.MERGED)
 TREND_DAYS = 30
 TOP_CATEGORIES = 8
 CHILD_CODE_LENGTH = {Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12, Level.GRID: 15}
@@ -89,7 +88,7 @@ def dashboard(
     db: Session, actor: Actor, region_code: str | None = None, now: datetime | None = None
 ) -> Dashboard:
     """The picture of `region_code` (the viewer's own area by default)."""
-    require_role(actor, VIEWERS)
+    require_role(actor, DASHBOARD_VIEWERS)
     now = now or utcnow()
     region = _own_region(db, actor, region_code)
     frame = Frame(

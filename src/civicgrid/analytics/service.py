@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
+from civicgrid.analytics.roles import INDICATOR_VIEWERS
 from civicgrid.auth.models import Department, Role
 from civicgrid.auth.scope import Actor, in_scope, within
 from civicgrid.auth.service import require_role
 from civicgrid.cases.models import Case, CaseAction, CaseFeedback
-from civicgrid.cases.workflow import Status
+from civicgrid.cases.states import CLOSED, Status
 from civicgrid.divisions import significant_prefix
 from civicgrid.errors import Forbidden, Invalid
 from civicgrid.geo.models import Region
@@ -38,9 +39,7 @@ class Grouping(StrEnum):
 CODE_LENGTH = {Grouping.DISTRICT: 6, Grouping.STREET: 9, Grouping.COMMUNITY: 12, Grouping.GRID: 15}
 MAX_PERIOD_DAYS = 366
 DEFAULT_PERIOD_DAYS = 30
-VIEWERS = frozenset({Role.ADMIN, Role.LEADER, Role.DISPATCHER, Role.DEPARTMENT_HANDLER})
 SATISFIED_FROM = 4
-CLOSED = (Status.CLOSED.value, Status.RATED.value)
 # Weights of the composite score; a rate without data drops out and the rest are rescaled.
 SCORE_WEIGHTS = {
     "on_time_dispatch_rate": 0.2,
@@ -256,7 +255,7 @@ def _cohort(
     db: Session, actor: Actor, period: Period, region_code: str | None
 ) -> list[ColumnElement[bool]]:
     """Cases reported in the period that the actor may count."""
-    require_role(actor, VIEWERS)
+    require_role(actor, INDICATOR_VIEWERS)
     first, after = period.utc_bounds()
     conditions = [
         in_scope(actor, Case.region_code),
@@ -301,7 +300,7 @@ def _case_counts(
         func.count().label("received"),
         func.count().filter(Case.status == Status.REJECTED.value).label("rejected"),
         func.count().filter(Case.status == Status.MERGED.value).label("merged"),
-        func.count().filter(Case.status.in_(CLOSED)).label("closed"),
+        func.count().filter(Case.status.in_([status.value for status in CLOSED])).label("closed"),
         func.count().filter(overdue).label("overdue"),
     ).where(*cohort)
     query = _with_labels(query, grouping, key)

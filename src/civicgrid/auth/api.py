@@ -7,6 +7,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from civicgrid.auth import service
 from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession
+from civicgrid.auth.roles import STAFF_ROLES
 from civicgrid.auth.schemas import DepartmentIn, DepartmentOut, MeOut, TokenOut, UserIn, UserOut
 from civicgrid.settings import get_settings
 
@@ -37,7 +38,7 @@ def get_me(actor: CurrentActor) -> MeOut:
 @router.get("/users", response_model=list[UserOut])
 def get_users(db: DbSession, actor: CurrentActor) -> list[UserOut]:
     """Accounts inside the caller's jurisdiction (staff roles only)."""
-    service.require_role(actor, service.STAFF_ROLES)
+    service.require_role(actor, STAFF_ROLES)
     return [UserOut.model_validate(user) for user in service.list_users(db, actor)]
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import column, or_, select, table, update
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import ApiKey, AuthToken, Department, KeyKind, Role, User
+from civicgrid.auth.roles import ADMIN_ROLES
 from civicgrid.auth.scope import Actor, in_scope, may_see
 from civicgrid.divisions import normalise_code
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
@@ -337,9 +338,6 @@ def create_department(
     return department
 
 
-STAFF_ROLES = frozenset({Role.ADMIN, Role.LEADER, Role.DISPATCHER, Role.COMMUNITY_STAFF})
-
-
 def require_role(actor: Actor, roles: frozenset[Role]) -> None:
     if actor.role not in roles:
         raise Forbidden("role_not_allowed")
@@ -349,7 +347,7 @@ def register_department(
     db: Session, actor: Actor, *, code: str, name: str, kind: str, region_code: str
 ) -> Department:
     """An administrator adds a department, only for a region inside their own jurisdiction."""
-    require_role(actor, frozenset({Role.ADMIN}))
+    require_role(actor, ADMIN_ROLES)
     region = normalise_code(region_code)
     if not may_see(actor, region):
         raise Forbidden("scope_outside_jurisdiction", code=region)
@@ -358,7 +356,7 @@ def register_department(
 
 def register_user(db: Session, actor: Actor, **fields: Any) -> User:
     """An administrator adds an account, only inside their own jurisdiction."""
-    require_role(actor, frozenset({Role.ADMIN}))
+    require_role(actor, ADMIN_ROLES)
     scope = normalise_code(str(fields.get("scope_code", "")))
     if not may_see(actor, scope):
         raise Forbidden("scope_outside_jurisdiction", code=scope)

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession, Locale, OptionalActor
-from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.cases import routing, service, sla
 from civicgrid.cases.models import Case
+from civicgrid.cases.roles import BATCH_ROLES, RULE_READERS, RULE_ROLES
 from civicgrid.cases.schemas import (
     ActionOut,
     BatchIn,
@@ -23,22 +23,16 @@ from civicgrid.cases.schemas import (
     MoveOut,
     RoutingRuleIn,
     RoutingRuleOut,
+    SupervisionOut,
     TransitionIn,
 )
-from civicgrid.cases.workflow import (
-    NEEDS_ACCOUNT,
-    NEEDS_NOTE,
-    Change,
-    Status,
-    moves_for,
-    transition,
-)
+from civicgrid.cases.states import NEEDS_ACCOUNT, NEEDS_NOTE, Status
+from civicgrid.cases.supervision import list_supervisions
+from civicgrid.cases.workflow import Change, moves_for, transition
 from civicgrid.db import RowId
 from civicgrid.errors import DomainError, Forbidden
 from civicgrid.i18n import translate
 from civicgrid.timeutil import utcnow
-
-BATCH_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER})
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
@@ -199,13 +193,12 @@ def case_out(db: Session, case: Case, locale: str) -> CaseOut:
 
 
 rules_router = APIRouter(prefix="/api/v1/routing-rules", tags=["routing"])
-RULE_ROLES = frozenset({Role.ADMIN})
 
 
 @rules_router.get("", response_model=list[RoutingRuleOut])
 def get_rules(db: DbSession, actor: CurrentActor) -> list[RoutingRuleOut]:
     """The whole table in order; dispatchers read it to understand a routing."""
-    auth_service.require_role(actor, auth_service.STAFF_ROLES)
+    auth_service.require_role(actor, RULE_READERS)
     return [RoutingRuleOut.model_validate(rule) for rule in routing.active_and_inactive(db)]
 
 
@@ -236,3 +229,15 @@ def delete_rule(rule_id: RowId, db: DbSession, actor: CurrentActor) -> None:
 
 def _rule(body: RoutingRuleIn) -> routing.RuleIn:
     return routing.RuleIn(**body.model_dump(exclude={"position"}))
+
+
+supervisions_router = APIRouter(prefix="/api/v1/supervisions", tags=["supervision"])
+
+
+@supervisions_router.get("", response_model=list[SupervisionOut])
+def get_supervisions(
+    db: DbSession, actor: CurrentActor, open_only: bool = True
+) -> list[SupervisionOut]:
+    """Urges and 督办 raised to the caller's centre or on cases in its jurisdiction."""
+    rows = list_supervisions(db, actor, open_only=open_only)
+    return [SupervisionOut.of(supervision, case) for supervision, case in rows]

@@ -25,11 +25,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope, may_see
-from civicgrid.auth.service import STAFF_ROLES, require_role
+from civicgrid.auth.service import require_role
 from civicgrid.cases.models import Case
-from civicgrid.cases.workflow import CENTRE, Change, Status, lock_case, transition
+from civicgrid.cases.roles import CENTRE, DUPLICATE_READERS
+from civicgrid.cases.states import FINISHED, Status
+from civicgrid.cases.workflow import Change, lock_case, transition
 from civicgrid.categories.models import Category
 from civicgrid.categories.taxonomy import get_category
 from civicgrid.errors import Conflict, Invalid, NotFound
@@ -37,13 +38,11 @@ from civicgrid.geo.distance import great_circle_m
 from civicgrid.settings import get_settings
 from civicgrid.timeutil import as_utc
 
-FINISHED = frozenset({Status.CLOSED, Status.RATED, Status.REJECTED, Status.MERGED})
 METRES_PER_DEGREE_LAT = 111_320.0
 # Enough for any real window of one place; bounds the time of one look-up in a flood.
 POOL_LIMIT = 1000
 # A shorter address names an area (a road, a district), not one place.
 MIN_ADDRESS_CHARS = 4
-READERS = STAFF_ROLES | {Role.GRID_WORKER}
 # How the ranking score weighs the evidence; wording decides, the rest breaks ties.
 WEIGHTS = {"text": 0.7, "place": 0.1, "time": 0.1, "category": 0.1}
 _NOISE = re.compile(r"[\W_]+")
@@ -118,7 +117,7 @@ def candidates(
     db: Session, case: Case, actor: Actor, *, limit: int = 5, terms: Terms | None = None
 ) -> list[Candidate]:
     """The open reports most likely to be the same matter as `case`, best first."""
-    require_role(actor, READERS)
+    require_role(actor, DUPLICATE_READERS)
     if not may_see(actor, case.region_code):
         raise NotFound("case_not_found", number=case.number)
     terms = terms or Terms.configured()

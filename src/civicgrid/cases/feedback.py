@@ -19,17 +19,16 @@ from civicgrid.auth.service import require_role
 from civicgrid.cases.duplicates import merge_chain, surviving_case
 from civicgrid.cases.models import Case, CaseFeedback
 from civicgrid.cases.reporters import phone_index
+from civicgrid.cases.roles import CALLBACK_ROLES, FEEDBACK_READERS
 from civicgrid.cases.service import history
-from civicgrid.cases.workflow import Change, Status, actor_label, transition
+from civicgrid.cases.states import CLOSED, Status
+from civicgrid.cases.workflow import Change, actor_label, transition
 from civicgrid.errors import Conflict, Invalid, NotFound
 from civicgrid.i18n import translate
 from civicgrid.settings import Settings, get_settings
 from civicgrid.timeutil import as_utc, utcnow
 
 RATINGS = range(1, 6)
-CALLBACK_ROLES = frozenset({Role.DISPATCHER, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.ADMIN})
-READERS = CALLBACK_ROLES | {Role.LEADER}
-CALLED_BACK = frozenset({Status.CLOSED, Status.RATED})
 
 
 @dataclass(frozen=True)
@@ -184,7 +183,7 @@ def record_callback(
     require_role(actor, CALLBACK_ROLES)
     if not may_see(actor, case.region_code):
         raise NotFound("case_not_found", number=case.number)
-    if Status(case.status) not in CALLED_BACK:
+    if Status(case.status) not in CLOSED:
         raise Conflict("callback_requires_closed", number=case.number)
     if rating is not None and not reached:
         raise Invalid("callback_rating_unreached")
@@ -250,7 +249,7 @@ def _reopen_if_unsatisfied(db: Session, case: Case, rating: int, now: datetime) 
 
 def list_feedback(db: Session, *, case: Case, actor: Actor) -> list[CaseFeedback]:
     """Ratings and call-backs of one case, oldest first, for staff whose jurisdiction holds it."""
-    require_role(actor, READERS)
+    require_role(actor, FEEDBACK_READERS)
     if not may_see(actor, case.region_code):
         raise NotFound("case_not_found", number=case.number)
     query = select(CaseFeedback).where(CaseFeedback.case_id == case.id).order_by(CaseFeedback.id)

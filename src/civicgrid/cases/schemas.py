@@ -4,8 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from civicgrid.cases.models import CHANNELS, PRIORITIES
-from civicgrid.cases.workflow import Status
+from civicgrid.cases.models import CHANNELS, PRIORITIES, Case, CaseSupervision
+from civicgrid.cases.states import Status
 from civicgrid.db import MAX_SQL_INTEGER
 from civicgrid.geo.crs import Crs
 
@@ -165,3 +165,37 @@ class RoutingRuleOut(BaseModel):
     department_kind: str | None
     grid_may_handle: bool
     active: bool
+
+
+class SupervisionOut(BaseModel):
+    id: int
+    kind: str
+    case_number: str
+    case_status: str
+    stage: str
+    stage_started_at: datetime
+    stage_due_at: datetime | None
+    region_code: str
+    actor: str
+    created_at: datetime
+    resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, supervision: CaseSupervision, case: Case) -> "SupervisionOut":
+        """The case's deadline is shown only while the supervised stage still runs."""
+        running = case.stage == supervision.stage and case.stage_started_at == (
+            supervision.stage_started_at
+        )
+        return cls(
+            id=supervision.id,
+            kind=supervision.kind,
+            case_number=case.number,
+            case_status=case.status,
+            stage=supervision.stage,
+            stage_started_at=supervision.stage_started_at,
+            stage_due_at=case.stage_due_at if running else None,
+            region_code=supervision.region_code,
+            actor=supervision.actor,
+            created_at=supervision.created_at,
+            resolved_at=supervision.resolved_at,
+        )

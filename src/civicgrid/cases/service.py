@@ -14,14 +14,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from civicgrid import photostore
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope
-from civicgrid.cases import photos, routing, sla
+from civicgrid.cases import notices, photos, routing, sla
 from civicgrid.cases.models import CHANNELS, PRIORITIES, Case, CaseAction, CaseNumberCounter
 from civicgrid.cases.reporters import seal_reporter
+from civicgrid.cases.states import STATES, Status
 from civicgrid.cases.workflow import (
     GENESIS_HASH,
-    Status,
     action_hash,
     actor_label,
     record_action,
@@ -34,7 +35,6 @@ from civicgrid.errors import BatchInvalid, Conflict, DomainError, Invalid, NotFo
 from civicgrid.geo.crs import Crs, to_wgs84
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import GridIndex
-from civicgrid.notify import service as notify
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
 UNLOCATED_DISTRICT = "000000"
@@ -126,10 +126,10 @@ def report_cases(
 
 def _require_all_valid(
     db: Session, submissions: Sequence[Submission]
-) -> list[list[photos.CheckedImage]]:
+) -> list[list[photostore.CheckedImage]]:
     """Every item checked before anything is written; each item's photos, decoded."""
     problems: list[tuple[int, DomainError]] = []
-    images: list[list[photos.CheckedImage]] = []
+    images: list[list[photostore.CheckedImage]] = []
     for position, submission in enumerate(submissions):
         try:
             images.append(_require_valid(db, submission.intake))
@@ -146,7 +146,7 @@ def _store(
     db: Session,
     index: GridIndex,
     submissions: Sequence[Submission],
-    images: Sequence[list[photos.CheckedImage]],
+    images: Sequence[list[photostore.CheckedImage]],
     *,
     actor: Actor,
     now: datetime,
@@ -207,7 +207,7 @@ def _earlier_cases(db: Session, submissions: Sequence[Submission]) -> dict[str, 
     return found
 
 
-def _require_valid(db: Session, intake: Intake) -> list[photos.CheckedImage]:
+def _require_valid(db: Session, intake: Intake) -> list[photostore.CheckedImage]:
     if not intake.description.strip():
         raise Invalid("case_description_required")
     if intake.channel not in CHANNELS:
@@ -218,8 +218,8 @@ def _require_valid(db: Session, intake: Intake) -> list[photos.CheckedImage]:
         raise Invalid("case_point_incomplete")
     if intake.category_code is not None:
         require_category(db, intake.category_code)
-    images = photos.decode_base64_photos(intake.photos)
-    located = intake.lng is not None or photos.exif_point(images) is not None
+    images = photostore.decode_base64_photos(intake.photos)
+    located = intake.lng is not None or photostore.exif_point(images) is not None
     if not located and not (intake.address or "").strip():
         raise Invalid("case_location_required")
     return images
@@ -239,7 +239,7 @@ def _new_cases(
     db: Session,
     index: GridIndex,
     items: Sequence[Submission],
-    images: Sequence[list[photos.CheckedImage]],
+    images: Sequence[list[photostore.CheckedImage]],
     *,
     actor: Actor,
     now: datetime,
@@ -285,17 +285,17 @@ def _new_cases(
         record_action(db, case, from_status=None, to=Status.REPORTED, actor=label, note="", now=now)
         if pictures:
             photos.attach(db, case, pictures, purpose="report", actor_label=label)
-        notify.enqueue_case_event(db, case, notify.case_event(Status.REPORTED.value), now)
+        notices.enqueue_case_event(db, case, STATES[Status.REPORTED].event, now)
     return cases
 
 
 def _point(
-    intake: Intake, images: Sequence[photos.CheckedImage]
+    intake: Intake, images: Sequence[photostore.CheckedImage]
 ) -> tuple[float, float, str] | None:
     """Where the report says it is: its point, else the first photo's EXIF location (WGS-84)."""
     if intake.lng is not None and intake.lat is not None:
         return intake.lng, intake.lat, intake.crs
-    exif = photos.exif_point(images)
+    exif = photostore.exif_point(images)
     return None if exif is None else (exif[0], exif[1], Crs.WGS84.value)
 
 

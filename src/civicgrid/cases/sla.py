@@ -1,42 +1,26 @@
-"""SLA clocks: deadlines on China's official working calendar, and the traffic light.
+"""SLA clocks: each stage's deadline, and the traffic light.
 
 A category gives each workflow stage a number of hours, counted either as
-natural hours (straight through) or as working hours: the office periods of a
-working day (09:00–12:00 and 13:30–17:30 in Asia/Shanghai by default) on the
-State Council's calendar, where statutory holidays are off and make-up
-Saturdays and Sundays (调休上班) are on. The calendar comes from the
-`chinesecalendar` package, which knows each year once it is announced; for a
-year it does not know yet the clock falls back to Monday–Friday and says so
-once in the log, because a late deadline is better than a stopped worker.
+natural hours or as working hours on China's official calendar (the kernel's
+`civicgrid.workcalendar`).
 
-Statuses are written here as their string values: `workflow` imports this
-module to time each change, so this module cannot import `workflow`.
+Which stage each status runs, and whether entering it restarts the clock, are
+columns of the states table (`cases.states`).
 """
 
-import logging
-import math
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from enum import StrEnum
-from functools import cache, lru_cache
-from itertools import pairwise
 from typing import Any
 
-import chinese_calendar
 from sqlalchemy.orm import Session
 
 from civicgrid.cases.models import Case
+from civicgrid.cases.states import STATES, Stage, Status, stage_of
 from civicgrid.categories.reference import DEFAULT_HOUR_BASIS, DEFAULT_SLA_HOURS
 from civicgrid.categories.taxonomy import taxonomy
 from civicgrid.divisions import Level, level_of, parent_code
-from civicgrid.settings import get_settings
-from civicgrid.timeutil import DISPLAY_ZONE, as_utc
-
-log = logging.getLogger(__name__)
-
-
-class Basis(StrEnum):
-    NATURAL = "natural"
-    WORKING = "working"
+from civicgrid.timeutil import as_utc
+from civicgrid.workcalendar import Basis, deadline, elapsed
 
 
 class Light(StrEnum):
@@ -45,137 +29,9 @@ class Light(StrEnum):
     RED = "red"
 
 
-class Stage(StrEnum):
-    ACCEPT = "accept"
-    DISPATCH = "dispatch"
-    CLAIM = "claim"
-    RESOLVE = "resolve"
-    VERIFY = "verify"
-    CLOSE = "close"
-
-
-# The clock each status runs. The resolve clock keeps running while an
-# extension is pending: asking for more time does not stop the time.
-STAGE_OF_STATUS: dict[str, Stage | None] = {
-    "reported": Stage.ACCEPT,
-    "accepted": Stage.DISPATCH,
-    "returned": Stage.DISPATCH,
-    "escalated": Stage.DISPATCH,
-    "dispatched": Stage.CLAIM,
-    "claimed": Stage.RESOLVE,
-    "reopened": Stage.RESOLVE,
-    "extension_requested": Stage.RESOLVE,
-    "resolved": Stage.VERIFY,
-    "verified": Stage.CLOSE,
-    "self_resolved": Stage.CLOSE,
-    "rejected": None,
-    "merged": None,
-    "closed": None,
-    "rated": None,
-}
-# Escalation hands the case to another centre, whose own dispatch clock starts afresh.
-RESTARTS_CLOCK = frozenset({"escalated"})
+# The clock each status runs, by the status's stored value (from the states table).
+STAGE_OF_STATUS: dict[str, Stage | None] = {status.value: stage_of(status) for status in Status}
 YELLOW_NUMERATOR, YELLOW_DENOMINATOR = 4, 5  # yellow from 80 % of the allowed time used
-
-
-@cache
-def is_workday(day: date) -> bool:
-    """The official calendar; beyond its data, Monday to Friday.
-
-    Cached because the package scans its whole holiday table to validate each date.
-    """
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        _warn_calendar_unknown(day.year)
-        return day.weekday() < 5
-
-
-@cache
-def _warn_calendar_unknown(year: int) -> None:
-    log.warning(
-        "chinesecalendar has no official calendar for %s; counting Monday-Friday as working "
-        "days until the package is upgraded",
-        year,
-    )
-
-
-@cache
-def parse_periods(text: str) -> tuple[tuple[time, time], ...]:
-    """`09:00-12:00,13:30-17:30` → ordered, non-overlapping office periods of a day."""
-    periods = tuple(
-        (time.fromisoformat(opens), time.fromisoformat(closes))
-        for opens, closes in (part.split("-") for part in text.split(","))
-    )
-    ends = [moment for period in periods for moment in period]
-    if any(later <= earlier for earlier, later in pairwise(ends)):
-        raise ValueError(f"working periods must be increasing and not overlap: {text}")
-    return periods
-
-
-def _windows(day: date) -> tuple[tuple[datetime, datetime], ...]:
-    return _day_windows(day, get_settings().working_periods)
-
-
-@lru_cache(maxsize=8192)
-def _day_windows(day: date, periods: str) -> tuple[tuple[datetime, datetime], ...]:
-    """The day's office periods as UTC instants; none on a day off."""
-    if not is_workday(day):
-        return ()
-    return tuple(
-        (_instant(day, opens), _instant(day, closes)) for opens, closes in parse_periods(periods)
-    )
-
-
-def _instant(day: date, moment: time) -> datetime:
-    return datetime.combine(day, moment, tzinfo=DISPLAY_ZONE).astimezone(UTC)
-
-
-def _local_day(moment: datetime) -> date:
-    return moment.astimezone(DISPLAY_ZONE).date()
-
-
-def _allowed(hours: float) -> timedelta:
-    if not math.isfinite(hours) or hours < 0:
-        raise ValueError(f"SLA hours must be a finite, non-negative number, not {hours}")
-    return timedelta(hours=hours)
-
-
-def deadline(start: datetime, hours: float, basis: Basis | str) -> datetime:
-    """When `hours` of the given basis have passed since `start` (UTC)."""
-    allowed = _allowed(hours)
-    start = as_utc(start)
-    if Basis(basis) is Basis.NATURAL or not allowed:
-        return start + allowed
-    return _add_working_time(start, allowed)
-
-
-def _add_working_time(start: datetime, allowed: timedelta) -> datetime:
-    remaining, day = allowed, _local_day(start)
-    while True:
-        for opens, closes in _windows(day):
-            begin = max(opens, start)
-            if begin >= closes:
-                continue
-            if remaining <= closes - begin:
-                return begin + remaining
-            remaining -= closes - begin
-        day += timedelta(days=1)
-
-
-def elapsed(start: datetime, end: datetime, basis: Basis | str) -> timedelta:
-    """How much of the basis's time lies between two instants (zero if `end` is earlier)."""
-    start, end = as_utc(start), as_utc(end)
-    if end <= start:
-        return timedelta(0)
-    if Basis(basis) is Basis.NATURAL:
-        return end - start
-    total, day, last = timedelta(0), _local_day(start), _local_day(end)
-    while day <= last:
-        for opens, closes in _windows(day):
-            total += max(timedelta(0), min(closes, end) - max(opens, start))
-        day += timedelta(days=1)
-    return total
 
 
 def light(started_at: datetime, due_at: datetime, now: datetime, basis: Basis | str) -> Light:
@@ -217,10 +73,10 @@ def stage_fields(
     deadline, denial leaves it as it was.
     """
     fields = _closing_fields(to_status, now)
-    stage = STAGE_OF_STATUS[to_status]
+    stage = stage_of(to_status)
     if stage is None:
         return {**fields, "stage": None, "stage_started_at": None, "stage_due_at": None}
-    if case.status == "extension_requested" and case.stage_due_at is not None:
+    if case.status == Status.EXTENSION_REQUESTED and case.stage_due_at is not None:
         return {**fields, **_extension_fields(db, case, stage, case.stage_due_at, approve)}
     if not starts_new_stage(case.stage, to_status):
         return fields
@@ -236,16 +92,17 @@ def stage_fields(
 
 def _closing_fields(to_status: str, now: datetime) -> dict[str, Any]:
     """A closed case records when; reopening it makes it open again."""
-    if to_status == "closed":
+    if to_status == Status.CLOSED:
         return {"closed_at": as_utc(now)}
-    if to_status == "reopened":
+    if to_status == Status.REOPENED:
         return {"closed_at": None}
     return {}
 
 
 def starts_new_stage(current_stage: str | None, to_status: str) -> bool:
     """Whether entering `to_status` ends the running stage instance and starts the next."""
-    return current_stage != STAGE_OF_STATUS[to_status] or to_status in RESTARTS_CLOCK
+    state = STATES[Status(to_status)]
+    return current_stage != state.stage or state.restarts_clock
 
 
 def _extension_fields(

@@ -16,10 +16,11 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.auth.service import require_role
+from civicgrid.cases import notices
 from civicgrid.cases.models import Case, CaseAction, CaseSupervision
+from civicgrid.cases.roles import SUPERVISION_READERS
 from civicgrid.cases.sla import (
     Basis,
     Light,
@@ -35,8 +36,7 @@ from civicgrid.timeutil import as_utc
 
 URGE = "urge"
 SUPERVISE = "supervise"
-EVENT_OF_KIND = {URGE: notify.URGED, SUPERVISE: notify.SUPERVISED}
-READERS = frozenset({Role.DISPATCHER, Role.LEADER, Role.ADMIN})
+EVENT_OF_KIND = {URGE: notices.URGED, SUPERVISE: notices.SUPERVISED}
 # Stages in which a department, not a centre, holds the case and is the one to urge.
 DEPARTMENT_STAGES = frozenset({Stage.CLAIM.value, Stage.RESOLVE.value})
 
@@ -125,7 +125,7 @@ def _raise(db: Session, case: Case, kind: str, now: datetime, actor_label: str) 
                 )
             )
             db.flush()
-            notify.enqueue(
+            notices.enqueue(
                 db,
                 event=EVENT_OF_KIND[kind],
                 case=case,
@@ -140,7 +140,7 @@ def _raise(db: Session, case: Case, kind: str, now: datetime, actor_label: str) 
 def _recipients(db: Session, case: Case, kind: str, target: str) -> list[int]:
     """督办 goes to the dispatchers above; an urge to whoever holds the case now."""
     if kind == URGE and case.stage in DEPARTMENT_STAGES and case.department_id is not None:
-        return notify.department_users(db, case)
+        return notices.department_users(db, case)
     return notify.dispatchers_of(db, target)
 
 
@@ -175,7 +175,7 @@ def list_supervisions(
     db: Session, actor: Actor, *, open_only: bool = True, limit: int = 200
 ) -> list[tuple[CaseSupervision, Case]]:
     """Supervisions raised to the actor's centre or on cases inside the actor's jurisdiction."""
-    require_role(actor, READERS)
+    require_role(actor, SUPERVISION_READERS)
     query = (
         select(CaseSupervision, Case)
         .join(Case, Case.id == CaseSupervision.case_id)

@@ -1,4 +1,4 @@
-"""The case state machine: the one table of allowed changes and the one door through it.
+"""The case state machine: the one door through the table of `cases.states`.
 
 No other code assigns a case's status. Every change locks the row, checks the
 table, the actor's role and jurisdiction and the guards, appends one
@@ -10,7 +10,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -18,80 +17,23 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, may_see
+from civicgrid.cases import notices
 from civicgrid.cases.models import Case, CaseAction, CasePhoto
+from civicgrid.cases.roles import FIELD_HANDLERS
 from civicgrid.cases.sla import stage_fields
+from civicgrid.cases.states import (
+    ALLOWED,
+    HANDLING,
+    MAY_ENTER,
+    NEEDS_ACCOUNT,
+    NEEDS_NOTE,
+    STATES,
+    Status,
+)
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
-from civicgrid.notify import service as notify
 from civicgrid.timeutil import as_utc, utcnow
 
-
-class Status(StrEnum):
-    REPORTED = "reported"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    DISPATCHED = "dispatched"
-    CLAIMED = "claimed"
-    EXTENSION_REQUESTED = "extension_requested"
-    RETURNED = "returned"
-    ESCALATED = "escalated"
-    RESOLVED = "resolved"
-    VERIFIED = "verified"
-    REOPENED = "reopened"
-    CLOSED = "closed"
-    RATED = "rated"
-    MERGED = "merged"
-    SELF_RESOLVED = "self_resolved"
-
-
 S = Status
-ALLOWED: dict[Status, frozenset[Status]] = {
-    S.REPORTED: frozenset({S.ACCEPTED, S.REJECTED, S.MERGED, S.SELF_RESOLVED}),
-    S.ACCEPTED: frozenset({S.DISPATCHED, S.ESCALATED, S.MERGED, S.REJECTED}),
-    S.DISPATCHED: frozenset({S.CLAIMED, S.RETURNED}),
-    S.CLAIMED: frozenset({S.RESOLVED, S.RETURNED, S.EXTENSION_REQUESTED}),
-    S.EXTENSION_REQUESTED: frozenset({S.CLAIMED}),
-    S.RETURNED: frozenset({S.DISPATCHED, S.ESCALATED, S.REJECTED}),
-    S.ESCALATED: frozenset({S.ACCEPTED}),
-    S.RESOLVED: frozenset({S.VERIFIED, S.REOPENED}),
-    S.REOPENED: frozenset({S.CLAIMED, S.RETURNED}),
-    S.VERIFIED: frozenset({S.CLOSED}),
-    S.SELF_RESOLVED: frozenset({S.CLOSED}),
-    S.CLOSED: frozenset({S.RATED, S.REOPENED}),
-    S.RATED: frozenset({S.REOPENED}),
-    S.REJECTED: frozenset(),
-    S.MERGED: frozenset(),
-}
-
-CENTRE = frozenset({Role.DISPATCHER, Role.ADMIN})
-HANDLERS = frozenset({Role.DEPARTMENT_HANDLER, Role.GRID_WORKER, Role.COMMUNITY_STAFF})
-FIELD = frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.DISPATCHER})
-FIELD_HANDLERS = HANDLERS - {Role.DEPARTMENT_HANDLER}
-HANDLING = frozenset({S.CLAIMED, S.RETURNED, S.EXTENSION_REQUESTED, S.RESOLVED})
-
-# Who may move a case *into* each status (the source status is checked by ALLOWED).
-# EXTENSION_REQUESTED → CLAIMED is the centre deciding on an extension.
-MAY_ENTER: dict[Status, frozenset[Role]] = {
-    S.ACCEPTED: CENTRE,
-    S.REJECTED: CENTRE,
-    S.MERGED: CENTRE,
-    S.DISPATCHED: CENTRE,
-    S.ESCALATED: CENTRE,
-    S.CLOSED: CENTRE,
-    S.REOPENED: CENTRE | FIELD,
-    S.CLAIMED: HANDLERS | CENTRE,
-    S.RETURNED: HANDLERS,
-    S.EXTENSION_REQUESTED: HANDLERS,
-    S.RESOLVED: HANDLERS,
-    S.VERIFIED: FIELD,
-    S.SELF_RESOLVED: frozenset({Role.GRID_WORKER}),
-    S.RATED: frozenset({Role.RESIDENT}),
-}
-
-# Changes that must say why (a rejection, a return, a rework, an extension, an escalation).
-NEEDS_NOTE = frozenset({S.REJECTED, S.RETURNED, S.REOPENED, S.EXTENSION_REQUESTED, S.ESCALATED})
-# A resolution is accounted for in words or by an evidence photo (办结凭证); after a
-# rework only evidence newer than the reopening counts, the older showed a failed fix.
-NEEDS_ACCOUNT = frozenset({S.RESOLVED, S.SELF_RESOLVED})
 GENESIS_HASH = "0" * 64
 
 
@@ -118,7 +60,7 @@ def require_in_jurisdiction(actor: Actor, case: Case) -> None:
 
 
 def require_may_act(actor: Actor, case: Case, to: Status) -> None:
-    if actor.role not in MAY_ENTER.get(to, frozenset()):
+    if actor.role not in MAY_ENTER[to]:
         raise Forbidden("transition_role", target=to.value)
     if actor.role is Role.DEPARTMENT_HANDLER and case.department_id != actor.department_id:
         raise Forbidden("transition_department")
@@ -165,6 +107,10 @@ def require_guards(db: Session, case: Case, change: Change) -> None:
 
 
 def _has_evidence(db: Session, case: Case) -> bool:
+    """Whether an evidence photo accounts for the fix (办结凭证).
+
+    After a rework only evidence newer than the reopening counts: the older showed a failed fix.
+    """
     reopened = (
         select(func.max(CaseAction.created_at))
         .where(CaseAction.case_id == case.id, CaseAction.to_status == S.REOPENED.value)
@@ -215,7 +161,7 @@ def transition(
         now=now,
         stage_due_at=ended_stage_due,
     )
-    notify.enqueue_case_event(db, case, notify.case_event(change.to.value), now)
+    notices.enqueue_case_event(db, case, STATES[change.to].event, now)
     return case
 
 

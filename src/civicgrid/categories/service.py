@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
-from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.categories.drafts import (
     EDITABLE_FIELDS,
@@ -24,17 +23,17 @@ from civicgrid.categories.drafts import (
 )
 from civicgrid.categories.models import Category
 from civicgrid.categories.reference import DEFAULT_SLA_HOURS, SLA_STAGES
+from civicgrid.categories.roles import CATEGORY_KEEPERS
 from civicgrid.errors import Conflict, NotFound
 
 BUILTIN_SOURCE = "builtin"
 GOVERNMENT_SOURCE = "government"
 ADMIN_SOURCE = "admin"
-ADMIN_ROLES = frozenset({Role.ADMIN})
 
 
 def require_admin(actor: Actor) -> None:
     """The taxonomy is the whole city's; only administrators change it."""
-    auth_service.require_role(actor, ADMIN_ROLES)
+    auth_service.require_role(actor, CATEGORY_KEEPERS)
 
 
 def create_category(db: Session, *, actor: Actor, draft: CategoryDraft) -> Category:

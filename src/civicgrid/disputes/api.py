@@ -27,7 +27,8 @@ from civicgrid.disputes.schemas import (
     WeightsIn,
     WeightsOut,
 )
-from civicgrid.disputes.workflow import Change, Status
+from civicgrid.disputes.states import Status
+from civicgrid.disputes.workflow import Change
 from civicgrid.registry.sealing import cipher_for
 from civicgrid.settings import Settings
 from civicgrid.timeutil import utcnow

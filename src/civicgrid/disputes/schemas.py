@@ -14,7 +14,7 @@ from civicgrid.disputes.models import (
     SessionResult,
     Source,
 )
-from civicgrid.disputes.workflow import Status
+from civicgrid.disputes.states import Status
 from civicgrid.timeutil import Moment
 
 

@@ -31,6 +31,7 @@ from civicgrid.disputes.models import (
     MediatorProfile,
     Source,
 )
+from civicgrid.disputes.roles import CENTRE, MEDIATOR_KEEPERS, REGISTRARS
 from civicgrid.disputes.schemas import (
     AgreementIn,
     DisputeIn,
@@ -39,7 +40,8 @@ from civicgrid.disputes.schemas import (
     PartyOut,
     SessionIn,
 )
-from civicgrid.disputes.workflow import SYSTEM, Change, Status
+from civicgrid.disputes.states import FOLLOW_UP, MEDIATOR_LOAD, OWN_ENDPOINT, Status
+from civicgrid.disputes.workflow import SYSTEM, Change
 from civicgrid.divisions import Level, contains, level_of, normalise_code
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
 from civicgrid.geo.models import Region
@@ -55,12 +57,7 @@ from civicgrid.timeutil import DISPLAY_ZONE, as_utc
 PARTY_PHONE = "dispute_party_phone"
 PARTY_DOCUMENT = "dispute_party_document"
 MAX_DAILY_SEQUENCE = 9999
-REGISTRARS = frozenset(
-    {Role.ADMIN, Role.DISPATCHER, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.MEDIATOR}
-)
-CENTRE = frozenset({Role.ADMIN, Role.DISPATCHER})
 PLACEABLE = frozenset({Level.GRID, Level.COMMUNITY})
-ACTIVE = frozenset({Status.ASSIGNED, Status.MEDIATING})
 
 
 @dataclass(frozen=True)
@@ -204,7 +201,7 @@ def choose_mediator(db: Session, dispute: Dispute) -> Choice | None:
 def _mediators_with_load(db: Session) -> list[tuple[User, MediatorProfile, int]]:
     load = (
         select(func.count(Dispute.id))
-        .where(Dispute.mediator_id == User.id, Dispute.status.in_([s.value for s in ACTIVE]))
+        .where(Dispute.mediator_id == User.id, Dispute.status.in_([s.value for s in MEDIATOR_LOAD]))
         .scalar_subquery()
     )
     rows = db.execute(
@@ -364,7 +361,7 @@ def agreement_file(db: Session, actor: Actor, *, settings: Settings, number: str
 
 def move(db: Session, actor: Actor, *, number: str, change: Change, now: datetime) -> Dispute:
     """Any other step (failure, referral, judicial confirmation, closing) through the one door."""
-    if change.to in {Status.ASSIGNED, Status.AGREED}:
+    if change.to in OWN_ENDPOINT:
         raise Invalid("dispute_transition_use_endpoint", target=change.to.value)
     dispute = visible_dispute(db, actor, number)
     flow.transition(db, dispute_id=dispute.id, change=change, actor=actor, now=now)
@@ -381,7 +378,7 @@ def add_follow_up(
         actor.role is Role.MEDIATOR and dispute.mediator_id == actor.user_id
     ):
         raise Forbidden("dispute_not_your_mediation", number=number)
-    if Status(dispute.status) not in {Status.AGREED, Status.JUDICIAL_CONFIRMATION_REQUESTED}:
+    if Status(dispute.status) not in FOLLOW_UP:
         raise Conflict("dispute_follow_up_needs_agreement", number=number)
     visit = FollowUpVisit(
         dispute_id=dispute.id,
@@ -485,7 +482,7 @@ def save_mediator(
     db: Session, actor: Actor, *, username: str, kinds: list[str], active: bool
 ) -> MediatorProfile:
     """An administrator sets which types a mediator in their area takes, and whether any."""
-    require_role(actor, frozenset({Role.ADMIN}))
+    require_role(actor, MEDIATOR_KEEPERS)
     user = db.scalar(
         select(User).where(User.username == username, in_scope(actor, User.scope_code))
     )

@@ -20,7 +20,6 @@ from pathlib import Path
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.auth.service import require_role
 from civicgrid.disputes.models import (
@@ -30,6 +29,7 @@ from civicgrid.disputes.models import (
     SessionResult,
     TriageSetting,
 )
+from civicgrid.disputes.roles import TRIAGE_KEEPERS, TRIAGE_READERS
 from civicgrid.divisions import Level, level_of, parent_code
 from civicgrid.errors import Invalid
 from civicgrid.i18n import translate
@@ -50,7 +50,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "repeat_reports": 15.0,
 }
 DEFAULT_THRESHOLD = 40.0
-READERS = frozenset({Role.ADMIN, Role.LEADER, Role.DISPATCHER, Role.MEDIATOR})
 
 
 @dataclass(frozen=True)
@@ -122,13 +121,13 @@ def settings_of(db: Session) -> dict[str, float]:
 
 def read_settings(db: Session, actor: Actor) -> dict[str, float]:
     """The staff who act on scores may see how they are made."""
-    require_role(actor, READERS)
+    require_role(actor, TRIAGE_READERS)
     return settings_of(db)
 
 
 def set_settings(db: Session, actor: Actor, changes: Mapping[str, float]) -> dict[str, float]:
     """Store weights and threshold; a key outside the closed factor set is refused."""
-    require_role(actor, frozenset({Role.ADMIN}))
+    require_role(actor, TRIAGE_KEEPERS)
     known = (*FACTORS, THRESHOLD)
     unknown = sorted(set(changes) - set(known))
     if unknown:

@@ -1,4 +1,4 @@
-"""The dispute state machine: the one table of allowed changes and the one door through it.
+"""The dispute state machine: the one door through the table of `disputes.states`.
 
 No other code assigns a dispute's status. Every change locks the row, checks
 the table, who may act and the guards, bumps the version conditionally (so of
@@ -8,7 +8,6 @@ same transaction.
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import exists, select, update
@@ -17,47 +16,17 @@ from sqlalchemy.orm import Session
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import NATIONAL_SCOPE, Actor, may_see
 from civicgrid.disputes.models import Dispute, DisputeEvent, FollowUpVisit, ReferralTarget
+from civicgrid.disputes.states import ALLOWED, MAY_ENTER, STATES, Need, Status
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
 from civicgrid.timeutil import utcnow
 
-
-class Status(StrEnum):
-    REGISTERED = "registered"
-    ASSIGNED = "assigned"
-    MEDIATING = "mediating"
-    AGREED = "agreed"
-    FAILED = "failed"
-    JUDICIAL_CONFIRMATION_REQUESTED = "judicial_confirmation_requested"
-    REFERRED = "referred"
-    CLOSED = "closed"
-
-
 S = Status
-# ASSIGNED → ASSIGNED is a re-assignment: no new status, but a history row all the same.
-ALLOWED: dict[Status, frozenset[Status]] = {
-    S.REGISTERED: frozenset({S.ASSIGNED}),
-    S.ASSIGNED: frozenset({S.ASSIGNED, S.MEDIATING}),
-    S.MEDIATING: frozenset({S.AGREED, S.FAILED}),
-    S.AGREED: frozenset({S.JUDICIAL_CONFIRMATION_REQUESTED, S.CLOSED}),
-    S.JUDICIAL_CONFIRMATION_REQUESTED: frozenset({S.CLOSED}),
-    S.FAILED: frozenset({S.REFERRED}),
-    S.REFERRED: frozenset({S.CLOSED}),
-    S.CLOSED: frozenset(),
+NEED_ERRORS = {
+    Need.MEDIATOR: "dispute_mediator_required",
+    Need.REFERRAL_TARGET: "dispute_referral_target_required",
+    Need.REASON: "dispute_failure_reason_required",
+    Need.AGREEMENT: "dispute_agreement_required",
 }
-
-CENTRE = frozenset({Role.DISPATCHER, Role.ADMIN})
-MEDIATOR = frozenset({Role.MEDIATOR})
-# Who may move a dispute *into* each status; a mediator only on a dispute assigned to them.
-MAY_ENTER: dict[Status, frozenset[Role]] = {
-    S.ASSIGNED: CENTRE,
-    S.MEDIATING: MEDIATOR,
-    S.AGREED: MEDIATOR,
-    S.FAILED: MEDIATOR,
-    S.JUDICIAL_CONFIRMATION_REQUESTED: MEDIATOR,
-    S.REFERRED: MEDIATOR | CENTRE,
-    S.CLOSED: MEDIATOR | CENTRE,
-}
-OPEN = frozenset(set(Status) - {S.CLOSED})
 # Automatic assignment acts as the platform itself, named "system" in the history.
 SYSTEM = Actor(kind="system", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
 
@@ -81,27 +50,32 @@ def require_allowed(current: Status, to: Status) -> None:
 def require_may_act(actor: Actor, dispute: Dispute, to: Status) -> None:
     if not may_see(actor, dispute.region_code):
         raise NotFound("dispute_not_found", number=dispute.number)
-    if actor.role not in MAY_ENTER.get(to, frozenset()):
+    if actor.role not in MAY_ENTER[to]:
         raise Forbidden("dispute_transition_role", target=to.value)
     if actor.role is Role.MEDIATOR and dispute.mediator_id != actor.user_id:
         raise Forbidden("dispute_not_your_mediation", number=dispute.number)
 
 
 def require_guards(db: Session, dispute: Dispute, change: Change) -> None:
-    if change.to is S.ASSIGNED and change.mediator_id is None:
-        raise Invalid("dispute_mediator_required")
-    if change.to is S.REFERRED and change.referral_target is None:
-        raise Invalid("dispute_referral_target_required")
-    if change.to is S.FAILED and not change.note.strip():
-        raise Invalid("dispute_failure_reason_required")
-    if change.to is S.AGREED and not change.agreement:
-        raise Invalid("dispute_agreement_required")
+    need = STATES[change.to].needs
+    if need is not Need.NOTHING and not _carries(change, need):
+        raise Invalid(NEED_ERRORS[need])
     if (
         change.to is S.CLOSED
         and Status(dispute.status) is S.AGREED
         and not _followed_up(db, dispute)
     ):
         raise Invalid("dispute_follow_up_required", number=dispute.number)
+
+
+def _carries(change: Change, need: Need) -> bool:
+    if need is Need.MEDIATOR:
+        return change.mediator_id is not None
+    if need is Need.REFERRAL_TARGET:
+        return change.referral_target is not None
+    if need is Need.REASON:
+        return bool(change.note.strip())
+    return bool(change.agreement)
 
 
 def _followed_up(db: Session, dispute: Dispute) -> bool:

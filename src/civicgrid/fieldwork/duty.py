@@ -13,13 +13,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
-from civicgrid.auth.models import Role, User
+from civicgrid.auth.models import User
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.cases import service as cases
 from civicgrid.cases.models import Case
 from civicgrid.errors import Invalid, NotFound
 from civicgrid.fieldwork.models import DutyPosition
-from civicgrid.fieldwork.roles import WORKER_ROLES
+from civicgrid.fieldwork.roles import SUMMONERS, WATCHERS, WORKER_ROLES
 from civicgrid.geo.crs import Crs, to_wgs84
 from civicgrid.geo.distance import great_circle_m
 from civicgrid.i18n import translate
@@ -29,8 +29,6 @@ from civicgrid.settings import get_settings
 from civicgrid.timeutil import as_utc
 
 STALE_AFTER = timedelta(minutes=30)
-WATCHERS = frozenset({Role.ADMIN, Role.LEADER, Role.DISPATCHER, Role.COMMUNITY_STAFF})
-SUMMONERS = frozenset({Role.ADMIN, Role.DISPATCHER})
 SUMMON_EVENT = "fieldwork.summoned"
 
 

@@ -22,8 +22,8 @@ from bisect import bisect_right
 from datetime import date, timedelta
 from functools import cache
 
-from civicgrid.cases.sla import is_workday
 from civicgrid.fieldwork.models import Cadence
+from civicgrid.workcalendar import is_workday
 
 # Key-place blocks are counted from a Monday, so a 7-day interval is a calendar week.
 PLACE_EPOCH = date(2024, 1, 1)

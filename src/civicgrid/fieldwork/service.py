@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope
-from civicgrid.cases import photos
 from civicgrid.cases import service as cases
 from civicgrid.disputes import service as disputes
 from civicgrid.errors import Conflict, Invalid, NotFound
@@ -30,6 +29,7 @@ from civicgrid.fieldwork.models import (
 from civicgrid.fieldwork.roles import READ_ROLES, WORKER_ROLES
 from civicgrid.geo.crs import Crs, to_wgs84
 from civicgrid.geo.service import GridIndex
+from civicgrid.photostore import CheckedImage, decode_base64_photos, store_file
 from civicgrid.timeutil import DISPLAY_ZONE, as_utc, utcnow
 
 # A phone's clock may run a little fast; anything further ahead was not done yet.
@@ -85,7 +85,7 @@ def submit_record(
     occurred_at = _require_plausible_time(data.occurred_at, now)
     _require_consistent(db, actor, data)
     task = _requested_task(db, actor, data)
-    images = photos.decode_base64_photos(data.photos)
+    images = decode_base64_photos(data.photos)
     case_number = _case_for(db, index, actor, data, client_key)
     record = _record(db, actor, data, occurred_at=occurred_at, now=now, client_key=client_key)
     record.case_number = case_number
@@ -229,12 +229,10 @@ def _record(
     )
 
 
-def _attach(
-    db: Session, record: Record, data: RecordInput, images: list[photos.CheckedImage]
-) -> None:
+def _attach(db: Session, record: Record, data: RecordInput, images: list[CheckedImage]) -> None:
     """Photos (stored once by content), findings, and the flags the record earns."""
     for image in images:
-        photos.store_file(image)
+        store_file(image)
     db.add_all(
         RecordPhoto(record_id=record.id, sha256=image.sha256, content_type=image.content_type)
         for image in images

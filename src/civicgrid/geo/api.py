@@ -6,19 +6,18 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel
 
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale
-from civicgrid.auth.models import Role
 from civicgrid.auth.service import require_role
 from civicgrid.divisions import Level
 from civicgrid.geo import service
 from civicgrid.geo.crs import Crs
 from civicgrid.geo.importing import import_grids
+from civicgrid.geo.roles import GRID_IMPORTERS
 from civicgrid.geo.schemas import LocateOut, RegionOut
 from civicgrid.uploads import saved_upload
 
 router = APIRouter(prefix="/api/v1/geo", tags=["geo"])
 
 GEOJSON = "application/geo+json"
-GRID_IMPORTERS = frozenset({Role.ADMIN})
 GRID_SUFFIXES = frozenset({".geojson", ".json", ".zip"})
 MAX_GRID_FILE_BYTES = 512 * 1024 * 1024
 

@@ -1,16 +1,14 @@
-"""Inbox, webhook administration, and the supervision (督办) list for the centres."""
+"""Inbox and webhook administration."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
 from civicgrid.auth.deps import CurrentActor, DbSession
-from civicgrid.cases.supervision import list_supervisions
 from civicgrid.db import RowId
 from civicgrid.notify import service
 from civicgrid.notify.schemas import (
     NotificationOut,
-    SupervisionOut,
     WebhookCreatedOut,
     WebhookIn,
     WebhookOut,
@@ -53,12 +51,3 @@ def delete_webhook(webhook_id: RowId, db: DbSession, actor: CurrentActor) -> Res
     service.delete_webhook(db, actor, webhook_id)
     db.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@router.get("/supervisions", response_model=list[SupervisionOut])
-def get_supervisions(
-    db: DbSession, actor: CurrentActor, open_only: bool = True
-) -> list[SupervisionOut]:
-    """Urges and 督办 raised to the caller's centre or on cases in its jurisdiction."""
-    rows = list_supervisions(db, actor, open_only=open_only)
-    return [SupervisionOut.of(supervision, case) for supervision, case in rows]

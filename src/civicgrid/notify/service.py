@@ -1,4 +1,4 @@
-"""The outbox: what a case event should tell whom, written in the caller's transaction.
+"""The outbox: inbox messages and webhook calls, written in the caller's transaction.
 
 Nothing leaves the process here. Each message is a row committed (or rolled
 back) together with the change it reports, and the worker delivers it after
@@ -7,7 +7,7 @@ did not happen and a committed change is never left unannounced.
 """
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,69 +18,65 @@ from sqlalchemy.orm import Session
 from civicgrid.auth.models import Role, User
 from civicgrid.auth.scope import Actor, in_scope, may_see
 from civicgrid.auth.service import require_role
-from civicgrid.cases.models import Case
-from civicgrid.cases.sla import STAGE_OF_STATUS, centre_above, handling_centre
 from civicgrid.db import transaction_memo
 from civicgrid.divisions import contains, normalise_code
 from civicgrid.errors import Invalid, NotFound
-from civicgrid.i18n import translate
 from civicgrid.notify.models import Notification, OutboxMessage, Webhook
-from civicgrid.settings import get_settings
-from civicgrid.timeutil import DISPLAY_ZONE, as_utc
+from civicgrid.notify.roles import WEBHOOK_KEEPERS
+from civicgrid.timeutil import as_utc
 
 NOTIFICATION = "notification"
 WEBHOOK = "webhook"
-URGED = "case.urged"
-SUPERVISED = "case.supervised"
-CASE_EVENTS = frozenset({f"case.{status}" for status in STAGE_OF_STATUS} | {URGED, SUPERVISED})
 BODY_CHARS = 200
-ADMINS = frozenset({Role.ADMIN})
+# The events webhooks may subscribe to, as the domains that raise them publish them.
+_PUBLISHED: set[str] = set()
 
 
-def case_event(status: str) -> str:
-    return f"case.{status}"
+def publish_events(events: Iterable[str]) -> None:
+    """A domain names the events it raises, so that webhooks may subscribe to them."""
+    _PUBLISHED.update(events)
 
 
-def enqueue(
-    db: Session, *, event: str, case: Case, user_ids: Iterable[int], now: datetime
-) -> list[OutboxMessage]:
-    """Queue an event for the given users' inboxes and every webhook that subscribed to it."""
-    messages = [_notification(event, case, user_id, now) for user_id in sorted(set(user_ids))]
-    messages += [_webhook_call(event, case, hook, now) for hook in subscribers(db, case, event)]
-    db.add_all(messages)
-    return messages
+def published_events() -> frozenset[str]:
+    return frozenset(_PUBLISHED)
 
 
 def enqueue_notice(
-    db: Session, *, event: str, user_ids: Iterable[int], title: str, body: str, now: datetime
+    db: Session,
+    *,
+    event: str,
+    user_ids: Iterable[int],
+    title: str,
+    body: str,
+    now: datetime,
+    case_id: int | None = None,
 ) -> list[OutboxMessage]:
-    """Inbox messages about something other than a case (a dispute's alert), delivered alike."""
+    """Inbox messages for the given users, about a case or anything else (a dispute's alert)."""
     payload = {"title": title, "body": body[:BODY_CHARS]}
     messages = [
-        _message(NOTIFICATION, event, None, target=str(user_id), payload=payload, now=now)
+        _message(NOTIFICATION, event, case_id, target=str(user_id), payload=payload, now=now)
         for user_id in sorted(set(user_ids))
     ]
     db.add_all(messages)
     return messages
 
 
-def enqueue_case_event(db: Session, case: Case, event: str, now: datetime) -> list[OutboxMessage]:
-    """Queue a case event for the people it concerns (see `concerned_users`) and webhooks."""
-    return enqueue(db, event=event, case=case, user_ids=concerned_users(db, case, event), now=now)
-
-
-def concerned_users(db: Session, case: Case, event: str) -> list[int]:
-    """Who must hear of an event in their inbox; events not listed go to webhooks only."""
-    audience = AUDIENCE.get(event)
-    return audience(db, case) if audience else []
-
-
-def department_users(db: Session, case: Case) -> list[int]:
-    """Everyone active in the department that now holds the case."""
-    if case.department_id is None:
-        return []
-    query = select(User.id).where(User.department_id == case.department_id, User.active)
-    return list(db.scalars(query))
+def enqueue_webhook_calls(
+    db: Session,
+    *,
+    event: str,
+    region_code: str,
+    body: dict[str, Any],
+    now: datetime,
+    case_id: int | None = None,
+) -> list[OutboxMessage]:
+    """One call to every active webhook that covers `region_code` and subscribed to `event`."""
+    messages = [
+        _message(WEBHOOK, event, case_id, target=str(hook.id), payload=body, now=now)
+        for hook in subscribers(db, region_code, event)
+    ]
+    db.add_all(messages)
+    return messages
 
 
 def dispatchers_of(db: Session, centre_code: str) -> list[int]:
@@ -91,43 +87,8 @@ def dispatchers_of(db: Session, centre_code: str) -> list[int]:
     return list(db.scalars(query))
 
 
-def _handling_dispatchers(db: Session, case: Case) -> list[int]:
-    return dispatchers_of(db, handling_centre(case))
-
-
-def _dispatchers_above(db: Session, case: Case) -> list[int]:
-    return dispatchers_of(db, centre_above(case))
-
-
-def reporters(db: Session, case: Case) -> list[int]:
-    """The reporting user, and the reporters of every case merged into this one (transitively)."""
-    found: set[int] = set()
-    frontier = [case.id]
-    seen = set(frontier)
-    while frontier:
-        rows = db.execute(
-            select(Case.id, Case.reporter_user_id).where(
-                (Case.id.in_(frontier)) | (Case.merged_into_id.in_(frontier))
-            )
-        ).all()
-        found.update(user_id for _, user_id in rows if user_id is not None)
-        frontier = [case_id for case_id, _ in rows if case_id not in seen]
-        seen.update(frontier)
-    return sorted(found)
-
-
-AUDIENCE: dict[str, Callable[[Session, Case], list[int]]] = {
-    "case.dispatched": department_users,
-    "case.returned": _handling_dispatchers,
-    "case.escalated": _dispatchers_above,
-    "case.rejected": reporters,
-    "case.resolved": reporters,
-    "case.closed": reporters,
-}
-
-
-def subscribers(db: Session, case: Case, event: str) -> list[Webhook]:
-    """Active webhooks whose region contains the case and whose events include this one."""
+def subscribers(db: Session, region_code: str, event: str) -> list[Webhook]:
+    """Active webhooks whose region contains `region_code` and whose events include this one."""
     hooks = transaction_memo(
         db,
         "notify.active_webhooks",
@@ -136,35 +97,19 @@ def subscribers(db: Session, case: Case, event: str) -> list[Webhook]:
     return [
         hook
         for hook in hooks
-        if _covers(hook.region_code, case.region_code) and (not hook.events or event in hook.events)
+        if _covers(hook.region_code, region_code) and (not hook.events or event in hook.events)
     ]
 
 
-def _covers(hook_region: str, case_region: str) -> bool:
+def _covers(hook_region: str, region_code: str) -> bool:
     """A blank region is the whole country (a national administrator's webhook)."""
-    return not hook_region or contains(hook_region, case_region)
-
-
-def _notification(event: str, case: Case, user_id: int, now: datetime) -> OutboxMessage:
-    locale = get_settings().default_locale
-    due = _local(case.stage_due_at) if case.stage_due_at else ""
-    payload = {
-        "title": translate(f"notify.{event}", locale, number=case.number, due=due),
-        "body": case.description[:BODY_CHARS],
-    }
-    return _message(NOTIFICATION, event, case, target=str(user_id), payload=payload, now=now)
-
-
-def _webhook_call(event: str, case: Case, hook: Webhook, now: datetime) -> OutboxMessage:
-    return _message(
-        WEBHOOK, event, case, target=str(hook.id), payload=event_body(event, case, now), now=now
-    )
+    return not hook_region or contains(hook_region, region_code)
 
 
 def _message(
     kind: str,
     event: str,
-    case: Case | None,
+    case_id: int | None,
     *,
     target: str,
     payload: dict[str, Any],
@@ -173,7 +118,7 @@ def _message(
     return OutboxMessage(
         kind=kind,
         event=event,
-        case_id=case.id if case is not None else None,
+        case_id=case_id,
         target=target,
         payload=payload,
         status="pending",
@@ -182,31 +127,6 @@ def _message(
         last_error="",
         created_at=as_utc(now),
     )
-
-
-def event_body(event: str, case: Case, now: datetime) -> dict[str, Any]:
-    """What a webhook receives: the event and the case as it stood (no reporter's contact)."""
-    return {
-        "event": event,
-        "occurred_at": as_utc(now).isoformat(),
-        "case": {
-            "number": case.number,
-            "status": case.status,
-            "channel": case.channel,
-            "category_code": case.category_code,
-            "priority": case.priority,
-            "region_code": case.region_code,
-            "grid_code": case.grid_code,
-            "handling_region_code": case.handling_region_code,
-            "stage": case.stage,
-            "stage_due_at": as_utc(case.stage_due_at).isoformat() if case.stage_due_at else None,
-            "description": case.description,
-        },
-    }
-
-
-def _local(moment: datetime) -> str:
-    return f"{as_utc(moment).astimezone(DISPLAY_ZONE):%Y-%m-%d %H:%M}"
 
 
 def inbox(db: Session, actor: Actor, *, limit: int = 100) -> list[Notification]:
@@ -242,7 +162,7 @@ def _inbox_owner(actor: Actor) -> int:
 
 
 def list_webhooks(db: Session, actor: Actor) -> list[Webhook]:
-    require_role(actor, ADMINS)
+    require_role(actor, WEBHOOK_KEEPERS)
     query = select(Webhook).where(in_scope(actor, Webhook.region_code)).order_by(Webhook.id)
     return list(db.scalars(query))
 
@@ -257,12 +177,13 @@ def create_webhook(
     region_code: str | None,
 ) -> Webhook:
     """Register a receiver inside the actor's jurisdiction with a fresh signing secret."""
-    require_role(actor, ADMINS)
+    require_role(actor, WEBHOOK_KEEPERS)
     _require_url(url)
-    unknown = sorted(set(events) - CASE_EVENTS)
+    known = published_events()
+    unknown = sorted(set(events) - known)
     if unknown:
         raise Invalid(
-            "webhook_event_unknown", events=", ".join(unknown), known=", ".join(sorted(CASE_EVENTS))
+            "webhook_event_unknown", events=", ".join(unknown), known=", ".join(sorted(known))
         )
     region = _webhook_region(actor, region_code)
     hook = Webhook(
@@ -293,7 +214,7 @@ def _webhook_region(actor: Actor, region_code: str | None) -> str:
 
 
 def delete_webhook(db: Session, actor: Actor, webhook_id: int) -> None:
-    require_role(actor, ADMINS)
+    require_role(actor, WEBHOOK_KEEPERS)
     hook = db.scalar(
         select(Webhook).where(Webhook.id == webhook_id, in_scope(actor, Webhook.region_code))
     )

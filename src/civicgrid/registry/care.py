@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from civicgrid.auth.scope import Actor, in_scope, within
 from civicgrid.divisions import normalise_code
 from civicgrid.registry.models import CareMembership, Resident
-from civicgrid.registry.service import MAX_LIMIT, READ_ROLES, require_role
+from civicgrid.registry.roles import READ_ROLES
+from civicgrid.registry.service import MAX_LIMIT, require_role
 
 
 def set_care_groups(db: Session, resident: Resident, groups: Iterable[str]) -> None:

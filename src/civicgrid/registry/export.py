@@ -14,14 +14,12 @@ from openpyxl import Workbook
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.errors import Forbidden
 from civicgrid.i18n import translate
 from civicgrid.masking import mask_id_number, mask_phone
 from civicgrid.registry.importing.columns import ALIAS_SEPARATOR
 from civicgrid.registry.importing.report import ImportKind, column_label
-from civicgrid.registry.importing.service import IMPORT_ROLES
 from civicgrid.registry.models import (
     Address,
     CareMembership,
@@ -32,6 +30,7 @@ from civicgrid.registry.models import (
     Resident,
 )
 from civicgrid.registry.protection import FieldCipher
+from civicgrid.registry.roles import EXPORT_ROLES
 from civicgrid.registry.sealing import (
     CONTACT_PHONE,
     DOCUMENT,
@@ -41,7 +40,6 @@ from civicgrid.registry.sealing import (
 )
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EXPORT_ROLES = IMPORT_ROLES | {Role.LEADER}
 BATCH_ROWS = 2000
 LIST_SEPARATOR = "\u3001"
 

@@ -10,9 +10,10 @@ from civicgrid.errors import Conflict, NotFound
 from civicgrid.geo.service import GridIndex
 from civicgrid.registry.models import Address, Household, Housing, Resident
 from civicgrid.registry.protection import FieldCipher
+from civicgrid.registry.roles import READ_ROLES, WRITE_ROLES
 from civicgrid.registry.schemas import HouseholdIn, HousingFields, HousingIn
 from civicgrid.registry.sealing import OWNER_PHONE, cipher_for, new_uid, sealed_phone
-from civicgrid.registry.service import READ_ROLES, WRITE_ROLES, locate_place, require_role, visible
+from civicgrid.registry.service import locate_place, require_role, visible
 from civicgrid.settings import Settings
 
 

@@ -7,15 +7,9 @@ from civicgrid.auth.scope import Actor, in_scope, within
 from civicgrid.divisions import normalise_code
 from civicgrid.geo.service import GridIndex
 from civicgrid.registry.models import KeyPlace, Organisation
+from civicgrid.registry.roles import READ_ROLES, WRITE_ROLES
 from civicgrid.registry.schemas import KeyPlaceIn
-from civicgrid.registry.service import (
-    MAX_LIMIT,
-    READ_ROLES,
-    WRITE_ROLES,
-    locate_place,
-    require_role,
-    visible,
-)
+from civicgrid.registry.service import MAX_LIMIT, locate_place, require_role, visible
 
 
 def create_key_place(

@@ -8,16 +8,10 @@ from civicgrid.errors import Conflict, Invalid
 from civicgrid.geo.service import GridIndex
 from civicgrid.registry.models import Organisation
 from civicgrid.registry.protection import FieldCipher
+from civicgrid.registry.roles import READ_ROLES, WRITE_ROLES
 from civicgrid.registry.schemas import OrganisationFields, OrganisationIn
 from civicgrid.registry.sealing import CONTACT_PHONE, cipher_for, new_uid, sealed_phone
-from civicgrid.registry.service import (
-    MAX_LIMIT,
-    READ_ROLES,
-    WRITE_ROLES,
-    locate_place,
-    require_role,
-    visible,
-)
+from civicgrid.registry.service import MAX_LIMIT, locate_place, require_role, visible
 from civicgrid.registry.validation import parse_credit_code
 from civicgrid.settings import Settings
 

@@ -17,6 +17,7 @@ from civicgrid.registry.care import set_care_groups
 from civicgrid.registry.households import new_household
 from civicgrid.registry.models import Address, CareMembership, DocumentKind, Household, Resident
 from civicgrid.registry.protection import FieldCipher
+from civicgrid.registry.roles import READ_ROLES, REMOVE_ROLES, WRITE_ROLES
 from civicgrid.registry.schemas import ResidentFields, ResidentIn
 from civicgrid.registry.sealing import (
     DOCUMENT,
@@ -27,16 +28,7 @@ from civicgrid.registry.sealing import (
     seal,
     sealed_phone,
 )
-from civicgrid.registry.service import (
-    MAX_LIMIT,
-    READ_ROLES,
-    REMOVE_ROLES,
-    WRITE_ROLES,
-    locate_place,
-    require_role,
-    search_text,
-    visible,
-)
+from civicgrid.registry.service import MAX_LIMIT, locate_place, require_role, search_text, visible
 from civicgrid.registry.validation import parse_phone, parse_resident_id
 from civicgrid.settings import Settings
 

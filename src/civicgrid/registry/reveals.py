@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.errors import Invalid
 from civicgrid.registry.models import Housing, Organisation, Resident, Reveal
+from civicgrid.registry.roles import AUDIT_ROLES, REVEAL_ROLES
 from civicgrid.registry.sealing import (
     CONTACT_PHONE,
     DOCUMENT,
@@ -16,7 +17,7 @@ from civicgrid.registry.sealing import (
     cipher_for,
     opened,
 )
-from civicgrid.registry.service import AUDIT_ROLES, MAX_LIMIT, REVEAL_ROLES, require_role, visible
+from civicgrid.registry.service import MAX_LIMIT, require_role, visible
 from civicgrid.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -22,17 +22,9 @@ from civicgrid.errors import BatchInvalid, Forbidden, Invalid, NotFound
 from civicgrid.geo.service import GridIndex
 from civicgrid.registry.addresses import AddressInput, ensure_addresses, normalise_address
 from civicgrid.registry.models import Address, Household, Housing, KeyPlace, Organisation, Resident
+from civicgrid.registry.roles import READ_ROLES
 from civicgrid.registry.schemas import PlaceIn
 
-READ_ROLES = frozenset(
-    {Role.ADMIN, Role.LEADER, Role.DISPATCHER, Role.COMMUNITY_STAFF, Role.GRID_WORKER}
-)
-WRITE_ROLES = frozenset({Role.ADMIN, Role.COMMUNITY_STAFF, Role.GRID_WORKER})
-# Leaders oversee reveals; they do not make them (no casework needs a leader to see a number).
-REVEAL_ROLES = WRITE_ROLES
-AUDIT_ROLES = frozenset({Role.ADMIN, Role.LEADER})
-# Striking someone off is a community office's decision, not a grid worker's.
-REMOVE_ROLES = frozenset({Role.ADMIN, Role.COMMUNITY_STAFF})
 MAX_LIMIT = 200
 _SCOPED = TypeVar("_SCOPED", bound=Resident | Household | Housing | Organisation | KeyPlace)
 

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope, may_see
 from civicgrid.auth.service import require_role
 from civicgrid.divisions import normalise_code
@@ -14,9 +13,7 @@ from civicgrid.geo.crs import Crs, to_wgs84
 from civicgrid.geo.distance import great_circle_m
 from civicgrid.geo.service import GridIndex
 from civicgrid.resources.models import Resource, ResourceKind
-
-KEEPERS = frozenset({Role.ADMIN, Role.DISPATCHER})
-READERS = frozenset({Role.ADMIN, Role.LEADER, Role.DISPATCHER, Role.COMMUNITY_STAFF})
+from civicgrid.resources.roles import KEEPERS, READERS
 
 
 @dataclass(frozen=True)

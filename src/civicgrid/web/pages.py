@@ -20,27 +20,28 @@ from pydantic import BaseModel, Field
 
 from civicgrid.analytics import dashboard
 from civicgrid.analytics import service as analytics
+from civicgrid.analytics.roles import DASHBOARD_VIEWERS, INDICATOR_VIEWERS
 from civicgrid.analytics.schemas import DashboardOut
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.deps import SESSION_COOKIE, CurrentVisitor, DbSession, Locale, OptionalActor
 from civicgrid.auth.models import Role
+from civicgrid.auth.roles import ADMIN_ROLES, STAFF_ROLES
 from civicgrid.auth.scope import Actor
 from civicgrid.cases.models import CHANNELS
+from civicgrid.cases.roles import CENTRE, CENTRE_DESK, DEPARTMENT_DESK
 from civicgrid.cases.routing import TargetLevel
-from civicgrid.cases.workflow import CENTRE
+from civicgrid.cases.states import Queue, statuses_in
 from civicgrid.categories.reference import SLA_STAGES
-from civicgrid.disputes import service as disputes
 from civicgrid.disputes.models import DisputeKind, ReferralTarget
+from civicgrid.disputes.roles import REGISTRARS
 from civicgrid.errors import DomainError, TooManyRequests, Unauthorized
-from civicgrid.fieldwork import duty
 from civicgrid.fieldwork.models import Cadence
-from civicgrid.fieldwork.roles import PLAN_ROLES, WEIGHT_ROLES
+from civicgrid.fieldwork.roles import PLAN_ROLES, SUMMONERS, WEIGHT_ROLES, WORKER_ROLES
 from civicgrid.geo import service as geo_service
 from civicgrid.geo.crs import Crs
 from civicgrid.i18n import DEFAULT_LOCALE, LANG_COOKIE, catalogue, normalise_locale, translate
-from civicgrid.registry import service as registry_service
+from civicgrid.registry import roles as registry_roles
 from civicgrid.registry.importing import report as registry_import_report
-from civicgrid.registry.importing import service as registry_import
 from civicgrid.resources.models import ResourceKind
 from civicgrid.settings import Settings
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
@@ -52,24 +53,24 @@ ONE_YEAR = 365 * 24 * 3600
 PAGE_PREFIX = "page."
 LOGIN_FIELDS = ("username", "password")
 CASE_STRING_PREFIXES = ("case.status.",)
-IN_HAND = ["accepted", "dispatched", "claimed", "extension_requested", "returned", "reopened"]
-# Each role's queues on the workbench, as the case list's filters (see cases.api.get_cases).
+# Each role's queues on the workbench, as the case list's filters (see cases.api.get_cases);
+# which statuses a tab lists is the `queues` column of the states table.
 CENTRE_TABS: dict[str, dict[str, Any]] = {
-    "intake": {"state": ["reported"], "unlocated": False},
-    "unlocated": {"state": ["reported"], "unlocated": True},
-    "in_hand": {"state": [*IN_HAND, "escalated"]},
-    "to_close": {"state": ["verified", "self_resolved"]},
+    "intake": {"state": statuses_in(Queue.CENTRE_INTAKE), "unlocated": False},
+    "unlocated": {"state": statuses_in(Queue.CENTRE_INTAKE), "unlocated": True},
+    "in_hand": {"state": statuses_in(Queue.CENTRE_IN_HAND)},
+    "to_close": {"state": statuses_in(Queue.CENTRE_TO_CLOSE)},
     "overdue": {"overdue": True},
     "all": {},
 }
 DEPARTMENT_TABS: dict[str, dict[str, Any]] = {
-    "mine": {"state": ["dispatched", "claimed", "extension_requested", "reopened"], "mine": True},
+    "mine": {"state": statuses_in(Queue.DEPARTMENT_MINE), "mine": True},
     "overdue": {"overdue": True, "mine": True},
-    "done": {"state": ["resolved", "verified", "closed", "rated"], "mine": True},
+    "done": {"state": statuses_in(Queue.DEPARTMENT_DONE), "mine": True},
 }
 FIELD_TABS: dict[str, dict[str, Any]] = {
-    "to_verify": {"state": ["resolved"]},
-    "in_hand": {"state": IN_HAND},
+    "to_verify": {"state": statuses_in(Queue.FIELD_TO_VERIFY)},
+    "in_hand": {"state": statuses_in(Queue.FIELD_IN_HAND)},
     "all": {},
 }
 
@@ -170,7 +171,7 @@ def field_icon() -> Response:
 @router.get("/fieldwork")
 def fieldwork_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
     """Grid workers' scores and rankings, suspicious records, plans and score weights."""
-    if (away := _turned_away(request, actor, FIELDWORK_ROLES)) is not None:
+    if (away := _turned_away(request, actor, STAFF_ROLES)) is not None:
         return away
     return _page(
         request,
@@ -198,7 +199,7 @@ def mediation_page(request: Request, actor: OptionalActor, locale: Locale) -> Re
         **_staff(actor, locale),
         strings=page_strings(locale, extra=("dispute.kind.", "dispute.role.")),
         is_mediator=is_mediator,
-        may_register=actor.role in disputes.REGISTRARS,
+        may_register=actor.role in REGISTRARS,
         kinds=[kind.value for kind in DisputeKind],
         referral_targets=[target.value for target in ReferralTarget],
         config={"isMediator": is_mediator},
@@ -229,7 +230,7 @@ def admin_page(request: Request, actor: OptionalActor, locale: Locale) -> Respon
 @router.get("/command")
 def command_page(request: Request, db: DbSession, actor: OptionalActor, locale: Locale) -> Response:
     """The command centre's big screen, for the roles that watch an area (others: workbench)."""
-    if (away := _turned_away(request, actor, COMMAND_ROLES)) is not None:
+    if (away := _turned_away(request, actor, DASHBOARD_VIEWERS)) is not None:
         return away
     settings: Settings = request.app.state.settings
     return _page(
@@ -240,7 +241,7 @@ def command_page(request: Request, db: DbSession, actor: OptionalActor, locale: 
         strings=page_strings(locale, extra=("resource.kind.",)),
         config={
             "tileUrl": settings.tile_url,
-            "maySummon": actor.role in duty.SUMMONERS,
+            "maySummon": actor.role in SUMMONERS,
             "chartsUrl": asset("command-charts.js"),
             # The first picture comes with the page: no round trip before the figures show.
             "initial": DashboardOut.of(dashboard.dashboard(db, actor)).model_dump(mode="json"),
@@ -315,12 +316,12 @@ def registry_page(request: Request, actor: OptionalActor, locale: Locale) -> Res
         locale,
         **_staff(actor, locale),
         strings=page_strings(locale),
-        may_import=actor.role in registry_import.IMPORT_ROLES,
-        may_read_audit=actor.role in registry_service.AUDIT_ROLES,
+        may_import=actor.role in registry_roles.IMPORT_ROLES,
+        may_read_audit=actor.role in registry_roles.AUDIT_ROLES,
         import_kinds=[kind.value for kind in registry_import_report.ImportKind],
         config={
             "scopeCode": actor.scope_code,
-            "mayReveal": actor.role in registry_service.REVEAL_ROLES,
+            "mayReveal": actor.role in registry_roles.REVEAL_ROLES,
         },
     )
 
@@ -428,26 +429,23 @@ def asset(name: str) -> str:
 
 
 def desk_tabs(role: Role | None) -> dict[str, dict[str, Any]]:
-    if role in CENTRE or role is Role.LEADER:
+    if role in CENTRE_DESK:
         return CENTRE_TABS
-    if role is Role.DEPARTMENT_HANDLER:
+    if role in DEPARTMENT_DESK:
         return DEPARTMENT_TABS
     return FIELD_TABS
 
 
-COMMAND_ROLES = frozenset(dashboard.VIEWERS)
-FIELDWORK_ROLES = auth_service.STAFF_ROLES
-ADMIN_ROLES = frozenset({Role.ADMIN})
 # The staff pages in the header, each with the roles it is for (None: every signed-in user).
 NAVIGATION = (
-    ("/command", "page.nav.command", COMMAND_ROLES),
+    ("/command", "page.nav.command", DASHBOARD_VIEWERS),
     ("/desk", "page.nav.desk", None),
     ("/", "page.nav.map", None),
     ("/registry", "page.nav.registry", None),
     ("/mediation", "page.nav.mediation", None),
-    ("/indicators", "page.nav.indicators", frozenset(analytics.VIEWERS)),
-    ("/field", "page.nav.field", frozenset({Role.GRID_WORKER})),
-    ("/fieldwork", "page.nav.fieldwork", FIELDWORK_ROLES),
+    ("/indicators", "page.nav.indicators", INDICATOR_VIEWERS),
+    ("/field", "page.nav.field", WORKER_ROLES),
+    ("/fieldwork", "page.nav.fieldwork", STAFF_ROLES),
     ("/admin", "page.nav.admin", ADMIN_ROLES),
 )
 

@@ -25,7 +25,6 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.errors import DomainError, Forbidden
 from civicgrid.geo.service import GridIndex
@@ -38,10 +37,10 @@ from civicgrid.registry.importing.placing import place_rows, resolve_addresses
 from civicgrid.registry.importing.report import ImportKind, ImportReport, RowError
 from civicgrid.registry.importing.rows import Context, Row, read_row
 from civicgrid.registry.importing.writes import WRITERS
+from civicgrid.registry.roles import IMPORT_ROLES
 from civicgrid.settings import Settings
 
 CHUNK_ROWS = 5000
-IMPORT_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER, Role.COMMUNITY_STAFF})
 
 
 def require_importer(actor: Actor) -> None:
