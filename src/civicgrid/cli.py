@@ -317,7 +317,7 @@ def _default_shared(*parts: str) -> Path | None:
 @domain_errors_exit
 def import_regions(codes_dir: Path | None, boundaries_dir: Path | None, prefix: str) -> None:
     """Load national division codes and DataV district boundaries (GCJ-02 → WGS-84)."""
-    from civicgrid.geo.importing import import_regions as run_import  # noqa: PLC0415
+    from civicgrid.geo.region_import import import_regions as run_import  # noqa: PLC0415
 
     codes_dir = codes_dir or _default_shared("geo", "division_codes")
     if codes_dir is None:
@@ -339,7 +339,7 @@ def import_regions(codes_dir: Path | None, boundaries_dir: Path | None, prefix: 
 @domain_errors_exit
 def import_grids(file: Path, crs: str, dry_run: bool) -> None:
     """Import grids from GeoJSON or a Shapefile (.shp/.zip): all or nothing."""
-    from civicgrid.geo.importing import import_grids as run_import  # noqa: PLC0415
+    from civicgrid.geo.grid_import import import_grids as run_import  # noqa: PLC0415
 
     with database() as db:
         report = run_import(db, path=file, crs=crs, dry_run=dry_run)
