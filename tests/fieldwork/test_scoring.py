@@ -24,7 +24,9 @@ def record(db, app, city, username, task_type, *, grid, minute):
         task_type=task_type, occurred_at=WORK_HOUR.replace(minute=minute), lng=lng, lat=lat
     )
     actor = auth_service.actor_for_user(user_row(db, username))
-    return service.submit_record(db, app.state.grid_index, actor=actor, data=data, now=NOW)[0]
+    made, _ = service.submit_record(db, app.state.grid_index, actor=actor, data=data, now=NOW)
+    db.commit()
+    return made
 
 
 @pytest.fixture

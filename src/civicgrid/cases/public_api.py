@@ -130,6 +130,7 @@ def post_merge(
     case = service.visible_case(db, actor, number)
     into = service.visible_case(db, actor, body.into)
     merged = duplicates.merge(db, case=case, into=into, actor=actor, note=body.note)
+    db.commit()
     return case_out(db, merged, locale)
 
 
@@ -144,6 +145,7 @@ def post_rating(number: str, body: RatingIn, db: DbSession, actor: OptionalActor
         phone=body.phone,
         actor=actor,
     )
+    db.commit()
     return _outcome_out(outcome)
 
 
@@ -158,6 +160,7 @@ def post_callback(number: str, body: CallbackIn, db: DbSession, actor: CurrentAc
         rating=body.rating,
         comment=body.comment,
     )
+    db.commit()
     return _outcome_out(outcome)
 
 
