@@ -25,8 +25,7 @@ from civicgrid.cases.workflow import Change, Status, transition
 from civicgrid.errors import Conflict, Forbidden, NotFound
 from civicgrid.geo.service import GridIndex
 from civicgrid.timeutil import utcnow
-from tests.auth.test_jurisdiction import auth
-from tests.factories import OTHER_DISTRICT, OWN_STREET, PASSWORD, City, People
+from tests.factories import OTHER_DISTRICT, OWN_STREET, PASSWORD, City, People, auth
 
 GRID = "530502001001001"
 PHONE = "13800138000"

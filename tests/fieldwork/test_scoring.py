@@ -8,8 +8,7 @@ from civicgrid.auth import service as auth_service
 from civicgrid.fieldwork import scoring, service
 from civicgrid.fieldwork.models import TaskType
 from civicgrid.fieldwork.scoring import RankLevel
-from tests.auth.test_jurisdiction import auth
-from tests.factories import user_row
+from tests.factories import auth, user_row
 from tests.fieldwork.conftest import GRID, NEIGHBOUR_GRID, OTHER_DISTRICT_GRID
 
 WORK_HOUR = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)

@@ -8,13 +8,7 @@ from fastapi.testclient import TestClient
 
 from civicgrid.auth.deps import SESSION_COOKIE
 from civicgrid.web import pages
-from tests.factories import People
-
-
-def sign_in(client: TestClient, username: str, password: str):
-    return client.post(
-        "/login", data={"username": username, "password": password}, follow_redirects=False
-    )
+from tests.factories import People, sign_in
 
 
 def test_anonymous_visitor_is_sent_to_the_sign_in_form(client: TestClient):
