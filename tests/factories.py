@@ -15,7 +15,6 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -250,7 +249,7 @@ def picture(
     """A real image made here: left half red, right half `colour`, with EXIF and XMP."""
     image = Image.new("RGB", size, colour)
     image.paste("red", (0, 0, size[0] // 2, size[1]))
-    buffer = BytesIO()
+    buffer = io.BytesIO()
     extra = {"xmp": b"<x:xmpmeta>owner: Zhang San</x:xmpmeta>"} if fmt != "PNG" else {}
     image.save(buffer, fmt, exif=exif_with(point, orientation), **extra)
     return buffer.getvalue()
