@@ -147,6 +147,15 @@ def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     get_settings.cache_clear()
 
 
+@pytest.fixture
+def photo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Photos land in this test's own data directory."""
+    monkeypatch.setenv("CIVICGRID_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield tmp_path / "data" / "photos"
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():

@@ -3,19 +3,41 @@
 Two districts of 保山市 with real codes; each street a 2×2 block of
 communities, each community a 2×2 block of grids, all squares in WGS-84 so
 a point's grid is obvious from its coordinates.
+
+Below the city and its people, the helpers more than one test module uses:
+signing in, reporting a case, a photo, a taxonomy workbook, a grid file, a
+register file and the command line. Tests import them from here, never from
+another test module.
 """
 
+import csv
+import io
+import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from shapely.geometry import box
+from click.testing import CliRunner, Result
+from fastapi.testclient import TestClient
+from openpyxl import Workbook
+from PIL import ExifTags, Image
+from PIL.TiffImagePlugin import IFDRational
+from shapely.geometry import box, mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role, User
+from civicgrid.auth.scope import ANONYMOUS, Actor
+from civicgrid.cases.models import Case
+from civicgrid.cases.service import Intake, report_case
+from civicgrid.categories import excel
+from civicgrid.cli import main
 from civicgrid.divisions import Level, child_code
 from civicgrid.geo.records import RegionRecord
-from civicgrid.geo.service import save_regions
+from civicgrid.geo.service import GridIndex, save_regions
+from civicgrid.registry.validation import resident_id_check_char
 
 PASSWORD = "correct-horse-42"
 CITY = "530500"
@@ -23,6 +45,9 @@ OWN_DISTRICT = "530502"
 OTHER_DISTRICT = "530521"
 OWN_STREET = "530502001"
 OTHER_STREET_SAME_DISTRICT = "530502002"
+OWN_COMMUNITY = f"{OWN_STREET}001"
+OWN_GRID = f"{OWN_COMMUNITY}001"
+OTHER_GRID = f"{OTHER_DISTRICT}001001001"
 CELL = 0.01  # degrees per grid side
 
 
@@ -138,3 +163,242 @@ def user_row(db: Session, username: str) -> User:
     found = db.scalar(select(User).where(User.username == username))
     assert found is not None
     return found
+
+
+# --- signing in ----------------------------------------------------------------------------
+
+
+def token_for(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    response = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+def auth(client: TestClient, person: AuthedUser) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(client, person.username, person.password)}"}
+
+
+ORIGIN = "http://testserver"
+
+
+def page_token(page: str) -> str:
+    """The CSRF token a page hands its scripts and forms."""
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)">', page)
+    assert found is not None
+    return found.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str):
+    """The sign-in form as a browser posts it: from this site's page, with its token."""
+    token = page_token(client.get("/login").text)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        headers={"Origin": ORIGIN},
+        follow_redirects=False,
+    )
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+
+def actor(role: Role, scope: str = OWN_STREET, department_id: int | None = None) -> Actor:
+    return Actor(
+        kind="user", role=role, scope_code=scope, username=role.value, department_id=department_id
+    )
+
+
+def new_case(db: Session, city: City) -> Case:
+    lng, lat = city.point_in(OWN_GRID)
+    intake = Intake(description="路灯不亮", channel="resident", lng=lng, lat=lat)
+    case, _ = report_case(db, GridIndex(), intake=intake, actor=actor(Role.RESIDENT, "530500"))
+    return case
+
+
+def report(client, city, grid=OWN_GRID, key=None, headers=None, **extra):
+    lng, lat = city.point_in(grid)
+    body = {"description": "井盖缺失", "channel": "resident", "lng": lng, "lat": lat, **extra}
+    sent = {**(headers or {}), **({"Idempotency-Key": key} if key else {})}
+    return client.post("/api/v1/cases", json=body, headers=sent)
+
+
+REPORTER_PHONE = "13800138000"
+
+
+def reported_by_phone(db: Session, city: City, actor: Actor | None = None) -> Case:
+    """A resident's report through the service, leaving a phone to track it by."""
+    lng, lat = city.point_in(OWN_GRID)
+    intake = Intake(
+        description="楼道灯坏了",
+        channel="resident",
+        lng=lng,
+        lat=lat,
+        reporter_phone=REPORTER_PHONE,
+    )
+    case, _ = report_case(db, GridIndex(), intake=intake, actor=actor or ANONYMOUS)
+    return case
+
+
+# --- photos --------------------------------------------------------------------------------
+
+# A point in Baoshan, the small test city's home, as a phone would write it.
+PHOTO_LNG, PHOTO_LAT = 99.1655, 25.1122
+
+
+def dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:
+    """Decimal degrees as EXIF writes them: whole degrees, whole minutes, seconds/1000."""
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    seconds = round((value - degrees - minutes / 60) * 3600 * 1000)
+    return IFDRational(degrees, 1), IFDRational(minutes, 1), IFDRational(seconds, 1000)
+
+
+def exif_with(point: tuple[float, float] | None = None, orientation: int | None = None):
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "Civic Phone"
+    if orientation is not None:
+        exif[ExifTags.Base.Orientation] = orientation
+    if point is not None:
+        lng, lat = point
+        exif[ExifTags.IFD.GPSInfo] = {
+            ExifTags.GPS.GPSLatitudeRef: "N" if lat >= 0 else "S",
+            ExifTags.GPS.GPSLatitude: dms(abs(lat)),
+            ExifTags.GPS.GPSLongitudeRef: "E" if lng >= 0 else "W",
+            ExifTags.GPS.GPSLongitude: dms(abs(lng)),
+        }
+    return exif
+
+
+def picture(
+    fmt: str = "JPEG",
+    *,
+    point: tuple[float, float] | None = (PHOTO_LNG, PHOTO_LAT),
+    orientation: int | None = None,
+    size: tuple[int, int] = (40, 20),
+    colour: str = "green",
+) -> bytes:
+    """A real image made here: left half red, right half `colour`, with EXIF and XMP."""
+    image = Image.new("RGB", size, colour)
+    image.paste("red", (0, 0, size[0] // 2, size[1]))
+    buffer = io.BytesIO()
+    extra = {"xmp": b"<x:xmpmeta>owner: Zhang San</x:xmpmeta>"} if fmt != "PNG" else {}
+    image.save(buffer, fmt, exif=exif_with(point, orientation), **extra)
+    return buffer.getvalue()
+
+
+# --- files an administrator uploads --------------------------------------------------------
+
+TAXONOMY_HEADER = [excel.column_label(column, "zh-CN") for column in excel.COLUMNS]
+
+
+def workbook(rows: Sequence[Sequence[object]], header: Sequence[object] | None = None) -> bytes:
+    """A taxonomy workbook: the export's header (or `header`) and the rows."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(header if header is not None else TAXONOMY_HEADER)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def row(**cells: object) -> list[object]:
+    """One category row of the workbook; `default_departments__city=` sets a dotted column."""
+    values: dict[str, object] = {
+        "code": "UM-01-20",
+        "parent_code": "UM-01",
+        "name": "新分类",
+        "risk_class": "city_appearance",
+        "default_departments.city": "urban_management",
+        "default_departments.district": "urban_management",
+        "hour_basis": "工作小时",
+        "self_resolvable": "否",
+        "active": "是",
+    }
+    values |= {key.replace("__", "."): value for key, value in cells.items()}
+    return [values.get(column) for column in excel.COLUMNS]
+
+
+def community_grids(city: City) -> bytes:
+    """The own community's four grids as they are, re-sent as a GeoJSON file."""
+    features = []
+    for code in sorted(code for code in city.grids if code.startswith(OWN_COMMUNITY)):
+        x, y = city.point_in(code)
+        half = CELL / 2
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"code": code, "name": f"网格{code[-3:]}"},
+                "geometry": mapping(box(x - half, y - half, x + half, y + half)),
+            }
+        )
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+RESIDENT_HEADINGS = (
+    "姓名",
+    "公民身份号码",
+    "联系电话",
+    "人口类型",
+    "户号",
+    "与户主关系",
+    "地址",
+    "网格编码",
+    "入住日期",
+    "关爱类别",
+)
+
+
+def id_number(serial: int, birth: str = "19800101") -> str:
+    """A valid ID number of a 保山市隆阳区 resident: the serial picks the person."""
+    body = f"530502{birth}{serial:03d}"
+    return body + resident_id_check_char(body)
+
+
+def resident(
+    serial: int,
+    *,
+    name: str = "张三",
+    number: str | None = None,
+    grid: str = OWN_GRID,
+    household: str = "",
+    address: str = "",
+    care: str = "",
+    moved_in: object = "",
+) -> list[object]:
+    """One row of a residents register file."""
+    return [
+        name,
+        number or id_number(serial),
+        f"1391234{serial:04d}",
+        "户籍",
+        household,
+        "户主" if household else "",
+        address,
+        grid,
+        moved_in,
+        care,
+    ]
+
+
+def write_csv(
+    path: Path,
+    rows: Sequence[Sequence[object]],
+    headings: Sequence[str] = RESIDENT_HEADINGS,
+    encoding: str = "utf-8",
+) -> Path:
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(headings)
+        writer.writerows(rows)
+    return path
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)

@@ -27,7 +27,7 @@ def test_unknown_api_paths_answer_json_404_in_chinese(client):
 
 
 def test_malformed_json_body_is_a_422_not_a_500(client, people):
-    from tests.auth.test_jurisdiction import auth  # noqa: PLC0415
+    from tests.factories import auth  # noqa: PLC0415
 
     headers = {**auth(client, people.admin), "Content-Type": "application/json"}
     response = client.post("/api/v1/users", content=b"{not json", headers=headers)

@@ -14,9 +14,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
-from tests.auth.test_jurisdiction import auth
 from tests.disputes.conftest import walk_in
-from tests.factories import City, People
+from tests.factories import City, People, auth
 
 TOO_BIG = [2**63, 10**30]
 GRID = "530502001001001"

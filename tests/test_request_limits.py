@@ -7,9 +7,7 @@ from fastapi.testclient import TestClient
 
 from civicgrid.app import create_app
 from civicgrid.settings import Settings
-from tests.auth.test_jurisdiction import auth
-from tests.cases.test_cases_api import report
-from tests.factories import City, People
+from tests.factories import City, People, auth, report
 
 MEGABYTE = 1024 * 1024
 

@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 
 from civicgrid.cases.models import Case
 from civicgrid.db import UtcDateTime
-from tests.auth.test_jurisdiction import auth
 from tests.disputes.conftest import GRID, walk_in
-from tests.factories import City, People
+from tests.factories import City, People, auth
 from tests.fieldwork.conftest import at, grid_worker, working_day
 
 MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")

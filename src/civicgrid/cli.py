@@ -322,7 +322,7 @@ def _default_shared(*parts: str) -> Path | None:
 @domain_errors_exit
 def import_regions(codes_dir: Path | None, boundaries_dir: Path | None, prefix: str) -> None:
     """Load national division codes and DataV district boundaries (GCJ-02 → WGS-84)."""
-    from civicgrid.geo.importing import import_regions as run_import  # noqa: PLC0415
+    from civicgrid.geo.region_import import import_regions as run_import  # noqa: PLC0415
 
     codes_dir = codes_dir or _default_shared("geo", "division_codes")
     if codes_dir is None:
@@ -344,7 +344,7 @@ def import_regions(codes_dir: Path | None, boundaries_dir: Path | None, prefix: 
 @domain_errors_exit
 def import_grids(file: Path, crs: str, dry_run: bool) -> None:
     """Import grids from GeoJSON or a Shapefile (.shp/.zip): all or nothing."""
-    from civicgrid.geo.importing import import_grids as run_import  # noqa: PLC0415
+    from civicgrid.geo.grid_import import import_grids as run_import  # noqa: PLC0415
 
     with database() as db:
         report = run_import(db, path=file, crs=crs, dry_run=dry_run)
@@ -530,6 +530,26 @@ def _has_regions(db: Session) -> bool:
 
 def _format_counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{level} {count}" for level, count in counts.items())
+
+
+@registry_cli.group.command("rotate-keys")
+@click.option("--resume", is_flag=True, help="Finish an interrupted rotation without adding a key.")
+@domain_errors_exit
+def registry_rotate_keys(resume: bool) -> None:
+    """Add a registry encryption key and re-encrypt every ID number and phone under it,
+    reporters' phones and names on cases included.
+
+    Defined here, above the domains, because the keys seal both the registry's
+    columns and the cases' reporters, and neither domain reaches into the other.
+    """
+    from civicgrid.cases.reporters import reseal_reporters  # noqa: PLC0415
+    from civicgrid.registry.protection import FieldCipher, load_keyring  # noqa: PLC0415
+    from civicgrid.registry.rotation import rotate_keys  # noqa: PLC0415
+
+    with database() as db:
+        count = rotate_keys(db, get_settings(), add_key=not resume)
+        count += reseal_reporters(db, FieldCipher(load_keyring(get_settings())))
+    say("cli.registry_keys_rotated", count=count)
 
 
 main.add_command(registry_cli.group)

@@ -13,9 +13,7 @@ from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.cases import live
 from civicgrid.timeutil import utcnow
-from tests.auth.test_jurisdiction import auth
-from tests.cases.test_cases_api import OTHER_GRID, report
-from tests.factories import OTHER_DISTRICT, OWN_STREET, City, People
+from tests.factories import OTHER_DISTRICT, OTHER_GRID, OWN_STREET, City, People, auth, report
 
 OWN_GRID = "530502001001001"
 OTHER_STREET_GRID = "530502002001001"

@@ -8,8 +8,7 @@ from openpyxl import load_workbook
 from civicgrid.auth.models import Role
 from civicgrid.auth.service import create_user
 from tests.analytics.conftest import MARCH_FIRST, MARCH_LAST, Month
-from tests.auth.test_jurisdiction import auth
-from tests.factories import PASSWORD, AuthedUser, People
+from tests.factories import PASSWORD, AuthedUser, People, auth
 
 MARCH = {"from": MARCH_FIRST, "to": MARCH_LAST}
 

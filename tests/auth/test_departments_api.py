@@ -2,8 +2,7 @@
 
 from fastapi.testclient import TestClient
 
-from tests.auth.test_jurisdiction import auth
-from tests.factories import OTHER_DISTRICT, OWN_DISTRICT, People
+from tests.factories import OTHER_DISTRICT, OWN_DISTRICT, People, auth
 
 URBAN = {"code": "530502-urban", "name": "城管局", "kind": "urban_management"}
 

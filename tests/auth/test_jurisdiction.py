@@ -10,12 +10,7 @@ from sqlalchemy.orm import Session
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.geo.models import Region
-from tests.auth.test_login import token_for
-from tests.factories import OTHER_DISTRICT, OWN_STREET, AuthedUser, People
-
-
-def auth(client: TestClient, person: AuthedUser) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token_for(client, person.username, person.password)}"}
+from tests.factories import OTHER_DISTRICT, OWN_STREET, AuthedUser, People, auth
 
 
 def grid_codes(client: TestClient, person: AuthedUser, region: str = "530500") -> set[str]:

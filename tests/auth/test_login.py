@@ -3,21 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service
 from civicgrid.errors import Unauthorized
 from civicgrid.settings import get_settings
 from civicgrid.timeutil import utcnow
-from tests.factories import PASSWORD, People, user_row
-
-
-def token_for(client: TestClient, username: str, password: str = PASSWORD) -> str:
-    response = client.post("/api/v1/auth/token", data={"username": username, "password": password})
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
-    return token
+from tests.factories import PASSWORD, People, token_for, user_row
 
 
 def test_password_flow_gives_a_bearer_token_that_names_the_user(client, people: People):

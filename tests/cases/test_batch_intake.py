@@ -4,8 +4,7 @@ from sqlalchemy import func, select
 
 from civicgrid.auth import service as auth_service
 from civicgrid.cases.models import Case
-from tests.auth.test_jurisdiction import auth
-from tests.factories import People
+from tests.factories import People, auth
 
 GRID = "530502001001001"
 

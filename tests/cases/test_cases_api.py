@@ -2,18 +2,9 @@
 
 import pytest
 
-from tests.auth.test_jurisdiction import auth
-from tests.factories import People
+from tests.factories import OTHER_GRID, People, auth, report
 
 GRID = "530502001001001"
-OTHER_GRID = "530521001001001"
-
-
-def report(client, city, grid=GRID, key=None, headers=None, **extra):
-    lng, lat = city.point_in(grid)
-    body = {"description": "井盖缺失", "channel": "resident", "lng": lng, "lat": lat, **extra}
-    sent = {**(headers or {}), **({"Idempotency-Key": key} if key else {})}
-    return client.post("/api/v1/cases", json=body, headers=sent)
 
 
 def test_an_anonymous_resident_report_is_located_and_numbered(client, city):

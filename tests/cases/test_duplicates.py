@@ -17,8 +17,7 @@ from civicgrid.categories.seeds import seed_builtin
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
 from civicgrid.geo.service import GridIndex
 from civicgrid.timeutil import utcnow
-from tests.auth.test_jurisdiction import auth
-from tests.factories import OTHER_DISTRICT, OWN_STREET, City, People
+from tests.factories import OTHER_DISTRICT, OWN_STREET, City, People, auth
 
 GRID = "530502001001001"
 LAMP = "UM-03-03"  # 路灯故障

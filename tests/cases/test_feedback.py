@@ -20,16 +20,24 @@ from civicgrid.cases.feedback import (
 )
 from civicgrid.cases.models import Case
 from civicgrid.cases.reporters import phone_digits, phone_index
-from civicgrid.cases.service import Intake, history, report_case, verify_history
+from civicgrid.cases.service import history, verify_history
 from civicgrid.cases.workflow import Change, Status, transition
 from civicgrid.errors import Conflict, Forbidden, NotFound
-from civicgrid.geo.service import GridIndex
 from civicgrid.timeutil import utcnow
-from tests.auth.test_jurisdiction import auth
-from tests.factories import OTHER_DISTRICT, OWN_STREET, PASSWORD, City, People
+from tests.factories import (
+    OTHER_DISTRICT,
+    OWN_STREET,
+    PASSWORD,
+    City,
+    People,
+    auth,
+    reported_by_phone,
+)
+from tests.factories import (
+    REPORTER_PHONE as PHONE,
+)
 
 GRID = "530502001001001"
-PHONE = "13800138000"
 ANONYMOUS = Actor(kind="anonymous", role=None, scope_code=None)
 DISPATCHER = Actor(kind="user", role=Role.DISPATCHER, scope_code=OWN_STREET, username="owner")
 GRID_WORKER = Actor(kind="user", role=Role.GRID_WORKER, scope_code=OWN_STREET, username="worker")
@@ -46,15 +54,6 @@ RECLOSING = (
 )
 
 
-def report(db: Session, city: City, actor: Actor = ANONYMOUS) -> Case:
-    lng, lat = city.point_in(GRID)
-    intake = Intake(
-        description="楼道灯坏了", channel="resident", lng=lng, lat=lat, reporter_phone=PHONE
-    )
-    case, _ = report_case(db, GridIndex(), intake=intake, actor=actor)
-    return case
-
-
 def walk(db: Session, case: Case, steps, now=None) -> None:
     for target, who in steps:
         transition(db, case_id=case.id, change=Change(to=target, note="已处理"), actor=who, now=now)
@@ -62,7 +61,7 @@ def walk(db: Session, case: Case, steps, now=None) -> None:
 
 
 def closed_case(db: Session, city: City, actor: Actor = ANONYMOUS) -> Case:
-    case = report(db, city, actor)
+    case = reported_by_phone(db, city, actor)
     walk(db, case, CLOSING)
     return case
 
@@ -90,7 +89,7 @@ def test_a_wrong_or_missing_phone_is_told_the_case_does_not_exist(db, city):
 
 
 def test_a_case_is_rated_only_once_it_is_closed(db, city):
-    case = report(db, city)
+    case = reported_by_phone(db, city)
     with pytest.raises(Conflict) as refused:
         rate(db, number=case.number, rating=4, phone=PHONE, actor=ANONYMOUS)
     assert refused.value.code == "rating_requires_closed"
@@ -120,7 +119,7 @@ def test_after_the_reopen_limit_an_unsatisfied_rating_only_rates(db, city):
 
 
 def test_an_unsatisfied_rating_long_after_closing_does_not_reopen(db, city):
-    case = report(db, city)
+    case = reported_by_phone(db, city)
     walk(db, case, CLOSING, now=utcnow() - timedelta(days=16))
     outcome = rate(db, number=case.number, rating=1, phone=PHONE, actor=ANONYMOUS)
     assert not outcome.reopened
@@ -150,7 +149,7 @@ def test_a_signed_in_reporter_rates_without_the_phone(db, city):
 
 
 def test_rating_a_merged_case_points_to_the_surviving_number(db, city):
-    survivor, duplicate = report(db, city), report(db, city)
+    survivor, duplicate = reported_by_phone(db, city), reported_by_phone(db, city)
     merge(db, case=duplicate, into=survivor, actor=DISPATCHER)
     with pytest.raises(Conflict) as refused:
         rate(db, number=duplicate.number, rating=5, phone=PHONE, actor=ANONYMOUS)
@@ -171,7 +170,7 @@ def test_a_call_back_is_recorded_and_an_unsatisfied_one_reopens(db, city):
 
 
 def test_call_backs_need_a_closed_case_staff_and_jurisdiction(db, city):
-    open_case = report(db, city)
+    open_case = reported_by_phone(db, city)
     with pytest.raises(Conflict):
         record_callback(db, case=open_case, actor=DISPATCHER, reached=True)
     case = closed_case(db, city)
@@ -194,7 +193,7 @@ def test_tracking_shows_the_public_steps_without_names_or_notes(db, city):
 
 
 def test_tracking_a_merged_case_follows_the_surviving_case(db, city):
-    survivor, duplicate = report(db, city), report(db, city)
+    survivor, duplicate = reported_by_phone(db, city), reported_by_phone(db, city)
     merge(db, case=duplicate, into=survivor, actor=DISPATCHER)
     walk(db, survivor, CLOSING)
     found = track(db, number=duplicate.number, phone=PHONE, actor=ANONYMOUS)
@@ -221,7 +220,8 @@ def test_rating_tracking_and_call_backs_over_http(client, db, city, people: Peop
     wrong = client.get("/api/v1/cases/track", params={"number": case.number, "phone": "1"})
     assert wrong.status_code == 404
     early = client.post(
-        f"/api/v1/cases/{report(db, city).number}/rating", json={"rating": 3, "phone": PHONE}
+        f"/api/v1/cases/{reported_by_phone(db, city).number}/rating",
+        json={"rating": 3, "phone": PHONE},
     )
     assert early.status_code == 409
     rated = client.post(

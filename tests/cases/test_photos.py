@@ -21,68 +21,24 @@ from civicgrid.cases.models import Case, CasePhoto
 from civicgrid.cases.workflow import Change, Status, transition
 from civicgrid.errors import Invalid
 from civicgrid.settings import get_settings
-from tests.auth.test_jurisdiction import auth
-from tests.cases.test_cases_api import report
-from tests.cases.test_workflow import actor, new_case
-from tests.factories import People
+from tests.factories import (
+    PHOTO_LAT,
+    PHOTO_LNG,
+    People,
+    actor,
+    auth,
+    exif_with,
+    new_case,
+    picture,
+    report,
+)
 
-# A point in Baoshan, the small test city's home, as a phone would write it.
-PHOTO_LNG, PHOTO_LAT = 99.1655, 25.1122
-
-
-@pytest.fixture(autouse=True)
-def photo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Photos land in this test's own data directory."""
-    monkeypatch.setenv("CIVICGRID_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    yield tmp_path / "data" / "photos"
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("photo_dir")  # photos land in the test's own folder
 
 
 def limit(monkeypatch: pytest.MonkeyPatch, name: str, value: int) -> None:
     monkeypatch.setenv(f"CIVICGRID_{name.upper()}", str(value))
     get_settings.cache_clear()
-
-
-def dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:
-    """Decimal degrees as EXIF writes them: whole degrees, whole minutes, seconds/1000."""
-    degrees = int(value)
-    minutes = int((value - degrees) * 60)
-    seconds = round((value - degrees - minutes / 60) * 3600 * 1000)
-    return IFDRational(degrees, 1), IFDRational(minutes, 1), IFDRational(seconds, 1000)
-
-
-def exif_with(point: tuple[float, float] | None = None, orientation: int | None = None):
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "Civic Phone"
-    if orientation is not None:
-        exif[ExifTags.Base.Orientation] = orientation
-    if point is not None:
-        lng, lat = point
-        exif[ExifTags.IFD.GPSInfo] = {
-            ExifTags.GPS.GPSLatitudeRef: "N" if lat >= 0 else "S",
-            ExifTags.GPS.GPSLatitude: dms(abs(lat)),
-            ExifTags.GPS.GPSLongitudeRef: "E" if lng >= 0 else "W",
-            ExifTags.GPS.GPSLongitude: dms(abs(lng)),
-        }
-    return exif
-
-
-def picture(
-    fmt: str = "JPEG",
-    *,
-    point: tuple[float, float] | None = (PHOTO_LNG, PHOTO_LAT),
-    orientation: int | None = None,
-    size: tuple[int, int] = (40, 20),
-    colour: str = "green",
-) -> bytes:
-    """A real image made here: left half red, right half `colour`, with EXIF and XMP."""
-    image = Image.new("RGB", size, colour)
-    image.paste("red", (0, 0, size[0] // 2, size[1]))
-    buffer = BytesIO()
-    extra = {"xmp": b"<x:xmpmeta>owner: Zhang San</x:xmpmeta>"} if fmt != "PNG" else {}
-    image.save(buffer, fmt, exif=exif_with(point, orientation), **extra)
-    return buffer.getvalue()
 
 
 def stored_files(root: Path) -> list[Path]:

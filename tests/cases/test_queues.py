@@ -1,10 +1,7 @@
 """Queues for the workbenches: filters and counts, the moves a reader may make, bulk moves."""
 
 from civicgrid.auth.models import Role
-from tests.auth.test_jurisdiction import auth
-from tests.cases.test_case_journey import loop_people  # noqa: F401  (fixture)
-from tests.cases.test_cases_api import OTHER_GRID, report
-from tests.factories import AuthedUser, People
+from tests.factories import OTHER_GRID, AuthedUser, People, auth, report
 
 
 def numbers(response) -> list[str]:
@@ -69,7 +66,7 @@ def test_a_department_handler_queue_holds_what_the_department_was_sent(
     client,
     city,
     people: People,
-    loop_people: dict[str, AuthedUser],  # noqa: F811
+    loop_people: dict[str, AuthedUser],
 ):
     sent = report(client, city).json()["number"]
     kept = report(client, city).json()["number"]

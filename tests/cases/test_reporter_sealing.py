@@ -10,8 +10,7 @@ from civicgrid.cases.reporters import Reporter, reporter_of
 from civicgrid.cli import main
 from civicgrid.db import alembic_config
 from civicgrid.registry.protection import FieldCipher
-from tests.cases.test_cases_api import report
-from tests.factories import City
+from tests.factories import City, report
 
 PHONE = "13912345678"
 NAME = "李四"

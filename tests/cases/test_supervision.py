@@ -16,8 +16,7 @@ from civicgrid.errors import Forbidden
 from civicgrid.notify.models import OutboxMessage
 from civicgrid.notify.service import create_webhook
 from civicgrid.timeutil import as_utc
-from tests.auth.test_jurisdiction import auth
-from tests.factories import OTHER_DISTRICT, OWN_DISTRICT, OWN_STREET, City, People
+from tests.factories import OTHER_DISTRICT, OWN_DISTRICT, OWN_STREET, City, People, auth
 from tests.notify.loop import (
     ADMIN,
     DISPATCHER,

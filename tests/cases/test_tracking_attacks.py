@@ -5,8 +5,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.cases.test_feedback import PHONE, report
-from tests.factories import City, People
+from tests.factories import REPORTER_PHONE as PHONE
+from tests.factories import City, People, reported_by_phone
 
 
 def track(client: TestClient, number: str, phone: str, lang: str = "zh-CN") -> int:
@@ -22,7 +22,7 @@ def guesses(count: int) -> list[str]:
 
 @pytest.fixture
 def number(db: Session, city: City, people: People) -> str:
-    case = report(db, city)
+    case = reported_by_phone(db, city)
     db.commit()
     return case.number
 

@@ -7,29 +7,15 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import Role
-from civicgrid.auth.scope import Actor
 from civicgrid.auth.service import create_department
 from civicgrid.cases.models import Case, CaseAction
 from civicgrid.cases.service import Intake, report_case, verify_history
 from civicgrid.cases.workflow import ALLOWED, MAY_ENTER, Change, Status, transition
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
 from civicgrid.geo.service import GridIndex
-from tests.factories import OTHER_DISTRICT, OWN_STREET, City
+from tests.factories import OTHER_DISTRICT, City, actor, new_case
 
 GRID = "530502001001001"
-
-
-def actor(role: Role, scope: str = OWN_STREET, department_id: int | None = None) -> Actor:
-    return Actor(
-        kind="user", role=role, scope_code=scope, username=role.value, department_id=department_id
-    )
-
-
-def new_case(db: Session, city: City) -> Case:
-    lng, lat = city.point_in(GRID)
-    intake = Intake(description="路灯不亮", channel="resident", lng=lng, lat=lat)
-    case, _ = report_case(db, GridIndex(), intake=intake, actor=actor(Role.RESIDENT, "530500"))
-    return case
 
 
 def force_status(db: Session, case: Case, status: Status) -> None:

@@ -8,9 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from civicgrid.categories import excel, reference, seeds
-from tests.auth.test_jurisdiction import auth
-from tests.categories.test_excel import row, workbook
-from tests.factories import People
+from tests.factories import People, auth, row, workbook
 
 NEW = {
     "code": "UM-01-30",

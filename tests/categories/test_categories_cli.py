@@ -8,8 +8,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.categories import seeds, taxonomy
 from civicgrid.categories.models import Category
-from tests.categories.test_excel import row, workbook
-from tests.cli.test_commands import run
+from tests.factories import row, run, workbook
 
 BUILTIN = len(seeds.builtin_drafts())
 

@@ -1,45 +1,15 @@
 """The taxonomy as a workbook: export, round trip, and an import that is all or nothing."""
 
 import io
-from collections.abc import Sequence
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civicgrid.categories import excel, seeds, taxonomy
 from civicgrid.categories.models import Category
 from tests.categories.conftest import ADMIN
-
-HEADER = [excel.column_label(column, "zh-CN") for column in excel.COLUMNS]
-
-
-def workbook(rows: Sequence[Sequence[object]], header: Sequence[object] | None = None) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(header if header is not None else HEADER)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def row(**cells: object) -> list[object]:
-    values: dict[str, object] = {
-        "code": "UM-01-20",
-        "parent_code": "UM-01",
-        "name": "新分类",
-        "risk_class": "city_appearance",
-        "default_departments.city": "urban_management",
-        "default_departments.district": "urban_management",
-        "hour_basis": "工作小时",
-        "self_resolvable": "否",
-        "active": "是",
-    }
-    values |= {key.replace("__", "."): value for key, value in cells.items()}
-    return [values.get(column) for column in excel.COLUMNS]
+from tests.factories import TAXONOMY_HEADER, row, workbook
 
 
 def stored(db: Session) -> int:
@@ -79,7 +49,7 @@ def test_the_export_has_chinese_headers_one_row_per_category_and_joined_keywords
     assert rows[0][:3] == ("编码", "上级编码", "名称")
     assert "处置时限（小时）" in rows[0]
     assert len(rows) - 1 == len(seeds.builtin_drafts())
-    by_code = {r[0]: dict(zip(HEADER, r, strict=True)) for r in rows[1:]}
+    by_code = {r[0]: dict(zip(TAXONOMY_HEADER, r, strict=True)) for r in rows[1:]}
     manhole = by_code["UM-03-01"]
     assert manhole["上级编码"] == "UM-03"
     assert manhole["计时方式"] == "自然小时"
@@ -121,8 +91,8 @@ def test_an_edited_workbook_creates_and_updates_categories(seeded: Session):
 
 
 def test_office_mess_is_accepted(seeded: Session):
-    messy_header = [f" {label} " for label in HEADER]
-    messy_header[HEADER.index("受理时限（小时）")] = "受理时限 (小时)"
+    messy_header = [f" {label} " for label in TAXONOMY_HEADER]
+    messy_header[TAXONOMY_HEADER.index("受理时限（小时）")] = "受理时限 (小时)"
     content = workbook(
         [
             row(
@@ -183,13 +153,13 @@ def test_a_workbook_with_bad_rows_reports_each_and_stores_nothing(seeded: Sessio
 
 
 def test_missing_columns_are_named_and_extra_columns_ignored(seeded: Session):
-    header = [*HEADER[:-2], "备注"]
+    header = [*TAXONOMY_HEADER[:-2], "备注"]
     report = import_(seeded, workbook([[*row()[:-2], "随便写"]], header=header))
     assert {(e.row, e.column, e.code) for e in report.errors} == {
         (1, "active", "excel_column_missing"),
         (1, "position", "excel_column_missing"),
     }
-    padded = import_(seeded, workbook([[*row(), "随便写"]], header=[*HEADER, "备注"]))
+    padded = import_(seeded, workbook([[*row(), "随便写"]], header=[*TAXONOMY_HEADER, "备注"]))
     assert padded.ok
 
 
@@ -201,6 +171,6 @@ def test_a_file_that_is_not_a_workbook_is_reported_not_raised(seeded: Session):
 
 
 def test_blank_rows_are_skipped(seeded: Session):
-    report = import_(seeded, workbook([[None] * len(HEADER), row(), ["  "] * 3]))
+    report = import_(seeded, workbook([[None] * len(TAXONOMY_HEADER), row(), ["  "] * 3]))
     assert report.ok
     assert report.read == 1

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 import shapely
-from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,17 +12,13 @@ from sqlalchemy.orm import Session
 from civicgrid.app import create_app
 from civicgrid.auth.models import Role
 from civicgrid.cases.models import Case, RoutingRule
-from civicgrid.cli import main
 from civicgrid.geo.models import Region
 from civicgrid.i18n import translate
 from civicgrid.settings import Settings, get_settings
+from tests.factories import run
 
 DEMO_GRIDS = "300"
 DEMO_CASES = "40"
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ from civicgrid.db import create_db_engine, upgrade_database
 from civicgrid.demo.cases import GenerationReport, generate_cases
 from civicgrid.geo.service import GridIndex
 from civicgrid.timeutil import as_utc
-from tests.cli import test_commands as commands
-from tests.factories import CITY, OTHER_DISTRICT, OWN_DISTRICT, City, build_city
+from tests.factories import CITY, OTHER_DISTRICT, OWN_DISTRICT, City, build_city, run
 
 END = datetime(2025, 7, 1, tzinfo=UTC)
 START = END - timedelta(days=365)
@@ -140,7 +139,7 @@ def test_real_messages_are_told_with_the_demo_city_names(db, city: City, shared_
 @pytest.mark.usefixtures("cli_env")
 def test_the_demo_command_builds_its_year_of_cases_through_the_workflow(db: Session):
     command = ("demo", "--grids", "160", "--cases", "30", "--shared-data", "/nonexistent-shared")
-    result = commands.run(*command)
+    result = run(*command)
     assert result.exit_code == 0, result.output
     assert "演示案件已生成：30 件" in result.output
     assert len(db.scalars(select(Case.id)).all()) == 30

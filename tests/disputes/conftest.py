@@ -6,6 +6,7 @@ codes are made valid by their own check characters, not copied from anyone.
 
 from typing import Any
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -18,7 +19,6 @@ from civicgrid.registry.validation import (
     organisation_code_check_char,
     resident_id_check_char,
 )
-from tests.auth.test_jurisdiction import auth
 from tests.factories import (
     OTHER_DISTRICT,
     OWN_STREET,
@@ -26,6 +26,7 @@ from tests.factories import (
     AuthedUser,
     City,
     People,
+    auth,
     user_row,
 )
 
@@ -113,3 +114,22 @@ def register(client: TestClient, person: AuthedUser, body: dict[str, Any]) -> di
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
+
+
+TERMS = "李四于十日内修复漏水管道，并赔偿张三装修损失人民币三千元。"
+
+
+def post(client: TestClient, path: str, person: AuthedUser, body: dict) -> httpx2.Response:
+    return client.post(f"/api/v1/disputes/{path}", json=body, headers=auth(client, person))
+
+
+def session(client: TestClient, number: str, person: AuthedUser, **changes) -> httpx2.Response:
+    body = {
+        "mode": "in_person",
+        "held_at": "2026-11-20T09:30:00+08:00",
+        "place": "社区调解室",
+        "participants": ["张三", "李四"],
+        "record": "双方陈述了漏水经过，同意由物业出具维修方案。",
+        **changes,
+    }
+    return post(client, f"{number}/sessions", person, body)

@@ -6,9 +6,8 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
-from tests.auth.test_jurisdiction import auth
 from tests.disputes.conftest import COMMUNITY, parties, walk_in
-from tests.factories import PASSWORD, AuthedUser, People
+from tests.factories import PASSWORD, AuthedUser, People, auth
 
 CASES = {
     "negative amount": (walk_in(amount="-1"), "validation", "不能小于", "at least"),

@@ -5,7 +5,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from civicgrid.disputes import triage
-from tests.cli.test_commands import run
+from tests.factories import run
 
 
 def test_the_weights_are_listed_with_the_threshold(cli_env: Path):

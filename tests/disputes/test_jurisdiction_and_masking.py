@@ -8,19 +8,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.disputes.models import DisputeParty
-from tests.auth.test_jurisdiction import auth
 from tests.disputes.conftest import (
     APPLICANT_PHONE,
     OLD_MAN_ID,
     OTHER_GRID,
     RESPONDENT_PHONE,
+    TERMS,
     credit_code,
     parties,
+    post,
     register,
+    session,
     walk_in,
 )
-from tests.disputes.test_mediation_journey import TERMS, post, session
-from tests.factories import People
+from tests.factories import People, auth
 
 FULL_NUMBERS = (APPLICANT_PHONE, RESPONDENT_PHONE, OLD_MAN_ID)
 

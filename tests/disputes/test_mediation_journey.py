@@ -7,34 +7,14 @@ each change one history row.
 
 from io import BytesIO
 
-import httpx2
 from docx import Document
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
-from tests.auth.test_jurisdiction import auth
-from tests.disputes.conftest import GRID, parties, register, walk_in
-from tests.factories import PASSWORD, AuthedUser, People
-
-TERMS = "李四于十日内修复漏水管道，并赔偿张三装修损失人民币三千元。"
-
-
-def post(client: TestClient, path: str, person: AuthedUser, body: dict) -> httpx2.Response:
-    return client.post(f"/api/v1/disputes/{path}", json=body, headers=auth(client, person))
-
-
-def session(client: TestClient, number: str, person: AuthedUser, **changes) -> httpx2.Response:
-    body = {
-        "mode": "in_person",
-        "held_at": "2026-11-20T09:30:00+08:00",
-        "place": "社区调解室",
-        "participants": ["张三", "李四"],
-        "record": "双方陈述了漏水经过，同意由物业出具维修方案。",
-        **changes,
-    }
-    return post(client, f"{number}/sessions", person, body)
+from tests.disputes.conftest import GRID, TERMS, parties, post, register, session, walk_in
+from tests.factories import PASSWORD, AuthedUser, People, auth
 
 
 def test_a_dispute_from_a_case_is_auto_assigned_and_mediated_to_an_agreement_document(

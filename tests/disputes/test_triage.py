@@ -22,7 +22,6 @@ from civicgrid.disputes.schemas import DisputeIn, PartyIn, SessionIn
 from civicgrid.notify.delivery import deliver_due
 from civicgrid.notify.models import Notification, OutboxMessage
 from civicgrid.settings import Settings
-from tests.auth.test_jurisdiction import auth
 from tests.disputes.conftest import (
     APPLICANT_PHONE,
     GRID,
@@ -32,7 +31,7 @@ from tests.disputes.conftest import (
     register,
     walk_in,
 )
-from tests.factories import People, user_row
+from tests.factories import People, auth, user_row
 
 NOW = datetime.fromisoformat("2026-11-02T02:00:00+00:00")
 DEMOGRAPHICS = ("age", "gender", "sex", "ethnicity", "religion", "birth_date", "nationality")

@@ -14,6 +14,11 @@ from typing import Any
 
 import pytest
 import uvicorn
+from sqlalchemy.orm import Session
+
+from civicgrid.auth import service as auth_service
+from civicgrid.auth.models import Role
+from tests.factories import OWN_DISTRICT, PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
@@ -96,3 +101,36 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def window(browser: Any, live_server: str) -> Iterator[Any]:
+    """A new browser window (its own cookies) for each person taking part."""
+    contexts: list[Any] = []
+
+    def open_window(**options: Any) -> Any:
+        context = browser.new_context(base_url=live_server, locale="zh-CN", **options)
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_window
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def handler(db: Session) -> str:
+    auth_service.create_department(
+        db, code="530502-urban", name="城管局", kind="urban_management", region_code=OWN_DISTRICT
+    )
+    auth_service.create_user(
+        db,
+        username="handler",
+        password=PASSWORD,
+        role=Role.DEPARTMENT_HANDLER,
+        scope_code=OWN_DISTRICT,
+        department_code="530502-urban",
+    )
+    db.commit()
+    return "handler"

@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 
 from civicgrid.categories.seeds import seed_builtin
 from civicgrid.i18n import translate
-from tests.e2e.test_map import sign_in
-from tests.factories import City, People
-from tests.geo.test_grid_import_api import community_grids
+from tests.e2e.helpers import sign_in
+from tests.factories import City, People, community_grids
 
 pytestmark = pytest.mark.e2e
 

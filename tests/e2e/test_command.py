@@ -13,10 +13,8 @@ from playwright.sync_api import expect
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.i18n import translate
-from tests.auth.test_jurisdiction import auth
-from tests.e2e.browsing import post_from_page
-from tests.e2e.test_map import sign_in
-from tests.factories import PASSWORD, AuthedUser, City, People
+from tests.e2e.helpers import post_from_page, sign_in
+from tests.factories import PASSWORD, AuthedUser, City, People, auth
 
 pytestmark = pytest.mark.e2e
 

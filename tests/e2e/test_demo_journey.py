@@ -22,8 +22,7 @@ from civicgrid.auth.models import Department
 from civicgrid.demo.service import DemoParameters, build_demo
 from civicgrid.geo.models import Region
 from civicgrid.settings import Settings, get_settings
-from tests.e2e.test_journey import Cast, _shots, walk_the_loop, window  # noqa: F401
-from tests.e2e.test_resident import tap_at
+from tests.e2e.helpers import Cast, shots, tap_at, walk_the_loop
 
 pytestmark = pytest.mark.e2e
 
@@ -66,7 +65,7 @@ def app(settings: Settings, demo_accounts: list[Account]) -> Iterator[FastAPI]:
 
 
 def test_the_loop_on_the_demo_city_with_its_own_accounts(
-    window: Any,  # noqa: F811
+    window: Any,
     db: Session,
     demo_accounts: list[Account],
     *,
@@ -91,4 +90,4 @@ def test_the_loop_on_the_demo_city_with_its_own_accounts(
         department=department.name,
         tap=lambda page: tap_at(page, lng, lat),
     )
-    walk_the_loop(window, cast, tmp_path=tmp_path, shots=_shots(artifacts, "demo-journey"))
+    walk_the_loop(window, cast, tmp_path=tmp_path, shots=shots(artifacts, "demo-journey"))

@@ -11,41 +11,13 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from playwright.sync_api import expect
-from sqlalchemy.orm import Session
 
-from civicgrid.auth import service as auth_service
-from civicgrid.auth.models import Role
-from civicgrid.i18n import translate
-from tests.e2e.browsing import post_from_page
-from tests.e2e.test_map import sign_in
-from tests.e2e.test_resident import photo_store  # noqa: F401  (fixture)
-from tests.factories import OWN_DISTRICT, PASSWORD, City, People
+from tests.e2e.helpers import expect_status, make_move, open_case, post_from_page, sign_in, zh
+from tests.factories import PASSWORD, City, People
 
 pytestmark = pytest.mark.e2e
 
 GRID = "530502001001001"
-
-
-def zh(message_id: str, **params: Any) -> str:
-    return translate(message_id, "zh-CN", **params)
-
-
-@pytest.fixture
-def handler(db: Session) -> str:
-    auth_service.create_department(
-        db, code="530502-urban", name="城管局", kind="urban_management", region_code=OWN_DISTRICT
-    )
-    auth_service.create_user(
-        db,
-        username="handler",
-        password=PASSWORD,
-        role=Role.DEPARTMENT_HANDLER,
-        scope_code=OWN_DISTRICT,
-        department_code="530502-urban",
-    )
-    db.commit()
-    return "handler"
 
 
 def report(page: Any, city: City, description: str) -> str:
@@ -57,33 +29,13 @@ def report(page: Any, city: City, description: str) -> str:
     return str(response.json()["number"])
 
 
-def open_case(page: Any, number: str) -> None:
-    page.get_by_role("button", name=number, exact=True).click()
-    page.wait_for_selector("#detail[data-state='ready']")
-    assert page.locator("#detail-number").inner_text() == number
-
-
-def expect_status(page: Any, status: str) -> None:
-    expect(page.locator("#detail-status")).to_have_text(zh(f"case.status.{status}"))
-
-
-def make_move(page: Any, label: str, *, note: str = "", department: str | None = None) -> None:
-    page.locator("#moves").get_by_role("button", name=label, exact=True).click()
-    dialog = page.locator("#move-dialog")
-    if department:
-        dialog.get_by_label(zh("page.desk.move.department")).select_option(label=department)
-    if note:
-        dialog.get_by_label(zh("page.desk.move.note")).fill(note)
-    dialog.get_by_role("button", name=zh("page.desk.move.submit")).click()
-
-
 def test_dispatcher_and_handler_take_a_case_from_intake_to_resolved(
     page: Any,
     city: City,
     people: People,
     handler: str,
     *,
-    photo_store: Path,  # noqa: F811
+    photo_dir: Path,
     tmp_path: Path,
     artifacts: Path,
 ) -> None:

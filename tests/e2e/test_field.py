@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.cases.models import Case
-from tests.e2e.test_map import sign_in
+from tests.e2e.helpers import sign_in
 from tests.factories import PASSWORD, City
 
 pytestmark = pytest.mark.e2e

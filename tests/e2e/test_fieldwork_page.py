@@ -8,11 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from civicgrid.i18n import translate
-from tests.auth.test_jurisdiction import auth
-from tests.e2e.test_map import sign_in
-from tests.factories import City, People
-from tests.fieldwork.conftest import Workers, workers, working_day  # noqa: F401  (fixture)
-from tests.fieldwork.test_records import check_in
+from tests.e2e.helpers import sign_in
+from tests.factories import City, People, auth
+from tests.fieldwork.conftest import Workers, check_in, workers, working_day  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.e2e
 

@@ -6,18 +6,12 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.helpers import sign_in
 from tests.factories import People
 
 pytestmark = pytest.mark.e2e
 
 GRIDS_PER_STREET = 16  # 4 communities of 2x2 grids
-
-
-def sign_in(page: Any, username: str, password: str) -> None:
-    page.goto("/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name=re.compile("登")).click()
 
 
 def test_dispatcher_signs_in_and_sees_their_grids(page: Any, people: People, artifacts: Path):

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from civicgrid.i18n import translate
 from tests.disputes.conftest import GRID, mediators  # noqa: F401  (fixture)
-from tests.e2e.test_map import sign_in
+from tests.e2e.helpers import sign_in
 from tests.factories import PASSWORD, People
 
 pytestmark = pytest.mark.e2e

@@ -8,15 +8,14 @@ import pytest
 from playwright.sync_api import expect
 
 from civicgrid.masking import mask_id_number
-from tests.e2e.test_map import sign_in
-from tests.factories import City, People
+from tests.e2e.helpers import sign_in
+from tests.factories import City, People, resident, write_csv
 from tests.registry.conftest import (  # noqa: F401  (fixtures)
     WANG,
     Registry,
     grid_index,
     registry,
 )
-from tests.registry.test_importing import resident, write_csv
 
 pytestmark = pytest.mark.e2e
 

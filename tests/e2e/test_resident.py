@@ -1,7 +1,6 @@
 """In a real browser on a phone-sized screen: a resident reports by a map tap, then tracks it."""
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,44 +15,12 @@ from civicgrid.cases import feedback, photos
 from civicgrid.cases.service import visible_case
 from civicgrid.cases.workflow import Change, Status, transition
 from civicgrid.i18n import translate
-from civicgrid.settings import get_settings
+from tests.e2e.helpers import PHONE, PHONE_VIEWPORT, tap_own_grid
 from tests.factories import OWN_DISTRICT, OWN_STREET, City
 
 pytestmark = pytest.mark.e2e
 
-PHONE = "13800138000"
-PHONE_VIEWPORT = {"width": 360, "height": 740}
 CASE_NUMBER = re.compile(r"^\S{6,24}$")
-
-
-def tap_own_grid(page: Any, city: City) -> str:
-    """Tap the map at a grid of the owner's street, as a finger would; return the grid's code."""
-    grid = next(code for code in sorted(city.grids) if code.startswith(OWN_STREET))
-    tap_at(page, *city.point_in(grid))
-    return grid
-
-
-def tap_at(page: Any, lng: float, lat: float) -> None:
-    """Tap the resident map where a WGS-84 point is shown."""
-    map_box = page.locator("#resident-map")
-    map_box.scroll_into_view_if_needed()
-    # Close in first: at the city's zoom a pixel spans more than a small grid.
-    page.evaluate(
-        "([lat, lng]) => document.getElementById('resident-map').leafletMap"
-        ".setView([lat, lng], 16)",
-        [lat, lng],
-    )
-    x, y = page.evaluate(
-        """([lat, lng]) => {
-            const point = document.getElementById('resident-map').leafletMap
-                .latLngToContainerPoint([lat, lng]);
-            return [point.x, point.y];
-        }""",
-        [lat, lng],
-    )
-    box = map_box.bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
-    assert page.locator("#location-value").inner_text().startswith("已选位置")
 
 
 def test_resident_reports_by_map_tap_and_tracks_the_case(
@@ -96,15 +63,6 @@ def test_resident_reports_by_map_tap_and_tracks_the_case(
     print(f"resident page first render (map ready): {first_render_ms:.0f} ms")
 
 
-@pytest.fixture
-def photo_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Photos the live server receives land in this test's own data directory."""
-    monkeypatch.setenv("CIVICGRID_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    yield tmp_path / "data" / "photos"
-    get_settings.cache_clear()
-
-
 def staff(role: Role, scope: str, department_id: int | None = None) -> Actor:
     return Actor(
         kind="user", role=role, scope_code=scope, username=role.value, department_id=department_id
@@ -112,7 +70,7 @@ def staff(role: Role, scope: str, department_id: int | None = None) -> Actor:
 
 
 def test_resident_reports_with_a_photo_then_rates_the_closed_case(
-    page: Any, city: City, db: Session, *, photo_store: Path, tmp_path: Path, artifacts: Path
+    page: Any, city: City, db: Session, *, photo_dir: Path, tmp_path: Path, artifacts: Path
 ) -> None:
     page.set_viewport_size(PHONE_VIEWPORT)
     page.goto("/report")
@@ -140,7 +98,7 @@ def test_resident_reports_with_a_photo_then_rates_the_closed_case(
     stored = photos.list_photos(db, case)
     assert [photo.purpose for photo in stored] == ["report"]
     assert (stored[0].width, stored[0].height) == (64, 48)
-    assert any(photo_store.rglob(f"{stored[0].sha256}.*"))
+    assert any(photo_dir.rglob(f"{stored[0].sha256}.*"))
 
     # The centre and the department walk the case to closed, each step by its own role.
     department = create_department(

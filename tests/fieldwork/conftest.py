@@ -5,7 +5,6 @@ administrator would register them.
 """
 
 import base64
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
@@ -23,7 +22,6 @@ from civicgrid.registry.households import create_household
 from civicgrid.registry.key_places import create_key_place
 from civicgrid.registry.models import Household, KeyPlace, PlaceKind
 from civicgrid.registry.schemas import HouseholdIn, KeyPlaceIn, PlaceIn
-from civicgrid.settings import get_settings
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 from civicgrid.workcalendar import is_workday
 from tests.factories import PASSWORD, AuthedUser, City, People, user_row
@@ -41,12 +39,9 @@ class Workers:
 
 
 @pytest.fixture(autouse=True)
-def photo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Photos land in this test's own data directory."""
-    monkeypatch.setenv("CIVICGRID_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    yield tmp_path / "data" / "photos"
-    get_settings.cache_clear()
+def photo_dir(photo_dir: Path) -> Path:
+    """Every field-work test keeps its photos in its own data directory (tests/conftest.py)."""
+    return photo_dir
 
 
 @pytest.fixture
@@ -119,3 +114,10 @@ def working_day() -> date:
 def at(day: date, minute: int) -> datetime:
     """`minute` minutes after 09:00 Beijing time on `day`."""
     return datetime.combine(day, time(9, 0), DISPLAY_ZONE) + timedelta(minutes=minute)
+
+
+def check_in(city: City, minute: int = 0, **extra: object) -> dict[str, object]:
+    """A check-in record's body at the centre of GRID, `minute` minutes into a working morning."""
+    lng, lat = city.point_in(GRID)
+    when = at(working_day(), minute).isoformat()
+    return {"task_type": "check_in", "occurred_at": when, "lng": lng, "lat": lat, **extra}

@@ -12,9 +12,7 @@ from civicgrid.fieldwork import duty
 from civicgrid.fieldwork.models import DutyPosition
 from civicgrid.notify.models import OutboxMessage
 from civicgrid.timeutil import utcnow
-from tests.auth.test_jurisdiction import auth
-from tests.cases.test_cases_api import report
-from tests.factories import PASSWORD, AuthedUser, City, People, user_row
+from tests.factories import PASSWORD, AuthedUser, City, People, auth, report, user_row
 
 GRID = "530502001001001"
 FAR_GRID = "530502001004004"

@@ -12,8 +12,7 @@ from civicgrid.errors import DomainError
 from civicgrid.fieldwork import plans
 from civicgrid.fieldwork.models import Cadence, Task, TaskType
 from civicgrid.worker import generate_day_tasks
-from tests.auth.test_jurisdiction import auth
-from tests.factories import user_row
+from tests.factories import auth, user_row
 from tests.fieldwork.conftest import GRID, add_household, add_key_place
 
 NOVEMBER = [date(2026, 11, 1) + timedelta(days=offset) for offset in range(30)]

@@ -7,13 +7,12 @@ import pytest
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.timeutil import utcnow
-from tests.auth.test_jurisdiction import auth
-from tests.factories import PASSWORD, AuthedUser
+from tests.factories import PASSWORD, AuthedUser, auth
 from tests.fieldwork.conftest import (
     GRID,
     OTHER_DISTRICT_GRID,
     add_household,
-    at,
+    check_in,
     grid_worker,
     png,
     working_day,
@@ -25,12 +24,6 @@ RECORDS = "/api/v1/fieldwork/records"
 def post(client, headers, body, key=None):
     extra = {"Idempotency-Key": key} if key else {}
     return client.post(RECORDS, json=body, headers={**headers, **extra})
-
-
-def check_in(city, minute=0, **extra):
-    lng, lat = city.point_in(GRID)
-    when = at(working_day(), minute).isoformat()
-    return {"task_type": "check_in", "occurred_at": when, "lng": lng, "lat": lat, **extra}
 
 
 def test_a_phone_resending_a_record_gets_the_first_one_back(client, city, workers):

@@ -8,8 +8,7 @@ from civicgrid.auth import service as auth_service
 from civicgrid.fieldwork import scoring, service
 from civicgrid.fieldwork.models import TaskType
 from civicgrid.fieldwork.scoring import RankLevel
-from tests.auth.test_jurisdiction import auth
-from tests.factories import user_row
+from tests.factories import auth, user_row
 from tests.fieldwork.conftest import GRID, NEIGHBOUR_GRID, OTHER_DISTRICT_GRID
 
 WORK_HOUR = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
@@ -24,7 +23,9 @@ def record(db, app, city, username, task_type, *, grid, minute):
         task_type=task_type, occurred_at=WORK_HOUR.replace(minute=minute), lng=lng, lat=lat
     )
     actor = auth_service.actor_for_user(user_row(db, username))
-    return service.submit_record(db, app.state.grid_index, actor=actor, data=data, now=NOW)[0]
+    made, _ = service.submit_record(db, app.state.grid_index, actor=actor, data=data, now=NOW)
+    db.commit()
+    return made
 
 
 @pytest.fixture

@@ -2,9 +2,8 @@
 fire hazard opens a case, a dispute recorded and handed to a mediator, the month's score."""
 
 from civicgrid.categories.seeds import seed_builtin
-from tests.auth.test_jurisdiction import auth
 from tests.disputes.conftest import mediators, register, walk_in  # noqa: F401  (fixture)
-from tests.factories import user_row
+from tests.factories import auth, user_row
 from tests.fieldwork.conftest import GRID, NEIGHBOUR_GRID, add_household, at, png, working_day
 
 

@@ -10,8 +10,7 @@ from civicgrid.divisions import Level
 from civicgrid.geo import crs
 from civicgrid.geo.records import RegionRecord
 from civicgrid.geo.service import save_regions
-from tests.auth.test_jurisdiction import auth
-from tests.factories import City, People
+from tests.factories import City, People, auth
 
 GRID = "530502001001001"
 

@@ -1,30 +1,10 @@
 """Grid import over HTTP for the admin page: the same all-or-nothing report as the CLI."""
 
-import json
-
 from fastapi.testclient import TestClient
-from shapely.geometry import box, mapping
 
-from tests.auth.test_jurisdiction import auth
-from tests.factories import CELL, City, People
+from tests.factories import City, People, auth, community_grids
 
 COMMUNITY = "530502001001"
-
-
-def community_grids(city: City) -> bytes:
-    """The community's four grids as they are, re-sent as a GeoJSON file."""
-    features = []
-    for code in sorted(code for code in city.grids if code.startswith(COMMUNITY)):
-        x, y = city.point_in(code)
-        half = CELL / 2
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {"code": code, "name": f"网格{code[-3:]}"},
-                "geometry": mapping(box(x - half, y - half, x + half, y + half)),
-            }
-        )
-    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
 
 
 def upload(client: TestClient, person, content: bytes, **form: str):

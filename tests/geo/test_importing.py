@@ -22,9 +22,10 @@ from civicgrid.divisions import Level
 from civicgrid.errors import Invalid
 from civicgrid.geo import crs
 from civicgrid.geo.grid_files import CODE_KEYS, NAME_KEYS, GridProblem, grid_properties
-from civicgrid.geo.importing import GridImportReport, GridIssue, import_grids, import_regions
+from civicgrid.geo.grid_import import GridImportReport, GridIssue, import_grids
 from civicgrid.geo.models import Region
 from civicgrid.geo.records import RegionRecord
+from civicgrid.geo.region_import import import_regions
 from civicgrid.geo.service import save_regions
 from civicgrid.i18n import translate
 

@@ -4,8 +4,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.cases.supervision import sweep
 from civicgrid.notify.delivery import deliver_due
-from tests.auth.test_jurisdiction import auth
-from tests.factories import OWN_DISTRICT, People
+from tests.factories import OWN_DISTRICT, People, auth
 from tests.notify.loop import accept, at, report
 
 

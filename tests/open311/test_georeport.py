@@ -27,8 +27,7 @@ from civicgrid.geo.records import RegionRecord
 from civicgrid.geo.service import GridIndex, save_regions
 from civicgrid.settings import get_settings
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
-from tests.auth.test_jurisdiction import auth
-from tests.factories import CITY, OWN_STREET, City
+from tests.factories import CITY, OWN_STREET, City, auth
 
 BASE = "/open311/v2"
 GRID = "530502001001001"

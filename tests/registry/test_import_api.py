@@ -10,14 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civicgrid.registry.models import Resident
-from tests.factories import City
-from tests.registry.test_importing import (
-    OTHER_GRID,
-    OWN_GRID,
-    id_number,
-    resident,
-    write_csv,
-)
+from tests.factories import OTHER_GRID, OWN_GRID, City, id_number, resident, write_csv
 
 
 def login(client: TestClient, username: str) -> dict[str, str]:

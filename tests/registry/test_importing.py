@@ -1,6 +1,5 @@
 """Importing register files: office quirks, row-level reports, all or nothing, jurisdiction."""
 
-import csv
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -26,36 +25,25 @@ from civicgrid.registry.models import (
     Resident,
 )
 from civicgrid.registry.sealing import DOCUMENT, PHONE, cipher_for, open_token
-from civicgrid.registry.validation import credit_code_check_char, resident_id_check_char
+from civicgrid.registry.validation import credit_code_check_char
 from civicgrid.settings import Settings
-from tests.factories import OTHER_DISTRICT, OWN_STREET, City
+from tests.factories import (
+    OTHER_GRID,
+    OWN_COMMUNITY,
+    OWN_GRID,
+    OWN_STREET,
+    RESIDENT_HEADINGS,
+    City,
+    id_number,
+    resident,
+    write_csv,
+)
 
 CONSOLE = Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
-OWN_COMMUNITY = f"{OWN_STREET}001"
-OWN_GRID = f"{OWN_COMMUNITY}001"
 SECOND_GRID = f"{OWN_COMMUNITY}002"
-OTHER_GRID = f"{OTHER_DISTRICT}001001001"
 COMMUNITY_STAFF = Actor(
     kind="user", role=Role.COMMUNITY_STAFF, scope_code=OWN_COMMUNITY, username="staff"
 )
-RESIDENT_HEADINGS = (
-    "姓名",
-    "公民身份号码",
-    "联系电话",
-    "人口类型",
-    "户号",
-    "与户主关系",
-    "地址",
-    "网格编码",
-    "入住日期",
-    "关爱类别",
-)
-
-
-def id_number(serial: int, birth: str = "19800101") -> str:
-    """A valid ID number of a 保山市隆阳区 resident: the serial picks the person."""
-    body = f"530502{birth}{serial:03d}"
-    return body + resident_id_check_char(body)
 
 
 def credit_code(serial: int) -> str:
@@ -65,44 +53,6 @@ def credit_code(serial: int) -> str:
     organisation = f"{serial:08d}"
     body = f"91530502{organisation}{organisation_code_check_char(organisation)}"
     return body + credit_code_check_char(body)
-
-
-def resident(
-    serial: int,
-    *,
-    name: str = "张三",
-    number: str | None = None,
-    grid: str = OWN_GRID,
-    household: str = "",
-    address: str = "",
-    care: str = "",
-    moved_in: object = "",
-) -> list[object]:
-    return [
-        name,
-        number or id_number(serial),
-        f"1391234{serial:04d}",
-        "户籍",
-        household,
-        "户主" if household else "",
-        address,
-        grid,
-        moved_in,
-        care,
-    ]
-
-
-def write_csv(
-    path: Path,
-    rows: Sequence[Sequence[object]],
-    headings: Sequence[str] = RESIDENT_HEADINGS,
-    encoding: str = "utf-8",
-) -> Path:
-    with path.open("w", encoding=encoding, newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(headings)
-        writer.writerows(rows)
-    return path
 
 
 def write_xlsx(

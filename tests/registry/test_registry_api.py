@@ -7,8 +7,7 @@ from typing import Protocol
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.auth.test_jurisdiction import auth
-from tests.factories import City, People
+from tests.factories import City, People, auth
 from tests.registry.conftest import (
     LI,
     OTHER_DISTRICT_GRID,

@@ -9,9 +9,7 @@ from sqlalchemy.orm import Session
 from civicgrid.i18n import translate
 from civicgrid.registry.models import Resident
 from civicgrid.registry.protection import FieldCipher
-from tests.cli.test_commands import run
-from tests.factories import City
-from tests.registry.test_importing import OTHER_GRID, OWN_GRID, id_number, resident, write_csv
+from tests.factories import OTHER_GRID, OWN_GRID, City, id_number, resident, run, write_csv
 
 
 def residents(db: Session) -> int:

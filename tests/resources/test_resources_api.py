@@ -2,8 +2,7 @@
 
 from fastapi.testclient import TestClient
 
-from tests.auth.test_jurisdiction import auth
-from tests.factories import City, People
+from tests.factories import City, People, auth
 
 OWN_GRID = "530502001001001"
 FAR_GRID = "530502001004004"

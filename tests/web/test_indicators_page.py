@@ -5,9 +5,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.cases.test_cases_api import OTHER_GRID, report
-from tests.factories import AuthedUser, City, People
-from tests.web.test_pages import sign_in
+from tests.factories import OTHER_GRID, AuthedUser, City, People, report, sign_in
 
 
 def received_total(html: str) -> int:

@@ -8,27 +8,7 @@ from fastapi.testclient import TestClient
 
 from civicgrid.auth.deps import SESSION_COOKIE
 from civicgrid.web import pages
-from tests.factories import People
-
-ORIGIN = "http://testserver"
-
-
-def page_token(page: str) -> str:
-    """The CSRF token a page hands its scripts and forms."""
-    found = re.search(r'<meta name="csrf-token" content="([^"]+)">', page)
-    assert found is not None
-    return found.group(1)
-
-
-def sign_in(client: TestClient, username: str, password: str):
-    """The sign-in form as a browser posts it: from this site's page, with its token."""
-    token = page_token(client.get("/login").text)
-    return client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        headers={"Origin": ORIGIN},
-        follow_redirects=False,
-    )
+from tests.factories import ORIGIN, People, page_token, sign_in
 
 
 def test_anonymous_visitor_is_sent_to_the_sign_in_form(client: TestClient):

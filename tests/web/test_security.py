@@ -22,8 +22,7 @@ from civicgrid.registry.models import Resident
 from civicgrid.registry.validation import resident_id_check_char
 from civicgrid.settings import Settings
 from civicgrid.web.security import install_security, page_policy
-from tests.factories import AuthedUser, City, People
-from tests.web.test_pages import page_token, sign_in
+from tests.factories import AuthedUser, City, People, page_token, sign_in
 
 OWN = "http://testserver"
 SIBLING_PORT = "http://testserver:8081"

@@ -44,7 +44,9 @@ def get_users(db: DbSession, actor: CurrentActor) -> list[UserOut]:
 
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
 def post_user(body: UserIn, db: DbSession, actor: CurrentActor) -> UserOut:
-    return UserOut.model_validate(service.register_user(db, actor, **body.model_dump()))
+    user = service.register_user(db, actor, **body.model_dump())
+    db.commit()
+    return UserOut.model_validate(user)
 
 
 @router.get("/departments", response_model=list[DepartmentOut])

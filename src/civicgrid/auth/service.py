@@ -355,11 +355,9 @@ def register_department(
 
 
 def register_user(db: Session, actor: Actor, **fields: Any) -> User:
-    """An administrator adds an account, only inside their own jurisdiction."""
+    """An administrator adds an account, only inside their own jurisdiction; the caller commits."""
     require_role(actor, ADMIN_ROLES)
     scope = normalise_code(str(fields.get("scope_code", "")))
     if not may_see(actor, scope):
         raise Forbidden("scope_outside_jurisdiction", code=scope)
-    user = create_user(db, **fields)
-    db.commit()
-    return user
+    return create_user(db, **fields)

@@ -241,6 +241,7 @@ def merge(db: Session, *, case: Case, into: Case, actor: Actor, note: str = "") 
 
     Both rows are locked in id order first, so two dispatchers merging a pair
     each way round cannot deadlock, and the survivor cannot close meanwhile.
+    The caller commits, which releases the locks.
     """
     require_role(actor, CENTRE)
     if case.id == into.id:
@@ -250,14 +251,12 @@ def merge(db: Session, *, case: Case, into: Case, actor: Actor, note: str = "") 
             raise NotFound("case_not_found", number=row.number)
     locked = {row.id: lock_case(db, row.id) for row in sorted((case, into), key=lambda r: r.id)}
     _require_open_target(db, locked[into.id])
-    merged = transition(
+    return transition(
         db,
         case_id=case.id,
         change=Change(to=Status.MERGED, note=note, merge_into_id=into.id),
         actor=actor,
     )
-    db.commit()
-    return merged
 
 
 def _require_open_target(db: Session, into: Case) -> None:

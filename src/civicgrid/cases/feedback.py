@@ -114,7 +114,10 @@ def rate(
     actor: Actor,
     now: datetime | None = None,
 ) -> Outcome:
-    """The reporter rates their closed case (CLOSED → RATED); a poor rating may reopen it."""
+    """The reporter rates their closed case (CLOSED → RATED); a poor rating may reopen it.
+
+    The caller commits.
+    """
     now = now or utcnow()
     case = reporter_case(db, number=number, phone=phone, actor=actor)
     _require_rating(rating)
@@ -128,7 +131,6 @@ def rate(
         db, case, kind="rating", rating=rating, comment=comment, actor=resident, now=now
     )
     reopened = _reopen_if_unsatisfied(db, case, rating, now)
-    db.commit()
     return Outcome(feedback, case, reopened)
 
 
@@ -178,7 +180,7 @@ def record_callback(
     comment: str = "",
     now: datetime | None = None,
 ) -> Outcome:
-    """Staff record a call-back to the reporter of a closed or rated case."""
+    """Staff record a call-back to the reporter of a closed or rated case; the caller commits."""
     now = now or utcnow()
     require_role(actor, CALLBACK_ROLES)
     if not may_see(actor, case.region_code):
@@ -199,7 +201,6 @@ def record_callback(
         reached=reached,
     )
     reopened = rating is not None and _reopen_if_unsatisfied(db, case, rating, now)
-    db.commit()
     return Outcome(feedback, case, reopened)
 
 

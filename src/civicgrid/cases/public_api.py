@@ -136,6 +136,7 @@ def post_merge(
     case = service.visible_case(db, actor, number)
     into = service.visible_case(db, actor, body.into)
     merged = duplicates.merge(db, case=case, into=into, actor=actor, note=body.note)
+    db.commit()
     return case_out(db, merged, locale)
 
 
@@ -153,6 +154,7 @@ def post_rating(
             phone=body.phone,
             actor=actor,
         )
+    db.commit()
     return _outcome_out(outcome)
 
 
@@ -183,6 +185,7 @@ def post_callback(number: str, body: CallbackIn, db: DbSession, actor: CurrentAc
         rating=body.rating,
         comment=body.comment,
     )
+    db.commit()
     return _outcome_out(outcome)
 
 

@@ -109,6 +109,11 @@ def report_cases(
 
     A concurrent writer may take a case number or a key between our read and
     our write; then the whole batch is tried again, and replays return their case.
+
+    Unlike other services this one commits: each try needs a transaction of its
+    own. A savepoint would do on PostgreSQL, but on SQLite a savepoint taken
+    before the first write pins a read snapshot that can no longer write once
+    another report has committed ("database is locked").
     """
     if len(submissions) > BATCH_LIMIT:
         raise Invalid("batch_too_large", limit=BATCH_LIMIT)

@@ -14,7 +14,7 @@ The plan is pure data (no database): the caller decides how to store it.
 
 import csv
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -24,9 +24,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon, Point, shape
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
+from civicgrid.demo.tiling import tile
 from civicgrid.divisions import Level, child_code, level_of, parent_code
 from civicgrid.geo.records import RegionRecord
 
@@ -50,9 +51,6 @@ _MAX_CORE_SHARE = 0.85
 _BLOB_VERTICES = 72
 _BLOB_HARMONICS = 4
 _BLOB_WOBBLE = 0.07
-# Lloyd relaxation rounds: raw Voronoi cells of random points vary wildly in
-# size; two rounds of moving each point to its cell's centroid even them out.
-_LLOYD_ROUNDS = 2
 # Generated townships per district or county: (街道, 镇).
 _GENERATED_TOWNSHIPS = {"district": (6, 9), "county": (2, 13)}
 _TOWNSHIP_CODES = Path("geo") / "division_codes" / "townships.csv"
@@ -315,7 +313,7 @@ def _plan_streets(
     urban = [township for township in townships if _is_urban(township.code)]
     rural = [township for township in townships if not _is_urban(township.code)]
     core, outskirts = _split_core(district.geometry, len(urban), len(townships), rng)
-    pieces = _tile(core, len(urban), rng) + _tile(outskirts, len(rural), rng)
+    pieces = tile(core, len(urban), rng) + tile(outskirts, len(rural), rng)
     return [
         _street_record(township, district.code, piece)
         for township, piece in zip([*urban, *rural], pieces, strict=True)
@@ -393,7 +391,7 @@ def _plan_communities(streets: Sequence[RegionRecord], total: int, seed: int) ->
 
 
 def _street_communities(street: RegionRecord, count: int, seed: int) -> list[RegionRecord]:
-    pieces = _tile(_geometry(street), count, _rng(seed, street.code, _POINTS))
+    pieces = tile(_geometry(street), count, _rng(seed, street.code, _POINTS))
     pattern = _names()["community"]["rural" if _has_villages(street.code) else "urban"]
     stems = _stems(count, _rng(seed, street.code, _NAMES))
     return [
@@ -422,7 +420,7 @@ def _plan_grids(communities: Sequence[RegionRecord], total: int, seed: int) -> l
 
 
 def _community_grids(community: RegionRecord, count: int, seed: int) -> list[RegionRecord]:
-    pieces = _tile(_geometry(community), count, _rng(seed, community.code, _POINTS))
+    pieces = tile(_geometry(community), count, _rng(seed, community.code, _POINTS))
     pattern = _names()["grid"]
     return [
         _generated_record(
@@ -476,89 +474,6 @@ def _stems(count: int, rng: np.random.Generator) -> list[str]:
         if first != second
     ]
     return [stems[index] for index in rng.choice(len(stems), size=count, replace=False)]
-
-
-# --- geometry: seeded Voronoi tiling ------------------------------------------------
-
-
-def _tile(parent: BaseGeometry, count: int, rng: np.random.Generator) -> list[BaseGeometry]:
-    """`count` non-empty pieces that tile `parent`, numbered outward from its centre.
-
-    Each piece is a Voronoi cell clipped to the parent; every seed lies inside
-    the parent, so every piece holds at least the neighbourhood of its seed.
-    """
-    if count <= 1:
-        return [parent] if count == 1 else []
-    shapely.prepare(parent)  # sampling tests thousands of points against it
-    seeds = _points_inside(parent, count, rng)
-    for _ in range(_LLOYD_ROUNDS):
-        seeds = _relaxed(parent, seeds)
-    return _clipped_cells(parent, _outward(parent, seeds))
-
-
-def _points_inside(parent: BaseGeometry, count: int, rng: np.random.Generator) -> np.ndarray:
-    """`count` distinct uniform random points strictly inside `parent` (rejection sampling)."""
-    xmin, ymin, xmax, ymax = parent.bounds
-    hit_rate = parent.area / ((xmax - xmin) * (ymax - ymin))
-    found = np.empty((0, 2))
-    while len(found) < count:
-        batch = int(2 * count / hit_rate) + 16
-        candidates = rng.uniform((xmin, ymin), (xmax, ymax), size=(batch, 2))
-        inside = candidates[shapely.contains_xy(parent, candidates[:, 0], candidates[:, 1])]
-        found = _distinct(np.concatenate([found, inside]))
-    return found[:count]
-
-
-def _distinct(points: np.ndarray) -> np.ndarray:
-    """The points without repeats, in first-seen order (two equal seeds share one cell)."""
-    _, first = np.unique(points[:, 0] + 1j * points[:, 1], return_index=True)
-    return points[np.sort(first)]
-
-
-def _relaxed(parent: BaseGeometry, seeds: np.ndarray) -> np.ndarray:
-    """One Lloyd step: each seed moves to its cell's centroid, if that lies inside the parent.
-
-    A centroid of a cell clipped to a concave parent can fall outside it; such
-    a seed stays put, so every seed keeps a non-empty cell.
-    """
-    centroids = shapely.get_coordinates(shapely.centroid(_clipped_cells(parent, seeds)))
-    inside = shapely.contains_xy(parent, centroids[:, 0], centroids[:, 1])
-    moved = np.where(inside[:, None], centroids, seeds)
-    return moved if len(_distinct(moved)) == len(moved) else seeds
-
-
-def _outward(parent: BaseGeometry, seeds: np.ndarray) -> np.ndarray:
-    """The seeds ordered by distance from the parent's centre, so number 001 is central."""
-    centre = parent.representative_point()
-    distance = np.hypot(seeds[:, 0] - centre.x, seeds[:, 1] - centre.y)
-    return seeds[np.argsort(distance, kind="stable")]
-
-
-def _clipped_cells(parent: BaseGeometry, seeds: np.ndarray) -> list[BaseGeometry]:
-    """The Voronoi cell of each seed, in the seeds' order, clipped to `parent`."""
-    diagram = shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=parent, ordered=True)
-    cells = shapely.intersection(shapely.get_parts(diagram), parent)
-    return [_polygonal(cell) for cell in cells]
-
-
-def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
-    """The areal part of an overlay result: drop stray lines and points, repair if invalid."""
-    if not geometry.is_valid:
-        geometry = shapely.make_valid(geometry)
-    if geometry.geom_type in {"Polygon", "MultiPolygon"}:
-        return geometry
-    polygons = _polygon_parts(shapely.get_parts(geometry))
-    return polygons[0] if len(polygons) == 1 else MultiPolygon(polygons)
-
-
-def _polygon_parts(parts: Iterable[BaseGeometry]) -> list[Any]:
-    polygons: list[Any] = []
-    for part in parts:
-        if part.geom_type == "Polygon" and part.area > 0:
-            polygons.append(part)
-        elif part.geom_type in {"MultiPolygon", "GeometryCollection"}:
-            polygons.extend(_polygon_parts(shapely.get_parts(part)))
-    return polygons
 
 
 def _geometry(record: RegionRecord) -> BaseGeometry:

@@ -99,6 +99,7 @@ def post_record(
         data=body.to_input(),
         client_key=idempotency_key or body.client_id,
     )
+    db.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
     return record_out(db, record, locale)

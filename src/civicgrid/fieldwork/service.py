@@ -72,10 +72,12 @@ def submit_record(
     client_key: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Record, bool]:
-    """Store one record; returns it and whether it is new.
+    """Store one record; returns it and whether it is new. The caller commits.
 
     The same client key returns the first record (a phone re-sending after a
-    lost reply); the same key with a different body is refused.
+    lost reply); the same key with a different body is refused. A concurrent
+    request with the same key may win the insert: the record is written in a
+    savepoint, so losing undoes only this record and answers with the winner's.
     """
     auth_service.require_role(actor, WORKER_ROLES)
     earlier = _earlier(db, actor, client_key, data)
@@ -89,15 +91,16 @@ def submit_record(
     case_number = _case_for(db, index, actor, data, client_key)
     record = _record(db, actor, data, occurred_at=occurred_at, now=now, client_key=client_key)
     record.case_number = case_number
+    savepoint = db.begin_nested()
     try:
         db.add(record)
         db.flush()
     except IntegrityError:
-        db.rollback()
+        savepoint.rollback()
         return _replayed(db, actor, client_key, data), False
     _attach(db, record, data, images)
     _complete_task(db, record, task)
-    db.commit()
+    savepoint.commit()
     return record, True
 
 

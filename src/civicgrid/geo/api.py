@@ -10,7 +10,7 @@ from civicgrid.auth.service import require_role
 from civicgrid.divisions import Level
 from civicgrid.geo import service
 from civicgrid.geo.crs import Crs
-from civicgrid.geo.importing import import_grids
+from civicgrid.geo.grid_import import import_grids
 from civicgrid.geo.roles import GRID_IMPORTERS
 from civicgrid.geo.schemas import LocateOut, RegionOut
 from civicgrid.uploads import saved_upload

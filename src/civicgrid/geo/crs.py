@@ -17,9 +17,11 @@ from enum import StrEnum
 from typing import TypeVar
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
+Geometries = NDArray[np.object_]
 Coord = TypeVar("Coord", float, Array)
 Step = Callable[[Array, Array], tuple[Array, Array]]
 
@@ -72,6 +74,19 @@ def to_wgs84(lng: Coord, lat: Coord, crs: Crs) -> tuple[Coord, Coord]:
 def from_wgs84(lng: Coord, lat: Coord, crs: Crs) -> tuple[Coord, Coord]:
     """Express stored WGS-84 coordinates in ``crs``, e.g. for a Gaode or Baidu map."""
     return convert(lng, lat, Crs.WGS84, crs)
+
+
+def geometries_to_wgs84(geometries: Geometries, crs: Crs) -> Geometries:
+    """Convert every vertex of many geometries in one vectorised call to `to_wgs84`."""
+    if crs is Crs.WGS84 or len(geometries) == 0:
+        return geometries
+
+    def convert_points(points: Array) -> Array:
+        lng, lat = to_wgs84(points[:, 0], points[:, 1], crs)
+        return np.column_stack([lng, lat])
+
+    converted: Geometries = shapely.transform(geometries, convert_points)
+    return converted
 
 
 def _like(value: Array, template: Coord) -> Coord:

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from civicgrid.auth.deps import API_KEY_HEADER, DbSession, Locale
 from civicgrid.errors import DomainError, request_locale
 from civicgrid.i18n import translate
-from civicgrid.open311 import service
+from civicgrid.open311 import catalogue, intake, service
 from civicgrid.open311.formats import Format, respond
 from civicgrid.open311.schemas import ErrorOut, PostedOut, TokenOut
 
@@ -75,7 +75,7 @@ def get_services(
     fmt: Format, db: DbSession, locale: Locale, jurisdiction_id: str | None = None
 ) -> Response:
     service.jurisdiction(db, jurisdiction_id)
-    return respond(fmt, "services", service.services(db, locale=locale))
+    return respond(fmt, "services", catalogue.services(db, locale=locale))
 
 
 @router.get("/services/{service_code}.{fmt}")
@@ -83,7 +83,7 @@ def get_service_definition(
     service_code: str, fmt: Format, db: DbSession, jurisdiction_id: str | None = None
 ) -> Response:
     service.jurisdiction(db, jurisdiction_id)
-    return respond(fmt, "service_definition", service.definition(db, service_code))
+    return respond(fmt, "service_definition", catalogue.definition(db, service_code))
 
 
 async def form_fields(request: Request) -> dict[str, list[str]]:
@@ -109,7 +109,7 @@ def post_request(
     locale: Locale,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Response:
-    posted = service.submit(
+    posted = intake.submit(
         db,
         request.app.state.grid_index,
         fields,

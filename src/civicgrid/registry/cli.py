@@ -82,20 +82,3 @@ def export_command(file: Path, kind: str, scope: str | None) -> None:
 def _scoped_console(scope: str) -> Actor:
     """The console narrowed to one region: what that region's own staff would export."""
     return Actor(kind="console", role=Role.ADMIN, scope_code=normalise_code(scope))
-
-
-@group.command("rotate-keys")
-@click.option("--resume", is_flag=True, help="Finish an interrupted rotation without adding a key.")
-@domain_errors_exit
-def rotate_keys_command(resume: bool) -> None:
-    """Add a registry encryption key and re-encrypt every ID number and phone under it,
-    reporters' phones and names on cases included."""
-    from civicgrid.cases.reporters import reseal_reporters  # noqa: PLC0415
-    from civicgrid.registry.protection import FieldCipher, load_keyring  # noqa: PLC0415
-    from civicgrid.registry.rotation import rotate_keys  # noqa: PLC0415
-    from civicgrid.settings import get_settings  # noqa: PLC0415
-
-    with database() as db:
-        count = rotate_keys(db, get_settings(), add_key=not resume)
-        count += reseal_reporters(db, FieldCipher(load_keyring(get_settings())))
-    say("cli.registry_keys_rotated", count=count)
