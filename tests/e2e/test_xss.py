@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
-from tests.e2e.browsing import post_from_page
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import post_from_page, sign_in
 from tests.factories import PASSWORD, City, People
 
 pytestmark = pytest.mark.e2e
