@@ -73,6 +73,9 @@ def serve(host: str | None, port: int | None, workers: int | None, with_worker: 
             workers=workers or settings.workers,
             log_level="info",
             log_config=_masked_log_config(),
+            # A busy machine can take longer than uvicorn's 5 s to answer a worker's
+            # health ping; a short limit kills healthy workers in a restart loop.
+            timeout_worker_healthcheck=30,
         )
     finally:
         if background is not None:

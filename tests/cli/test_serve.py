@@ -20,13 +20,16 @@ def free_port() -> int:
 
 
 def wait_for_health(url: str, process: subprocess.Popen[bytes]) -> httpx.Response:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline and process.poll() is None:
         try:
             return httpx.get(url, timeout=2)
         except httpx.TransportError:
             time.sleep(0.2)
-    raise AssertionError("the server did not answer")
+    if process.poll() is not None:
+        _, errors = process.communicate()
+        raise AssertionError(f"the server stopped ({process.returncode}): {errors.decode()}")
+    raise AssertionError("the server did not answer within 90 s")
 
 
 def test_two_processes_answer_log_no_phone_numbers_and_stop_on_sigint(
