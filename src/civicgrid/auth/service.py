@@ -358,7 +358,7 @@ def is_city_admin(actor: Actor) -> bool:
 
 
 def require_city_admin(actor: Actor) -> None:
-    """Settings the whole city shares (time limits, weights, the routing order) need city scope.
+    """Settings the whole city shares (category time limits, scoring weights) need city scope.
 
     An administrator of one district or grid runs its own area; a change to these
     would reach every other district too.
