@@ -28,16 +28,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
-from civicgrid.auth.models import Role, User
+from civicgrid.auth.models import KeyKind, Role, User
 from civicgrid.auth.scope import ANONYMOUS, Actor
 from civicgrid.cases.models import Case
 from civicgrid.cases.service import Intake, report_case
+from civicgrid.cases.states import Status
+from civicgrid.cases.workflow import Change, transition
 from civicgrid.categories import excel
 from civicgrid.cli import main
+from civicgrid.disputes.models import DisputeKind, PartyRole, Source
+from civicgrid.disputes.schemas import DisputeIn, PartyIn
+from civicgrid.disputes.service import create_dispute
 from civicgrid.divisions import Level, child_code
 from civicgrid.geo.records import RegionRecord
 from civicgrid.geo.service import GridIndex, save_regions
+from civicgrid.registry.residents import create_resident
+from civicgrid.registry.schemas import PlaceIn, ResidentIn
 from civicgrid.registry.validation import resident_id_check_char
+from civicgrid.settings import Settings
+from civicgrid.timeutil import utcnow
 
 PASSWORD = "correct-horse-42"
 CITY = "530500"
@@ -402,3 +411,142 @@ def write_csv(
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+# --- a world for reading rules: every role, own and foreign cases and disputes -------------
+
+OWN_DEPARTMENT = "530502-urban"
+OTHER_DEPARTMENT_SAME_DISTRICT = "530502-police"
+FOREIGN_DEPARTMENT = "530521-urban"
+OWN_DISPUTE_GRID = OWN_GRID
+# Who signs in, as whom, where: one account per role (the administrator twice, at a
+# street and for the whole city) and one key of each kind, all in the own area.
+WORLD_ACCOUNTS: dict[str, tuple[Role, str, str | None]] = {
+    "resident": (Role.RESIDENT, CITY, None),
+    "grid_worker": (Role.GRID_WORKER, OWN_GRID, None),
+    "community_staff": (Role.COMMUNITY_STAFF, OWN_COMMUNITY, None),
+    "dispatcher": (Role.DISPATCHER, OWN_STREET, None),
+    "leader": (Role.LEADER, OWN_STREET, None),
+    "department_handler": (Role.DEPARTMENT_HANDLER, OWN_DISTRICT, OWN_DEPARTMENT),
+    "police_handler": (Role.DEPARTMENT_HANDLER, OWN_DISTRICT, OTHER_DEPARTMENT_SAME_DISTRICT),
+    "mediator": (Role.MEDIATOR, OWN_STREET, None),
+    "admin": (Role.ADMIN, OWN_STREET, None),
+    "city_admin": (Role.ADMIN, CITY, None),
+    "other_resident": (Role.RESIDENT, CITY, None),
+    "foreign_dispatcher": (Role.DISPATCHER, OTHER_DISTRICT, None),
+}
+
+
+@dataclass(frozen=True)
+class AccessWorld:
+    """Numbers of what was built, and the raw keys; each person's password is PASSWORD.
+
+    `own_case` lies in the own grid, reported by `resident` and dispatched to the
+    own department; `neighbour_case` beside it was reported by `other_resident`
+    and is held by nobody; `foreign_case` lies in the other district, reported by
+    `other_resident` and dispatched to the foreign department.
+    """
+
+    own_case: str
+    neighbour_case: str
+    foreign_case: str
+    own_dispute: str
+    foreign_dispute: str
+    own_resident: int
+    foreign_resident: int
+    keys: dict[str, str]
+
+
+def _world_actor(db: Session, username: str) -> Actor:
+    return auth_service.actor_for_user(user_row(db, username))
+
+
+def _world_case(db: Session, city: City, grid: str, reporter: str, text: str) -> Case:
+    lng, lat = city.point_in(grid)
+    intake = Intake(description=text, channel="resident", lng=lng, lat=lat)
+    case, _ = report_case(db, GridIndex(), intake=intake, actor=_world_actor(db, reporter))
+    return case
+
+
+def _dispatch(db: Session, case: Case, dispatcher: str, department: str) -> None:
+    centre = _world_actor(db, dispatcher)
+    transition(db, case_id=case.id, change=Change(to=Status.ACCEPTED), actor=centre)
+    target = auth_service.department_id(db, department)
+    change = Change(to=Status.DISPATCHED, department_id=target)
+    transition(db, case_id=case.id, change=change, actor=centre)
+
+
+def _world_dispute(db: Session, settings: Settings, registrar: str, grid: str, text: str) -> str:
+    data = DisputeIn(
+        kind=DisputeKind.NEIGHBOUR,
+        source=Source.WALK_IN,
+        description=text,
+        region_code=grid,
+        parties=[PartyIn(role=PartyRole.APPLICANT, name="张三", phone="13812345678")],
+    )
+    dispute = create_dispute(
+        db, _world_actor(db, registrar), settings=settings, data=data, now=utcnow()
+    )
+    return dispute.number
+
+
+def _world_resident(db: Session, settings: Settings, serial: int, name: str, grid: str) -> int:
+    data = ResidentIn(
+        name=name, id_number=id_number(serial), address=PlaceIn(address=f"{name}家", grid_code=grid)
+    )
+    made = create_resident(
+        db, _world_actor(db, "w.city_admin"), settings=settings, grid_index=GridIndex(), data=data
+    )
+    return made.id
+
+
+def build_access_world(db: Session, city: City, settings: Settings) -> AccessWorld:
+    """Everything the reading rules tell apart, built through the services and committed.
+
+    `settings` are the app's: parties' phones are sealed with its data folder's keys.
+    """
+    for code, region in (
+        (OWN_DEPARTMENT, OWN_DISTRICT),
+        (OTHER_DEPARTMENT_SAME_DISTRICT, OWN_DISTRICT),
+        (FOREIGN_DEPARTMENT, OTHER_DISTRICT),
+    ):
+        auth_service.create_department(
+            db, code=code, name=code, kind=code.split("-")[1], region_code=region
+        )
+    for username, (role, scope, department) in WORLD_ACCOUNTS.items():
+        auth_service.create_user(
+            db,
+            username=f"w.{username}",
+            password=PASSWORD,
+            role=role,
+            scope_code=scope,
+            department_code=department,
+        )
+    own = _world_case(db, city, OWN_GRID, "w.resident", "本人反映：路灯不亮")
+    neighbour = _world_case(db, city, OWN_GRID, "w.other_resident", "邻居反映：井盖缺失")
+    foreign = _world_case(db, city, OTHER_GRID, "w.other_resident", "外区反映：垃圾堆放")
+    _dispatch(db, own, "w.dispatcher", OWN_DEPARTMENT)
+    _dispatch(db, foreign, "w.foreign_dispatcher", FOREIGN_DEPARTMENT)
+    keys = {
+        kind.value: auth_service.create_api_key(
+            db, name=f"{kind.value} key", scope_code=OWN_STREET, kind=kind
+        )[1]
+        for kind in KeyKind
+    }
+    own_resident = _world_resident(db, settings, 901, "本区居民王五", OWN_GRID)
+    foreign_resident = _world_resident(db, settings, 902, "外区居民赵六", OTHER_GRID)
+    own_dispute = _world_dispute(db, settings, "w.dispatcher", OWN_GRID, "本辖区邻里纠纷")
+    foreign_dispute = _world_dispute(
+        db, settings, "w.foreign_dispatcher", OTHER_GRID, "外区邻里纠纷"
+    )
+    db.commit()
+    return AccessWorld(
+        own_case=own.number,
+        neighbour_case=neighbour.number,
+        foreign_case=foreign.number,
+        own_dispute=own_dispute,
+        foreign_dispute=foreign_dispute,
+        own_resident=own_resident,
+        foreign_resident=foreign_resident,
+        keys=keys,
+    )

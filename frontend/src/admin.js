@@ -99,7 +99,8 @@ async function loadCategories() {
           item.name,
           ...config.stages.map((stage) => item.sla_hours[stage] ?? "—"),
           t(`page.admin.basis.${item.hour_basis}`),
-          button(t("page.admin.category.edit"), () => openSla(item)),
+          // Time limits are the whole city's: only a city administrator is offered the editor.
+          config.cityAdmin ? button(t("page.admin.category.edit"), () => openSla(item)) : "",
         ]),
       ),
   );
@@ -174,6 +175,11 @@ function wireForms() {
     form.reset();
     await loadRules();
   });
+  if (config.cityAdmin) wireCitySettings();
+}
+
+/** The category workbook and time limits: forms only a city administrator's page has. */
+function wireCitySettings() {
   wireForm("category-import-form", async (form) => {
     const upload = new FormData();
     upload.append("file", form.file.files[0]);

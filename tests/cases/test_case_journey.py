@@ -57,7 +57,8 @@ def test_a_resident_report_goes_round_the_whole_loop(
     assert case["sla_light"] == "green"
 
     handler, worker = loop_people["handler"], loop_people["worker"]
-    assert move(client, number, handler, "accepted").status_code == 403
+    # Before it is dispatched to their department, a handler cannot even read the case.
+    assert move(client, number, handler, "accepted").status_code == 404
     assert move(client, number, people.outsider, "accepted").status_code == 404
     assert move(client, number, people.owner, "accepted").status_code == 200
     dispatched = move(client, number, people.owner, "dispatched", department_code="530502-urban")

@@ -1,7 +1,7 @@
 """The command centre's live picture of one region: what is open, late, new and how it went.
 
-Every figure counts only cases inside the viewer's jurisdiction (the one
-`in_scope` filter) and inside the region looked at, so a leader, a street
+Every figure counts only cases the viewer may read (the one rule,
+`cases.access.readable`) and inside the region looked at, so a leader, a street
 dispatcher and an outsider looking at the same city see different numbers.
 """
 
@@ -15,8 +15,9 @@ from sqlalchemy.orm import QueryableAttribute, Session
 
 from civicgrid.analytics.roles import DASHBOARD_VIEWERS
 from civicgrid.auth.models import Department
-from civicgrid.auth.scope import Actor, in_scope, may_see, within
+from civicgrid.auth.scope import Actor, may_see, within
 from civicgrid.auth.service import require_role
+from civicgrid.cases.access import readable
 from civicgrid.cases.models import Case, CaseAction, CaseFeedback
 from civicgrid.cases.states import FINISHED, Status
 from civicgrid.categories.taxonomy import get_category
@@ -93,7 +94,7 @@ def dashboard(
     region = _own_region(db, actor, region_code)
     frame = Frame(
         inside=(
-            in_scope(actor, Case.region_code),
+            readable(actor),
             within(Case.region_code, significant_prefix(region.code)),
         ),
         now=now,

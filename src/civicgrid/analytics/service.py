@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from civicgrid.analytics.roles import INDICATOR_VIEWERS
 from civicgrid.auth.models import Department, Role
-from civicgrid.auth.scope import Actor, in_scope, within
+from civicgrid.auth.scope import Actor, within
 from civicgrid.auth.service import require_role
+from civicgrid.cases.access import readable
 from civicgrid.cases.models import Case, CaseAction, CaseFeedback
 from civicgrid.cases.states import CLOSED, Status
 from civicgrid.divisions import significant_prefix
@@ -258,7 +259,7 @@ def _cohort(
     require_role(actor, INDICATOR_VIEWERS)
     first, after = period.utc_bounds()
     conditions = [
-        in_scope(actor, Case.region_code),
+        readable(actor),
         Case.created_at >= first,
         Case.created_at < after,
     ]

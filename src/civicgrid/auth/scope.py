@@ -24,6 +24,7 @@ class Actor:
     username: str = ""
     display_name: str = ""
     department_id: int | None = None
+    key_kind: str | None = None
 
     @property
     def authenticated(self) -> bool:

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import ApiKey, AuthToken, Department, KeyKind, Role, User
 from civicgrid.auth.roles import ADMIN_ROLES
-from civicgrid.auth.scope import Actor, in_scope, may_see
-from civicgrid.divisions import normalise_code
+from civicgrid.auth.scope import NATIONAL_SCOPE, Actor, in_scope, may_see
+from civicgrid.divisions import Level, level_of, normalise_code
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from civicgrid.settings import get_settings
 from civicgrid.throttle import Visitor
@@ -28,6 +28,7 @@ API_KEY_MARK = "cgk_"
 MIN_PASSWORD_LENGTH = 8
 # A lock doubles at most this many times (15 minutes grow to 16 hours), so it always ends.
 MAX_LOCK_DOUBLINGS = 6
+CITY_OR_ABOVE = frozenset({Level.CITY, Level.PROVINCE})
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
 
 
@@ -322,7 +323,13 @@ def actor_for_user(user: User) -> Actor:
 
 
 def actor_for_key(key: ApiKey) -> Actor:
-    return Actor(kind="api_key", role=None, scope_code=key.scope_code, api_key_id=key.id)
+    return Actor(
+        kind="api_key",
+        role=None,
+        scope_code=key.scope_code,
+        api_key_id=key.id,
+        key_kind=key.kind,
+    )
 
 
 def create_department(
@@ -341,6 +348,24 @@ def create_department(
 def require_role(actor: Actor, roles: frozenset[Role]) -> None:
     if actor.role not in roles:
         raise Forbidden("role_not_allowed")
+
+
+def is_city_admin(actor: Actor) -> bool:
+    """An administrator whose scope is a whole city or more: what city-wide settings need."""
+    if actor.role not in ADMIN_ROLES or actor.scope_code is None:
+        return False
+    return actor.scope_code == NATIONAL_SCOPE or level_of(actor.scope_code) in CITY_OR_ABOVE
+
+
+def require_city_admin(actor: Actor) -> None:
+    """Settings the whole city shares (category time limits, scoring weights) need city scope.
+
+    An administrator of one district or grid runs its own area; a change to these
+    would reach every other district too.
+    """
+    require_role(actor, ADMIN_ROLES)
+    if not is_city_admin(actor):
+        raise Forbidden("city_scope_required")
 
 
 def register_department(

@@ -10,7 +10,7 @@ from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession, Locale,
 from civicgrid.auth.scope import Actor
 from civicgrid.cases import routing, service, sla
 from civicgrid.cases.models import Case
-from civicgrid.cases.roles import BATCH_ROLES, RULE_READERS, RULE_ROLES
+from civicgrid.cases.roles import BATCH_ROLES, RULE_READERS
 from civicgrid.cases.schemas import (
     ActionOut,
     BatchIn,
@@ -204,7 +204,7 @@ def get_rules(db: DbSession, actor: CurrentActor) -> list[RoutingRuleOut]:
 
 @rules_router.post("", response_model=RoutingRuleOut, status_code=status.HTTP_201_CREATED)
 def post_rule(body: RoutingRuleIn, db: DbSession, actor: CurrentActor) -> RoutingRuleOut:
-    auth_service.require_role(actor, RULE_ROLES)
+    routing.require_author(db, actor, _rule(body))
     rule = routing.create_rule(db, _rule(body), position=body.position)
     db.commit()
     return RoutingRuleOut.model_validate(rule)
@@ -214,7 +214,7 @@ def post_rule(body: RoutingRuleIn, db: DbSession, actor: CurrentActor) -> Routin
 def put_rule(
     rule_id: RowId, body: RoutingRuleIn, db: DbSession, actor: CurrentActor
 ) -> RoutingRuleOut:
-    auth_service.require_role(actor, RULE_ROLES)
+    routing.require_author(db, actor, _rule(body), rule_id=rule_id)
     rule = routing.update_rule(db, rule_id, _rule(body), position=body.position)
     db.commit()
     return RoutingRuleOut.model_validate(rule)
@@ -222,7 +222,7 @@ def put_rule(
 
 @rules_router.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_rule(rule_id: RowId, db: DbSession, actor: CurrentActor) -> None:
-    auth_service.require_role(actor, RULE_ROLES)
+    routing.require_author(db, actor, None, rule_id=rule_id)
     routing.delete_rule(db, rule_id)
     db.commit()
 

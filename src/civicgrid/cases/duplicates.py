@@ -25,8 +25,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from civicgrid.auth.scope import Actor, in_scope, may_see
+from civicgrid.auth.scope import Actor, may_see
 from civicgrid.auth.service import require_role
+from civicgrid.cases.access import readable
 from civicgrid.cases.models import Case
 from civicgrid.cases.roles import CENTRE, DUPLICATE_READERS
 from civicgrid.cases.states import FINISHED, Status
@@ -143,7 +144,7 @@ def _pool(
     query = select(Case).where(
         Case.id != case.id,
         Case.status.not_in([status.value for status in FINISHED]),
-        in_scope(actor, Case.region_code),
+        readable(actor),
     )
     if case.category_code is not None:
         query = query.where(

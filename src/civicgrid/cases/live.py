@@ -1,8 +1,8 @@
 """New cases pushed to the command centre as they arrive (Server-Sent Events).
 
 Each open stream asks the database every couple of seconds for cases newer
-than the last one it sent, through the same jurisdiction filter as every
-other case query; a browser that reconnects sends Last-Event-ID and misses
+than the last one it sent, through the same reading rule (`cases.access`) as
+every other case query; a browser that reconnects sends Last-Event-ID and misses
 nothing. A few screens per centre make this cheap; a push bus (LISTEN/NOTIFY,
 MQTT) would replace the polling past that.
 """
@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from civicgrid.auth.deps import CurrentActor
-from civicgrid.auth.scope import Actor, in_scope
+from civicgrid.auth.scope import Actor
+from civicgrid.cases.access import readable
 from civicgrid.cases.models import Case
 from civicgrid.db import MAX_SQL_INTEGER
 
@@ -31,16 +32,13 @@ router = APIRouter(prefix="/api/v1/live", tags=["live"])
 
 
 def newest_id(db: Session, actor: Actor) -> int:
-    return db.scalar(select(func.max(Case.id)).where(in_scope(actor, Case.region_code))) or 0
+    return db.scalar(select(func.max(Case.id)).where(readable(actor))) or 0
 
 
 def cases_after(db: Session, actor: Actor, after_id: int) -> list[Case]:
     return list(
         db.scalars(
-            select(Case)
-            .where(Case.id > after_id, in_scope(actor, Case.region_code))
-            .order_by(Case.id)
-            .limit(BATCH)
+            select(Case).where(Case.id > after_id, readable(actor)).order_by(Case.id).limit(BATCH)
         )
     )
 

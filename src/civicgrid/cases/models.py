@@ -213,3 +213,25 @@ class CaseSupervision(Base):
             "case_id", "kind", "stage", "stage_started_at", name="uq_case_supervisions_once"
         ),
     )
+
+
+class CaseHolding(Base):
+    """A department that holds or held a case: written when a case is dispatched to it.
+
+    A department handler reads the cases its department holds now and the ones it
+    held before (a case sent back or on to another department stays readable to
+    the first, which answered for part of it).
+    """
+
+    __tablename__ = "case_holdings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT"), index=True
+    )
+    since: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "department_id", name="uq_case_holdings_department"),
+    )

@@ -37,3 +37,17 @@ SUPERVISION_READERS = frozenset({Role.DISPATCHER, Role.LEADER, Role.ADMIN})
 # everyone else the field's.
 CENTRE_DESK = CENTRE | {Role.LEADER}
 DEPARTMENT_DESK = frozenset({Role.DEPARTMENT_HANDLER})
+# Who reads which cases (`cases.access`): the staff of an area read all of it; a resident
+# reads their own reports; a department handler what its department holds or held.
+AREA_READERS = frozenset(
+    {
+        Role.ADMIN,
+        Role.LEADER,
+        Role.DISPATCHER,
+        Role.COMMUNITY_STAFF,
+        Role.GRID_WORKER,
+        Role.MEDIATOR,
+    }
+)
+OWN_REPORT_READERS = RESIDENTS
+HOLDING_READERS = DEPARTMENT_DESK

@@ -18,10 +18,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Department
+from civicgrid.auth.scope import Actor, may_see
 from civicgrid.cases.models import CHANNELS, PRIORITIES, RoutingRule
+from civicgrid.cases.roles import RULE_ROLES
 from civicgrid.db import transaction_memo
-from civicgrid.errors import Invalid, NotFound
+from civicgrid.errors import Forbidden, Invalid, NotFound
 from civicgrid.geo.models import Region
 from civicgrid.i18n import translate
 
@@ -191,6 +194,27 @@ def explain(reason: str, locale: str) -> str:
         return ""
     stored = json.loads(reason)
     return translate(stored["key"], locale, **stored["params"])
+
+
+def require_author(
+    db: Session, actor: Actor, rule: RuleIn | None, *, rule_id: int | None = None
+) -> None:
+    """Who may write a rule: an administrator, confined to their own area below city scope.
+
+    A city administrator writes any rule. An administrator of a district, street
+    or grid writes only rules whose `region_prefix` lies inside their area, and
+    changes or removes only such rules: a rule of theirs can then route no case
+    of another district, however high it stands in the table.
+    """
+    auth_service.require_role(actor, RULE_ROLES)
+    if auth_service.is_city_admin(actor):
+        return
+    prefixes = [] if rule is None else [rule.region_prefix]
+    if rule_id is not None:
+        prefixes.append(_rule(db, rule_id).region_prefix)
+    for prefix in prefixes:
+        if not prefix or not may_see(actor, prefix):
+            raise Forbidden("routing_rule_outside_scope", prefix=prefix)
 
 
 def create_rule(db: Session, rule: RuleIn, *, position: int | None = None) -> RoutingRule:

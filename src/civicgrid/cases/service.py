@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from civicgrid import photostore
 from civicgrid.auth.models import Role
-from civicgrid.auth.scope import Actor, in_scope
+from civicgrid.auth.scope import Actor
 from civicgrid.cases import notices, photos, routing, sla
+from civicgrid.cases.access import readable
 from civicgrid.cases.models import CHANNELS, PRIORITIES, Case, CaseAction, CaseNumberCounter
 from civicgrid.cases.reporters import seal_reporter
 from civicgrid.cases.states import STATES, Status
@@ -428,8 +429,8 @@ def _raise_counter(db: Session, prefix: str, count: int) -> int:
 
 
 def visible_case(db: Session, actor: Actor, number: str) -> Case:
-    """A case inside the actor's jurisdiction; anything else is simply not found."""
-    case = db.scalar(select(Case).where(Case.number == number, in_scope(actor, Case.region_code)))
+    """A case the actor may read (`cases.access`); anything else is simply not found."""
+    case = db.scalar(select(Case).where(Case.number == number, readable(actor)))
     if case is None:
         raise NotFound("case_not_found", number=number)
     return case
@@ -462,7 +463,7 @@ def list_cases(
     now: datetime | None = None,
 ) -> tuple[list[Case], int]:
     """One page of the actor's cases, newest first, and how many match in all."""
-    conditions = [in_scope(actor, Case.region_code), *_conditions(query or CaseQuery(), now)]
+    conditions = [readable(actor), *_conditions(query or CaseQuery(), now)]
     total = db.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
     page = db.scalars(
         select(Case).where(*conditions).order_by(Case.id.desc()).limit(limit).offset(offset)

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.auth.service import require_role
 from civicgrid.cases import notices
+from civicgrid.cases.access import readable
 from civicgrid.cases.models import Case, CaseAction, CaseSupervision
 from civicgrid.cases.roles import SUPERVISION_READERS
 from civicgrid.cases.sla import (
@@ -179,7 +180,7 @@ def list_supervisions(
     query = (
         select(CaseSupervision, Case)
         .join(Case, Case.id == CaseSupervision.case_id)
-        .where(or_(in_scope(actor, CaseSupervision.region_code), in_scope(actor, Case.region_code)))
+        .where(readable(actor) | in_scope(actor, CaseSupervision.region_code))
         .order_by(CaseSupervision.id.desc())
         .limit(limit)
     )

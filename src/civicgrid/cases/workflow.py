@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, may_see
 from civicgrid.cases import notices
-from civicgrid.cases.models import Case, CaseAction, CasePhoto
+from civicgrid.cases.models import Case, CaseAction, CaseHolding, CasePhoto
 from civicgrid.cases.roles import FIELD_HANDLERS
 from civicgrid.cases.sla import stage_fields
 from civicgrid.cases.states import (
@@ -161,8 +161,19 @@ def transition(
         now=now,
         stage_due_at=ended_stage_due,
     )
+    if change.to is S.DISPATCHED and change.department_id:
+        hold(db, case, change.department_id, now)
     notices.enqueue_case_event(db, case, STATES[change.to].event, now)
     return case
+
+
+def hold(db: Session, case: Case, department_id: int, now: datetime) -> None:
+    """Record that a department holds the case: its handlers read it from now on (`access`)."""
+    held = select(CaseHolding.id).where(
+        CaseHolding.case_id == case.id, CaseHolding.department_id == department_id
+    )
+    if db.scalar(held) is None:
+        db.add(CaseHolding(case_id=case.id, department_id=department_id, since=now))
 
 
 def _apply(

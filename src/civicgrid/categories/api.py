@@ -54,7 +54,7 @@ def post_import(
     db: DbSession, actor: CurrentActor, locale: Locale, file: Annotated[UploadFile, File()]
 ) -> ImportReportOut | JSONResponse:
     """All or nothing: a workbook with any error is refused with every row error listed."""
-    service.require_admin(actor)
+    service.require_keeper(actor)
     content = file.file.read(excel.MAX_WORKBOOK_BYTES + 1)
     name = file.filename or "upload.xlsx"
     report = ImportReportOut.of(

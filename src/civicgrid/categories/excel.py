@@ -35,7 +35,7 @@ from civicgrid.categories.reference import (
     SLA_STAGES,
     risk_classes,
 )
-from civicgrid.categories.service import ADMIN_SOURCE, require_admin, save_drafts
+from civicgrid.categories.service import ADMIN_SOURCE, require_keeper, save_drafts
 from civicgrid.categories.taxonomy import category_tree, list_categories
 from civicgrid.errors import Invalid
 from civicgrid.i18n import SUPPORTED_LOCALES, translate
@@ -236,7 +236,7 @@ def import_workbook(
     Categories the workbook leaves out stay as they are. Never raises for a bad
     file: every problem goes into the report. The caller commits.
     """
-    require_admin(actor)
+    require_keeper(actor)
     if len(content) > MAX_WORKBOOK_BYTES:
         raise Invalid("category_import_too_large", limit=MAX_WORKBOOK_BYTES // (1024 * 1024))
     try:

@@ -32,12 +32,18 @@ ADMIN_SOURCE = "admin"
 
 
 def require_admin(actor: Actor) -> None:
-    """The taxonomy is the whole city's; only administrators change it."""
+    """Administrators read the whole taxonomy, inactive categories and its workbook included."""
     auth_service.require_role(actor, CATEGORY_KEEPERS)
 
 
+def require_keeper(actor: Actor) -> None:
+    """The taxonomy and its time limits are the whole city's: only a city administrator edits."""
+    auth_service.require_role(actor, CATEGORY_KEEPERS)
+    auth_service.require_city_admin(actor)
+
+
 def create_category(db: Session, *, actor: Actor, draft: CategoryDraft) -> Category:
-    require_admin(actor)
+    require_keeper(actor)
     draft = tidy(draft)
     if db.get(Category, draft.code) is not None:
         raise Conflict("category_exists", code=draft.code)
@@ -50,7 +56,7 @@ def update_category(
     db: Session, *, actor: Actor, code: str, changes: Mapping[str, Any]
 ) -> Category:
     """Change some fields of a stored category; fields not named keep their value."""
-    require_admin(actor)
+    require_keeper(actor)
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")

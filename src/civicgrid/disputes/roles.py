@@ -16,3 +16,15 @@ MEDIATOR_KEEPERS = ADMIN_ROLES
 # The staff who act on triage scores may see how they are made; an administrator sets them.
 TRIAGE_READERS = frozenset({Role.ADMIN, Role.LEADER, Role.DISPATCHER, Role.MEDIATOR})
 TRIAGE_KEEPERS = ADMIN_ROLES
+# Who reads disputes (`disputes.access`): the staff and mediators of the area. A dispute's
+# parties, sessions and agreement are confidential: no department handler, resident or key.
+READERS = frozenset(
+    {
+        Role.ADMIN,
+        Role.LEADER,
+        Role.DISPATCHER,
+        Role.COMMUNITY_STAFF,
+        Role.GRID_WORKER,
+        Role.MEDIATOR,
+    }
+)

@@ -21,6 +21,7 @@ from civicgrid.auth.service import require_role
 from civicgrid.cases.service import visible_case
 from civicgrid.disputes import documents, triage
 from civicgrid.disputes import workflow as flow
+from civicgrid.disputes.access import readable
 from civicgrid.disputes.models import (
     Dispute,
     DisputeEvent,
@@ -393,10 +394,8 @@ def add_follow_up(
 
 
 def visible_dispute(db: Session, actor: Actor, number: str) -> Dispute:
-    """A dispute inside the actor's jurisdiction; anything else is simply not found."""
-    dispute = db.scalar(
-        select(Dispute).where(Dispute.number == number, in_scope(actor, Dispute.region_code))
-    )
+    """A dispute the actor may read (`disputes.access`); anything else is simply not found."""
+    dispute = db.scalar(select(Dispute).where(Dispute.number == number, readable(actor)))
     if dispute is None:
         raise NotFound("dispute_not_found", number=number)
     return dispute
@@ -406,7 +405,7 @@ def list_disputes(
     db: Session, actor: Actor, *, status: Status | None = None, mine: bool = False, limit: int = 100
 ) -> list[Dispute]:
     """The area's disputes; `mine` narrows a mediator's list to the ones assigned to them."""
-    query = select(Dispute).where(in_scope(actor, Dispute.region_code))
+    query = select(Dispute).where(readable(actor))
     if status is not None:
         query = query.where(Dispute.status == status.value)
     if mine:

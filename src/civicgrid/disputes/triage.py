@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.scope import Actor
-from civicgrid.auth.service import require_role
+from civicgrid.auth.service import require_city_admin, require_role
 from civicgrid.disputes.models import (
     Dispute,
     DisputeParty,
@@ -126,8 +126,12 @@ def read_settings(db: Session, actor: Actor) -> dict[str, float]:
 
 
 def set_settings(db: Session, actor: Actor, changes: Mapping[str, float]) -> dict[str, float]:
-    """Store weights and threshold; a key outside the closed factor set is refused."""
+    """Store weights and threshold; a key outside the closed factor set is refused.
+
+    The weights rank every dispute of the city, so only a city administrator sets them.
+    """
     require_role(actor, TRIAGE_KEEPERS)
+    require_city_admin(actor)
     known = (*FACTORS, THRESHOLD)
     unknown = sorted(set(changes) - set(known))
     if unknown:

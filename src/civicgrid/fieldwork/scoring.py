@@ -84,8 +84,10 @@ def weights(db: Session) -> dict[str, float]:
 
 
 def set_weights(db: Session, actor: Actor, changes: Mapping[str, float]) -> dict[str, float]:
-    """Administrators only; every key must be known and every weight within bounds."""
+    """City administrators only (the weights score every worker of the city); every key
+    must be known and every weight within bounds."""
     auth_service.require_role(actor, WEIGHT_ROLES)
+    auth_service.require_city_admin(actor)
     for key, value in changes.items():
         if key not in WEIGHT_KEYS:
             raise Invalid("fieldwork_weight_unknown", key=key)

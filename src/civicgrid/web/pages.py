@@ -182,7 +182,7 @@ def fieldwork_page(request: Request, actor: OptionalActor, locale: Locale) -> Re
         month=utcnow().astimezone(DISPLAY_ZONE).strftime("%Y-%m"),
         cadences=[cadence.value for cadence in Cadence],
         may_plan=actor.role in PLAN_ROLES,
-        may_weigh=actor.role in WEIGHT_ROLES,
+        may_weigh=actor.role in WEIGHT_ROLES and auth_service.is_city_admin(actor),
     )
 
 
@@ -208,9 +208,14 @@ def mediation_page(request: Request, actor: OptionalActor, locale: Locale) -> Re
 
 @router.get("/admin")
 def admin_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
-    """Accounts, departments, categories and time limits, routing rules and grid files."""
+    """Accounts, departments, categories and time limits, routing rules and grid files.
+
+    Time limits and the category workbook are the whole city's: only a city
+    administrator is offered them; others write routing rules of their own area.
+    """
     if (away := _turned_away(request, actor, ADMIN_ROLES)) is not None:
         return away
+    city_admin = auth_service.is_city_admin(actor)
     return _page(
         request,
         "admin.html",
@@ -223,7 +228,8 @@ def admin_page(request: Request, actor: OptionalActor, locale: Locale) -> Respon
         target_levels=[level.value for level in TargetLevel],
         crs_choices=[system.value for system in Crs],
         resource_kinds=[kind.value for kind in ResourceKind],
-        config={"stages": list(SLA_STAGES)},
+        city_admin=city_admin,
+        config={"stages": list(SLA_STAGES), "cityAdmin": city_admin},
     )
 
 
