@@ -38,7 +38,7 @@ def demo_accounts(
     get_settings.cache_clear()
     result = build_demo(
         db,
-        DemoParameters("530500", grid_count=200, seed=1, real_townships=False),
+        DemoParameters("530500", grid_count=200, seed=1, shared_data=False),
         shared_data=None,
         accounts_path=tmp_path / "data" / "demo-accounts.json",
     )
