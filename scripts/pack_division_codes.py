@@ -23,7 +23,9 @@ def main(source: Path) -> None:
     rows = []
     for table in TABLES:
         with (source / table).open(encoding="utf-8-sig", newline="") as handle:
-            rows.extend((row["code"].strip(), row["name"].strip()) for row in csv.DictReader(handle))
+            rows.extend(
+                (row["code"].strip(), row["name"].strip()) for row in csv.DictReader(handle)
+            )
     text = io.StringIO(newline="")
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(["code", "name"])

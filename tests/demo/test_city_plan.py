@@ -77,7 +77,9 @@ def test_the_streets_are_the_76_real_townships_with_nothing_beside_the_project(b
 @pytest.mark.skipif(not SHARED_TOWNSHIPS.is_file(), reason="shared data not beside the project")
 def test_baoshan_s_streets_match_the_shared_reference_code_for_code(baoshan):
     with SHARED_TOWNSHIPS.open(encoding="utf-8", newline="") as rows:
-        reference = {(r["code"], r["name"]) for r in csv.DictReader(rows) if r["cityCode"] == "5305"}
+        reference = {
+            (r["code"], r["name"]) for r in csv.DictReader(rows) if r["cityCode"] == "5305"
+        }
 
     planned = {(street.code, street.name) for street in at_level(baoshan, Level.STREET)}
     assert planned == reference
@@ -162,9 +164,7 @@ def test_every_region_above_a_grid_has_children(baoshan):
     children = children_by_parent(baoshan)
 
     assert all(
-        children[region.code]
-        for region in baoshan.regions
-        if region.level is not Level.GRID
+        children[region.code] for region in baoshan.regions if region.level is not Level.GRID
     )
 
 
