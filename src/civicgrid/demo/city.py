@@ -270,8 +270,8 @@ def _current_codes(
             continue
         districts.append(boundary._replace(code=current))
         notes.append(
-            f"{boundary.name}: its boundary carries the old code {boundary.code}, the "
-            f"{division_list.SOURCE} division codes {current}; it is stored as {current}."
+            f"{boundary.name}: its boundary carries the old code {boundary.code}; the "
+            f"{division_list.SOURCE} division codes give {current}, under which it is stored."
         )
     return sorted(districts, key=lambda district: district.code), notes
 
