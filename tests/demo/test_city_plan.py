@@ -10,6 +10,7 @@ import shapely
 
 from civicgrid.demo.city import CityPlan, _Boundary, _townships, city_townships, plan_city
 from civicgrid.divisions import Level
+from civicgrid.errors import DomainError
 from civicgrid.geo import division_list
 from civicgrid.geo.records import RegionRecord
 
@@ -95,6 +96,18 @@ def test_the_shipped_division_codes_are_the_shared_reference_tables():
             reference |= {(row["code"], row["name"]) for row in csv.DictReader(rows)}
 
     assert {(d.code, d.name) for d in division_list.divisions()} == reference
+
+
+def test_a_missing_division_file_names_the_setup_step(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(division_list, "_DATA", "data/divisions-1900.csv.gz")
+    division_list.divisions.cache_clear()
+    try:
+        with pytest.raises(DomainError) as refused:
+            division_list.divisions()
+    finally:
+        monkeypatch.undo()
+        division_list.divisions.cache_clear()
+    assert "make setup" in refused.value.message("en")
 
 
 def test_every_prefecture_city_gets_its_real_townships():

