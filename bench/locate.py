@@ -42,7 +42,6 @@ from civicgrid.divisions import Level
 from civicgrid.geo.locator import Locator
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PG_DIR = ROOT / "var" / "pg-bench"
 PG_PORT = "54339"
 CITY = "530500"
@@ -113,9 +112,8 @@ def rss_mb() -> float:
 
 def city_grids(grid_count: int, seed: int) -> tuple[Grids, tuple[float, ...], float]:
     """The demo city's grids, the city's bounds and the seconds planning took."""
-    shared = SHARED_DATA if SHARED_DATA.is_dir() else None
     started = time.perf_counter()
-    plan = plan_city(CITY, grid_count=grid_count, seed=seed, shared_data=shared)
+    plan = plan_city(CITY, grid_count=grid_count, seed=seed)
     seconds = time.perf_counter() - started
     grids = [
         (region.code, region.geometry)

@@ -64,7 +64,6 @@ from databases import BenchPlace, fresh_database
 from registry_city import CITY, grid_spots, reference_plan, write_residents
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
 WORK = ROOT / "var" / "bench-registry"
 PG_DIR = ROOT / "var" / "pg-bench-registry"
 PG_PORT = "54337"
@@ -131,7 +130,7 @@ class EngineResult:
 def main() -> None:
     args = _arguments()
     WORK.mkdir(parents=True, exist_ok=True)
-    plan = reference_plan(args.grids, SHARED_DATA if SHARED_DATA.is_dir() else None)
+    plan = reference_plan(args.grids)
     csv_path = _population(plan, args)
     sample = _sample(csv_path, args.lookups, args.seed)
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]

@@ -282,9 +282,9 @@ def _care_groups(rng: random.Random, age: int, household_size: int) -> str:
     return "、".join(groups)
 
 
-def reference_plan(grids: int, shared_data: Path | None) -> CityPlan:
+def reference_plan(grids: int) -> CityPlan:
     """The demo city every benchmark uses (Baoshan), at `grids` grids."""
-    return plan_city(CITY, grid_count=grids, seed=CITY_SEED, shared_data=shared_data)
+    return plan_city(CITY, grid_count=grids, seed=CITY_SEED)
 
 
 def main() -> None:
@@ -294,8 +294,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data"
-    plan = reference_plan(args.grids, shared if shared.is_dir() else None)
+    plan = reference_plan(args.grids)
     population = write_residents(
         args.out, grid_spots(plan), residents=args.residents, seed=args.seed
     )

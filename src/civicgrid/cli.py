@@ -319,7 +319,13 @@ def _default_shared(*parts: str) -> Path | None:
 
 
 @main.command("import-regions")
-@click.option("--codes", "codes_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--codes",
+    "codes_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder of NBS tables (provinces/cities/counties/townships.csv); "
+    "without it, the 2023 codes that ship with civicgrid.",
+)
 @click.option("--boundaries", "boundaries_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--prefix", default="", help="Only codes starting with these digits, e.g. 5305.")
 @domain_errors_exit
@@ -327,9 +333,6 @@ def import_regions(codes_dir: Path | None, boundaries_dir: Path | None, prefix: 
     """Load national division codes and DataV district boundaries (GCJ-02 → WGS-84)."""
     from civicgrid.geo.region_import import import_regions as run_import  # noqa: PLC0415
 
-    codes_dir = codes_dir or _default_shared("geo", "division_codes")
-    if codes_dir is None:
-        raise Invalid("import_codes_dir_required")
     boundaries_dir = boundaries_dir or _default_shared("geo", "boundaries")
     with database() as db:
         report = run_import(db, codes_dir=codes_dir, boundaries_dir=boundaries_dir, prefix=prefix)

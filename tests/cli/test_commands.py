@@ -51,10 +51,15 @@ def test_the_demo_routes_by_the_starting_rules_and_seeding_again_adds_none(demo_
     assert routed > 0
 
 
-def test_without_shared_data_streets_are_generated_and_marked(demo_city, db: Session):
+def test_without_shared_data_the_streets_are_the_real_townships(demo_city, db: Session):
     streets = db.scalars(select(Region).where(Region.level == "street")).all()
-    assert streets
-    assert all(street.generated for street in streets)
+    assert len(streets) == 76
+    assert not any(street.generated for street in streets)
+    assert {"兰城街道", "永昌街道", "河图街道"} <= {street.name for street in streets}
+    # Below the township, the boundaries and the communities are still made up.
+    communities = db.scalars(select(Region).where(Region.level == "community")).all()
+    assert communities
+    assert all(community.generated for community in communities)
 
 
 def test_demo_accounts_can_sign_in_and_the_key_works(demo_city, database_url):
@@ -154,6 +159,14 @@ def test_user_create_refuses_bad_input_without_a_traceback(demo_city, args, expe
     assert result.exit_code == 2
     assert expected in result.output
     assert "Traceback" not in result.output
+
+
+def test_import_regions_loads_a_province_s_townships_with_no_folder_given(cli_env, db: Session):
+    result = run("import-regions", "--prefix", "5305")
+    assert result.exit_code == 0, result.output
+    streets = db.scalars(select(Region).where(Region.level == "street")).all()
+    assert len(streets) == 76
+    assert "兰城街道" in {street.name for street in streets}
 
 
 def test_import_regions_reports_the_ankang_mismatch(cli_env, shared_data: Path):

