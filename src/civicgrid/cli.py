@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 from civicgrid.alarms import cli as alarms_cli
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import KeyKind, Role
-from civicgrid.console import console_actor, console_locale, database, domain_errors_exit, say
+from civicgrid.console import (
+    console_actor,
+    console_locale,
+    database,
+    domain_errors_exit,
+    say,
+    stop_on_signals,
+)
 from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
 from civicgrid.disputes import cli as disputes_cli
 from civicgrid.errors import Conflict, Invalid
@@ -139,7 +146,7 @@ def worker(once: bool, interval: float | None) -> None:
             return
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         stop = threading.Event()
-        background.stop_on_signals(stop)
+        stop_on_signals(stop)
         every = interval or settings.worker_interval_seconds
         say("cli.worker_started", interval=every)
         background.run(sessions, interval=every, stop=stop)

@@ -10,7 +10,6 @@ key and each outbox message is claimed by one worker.
 import logging
 import os
 import secrets
-import signal
 import socket
 import threading
 from dataclasses import dataclass
@@ -107,12 +106,6 @@ def _log_tick(tick: Tick) -> None:
             delivered.retried,
             delivered.failed,
         )
-
-
-def stop_on_signals(stop: threading.Event) -> None:
-    """SIGTERM (systemd, docker stop) and SIGINT (Ctrl-C) finish the current tick, then stop."""
-    for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, lambda *_: stop.set())
 
 
 @dataclass(frozen=True)

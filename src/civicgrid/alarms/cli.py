@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from civicgrid.alarms.broker import broker_address, topic_filters, write_broker_files
 from civicgrid.alarms.listener import CLIENT_ID, AlarmListener, RunningListener, start_listener
-from civicgrid.console import database, domain_errors_exit, say
+from civicgrid.console import database, domain_errors_exit, say, stop_on_signals
 from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
 from civicgrid.settings import Settings, get_settings
 
@@ -26,8 +26,6 @@ def listen(client_id: str) -> None:
     """Take alarms and heartbeats from the MQTT broker (CIVICGRID_MQTT_URL) until SIGTERM/SIGINT."""
     import logging  # noqa: PLC0415
     import threading  # noqa: PLC0415
-
-    from civicgrid.worker import stop_on_signals  # noqa: PLC0415
 
     settings = get_settings()
     address = broker_address(settings.mqtt_url)

@@ -251,4 +251,4 @@ def list_alarms(
         .limit(query.limit)
         .offset(query.offset)
     )
-    return [(alarm, code) for alarm, code in rows.tuples()], total
+    return [(alarm, code) for alarm, code in rows], total
