@@ -12,6 +12,7 @@ FRONTEND_SOURCES := $(shell find frontend -type f 2>/dev/null)
 .PHONY: demo test setup serve frontend bench clean
 
 demo: $(VENV)/.stamp-app $(DIST)/.stamp
+	scripts/system-deps.sh --demo
 	$(BIN)/civicgrid demo --cases $(DEMO_CASES)
 	$(BIN)/civicgrid serve --with-worker
 
