@@ -181,11 +181,13 @@ def test_a_batch_with_an_unknown_type_or_bad_field_stores_nothing(
     assert post(client, smoke_sensor, smoke("d", value="NaN")).status_code == 422
     assert post(client, smoke_sensor, smoke("")).status_code == 422
     assert post(client, smoke_sensor, smoke("sp ace")).status_code == 422
+    assert post(client, smoke_sensor, smoke("e", detail="a\u0000b")).status_code == 422
     assert (
         client.post("/api/v1/alarms", json={"alarms": []}, headers=smoke_sensor.headers).status_code
         == 422
     )
     assert db.scalar(select(text("count(*)")).select_from(Alarm)) == 0
+    assert db.scalar(select(text("count(*)")).select_from(Case)) == 0
 
 
 def test_the_alarm_list_shows_each_area_its_own_alarms(

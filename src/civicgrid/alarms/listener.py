@@ -18,6 +18,7 @@ from datetime import datetime
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 
 from civicgrid.alarms import intake
@@ -131,7 +132,9 @@ class AlarmListener:
                 )
                 db.commit()
                 log.debug("%s on %s", what, message.topic)
-            except (DomainError, ValidationError, ValueError) as refusal:
+            except (DomainError, ValidationError, ValueError, DataError) as refusal:
+                # DataError: a value the database cannot hold (a NUL on PostgreSQL); it
+                # would fail the same way on every redelivery.
                 db.rollback()
                 log.warning("refused message on %s: %s", message.topic, _reason(refusal))
             except Exception:

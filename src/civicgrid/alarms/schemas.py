@@ -108,6 +108,14 @@ class AlarmIn(BaseModel):
     value: float | None = Field(default=None, allow_inf_nan=False)
     attributes: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("detail")
+    @classmethod
+    def _storable_text(cls, value: str) -> str:
+        # Refused here, before any case is opened: PostgreSQL text cannot hold a NUL.
+        if "\x00" in value:
+            raise ValueError("NUL character")
+        return value
+
     @field_validator("attributes")
     @classmethod
     def _few_attributes(cls, value: dict[str, Any]) -> dict[str, Any]:
