@@ -13,6 +13,7 @@ FRONTEND_SOURCES := $(shell find frontend -type f 2>/dev/null)
 .PHONY: demo test setup serve frontend bench clean
 
 demo: $(VENV)/.stamp-app $(DIST)/.stamp $(DIVISIONS)
+	scripts/system-deps.sh --demo
 	$(BIN)/civicgrid demo --cases $(DEMO_CASES)
 	$(BIN)/civicgrid serve --with-worker
 

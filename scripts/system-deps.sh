@@ -2,11 +2,13 @@
 # Installs only what is missing, and only when run as root; otherwise says what is missing.
 set -euo pipefail
 # Debian packages the project needs, by purpose:
-#   (default) tests: PostgreSQL, Chromium, a CJK font     --bench: PostGIS too     --node: npm
+#   (default) tests: PostgreSQL, Chromium, a CJK font, the mosquitto MQTT broker
+#   --demo: the broker only     --bench: PostGIS too     --node: npm
 case "${1:-}" in
   --node) command -v npm >/dev/null && exit 0; wanted=(nodejs npm) ;;
-  --bench) wanted=(postgresql chromium fonts-noto-cjk postgresql-15-postgis-3) ;;
-  *) wanted=(postgresql chromium fonts-noto-cjk) ;;
+  --demo) wanted=(mosquitto) ;;
+  --bench) wanted=(postgresql chromium fonts-noto-cjk mosquitto postgresql-15-postgis-3) ;;
+  *) wanted=(postgresql chromium fonts-noto-cjk mosquitto) ;;
 esac
 missing=()
 for package in "${wanted[@]}"; do
@@ -21,7 +23,10 @@ echo "installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The Debian package starts a system cluster we do not use; tests run their own.
+# The Debian packages start a system cluster and broker we do not use; tests run their own.
+if command -v systemctl >/dev/null && systemctl is-active --quiet mosquitto 2>/dev/null; then
+  systemctl disable --now mosquitto >/dev/null 2>&1 || true
+fi
 if command -v pg_ctlcluster >/dev/null && [ -n "$(ls /etc/postgresql 2>/dev/null)" ]; then
   for version_dir in /etc/postgresql/*/main; do
     version=$(basename "$(dirname "$version_dir")")

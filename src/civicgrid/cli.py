@@ -11,9 +11,17 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civicgrid.alarms import cli as alarms_cli
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import KeyKind, Role
-from civicgrid.console import console_actor, console_locale, database, domain_errors_exit, say
+from civicgrid.console import (
+    console_actor,
+    console_locale,
+    database,
+    domain_errors_exit,
+    say,
+    stop_on_signals,
+)
 from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
 from civicgrid.disputes import cli as disputes_cli
 from civicgrid.errors import Conflict, Invalid
@@ -62,6 +70,7 @@ def serve(host: str | None, port: int | None, workers: int | None, with_worker: 
     sessions = make_session_factory(engine)
     interval = settings.worker_interval_seconds
     background = start_background(sessions, interval=interval) if with_worker else None
+    listener = alarms_cli.listener_beside_server(sessions, settings) if with_worker else None
     try:
         # Each process builds its own app (and grid index) from the factory; the schema
         # is already current, so their start-up migrations have nothing to do.
@@ -80,6 +89,8 @@ def serve(host: str | None, port: int | None, workers: int | None, with_worker: 
     finally:
         if background is not None:
             background.stop()
+        if listener is not None:
+            listener.stop()
         engine.dispose()
 
 
@@ -138,7 +149,7 @@ def worker(once: bool, interval: float | None) -> None:
             return
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         stop = threading.Event()
-        background.stop_on_signals(stop)
+        stop_on_signals(stop)
         every = interval or settings.worker_interval_seconds
         say("cli.worker_started", interval=every)
         background.run(sessions, interval=every, stop=stop)
@@ -561,3 +572,4 @@ def registry_rotate_keys(resume: bool) -> None:
 main.add_command(registry_cli.group)
 main.add_command(fieldwork_cli.group)
 main.add_command(disputes_cli.group)
+main.add_command(alarms_cli.group)

@@ -5,7 +5,9 @@ without importing the command line that mounts the group.
 """
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -61,3 +63,9 @@ def database() -> Iterator[Session]:
 def console_actor() -> Actor:
     """Whoever runs the command line on the server already holds the database."""
     return Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM (systemd, docker stop) and SIGINT (Ctrl-C) finish the work in hand, then stop."""
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())

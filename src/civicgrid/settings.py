@@ -102,6 +102,16 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=8, ge=1)
     webhook_backoff_seconds: float = Field(default=30.0, gt=0)
 
+    # The MQTT broker alarms arrive through, with the listener's own account:
+    # mqtt://civicgrid-listener:password@127.0.0.1:1883. Unset, no listener runs.
+    mqtt_url: str = Field(default="", repr=False)
+    # Devices publish to <root>/<device code>/alarms and <root>/<device code>/heartbeat.
+    mqtt_topic_root: str = Field(
+        default="civicgrid/devices", pattern=r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$"
+    )
+    # An online device unheard of for this long is marked offline by the worker.
+    device_offline_minutes: float = Field(default=15.0, gt=0)
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":
         if self.environment is Environment.PRODUCTION and self.secret_key == DEFAULT_SECRET_KEY:

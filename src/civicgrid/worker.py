@@ -1,4 +1,5 @@
-"""The background worker: SLA timers (urges, 督办), outbox delivery and each day's field tasks.
+"""The background worker: SLA timers (urges, 督办), outbox delivery, each day's field tasks,
+and devices gone silent marked offline.
 
 One loop serves `civicgrid worker` (its own process, as production runs it)
 and `civicgrid serve --with-worker` (a thread inside the demo server). Any
@@ -9,17 +10,18 @@ key and each outbox message is claimed by one worker.
 import logging
 import os
 import secrets
-import signal
 import socket
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from civicgrid.alarms.service import mark_offline
 from civicgrid.cases.supervision import Sweep, sweep
 from civicgrid.fieldwork.plans import generate_tasks
 from civicgrid.notify.delivery import Delivery, deliver_due
+from civicgrid.settings import get_settings
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,7 @@ BATCH = 100
 class Tick:
     swept: Sweep
     delivered: Delivery
+    offline: int = 0
 
 
 def new_worker_id() -> str:
@@ -38,13 +41,16 @@ def new_worker_id() -> str:
 
 
 def run_once(sessions: sessionmaker[Session], worker_id: str, now: datetime | None = None) -> Tick:
-    """One round: raise what is due, then deliver everything that is due to go out."""
+    """One round: raise what is due, mark silent devices offline, then deliver what is due."""
     now = now or utcnow()
+    silence = timedelta(minutes=get_settings().device_offline_minutes)
     with sessions() as db:
         swept = sweep(db, now, f"worker:{worker_id}")
         db.commit()
+        offline = mark_offline(db, now=now, silence=silence)
+        db.commit()
         delivered = _deliver_all(db, worker_id, now)
-    return Tick(swept=swept, delivered=delivered)
+    return Tick(swept=swept, delivered=delivered, offline=offline)
 
 
 def generate_day_tasks(sessions: sessionmaker[Session], *, done_for: date | None) -> date:
@@ -89,6 +95,8 @@ def run(sessions: sessionmaker[Session], *, interval: float, stop: threading.Eve
 
 def _log_tick(tick: Tick) -> None:
     swept, delivered = tick.swept, tick.delivered
+    if tick.offline:
+        log.info("%d devices went silent and are marked offline", tick.offline)
     if swept.urged or swept.supervised or delivered.claimed:
         log.info(
             "urged %d, supervised %d, delivered %d, retrying %d, failed %d",
@@ -98,12 +106,6 @@ def _log_tick(tick: Tick) -> None:
             delivered.retried,
             delivered.failed,
         )
-
-
-def stop_on_signals(stop: threading.Event) -> None:
-    """SIGTERM (systemd, docker stop) and SIGINT (Ctrl-C) finish the current tick, then stop."""
-    for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, lambda *_: stop.set())
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from civicgrid import worker
+from civicgrid import console, worker
 from civicgrid.cli import main
 from civicgrid.db import make_session_factory
 from civicgrid.notify.models import Notification, OutboxMessage
@@ -62,7 +62,7 @@ def test_sigterm_and_sigint_ask_the_loop_to_stop():
     try:
         for number in before:
             stop = threading.Event()
-            worker.stop_on_signals(stop)
+            console.stop_on_signals(stop)
             signal.raise_signal(number)
             assert stop.is_set()
     finally:

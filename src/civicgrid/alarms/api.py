@@ -1,0 +1,143 @@
+"""HTTP routes of devices (staff, in their jurisdiction) and alarms (posted by devices)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+
+from civicgrid.alarms import intake, service
+from civicgrid.alarms.models import Device
+from civicgrid.alarms.schemas import (
+    AlarmBatchIn,
+    AlarmFilterIn,
+    AlarmOut,
+    DeviceChangesIn,
+    DeviceFilterIn,
+    DeviceIn,
+    DeviceKeyOut,
+    DeviceOut,
+    TakenOut,
+)
+from civicgrid.auth.deps import CurrentActor, DbSession
+from civicgrid.errors import Unauthorized
+from civicgrid.timeutil import utcnow
+
+devices_router = APIRouter(prefix="/api/v1/devices", tags=["alarms"])
+alarms_router = APIRouter(prefix="/api/v1/alarms", tags=["alarms"])
+
+
+def get_device(
+    db: DbSession,
+    code: Annotated[str | None, Header(alias="X-Device-Code", max_length=40)] = None,
+    key: Annotated[str | None, Header(alias="X-Device-Key", max_length=200)] = None,
+) -> Device:
+    """The device posting: its code and its own key, never a user's session or an API key."""
+    if not code or not key:
+        raise Unauthorized("device_key_required")
+    return intake.authenticate_device(db, code=code, key=key)
+
+
+CurrentDevice = Annotated[Device, Depends(get_device)]
+DeviceCode = Annotated[str, Path(max_length=40)]
+
+
+@devices_router.post("", response_model=DeviceKeyOut, status_code=status.HTTP_201_CREATED)
+def post_device(
+    body: DeviceIn, request: Request, db: DbSession, actor: CurrentActor
+) -> DeviceKeyOut:
+    device, key = service.register_device(
+        db, actor, grid_index=request.app.state.grid_index, data=body.data()
+    )
+    db.commit()
+    return DeviceKeyOut.of(device, key)
+
+
+@devices_router.get("", response_model=list[DeviceOut])
+def get_devices(
+    response: Response,
+    db: DbSession,
+    actor: CurrentActor,
+    asked: Annotated[DeviceFilterIn, Query()],
+) -> list[DeviceOut]:
+    """The area's devices by code (`status=offline` lists the silent ones); X-Total-Count."""
+    query = service.DeviceQuery(
+        status=asked.status, kind=asked.kind, limit=asked.limit, offset=asked.offset
+    )
+    devices, total = service.list_devices(db, actor, query)
+    response.headers["X-Total-Count"] = str(total)
+    return [DeviceOut.model_validate(device) for device in devices]
+
+
+@devices_router.post("/heartbeat", status_code=status.HTTP_204_NO_CONTENT)
+def post_heartbeat(db: DbSession, device: CurrentDevice) -> Response:
+    """A device says it is alive (authenticated by its key, like an alarm)."""
+    service.heard_from(db, device, utcnow())
+    db.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@devices_router.get("/{code}", response_model=DeviceOut)
+def get_device_by_code(code: DeviceCode, db: DbSession, actor: CurrentActor) -> DeviceOut:
+    return DeviceOut.model_validate(service.visible_device(db, actor, code))
+
+
+@devices_router.patch("/{code}", response_model=DeviceOut)
+def patch_device(
+    code: DeviceCode, body: DeviceChangesIn, request: Request, db: DbSession, actor: CurrentActor
+) -> DeviceOut:
+    device = service.update_device(
+        db, actor, grid_index=request.app.state.grid_index, code=code, changes=body.changes()
+    )
+    db.commit()
+    return DeviceOut.model_validate(device)
+
+
+@devices_router.delete("/{code}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_device(code: DeviceCode, db: DbSession, actor: CurrentActor) -> Response:
+    service.delete_device(db, actor, code)
+    db.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@devices_router.post("/{code}/key", response_model=DeviceKeyOut)
+def post_device_key(code: DeviceCode, db: DbSession, actor: CurrentActor) -> DeviceKeyOut:
+    """A new key for the device; the old one stops working."""
+    device, key = service.rotate_key(db, actor, code)
+    db.commit()
+    return DeviceKeyOut.of(device, key)
+
+
+@alarms_router.post("", response_model=list[TakenOut])
+def post_alarms(
+    body: AlarmBatchIn, request: Request, db: DbSession, device: CurrentDevice
+) -> list[TakenOut]:
+    """A device's alarms, each stored once by its event id; a replay returns the first answer.
+
+    Each alarm is committed before the next is taken, so an alarm answered as
+    stored stays stored whatever befalls a later one.
+    """
+    reports = [item.report() for item in body.alarms]
+    intake.require_known_types(reports)
+    results = []
+    for report in reports:
+        taken = intake.take_alarm(db, request.app.state.grid_index, device=device, report=report)
+        db.commit()
+        results.append(
+            TakenOut(**AlarmOut.of(taken.alarm, device.code).model_dump(), new=taken.new)
+        )
+    return results
+
+
+@alarms_router.get("", response_model=list[AlarmOut])
+def get_alarms(
+    response: Response,
+    db: DbSession,
+    actor: CurrentActor,
+    asked: Annotated[AlarmFilterIn, Query()],
+) -> list[AlarmOut]:
+    """The area's alarms, newest first; X-Total-Count gives the full count."""
+    query = service.AlarmQuery(
+        device_code=asked.device, alarm_type=asked.type, limit=asked.limit, offset=asked.offset
+    )
+    found, total = service.list_alarms(db, actor, query)
+    response.headers["X-Total-Count"] = str(total)
+    return [AlarmOut.of(alarm, code) for alarm, code in found]

@@ -1,0 +1,117 @@
+"""The MQTT broker's side of device security: mosquitto's password and ACL files.
+
+Devices authenticate to the broker with per-device credentials: the user name is
+the device code, the password its device key. The broker checks them against
+the password file written here from the stored key hashes (already in
+mosquitto's `$7$` format, see `device_keys`), and its ACL lets each device
+publish only under its own code. So a message on `<root>/<code>/alarms` can only
+come from the device `<code>`, and the listener trusts the topic's code.
+"""
+
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from civicgrid.alarms.device_keys import hash_key
+from civicgrid.alarms.models import Device, DeviceStatus
+from civicgrid.errors import Invalid
+
+DEFAULT_PORT = 1883
+ALARMS = "alarms"
+HEARTBEAT = "heartbeat"
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    """Where the broker listens and the listener's own account on it."""
+
+    host: str
+    port: int
+    username: str
+    password: str = ""
+
+
+def broker_address(url: str) -> BrokerAddress:
+    """mqtt://user:password@host:port, as CIVICGRID_MQTT_URL gives it."""
+    if not url:
+        raise Invalid("mqtt_url_missing")
+    parts = urlsplit(url)
+    try:
+        port = parts.port or DEFAULT_PORT
+    except ValueError as error:
+        raise Invalid("mqtt_url_invalid") from error
+    if parts.scheme != "mqtt" or not parts.hostname or not parts.username or not parts.password:
+        raise Invalid("mqtt_url_invalid")
+    return BrokerAddress(
+        host=parts.hostname,
+        port=port,
+        username=unquote(parts.username),
+        password=unquote(parts.password),
+    )
+
+
+def topic_filters(root: str) -> list[str]:
+    return [f"{root}/+/{ALARMS}", f"{root}/+/{HEARTBEAT}"]
+
+
+def password_lines(db: Session, listener: BrokerAddress) -> list[str]:
+    """The listener's account and every enabled device's; a disabled device cannot connect."""
+    devices = db.execute(
+        select(Device.code, Device.key_hash)
+        .where(Device.status != DeviceStatus.DISABLED.value)
+        .order_by(Device.code)
+    )
+    return [f"{listener.username}:{hash_key(listener.password)}"] + [
+        f"{code}:{key_hash}" for code, key_hash in devices
+    ]
+
+
+def acl_text(listener_user: str, root: str) -> str:
+    """The listener reads every device's topics; `%u` lets each device write only its own."""
+    lines = [f"user {listener_user}"]
+    lines += [f"topic read {topic}" for topic in topic_filters(root)]
+    lines += ["", f"pattern write {root}/%u/{ALARMS}", f"pattern write {root}/%u/{HEARTBEAT}"]
+    return "\n".join(lines) + "\n"
+
+
+def config_text(folder: Path, address: BrokerAddress) -> str:
+    """A whole mosquitto.conf for one machine: loopback by default, nobody anonymous.
+
+    `user` keeps a broker started as root from dropping to the `mosquitto` account,
+    which could not read these private files.
+    """
+    return (
+        f"listener {address.port} {address.host}\n"
+        "allow_anonymous false\n"
+        f"password_file {folder / 'passwords'}\n"
+        f"acl_file {folder / 'acl'}\n"
+        "persistence true\n"
+        f"persistence_location {folder / 'data'}/\n"
+        f"user {getpass.getuser()}\n"
+    )
+
+
+def write_broker_files(db: Session, folder: Path, address: BrokerAddress, root: str) -> int:
+    """mosquitto.conf, passwords and acl in `folder` (private); returns the devices written.
+
+    Run again after devices change and send the broker SIGHUP to reload them.
+    """
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (folder / "data").mkdir(exist_ok=True, mode=0o700)
+    lines = password_lines(db, address)
+    _private_write(folder / "passwords", "\n".join(lines) + "\n")
+    _private_write(folder / "acl", acl_text(address.username, root))
+    _private_write(folder / "mosquitto.conf", config_text(folder, address))
+    return len(lines) - 1
+
+
+def _private_write(path: Path, text: str) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    path.chmod(0o600)

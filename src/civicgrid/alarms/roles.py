@@ -1,0 +1,8 @@
+"""Who may do what with devices and alarms."""
+
+from civicgrid.auth.models import Role
+
+# The centre registers and retires its area's devices; the staff who run an area read
+# them and their alarms. Devices themselves post alarms with their own key, not a role.
+DEVICE_KEEPERS = frozenset({Role.ADMIN, Role.DISPATCHER})
+ALARM_READERS = frozenset({Role.ADMIN, Role.LEADER, Role.DISPATCHER, Role.COMMUNITY_STAFF})

@@ -1,0 +1,254 @@
+"""The device registry: devices placed in grids, kept inside the keeper's jurisdiction."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from civicgrid.alarms.device_codes import DeviceKind, parse_device_code, require_code_fits
+from civicgrid.alarms.device_keys import hash_key, new_key
+from civicgrid.alarms.models import Alarm, Device, DeviceStatus
+from civicgrid.alarms.roles import ALARM_READERS, DEVICE_KEEPERS
+from civicgrid.auth import service as auth_service
+from civicgrid.auth.scope import Actor, in_scope, may_see
+from civicgrid.auth.service import require_role
+from civicgrid.divisions import Level
+from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
+from civicgrid.geo.crs import Crs
+from civicgrid.geo.service import GridIndex, locate
+from civicgrid.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class Spot:
+    """Where a device stands, in the coordinate system it was measured in."""
+
+    lng: float
+    lat: float
+    crs: Crs = Crs.WGS84
+
+
+@dataclass(frozen=True)
+class DeviceInput:
+    code: str
+    kind: DeviceKind
+    name: str
+    spot: Spot
+    address: str = ""
+    department_code: str | None = None
+
+
+@dataclass(frozen=True)
+class DeviceChanges:
+    """What an edit may change; None leaves a field as it is. The code and kind stay."""
+
+    name: str | None = None
+    spot: Spot | None = None
+    address: str | None = None
+    department_code: str | None = None
+    enabled: bool | None = None
+
+
+@dataclass(frozen=True)
+class DeviceQuery:
+    status: DeviceStatus | None = None
+    kind: DeviceKind | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+def register_device(
+    db: Session, actor: Actor, *, grid_index: GridIndex, data: DeviceInput
+) -> tuple[Device, str]:
+    """A new device in the grid its point lies in; returns it with its key, shown only now.
+
+    It starts offline: a device is online only once it has been heard from.
+    """
+    require_role(actor, DEVICE_KEEPERS)
+    code = parse_device_code(data.code)
+    lng, lat, grid = _place(db, grid_index, actor, data.spot)
+    require_code_fits(code, kind=data.kind, region_code=grid)
+    key = new_key()
+    device = Device(
+        code=str(code),
+        kind=data.kind.value,
+        name=_required_name(data.name),
+        lng=lng,
+        lat=lat,
+        region_code=grid,
+        address=data.address.strip(),
+        department_id=auth_service.department_id(db, data.department_code),
+        status=DeviceStatus.OFFLINE.value,
+        key_hash=hash_key(key),
+    )
+    try:
+        with db.begin_nested():
+            db.add(device)
+    except IntegrityError as error:
+        raise Conflict("device_code_taken", code=str(code)) from error
+    return device, key
+
+
+def _required_name(name: str) -> str:
+    if not name.strip():
+        raise Invalid("device_name_required")
+    return name.strip()
+
+
+def _place(
+    db: Session, grid_index: GridIndex, actor: Actor, spot: Spot
+) -> tuple[float, float, str]:
+    """The WGS-84 point and its grid; a device outside every grid or the actor's area is refused."""
+    placement = locate(db, grid_index, lng=spot.lng, lat=spot.lat, crs=spot.crs.value)
+    if not placement.located:
+        raise Invalid("device_outside_city", lng=spot.lng, lat=spot.lat)
+    grid = placement.regions[Level.GRID].code
+    if not may_see(actor, grid):
+        raise Forbidden("device_outside_jurisdiction", code=grid)
+    return placement.lng, placement.lat, grid
+
+
+def visible_device(db: Session, actor: Actor, code: str) -> Device:
+    """A device of the actor's area; one outside it does not exist for them."""
+    require_role(actor, ALARM_READERS)
+    device = db.scalar(
+        select(Device).where(Device.code == code.strip(), in_scope(actor, Device.region_code))
+    )
+    if device is None:
+        raise NotFound("device_not_found", code=code)
+    return device
+
+
+def list_devices(db: Session, actor: Actor, query: DeviceQuery) -> tuple[list[Device], int]:
+    """The area's devices by code, a page of them with the full count."""
+    require_role(actor, ALARM_READERS)
+    conditions = [in_scope(actor, Device.region_code)]
+    if query.status is not None:
+        conditions.append(Device.status == query.status.value)
+    if query.kind is not None:
+        conditions.append(Device.kind == query.kind.value)
+    total = db.scalar(select(func.count()).select_from(Device).where(*conditions)) or 0
+    page = db.scalars(
+        select(Device)
+        .where(*conditions)
+        .order_by(Device.code)
+        .limit(query.limit)
+        .offset(query.offset)
+    )
+    return list(page), total
+
+
+def update_device(
+    db: Session, actor: Actor, *, grid_index: GridIndex, code: str, changes: DeviceChanges
+) -> Device:
+    """Rename, move, re-own, or switch a device off and on again, inside the keeper's area."""
+    require_role(actor, DEVICE_KEEPERS)
+    device = visible_device(db, actor, code)
+    if changes.spot is not None:
+        device.lng, device.lat, grid = _place(db, grid_index, actor, changes.spot)
+        require_code_fits(
+            parse_device_code(device.code), kind=DeviceKind(device.kind), region_code=grid
+        )
+        device.region_code = grid
+    if changes.name is not None:
+        device.name = _required_name(changes.name)
+    if changes.address is not None:
+        device.address = changes.address.strip()
+    if changes.department_code is not None:
+        device.department_id = auth_service.department_id(db, changes.department_code or None)
+    if changes.enabled is not None:
+        device.status = _switched(device, enabled=changes.enabled)
+    db.flush()
+    return device
+
+
+def _switched(device: Device, *, enabled: bool) -> str:
+    """Switched back on, a device waits for its next heartbeat to count as online."""
+    if not enabled:
+        return DeviceStatus.DISABLED.value
+    if device.status == DeviceStatus.DISABLED.value:
+        return DeviceStatus.OFFLINE.value
+    return device.status
+
+
+def delete_device(db: Session, actor: Actor, code: str) -> None:
+    """Only a device that never sent an alarm goes; one with history is disabled instead."""
+    require_role(actor, DEVICE_KEEPERS)
+    device = visible_device(db, actor, code)
+    if db.scalar(select(Alarm.id).where(Alarm.device_id == device.id).limit(1)) is not None:
+        raise Conflict("device_has_alarms", code=device.code)
+    db.delete(device)
+    db.flush()
+
+
+def rotate_key(db: Session, actor: Actor, code: str) -> tuple[Device, str]:
+    """A fresh key; the old one stops working at once (for MQTT, once the broker reloads)."""
+    require_role(actor, DEVICE_KEEPERS)
+    device = visible_device(db, actor, code)
+    key = new_key()
+    device.key_hash = hash_key(key)
+    db.flush()
+    return device, key
+
+
+def heard_from(db: Session, device: Device, now: datetime) -> None:
+    """A heartbeat or an alarm: the device is alive now; an offline one comes back online."""
+    device.last_heartbeat_at = now
+    if device.status == DeviceStatus.OFFLINE.value:
+        device.status = DeviceStatus.ONLINE.value
+    db.flush()
+
+
+def mark_offline(db: Session, *, now: datetime | None = None, silence: timedelta) -> int:
+    """Online devices silent for longer than `silence` go offline; returns how many.
+
+    One conditional UPDATE: a heartbeat committed meanwhile keeps its device
+    online, and two workers running it at once mark each device once.
+    """
+    cutoff = (now or utcnow()) - silence
+    result = db.execute(
+        update(Device)
+        .where(Device.status == DeviceStatus.ONLINE.value, Device.last_heartbeat_at < cutoff)
+        .values(status=DeviceStatus.OFFLINE.value)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class AlarmQuery:
+    device_code: str | None = None
+    alarm_type: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+def list_alarms(
+    db: Session, actor: Actor, query: AlarmQuery
+) -> tuple[list[tuple[Alarm, str]], int]:
+    """The area's alarms newest first, each with its device's code; a page and the full count."""
+    require_role(actor, ALARM_READERS)
+    conditions = [in_scope(actor, Alarm.region_code)]
+    if query.device_code is not None:
+        conditions.append(Device.code == query.device_code)
+    if query.alarm_type is not None:
+        conditions.append(Alarm.alarm_type == query.alarm_type)
+    joined = select(Alarm, Device.code).join(Device, Device.id == Alarm.device_id)
+    total = (
+        db.scalar(
+            select(func.count())
+            .select_from(Alarm)
+            .join(Device, Device.id == Alarm.device_id)
+            .where(*conditions)
+        )
+        or 0
+    )
+    rows = db.execute(
+        joined.where(*conditions)
+        .order_by(Alarm.received_at.desc(), Alarm.id.desc())
+        .limit(query.limit)
+        .offset(query.offset)
+    )
+    return [(alarm, code) for alarm, code in rows], total
