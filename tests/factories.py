@@ -27,6 +27,8 @@ from shapely.geometry import box, mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civicgrid.alarms.device_codes import DeviceKind
+from civicgrid.alarms.service import DeviceInput, Spot, register_device
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import KeyKind, Role, User
 from civicgrid.auth.scope import ANONYMOUS, Actor
@@ -454,6 +456,8 @@ class AccessWorld:
     foreign_dispute: str
     own_resident: int
     foreign_resident: int
+    own_device: str
+    foreign_device: str
     keys: dict[str, str]
 
 
@@ -466,6 +470,15 @@ def _world_case(db: Session, city: City, grid: str, reporter: str, text: str) ->
     intake = Intake(description=text, channel="resident", lng=lng, lat=lat)
     case, _ = report_case(db, GridIndex(), intake=intake, actor=_world_actor(db, reporter))
     return case
+
+
+def _world_device(db: Session, city: City, code: str, grid: str, name: str) -> str:
+    lng, lat = city.point_in(grid)
+    data = DeviceInput(code=code, kind=DeviceKind.SMOKE_SENSOR, name=name, spot=Spot(lng, lat))
+    device, _ = register_device(
+        db, _world_actor(db, "w.city_admin"), grid_index=GridIndex(), data=data
+    )
+    return device.code
 
 
 def _dispatch(db: Session, case: Case, dispatcher: str, department: str) -> None:
@@ -539,6 +552,8 @@ def build_access_world(db: Session, city: City, settings: Settings) -> AccessWor
     foreign_dispute = _world_dispute(
         db, settings, "w.foreign_dispatcher", OTHER_GRID, "外区邻里纠纷"
     )
+    own_device = _world_device(db, city, "53050200081346000101", OWN_GRID, "本辖区烟感")
+    foreign_device = _world_device(db, city, "53052100081346000102", OTHER_GRID, "外区烟感")
     db.commit()
     return AccessWorld(
         own_case=own.number,
@@ -548,5 +563,7 @@ def build_access_world(db: Session, city: City, settings: Settings) -> AccessWor
         foreign_dispute=foreign_dispute,
         own_resident=own_resident,
         foreign_resident=foreign_resident,
+        own_device=own_device,
+        foreign_device=foreign_device,
         keys=keys,
     )

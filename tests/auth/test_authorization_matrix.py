@@ -229,16 +229,19 @@ def targets(asked: Asked, world: AccessWorld) -> dict[str, dict[str, str]]:
 
 
 def _area_value(asked: Asked, name: str, world: AccessWorld) -> tuple[str, str] | None:
-    if name == "number" and asked.path.startswith("/api/v1/disputes"):
-        return world.own_dispute, world.foreign_dispute
-    if name == "number":
-        return world.own_case, world.foreign_case
-    if name == "resident_id":
-        return str(world.own_resident), str(world.foreign_resident)
-    if name == "code" and asked.path.startswith("/api/v1/geo"):
-        return OWN_STREET, OTHER_DISTRICT
-    if name == "subject_id":
-        return str(world.own_resident), str(world.foreign_resident)
+    """The own and foreign values of a parameter naming something in an area, by path."""
+    residents = str(world.own_resident), str(world.foreign_resident)
+    by_path = {
+        ("number", "/api/v1/disputes"): (world.own_dispute, world.foreign_dispute),
+        ("number", "/"): (world.own_case, world.foreign_case),
+        ("resident_id", "/"): residents,
+        ("subject_id", "/"): residents,
+        ("code", "/api/v1/geo"): (OWN_STREET, OTHER_DISTRICT),
+        ("code", "/api/v1/devices"): (world.own_device, world.foreign_device),
+    }
+    for (param, prefix), pair in by_path.items():
+        if param == name and asked.path.startswith(prefix):
+            return pair
     return None
 
 
@@ -296,7 +299,7 @@ def _stream_status(client: TestClient, url: str, headers: dict[str, str]) -> tup
 def forbidden_markers(column: str, world: AccessWorld) -> list[str]:
     markers = []
     if column not in SEES_FOREIGN:
-        markers += ["外区反映", "外区邻里纠纷", "外区居民赵六", world.foreign_case]
+        markers += ["外区反映", "外区邻里纠纷", "外区居民赵六", "外区烟感", world.foreign_case]
     if column in NOT_THE_NEIGHBOURS:
         markers += ["邻居反映"]
     return markers
