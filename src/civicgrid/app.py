@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from civicgrid import __version__
+from civicgrid.admin.api import router as admin_router
 from civicgrid.analytics.api import router as analytics_router
 from civicgrid.auth.api import router as auth_router
 from civicgrid.auth.deps import DbSession
@@ -91,6 +92,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(fieldwork_router)
     app.include_router(disputes_router)
     app.include_router(resources_router)
+    app.include_router(admin_router)
     app.include_router(pages_router)
     app.add_api_route("/api/v1/health", health, methods=["GET"], response_model=HealthOut)
     STATIC_DIR.mkdir(parents=True, exist_ok=True)

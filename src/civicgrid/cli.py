@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civicgrid.audit.log import ChangeKind, record_change
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import KeyKind, Role
 from civicgrid.console import console_actor, console_locale, database, domain_errors_exit, say
@@ -154,22 +155,22 @@ def migrate() -> None:
 
 @main.group()
 def audit() -> None:
-    """Check the case history."""
+    """Check the hash-chained histories."""
 
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Walk every case's hash chain; exit 1 if any row was edited or removed."""
-    from civicgrid.cases.service import verify_history  # noqa: PLC0415
+    """Walk every case's chain and the change log's; exit 1 if any row was edited or removed."""
+    from civicgrid.integrity import check_chains  # noqa: PLC0415
 
     with database() as db:
-        problems = verify_history(db)
-    for problem in problems:
+        report = check_chains(db)
+    for problem in report.problems:
         click.echo(problem)
-    if problems:
-        say("cli.audit_broken", count=len(problems))
+    if report.problems:
+        say("cli.audit_broken", count=len(report.problems))
         sys.exit(1)
-    say("cli.audit_intact")
+    say("cli.audit_intact", cases=report.cases, changes=report.admin_changes)
 
 
 @main.group()
@@ -188,7 +189,7 @@ def user() -> None:
 def user_create(**fields: Any) -> None:
     """Add an account."""
     with database() as db:
-        created = auth_service.create_user(db, **fields)
+        created = auth_service.register_user(db, console_actor(), **fields)
         db.commit()
         say("cli.user_created", username=created.username, role=created.role)
 
@@ -232,7 +233,9 @@ def api_key() -> None:
 def api_key_create(name: str, scope_code: str, kind: str) -> None:
     """Add a key and print it once: only its HMAC is stored."""
     with database() as db:
-        key, raw = auth_service.create_api_key(db, name=name, scope_code=scope_code, kind=kind)
+        key, raw = auth_service.register_api_key(
+            db, console_actor(), name=name, scope_code=scope_code, kind=kind
+        )
         db.commit()
         say("cli.api_key_created", name=key.name, scope=key.scope_code)
     click.echo(raw)
@@ -548,7 +551,17 @@ def registry_rotate_keys(resume: bool) -> None:
 
     with database() as db:
         count = rotate_keys(db, get_settings(), add_key=not resume)
-        count += reseal_reporters(db, FieldCipher(load_keyring(get_settings())))
+        keyring = load_keyring(get_settings())
+        count += reseal_reporters(db, FieldCipher(keyring))
+        record_change(
+            db,
+            author=console_actor(),
+            kind=ChangeKind.REGISTRY_KEYS,
+            action="resume" if resume else "rotate",
+            target="registry_keys",
+            after={"current_key": keyring.current_key_id, "resealed": count},
+        )
+        db.commit()
     say("cli.registry_keys_rotated", count=count)
 
 

@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civicgrid import photostore
-from civicgrid.auth.models import Role
 from civicgrid.audit.chain import Link, breaks
+from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.cases import notices, photos, routing, sla
 from civicgrid.cases.models import CHANNELS, PRIORITIES, Case, CaseAction, CaseNumberCounter
@@ -511,12 +511,11 @@ def verify_history(db: Session) -> list[str]:
 
 
 def _case_problems(case: Case, actions: list[CaseAction]) -> list[str]:
-    found = breaks(
-        [
-            Link(action.sequence, action.previous_hash, action.hash, action_hash(action, case.number))
-            for action in actions
-        ]
-    )
+    links = [
+        Link(action.sequence, action.previous_hash, action.hash, action_hash(action, case.number))
+        for action in actions
+    ]
+    found = breaks(links)
     problems = [f"{case.number}: action {missing} missing" for missing in found.missing]
     problems += [f"{case.number}: action {sequence} altered" for sequence in found.altered]
     if not actions or actions[-1].to_status != case.status:

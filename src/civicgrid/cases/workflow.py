@@ -32,7 +32,7 @@ from civicgrid.cases.states import (
     Status,
 )
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
-from civicgrid.timeutil import as_utc, utcnow
+from civicgrid.timeutil import utcnow
 
 S = Status
 
