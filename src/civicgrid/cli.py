@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from civicgrid.audit.log import ChangeKind, record_change
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import KeyKind, Role
+from civicgrid.backup import backup_command, restore_command
 from civicgrid.console import console_actor, console_locale, database, domain_errors_exit, say
 from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
 from civicgrid.disputes import cli as disputes_cli
@@ -568,3 +569,5 @@ def registry_rotate_keys(resume: bool) -> None:
 main.add_command(registry_cli.group)
 main.add_command(fieldwork_cli.group)
 main.add_command(disputes_cli.group)
+main.add_command(backup_command)
+main.add_command(restore_command)
