@@ -26,6 +26,7 @@ from civicgrid.errors import install_error_handlers
 from civicgrid.fieldwork.api import router as fieldwork_router
 from civicgrid.geo.api import router as geo_router
 from civicgrid.geo.service import GridIndex
+from civicgrid.metrics import install_metrics
 from civicgrid.notify.api import router as notify_router
 from civicgrid.open311.api import router as open311_router
 from civicgrid.registry.api import router as registry_router
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(BodyTooLarge, body_too_large)
     app.add_middleware(BodyLimit, settings=settings)
     install_security(app)
+    install_metrics(app, settings)
     _mount(app)
     return app
 

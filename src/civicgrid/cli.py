@@ -53,10 +53,14 @@ def serve(host: str | None, port: int | None, workers: int | None, with_worker: 
     """Run the web server (migrates the database first)."""
     import uvicorn  # noqa: PLC0415
 
+    from civicgrid.logs import server_log_config  # noqa: PLC0415
+    from civicgrid.metrics import prepare_multiprocess  # noqa: PLC0415
     from civicgrid.registry.sealing import cipher_for  # noqa: PLC0415
     from civicgrid.worker import start_background  # noqa: PLC0415
 
     settings = get_settings()
+    # Before uvicorn starts the processes, so that each counts into the shared folder.
+    prepare_multiprocess(settings.data_dir, workers or settings.workers)
     # Production without registry keys stops here with one line, not a server traceback.
     cipher_for(settings)
     engine = create_db_engine(settings.effective_database_url)
@@ -74,34 +78,12 @@ def serve(host: str | None, port: int | None, workers: int | None, with_worker: 
             port=port or settings.port,
             workers=workers or settings.workers,
             log_level="info",
-            log_config=_masked_log_config(),
+            log_config=server_log_config(settings),
         )
     finally:
         if background is not None:
             background.stop()
         engine.dispose()
-
-
-def _masked_log_config() -> dict[str, Any]:
-    """uvicorn's logging with ID numbers and mobiles masked on every handler.
-
-    Access lines carry query strings (tracking asks for the reporter's phone), and
-    the platform's own loggers go through the same handler instead of Python's
-    unfiltered last resort. The masking filter formats each record itself, so the
-    access lines use the plain formatter.
-    """
-    import copy  # noqa: PLC0415
-
-    from uvicorn.config import LOGGING_CONFIG  # noqa: PLC0415
-
-    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-    config["filters"] = {"personal_data": {"()": "civicgrid.masking.PersonalDataFilter"}}
-    config["formatters"]["access"] = dict(config["formatters"]["default"])
-    for handler in config["handlers"].values():
-        handler["filters"] = ["personal_data"]
-    config["root"] = {"handlers": ["default"], "level": "INFO"}
-    config["loggers"]["alembic"] = {"level": "WARNING"}
-    return config
 
 
 @main.command()
@@ -114,10 +96,10 @@ def _masked_log_config() -> dict[str, Any]:
 )
 def worker(once: bool, interval: float | None) -> None:
     """Raise SLA urges and 督办, deliver notifications and webhooks; stops on SIGTERM/SIGINT."""
-    import logging  # noqa: PLC0415
     import threading  # noqa: PLC0415
 
     from civicgrid import worker as background  # noqa: PLC0415
+    from civicgrid.logs import configure_worker_logging  # noqa: PLC0415
 
     settings = get_settings()
     engine = create_db_engine(settings.effective_database_url)
@@ -135,7 +117,7 @@ def worker(once: bool, interval: float | None) -> None:
                 failed=tick.delivered.failed,
             )
             return
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        configure_worker_logging(settings)
         stop = threading.Event()
         background.stop_on_signals(stop)
         every = interval or settings.worker_interval_seconds
