@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=24), nullable=False),
         sa.Column("target", sa.String(length=120), nullable=False),
         sa.Column("actor", sa.String(length=120), nullable=False),
-        sa.Column("region_code", sa.String(length=12), nullable=False),
+        sa.Column("region_code", sa.String(length=15), nullable=False),
         sa.Column("before", sa.Text(), nullable=False),
         sa.Column("after", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

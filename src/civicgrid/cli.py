@@ -25,6 +25,9 @@ from civicgrid.registry import cli as registry_cli
 from civicgrid.settings import get_settings
 
 
+STARTUP_GRACE_SECONDS = 60
+
+
 @click.group()
 def main() -> None:
     """civicgrid 市域社会治理平台 command line."""
@@ -77,6 +80,9 @@ def serve(host: str | None, port: int | None, workers: int | None, with_worker: 
             host=host or settings.host,
             port=port or settings.port,
             workers=workers or settings.workers,
+            # A process answers the supervisor's ping only once it has imported the app; on
+            # a busy host that took longer than uvicorn's 5 s, and it killed them in a loop.
+            timeout_worker_healthcheck=STARTUP_GRACE_SECONDS,
             log_level="info",
             log_config=server_log_config(settings),
         )

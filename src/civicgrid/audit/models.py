@@ -25,7 +25,7 @@ class AdminChange(Base):
     action: Mapped[str] = mapped_column(String(24))
     target: Mapped[str] = mapped_column(String(120))
     actor: Mapped[str] = mapped_column(String(120), index=True)
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    region_code: Mapped[str] = mapped_column(String(15), index=True)
     before: Mapped[str] = mapped_column(Text)
     after: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
