@@ -24,7 +24,6 @@ from civicgrid.i18n import translate
 from civicgrid.registry import cli as registry_cli
 from civicgrid.settings import get_settings
 
-
 STARTUP_GRACE_SECONDS = 60
 
 
