@@ -16,6 +16,7 @@ from civicgrid.timeutil import utcnow
 from tests.factories import (
     OTHER_DISTRICT,
     OWN_DISTRICT,
+    OWN_GRID,
     OWN_STREET,
     PASSWORD,
     actor,
@@ -239,3 +240,28 @@ def test_removing_the_newest_change_is_found(db: Session, people):
     problems = verify_changes(db).problems
 
     assert problems == ["admin changes after 1 missing (the head is at 2)"]
+
+
+def test_a_resource_added_and_removed_in_a_grid_is_logged_in_that_grid(client, city, people):
+    owner = auth(client, people.owner)
+    lng, lat = city.point_in(OWN_GRID)
+    body = {
+        "kind": "shelter",
+        "name": "社区避难所",
+        "lng": lng,
+        "lat": lat,
+        "contact": "13912345678",
+    }
+    created = client.post("/api/v1/resources", json=body, headers=owner)
+    assert created.status_code == 201, created.text
+    removed = client.delete(f"/api/v1/resources/{created.json()['id']}", headers=owner)
+    assert removed.status_code == 204, removed.text
+
+    changes = client.get(AUDIT, params={"kind": "resource"}, headers=auth(client, people.leader))
+
+    removal, addition = changes.json()
+    assert (addition["action"], removal["action"]) == ("create", "delete")
+    assert addition["region_code"] == OWN_GRID
+    assert addition["actor"] == "user:owner"
+    assert addition["after"]["contact"] == "139****5678"
+    assert removal["before"]["name"] == "社区避难所"
