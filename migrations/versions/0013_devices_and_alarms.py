@@ -2,7 +2,7 @@
 stored once per device and event id
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-06 17:40:40
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from civicgrid import __version__
+from civicgrid.admin.api import router as admin_router
 from civicgrid.alarms.api import alarms_router, devices_router
 from civicgrid.analytics.api import router as analytics_router
 from civicgrid.auth.api import router as auth_router
@@ -26,6 +27,7 @@ from civicgrid.errors import install_error_handlers
 from civicgrid.fieldwork.api import router as fieldwork_router
 from civicgrid.geo.api import router as geo_router
 from civicgrid.geo.service import GridIndex
+from civicgrid.metrics import install_metrics
 from civicgrid.notify.api import router as notify_router
 from civicgrid.open311.api import router as open311_router
 from civicgrid.registry.api import router as registry_router
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(BodyTooLarge, body_too_large)
     app.add_middleware(BodyLimit, settings=settings)
     install_security(app)
+    install_metrics(app, settings)
     _mount(app)
     return app
 
@@ -92,6 +95,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(fieldwork_router)
     app.include_router(disputes_router)
     app.include_router(resources_router)
+    app.include_router(admin_router)
     app.include_router(devices_router)
     app.include_router(alarms_router)
     app.include_router(pages_router)

@@ -12,8 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.alarms import cli as alarms_cli
+from civicgrid.audit.log import ChangeKind, record_change
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import KeyKind, Role
+from civicgrid.backup import backup_command, restore_command
 from civicgrid.console import (
     console_actor,
     console_locale,
@@ -29,6 +31,8 @@ from civicgrid.fieldwork import cli as fieldwork_cli
 from civicgrid.i18n import translate
 from civicgrid.registry import cli as registry_cli
 from civicgrid.settings import get_settings
+
+STARTUP_GRACE_SECONDS = 60
 
 
 @click.group()
@@ -59,10 +63,14 @@ def serve(host: str | None, port: int | None, workers: int | None, with_worker: 
     """Run the web server (migrates the database first)."""
     import uvicorn  # noqa: PLC0415
 
+    from civicgrid.logs import server_log_config  # noqa: PLC0415
+    from civicgrid.metrics import prepare_multiprocess  # noqa: PLC0415
     from civicgrid.registry.sealing import cipher_for  # noqa: PLC0415
     from civicgrid.worker import start_background  # noqa: PLC0415
 
     settings = get_settings()
+    # Before uvicorn starts the processes, so that each counts into the shared folder.
+    prepare_multiprocess(settings.data_dir, workers or settings.workers)
     # Production without registry keys stops here with one line, not a server traceback.
     cipher_for(settings)
     engine = create_db_engine(settings.effective_database_url)
@@ -80,11 +88,11 @@ def serve(host: str | None, port: int | None, workers: int | None, with_worker: 
             host=host or settings.host,
             port=port or settings.port,
             workers=workers or settings.workers,
+            # A process answers the supervisor's ping only once it has imported the app; on
+            # a busy host that took longer than uvicorn's 5 s, and it killed them in a loop.
+            timeout_worker_healthcheck=STARTUP_GRACE_SECONDS,
             log_level="info",
-            log_config=_masked_log_config(),
-            # A busy machine can take longer than uvicorn's 5 s to answer a worker's
-            # health ping; a short limit kills healthy workers in a restart loop.
-            timeout_worker_healthcheck=30,
+            log_config=server_log_config(settings),
         )
     finally:
         if background is not None:
@@ -92,28 +100,6 @@ def serve(host: str | None, port: int | None, workers: int | None, with_worker: 
         if listener is not None:
             listener.stop()
         engine.dispose()
-
-
-def _masked_log_config() -> dict[str, Any]:
-    """uvicorn's logging with ID numbers and mobiles masked on every handler.
-
-    Access lines carry query strings (tracking asks for the reporter's phone), and
-    the platform's own loggers go through the same handler instead of Python's
-    unfiltered last resort. The masking filter formats each record itself, so the
-    access lines use the plain formatter.
-    """
-    import copy  # noqa: PLC0415
-
-    from uvicorn.config import LOGGING_CONFIG  # noqa: PLC0415
-
-    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-    config["filters"] = {"personal_data": {"()": "civicgrid.masking.PersonalDataFilter"}}
-    config["formatters"]["access"] = dict(config["formatters"]["default"])
-    for handler in config["handlers"].values():
-        handler["filters"] = ["personal_data"]
-    config["root"] = {"handlers": ["default"], "level": "INFO"}
-    config["loggers"]["alembic"] = {"level": "WARNING"}
-    return config
 
 
 @main.command()
@@ -126,10 +112,10 @@ def _masked_log_config() -> dict[str, Any]:
 )
 def worker(once: bool, interval: float | None) -> None:
     """Raise SLA urges and 督办, deliver notifications and webhooks; stops on SIGTERM/SIGINT."""
-    import logging  # noqa: PLC0415
     import threading  # noqa: PLC0415
 
     from civicgrid import worker as background  # noqa: PLC0415
+    from civicgrid.logs import configure_worker_logging  # noqa: PLC0415
 
     settings = get_settings()
     engine = create_db_engine(settings.effective_database_url)
@@ -147,7 +133,7 @@ def worker(once: bool, interval: float | None) -> None:
                 failed=tick.delivered.failed,
             )
             return
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        configure_worker_logging(settings)
         stop = threading.Event()
         stop_on_signals(stop)
         every = interval or settings.worker_interval_seconds
@@ -168,22 +154,22 @@ def migrate() -> None:
 
 @main.group()
 def audit() -> None:
-    """Check the case history."""
+    """Check the hash-chained histories."""
 
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Walk every case's hash chain; exit 1 if any row was edited or removed."""
-    from civicgrid.cases.service import verify_history  # noqa: PLC0415
+    """Walk every case's chain and the change log's; exit 1 if any row was edited or removed."""
+    from civicgrid.integrity import check_chains  # noqa: PLC0415
 
     with database() as db:
-        problems = verify_history(db)
-    for problem in problems:
+        report = check_chains(db)
+    for problem in report.problems:
         click.echo(problem)
-    if problems:
-        say("cli.audit_broken", count=len(problems))
+    if report.problems:
+        say("cli.audit_broken", count=len(report.problems))
         sys.exit(1)
-    say("cli.audit_intact")
+    say("cli.audit_intact", cases=report.cases, changes=report.admin_changes)
 
 
 @main.group()
@@ -202,7 +188,7 @@ def user() -> None:
 def user_create(**fields: Any) -> None:
     """Add an account."""
     with database() as db:
-        created = auth_service.create_user(db, **fields)
+        created = auth_service.register_user(db, console_actor(), **fields)
         db.commit()
         say("cli.user_created", username=created.username, role=created.role)
 
@@ -246,7 +232,9 @@ def api_key() -> None:
 def api_key_create(name: str, scope_code: str, kind: str) -> None:
     """Add a key and print it once: only its HMAC is stored."""
     with database() as db:
-        key, raw = auth_service.create_api_key(db, name=name, scope_code=scope_code, kind=kind)
+        key, raw = auth_service.register_api_key(
+            db, console_actor(), name=name, scope_code=scope_code, kind=kind
+        )
         db.commit()
         say("cli.api_key_created", name=key.name, scope=key.scope_code)
     click.echo(raw)
@@ -565,7 +553,17 @@ def registry_rotate_keys(resume: bool) -> None:
 
     with database() as db:
         count = rotate_keys(db, get_settings(), add_key=not resume)
-        count += reseal_reporters(db, FieldCipher(load_keyring(get_settings())))
+        keyring = load_keyring(get_settings())
+        count += reseal_reporters(db, FieldCipher(keyring))
+        record_change(
+            db,
+            author=console_actor(),
+            kind=ChangeKind.REGISTRY_KEYS,
+            action="resume" if resume else "rotate",
+            target="registry_keys",
+            after={"current_key": keyring.current_key_id, "resealed": count},
+        )
+        db.commit()
     say("cli.registry_keys_rotated", count=count)
 
 
@@ -573,3 +571,5 @@ main.add_command(registry_cli.group)
 main.add_command(fieldwork_cli.group)
 main.add_command(disputes_cli.group)
 main.add_command(alarms_cli.group)
+main.add_command(backup_command)
+main.add_command(restore_command)

@@ -176,6 +176,7 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
 def load_all_models() -> None:
     """Import every domain's tables so Alembic sees one complete metadata."""
     from civicgrid.alarms import models as alarm_models  # noqa: F401, PLC0415
+    from civicgrid.audit import models as audit_models  # noqa: F401, PLC0415
     from civicgrid.auth import models as auth_models  # noqa: F401, PLC0415
     from civicgrid.cases import models as case_models  # noqa: F401, PLC0415
     from civicgrid.categories import models as category_models  # noqa: F401, PLC0415

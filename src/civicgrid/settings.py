@@ -3,6 +3,7 @@
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -98,6 +99,10 @@ class Settings(BaseSettings):
         pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}(,\d{2}:\d{2}-\d{2}:\d{2})*$",
     )
     worker_interval_seconds: float = Field(default=30.0, gt=0)
+    # /metrics answers loopback clients that came through no proxy, or this bearer token.
+    metrics_token: str = Field(default="", repr=False)
+    # Log lines as plain text, or one JSON object per line for a log collector.
+    log_format: Literal["text", "json"] = "text"
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_max_attempts: int = Field(default=8, ge=1)
     webhook_backoff_seconds: float = Field(default=30.0, gt=0)

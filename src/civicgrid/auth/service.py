@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import column, or_, select, table, update
 from sqlalchemy.orm import Session
 
+from civicgrid.audit.log import ChangeKind, record_change
 from civicgrid.auth.models import ApiKey, AuthToken, Department, KeyKind, Role, User
 from civicgrid.auth.roles import ADMIN_ROLES
 from civicgrid.auth.scope import NATIONAL_SCOPE, Actor, in_scope, may_see
@@ -376,7 +377,17 @@ def register_department(
     region = normalise_code(region_code)
     if not may_see(actor, region):
         raise Forbidden("scope_outside_jurisdiction", code=region)
-    return create_department(db, code=code, name=name, kind=kind, region_code=region)
+    department = create_department(db, code=code, name=name, kind=kind, region_code=region)
+    record_change(
+        db,
+        author=actor,
+        kind=ChangeKind.DEPARTMENT,
+        action="create",
+        target=department.code,
+        region_code=department.region_code,
+        after={"code": code, "name": name, "kind": kind, "region_code": department.region_code},
+    )
+    return department
 
 
 def register_user(db: Session, actor: Actor, **fields: Any) -> User:
@@ -385,4 +396,48 @@ def register_user(db: Session, actor: Actor, **fields: Any) -> User:
     scope = normalise_code(str(fields.get("scope_code", "")))
     if not may_see(actor, scope):
         raise Forbidden("scope_outside_jurisdiction", code=scope)
-    return create_user(db, **fields)
+    user = create_user(db, **fields)
+    record_change(
+        db,
+        author=actor,
+        kind=ChangeKind.USER,
+        action="create",
+        target=user.username,
+        region_code=user.scope_code,
+        after=_account_snapshot(user),
+    )
+    return user
+
+
+def _account_snapshot(user: User) -> dict[str, Any]:
+    """What the change log keeps of an account: never its password hash."""
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "scope_code": user.scope_code,
+        "department_id": user.department_id,
+        "phone": user.phone,
+        "active": user.active,
+    }
+
+
+def register_api_key(
+    db: Session, actor: Actor, *, name: str, scope_code: str, kind: KeyKind | str
+) -> tuple[ApiKey, str]:
+    """An administrator issues a key inside their jurisdiction; only its prefix is logged."""
+    require_role(actor, ADMIN_ROLES)
+    scope = normalise_code(scope_code)
+    if not may_see(actor, scope):
+        raise Forbidden("scope_outside_jurisdiction", code=scope)
+    key, raw = create_api_key(db, name=name, scope_code=scope, kind=kind)
+    record_change(
+        db,
+        author=actor,
+        kind=ChangeKind.API_KEY,
+        action="create",
+        target=f"{key.id}",
+        region_code=key.scope_code,
+        after={"name": key.name, "kind": key.kind, "prefix": key.prefix, "scope_code": scope},
+    )
+    return key, raw

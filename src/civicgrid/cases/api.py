@@ -205,7 +205,7 @@ def get_rules(db: DbSession, actor: CurrentActor) -> list[RoutingRuleOut]:
 @rules_router.post("", response_model=RoutingRuleOut, status_code=status.HTTP_201_CREATED)
 def post_rule(body: RoutingRuleIn, db: DbSession, actor: CurrentActor) -> RoutingRuleOut:
     routing.require_author(db, actor, _rule(body))
-    rule = routing.create_rule(db, _rule(body), position=body.position)
+    rule = routing.add_rule(db, actor, _rule(body), position=body.position)
     db.commit()
     return RoutingRuleOut.model_validate(rule)
 
@@ -215,7 +215,7 @@ def put_rule(
     rule_id: RowId, body: RoutingRuleIn, db: DbSession, actor: CurrentActor
 ) -> RoutingRuleOut:
     routing.require_author(db, actor, _rule(body), rule_id=rule_id)
-    rule = routing.update_rule(db, rule_id, _rule(body), position=body.position)
+    rule = routing.change_rule(db, actor, rule_id, _rule(body), position=body.position)
     db.commit()
     return RoutingRuleOut.model_validate(rule)
 
@@ -223,7 +223,7 @@ def put_rule(
 @rules_router.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_rule(rule_id: RowId, db: DbSession, actor: CurrentActor) -> None:
     routing.require_author(db, actor, None, rule_id=rule_id)
-    routing.delete_rule(db, rule_id)
+    routing.remove_rule(db, actor, rule_id)
     db.commit()
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civicgrid.audit.log import Author, ChangeKind, record_change
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Department
 from civicgrid.auth.scope import Actor, may_see
@@ -242,6 +243,59 @@ def delete_rule(db: Session, rule_id: int) -> None:
     db.delete(_rule(db, rule_id))
     db.flush()
     _place(db, None, None)
+
+
+def add_rule(
+    db: Session, author: Author, rule: RuleIn, *, position: int | None = None
+) -> RoutingRule:
+    """An administrator's new rule, written to the change log with the row."""
+    row = create_rule(db, rule, position=position)
+    _log(db, author, "create", row, before=None)
+    return row
+
+
+def change_rule(
+    db: Session, author: Author, rule_id: int, rule: RuleIn, *, position: int | None = None
+) -> RoutingRule:
+    before = _snapshot(_rule(db, rule_id))
+    row = update_rule(db, rule_id, rule, position=position)
+    _log(db, author, "update", row, before=before)
+    return row
+
+
+def remove_rule(db: Session, author: Author, rule_id: int) -> None:
+    row = _rule(db, rule_id)
+    before = _snapshot(row)
+    delete_rule(db, rule_id)
+    record_change(
+        db,
+        author=author,
+        kind=ChangeKind.ROUTING_RULE,
+        action="delete",
+        target=str(rule_id),
+        region_code=before["region_prefix"] or None,
+        before=before,
+    )
+
+
+def _log(
+    db: Session, author: Author, action: str, row: RoutingRule, before: dict[str, Any] | None
+) -> None:
+    """A rule belongs to the area it matches; a rule for anywhere to its author's scope."""
+    record_change(
+        db,
+        author=author,
+        kind=ChangeKind.ROUTING_RULE,
+        action=action,
+        target=str(row.id),
+        region_code=row.region_prefix or None,
+        before=before,
+        after=_snapshot(row),
+    )
+
+
+def _snapshot(row: RoutingRule) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in (*RuleIn.__dataclass_fields__, "position")}
 
 
 def _rule(db: Session, rule_id: int) -> RoutingRule:

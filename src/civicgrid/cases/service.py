@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civicgrid import photostore
+from civicgrid.audit.chain import Link, breaks
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.cases import notices, photos, routing, sla
@@ -23,7 +24,6 @@ from civicgrid.cases.models import CHANNELS, PRIORITIES, Case, CaseAction, CaseN
 from civicgrid.cases.reporters import seal_reporter
 from civicgrid.cases.states import STATES, Status
 from civicgrid.cases.workflow import (
-    GENESIS_HASH,
     action_hash,
     actor_label,
     record_action,
@@ -512,17 +512,13 @@ def verify_history(db: Session) -> list[str]:
 
 
 def _case_problems(case: Case, actions: list[CaseAction]) -> list[str]:
-    problems: list[str] = []
-    previous = GENESIS_HASH
-    sequences = [action.sequence for action in actions]
-    problems.extend(
-        f"{case.number}: action {missing} missing"
-        for missing in sorted(set(range(1, len(actions) + 1)) - set(sequences))
-    )
-    for action in actions:
-        if action.previous_hash != previous or action_hash(action, case.number) != action.hash:
-            problems.append(f"{case.number}: action {action.sequence} altered")
-        previous = action.hash
+    links = [
+        Link(action.sequence, action.previous_hash, action.hash, action_hash(action, case.number))
+        for action in actions
+    ]
+    found = breaks(links)
+    problems = [f"{case.number}: action {missing} missing" for missing in found.missing]
+    problems += [f"{case.number}: action {sequence} altered" for sequence in found.altered]
     if not actions or actions[-1].to_status != case.status:
         problems.append(f"{case.number}: status {case.status} has no matching history")
     return problems

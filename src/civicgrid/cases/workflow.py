@@ -6,7 +6,6 @@ hash-chained action in the same transaction, and bumps the version so that of
 two concurrent changes exactly one wins.
 """
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +14,8 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from civicgrid.audit.chain import GENESIS_HASH, link_hash, stamp
+from civicgrid.audit.log import author_label as actor_label
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, may_see
 from civicgrid.cases import notices
@@ -31,10 +32,9 @@ from civicgrid.cases.states import (
     Status,
 )
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
-from civicgrid.timeutil import as_utc, utcnow
+from civicgrid.timeutil import utcnow
 
 S = Status
-GENESIS_HASH = "0" * 64
 
 
 @dataclass(frozen=True)
@@ -219,15 +219,6 @@ def _note(change: Change) -> str:
     return json.dumps({"approve": change.approve, "note": change.note}, ensure_ascii=False)
 
 
-def actor_label(actor: Actor) -> str:
-    """How an actor is named in the history: API keys by id, since their names may change."""
-    if actor.kind == "user":
-        return f"user:{actor.username}"
-    if actor.kind == "api_key":
-        return f"api_key:{actor.api_key_id}"
-    return actor.kind
-
-
 def record_action(
     db: Session,
     case: Case,
@@ -274,7 +265,7 @@ def _last_action(db: Session, case: Case) -> CaseAction | None:
 
 
 def action_hash(action: CaseAction, case_number: str) -> str:
-    content = json.dumps(
+    return link_hash(
         [
             case_number,
             action.sequence,
@@ -282,14 +273,8 @@ def action_hash(action: CaseAction, case_number: str) -> str:
             action.to_status,
             action.actor,
             action.note,
-            _stamp(action.created_at),
-            _stamp(action.stage_due_at) if action.stage_due_at else None,
-            action.previous_hash,
+            stamp(action.created_at),
+            stamp(action.stage_due_at) if action.stage_due_at else None,
         ],
-        ensure_ascii=False,
+        action.previous_hash,
     )
-    return hashlib.sha256(content.encode()).hexdigest()
-
-
-def _stamp(moment: datetime) -> str:
-    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%f")

@@ -35,7 +35,7 @@ from civicgrid.categories.reference import (
     SLA_STAGES,
     risk_classes,
 )
-from civicgrid.categories.service import ADMIN_SOURCE, require_keeper, save_drafts
+from civicgrid.categories.service import require_keeper, save_edits
 from civicgrid.categories.taxonomy import category_tree, list_categories
 from civicgrid.errors import Invalid
 from civicgrid.i18n import SUPPORTED_LOCALES, translate
@@ -245,7 +245,7 @@ def import_workbook(
         return CategoryImportReport(
             filename, 0, errors=(RowError(0, "", error.code, error.params),)
         )
-    return _import_rows(db, rows, filename)
+    return _import_rows(db, actor, rows, filename)
 
 
 def _sheet_rows(content: bytes) -> list[tuple[object, ...]]:
@@ -261,7 +261,7 @@ def _sheet_rows(content: bytes) -> list[tuple[object, ...]]:
 
 
 def _import_rows(
-    db: Session, rows: Sequence[tuple[object, ...]], filename: str
+    db: Session, actor: Actor, rows: Sequence[tuple[object, ...]], filename: str
 ) -> CategoryImportReport:
     if not rows:
         return CategoryImportReport(filename, 0, errors=(RowError(0, "", "excel_empty"),))
@@ -277,7 +277,7 @@ def _import_rows(
     errors = _workbook_errors(db, parsed)
     if errors:
         return CategoryImportReport(filename, len(parsed), errors=errors)
-    created, updated = save_drafts(db, [row.draft for row in parsed], source=ADMIN_SOURCE)
+    created, updated = save_edits(db, actor, [row.draft for row in parsed])
     return CategoryImportReport(filename, len(parsed), created, updated)
 
 

@@ -5,13 +5,14 @@ write, here or from a workbook (excel), the built-in seed (seeds) or a governmen
 taxonomy (government), is judged by `drafts.check_drafts` and stored by `save_drafts`.
 """
 
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civicgrid.audit.log import ChangeKind, record_change
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.scope import Actor
 from civicgrid.categories.drafts import (
@@ -48,7 +49,7 @@ def create_category(db: Session, *, actor: Actor, draft: CategoryDraft) -> Categ
     if db.get(Category, draft.code) is not None:
         raise Conflict("category_exists", code=draft.code)
     require_valid(db, [draft])
-    save_drafts(db, [replace(draft, attributes=draft.attributes or [])], source=ADMIN_SOURCE)
+    save_edits(db, actor, [replace(draft, attributes=draft.attributes or [])])
     return _stored(db, draft.code)
 
 
@@ -62,7 +63,7 @@ def update_category(
         raise ValueError(f"not editable: {sorted(unknown)}")
     draft = tidy(replace(draft_of(_stored(db, code)), **changes))
     require_valid(db, [draft])
-    save_drafts(db, [draft], source=ADMIN_SOURCE)
+    save_edits(db, actor, [draft])
     return _stored(db, code)
 
 
@@ -76,6 +77,31 @@ def _stored(db: Session, code: str) -> Category:
     if category is None:
         raise NotFound("category_not_found", code=code)
     return category
+
+
+def save_edits(db: Session, actor: Actor, drafts: Sequence[CategoryDraft]) -> tuple[int, int]:
+    """An administrator's categories stored, each one's before and after (time limits
+    included) in the change log; a row the edit leaves as it was is not logged."""
+    before = {draft.code: _snapshot(db.get(Category, draft.code)) for draft in drafts}
+    counts = save_drafts(db, drafts, source=ADMIN_SOURCE)
+    for draft in drafts:
+        after = _snapshot(db.get(Category, draft.code))
+        if after == before[draft.code]:
+            continue
+        record_change(
+            db,
+            author=actor,
+            kind=ChangeKind.CATEGORY,
+            action="create" if before[draft.code] is None else "update",
+            target=draft.code,
+            before=before[draft.code],
+            after=after,
+        )
+    return counts
+
+
+def _snapshot(row: Category | None) -> dict[str, Any] | None:
+    return None if row is None else asdict(draft_of(row))
 
 
 def save_drafts(db: Session, drafts: Iterable[CategoryDraft], *, source: str) -> tuple[int, int]:

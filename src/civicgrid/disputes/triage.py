@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from civicgrid.audit.log import ChangeKind, record_change
 from civicgrid.auth.scope import Actor
 from civicgrid.auth.service import require_city_admin, require_role
 from civicgrid.disputes.models import (
@@ -141,10 +142,21 @@ def set_settings(db: Session, actor: Actor, changes: Mapping[str, float]) -> dic
     negative = sorted(name for name, value in changes.items() if value < 0)
     if negative:
         raise Invalid("dispute_triage_weight_negative", factor=", ".join(negative))
+    before = settings_of(db)
     for name, value in changes.items():
         db.merge(TriageSetting(name=name, value=float(value)))
     db.flush()
-    return settings_of(db)
+    after = settings_of(db)
+    record_change(
+        db,
+        author=actor,
+        kind=ChangeKind.TRIAGE_SETTINGS,
+        action="update",
+        target="dispute_triage",
+        before=before,
+        after=after,
+    )
+    return after
 
 
 def gather(db: Session, dispute: Dispute, now: datetime) -> TriageInput:

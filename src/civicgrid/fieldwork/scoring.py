@@ -19,6 +19,7 @@ from enum import StrEnum
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from civicgrid.audit.log import ChangeKind, record_change
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role, User
 from civicgrid.auth.scope import Actor, in_scope
@@ -93,6 +94,7 @@ def set_weights(db: Session, actor: Actor, changes: Mapping[str, float]) -> dict
             raise Invalid("fieldwork_weight_unknown", key=key)
         if not 0 <= value <= MAX_WEIGHT:
             raise Invalid("fieldwork_weight_out_of_range", key=key, limit=f"{MAX_WEIGHT:g}")
+    before = weights(db)
     for key, value in changes.items():
         row = db.get(Weight, key) or Weight(key=key)
         row.weight = float(value)
@@ -100,7 +102,17 @@ def set_weights(db: Session, actor: Actor, changes: Mapping[str, float]) -> dict
         row.updated_at = utcnow()
         db.add(row)
     db.flush()
-    return weights(db)
+    after = weights(db)
+    record_change(
+        db,
+        author=actor,
+        kind=ChangeKind.FIELDWORK_WEIGHTS,
+        action="update",
+        target="fieldwork_weights",
+        before=before,
+        after=after,
+    )
+    return after
 
 
 def parse_month(text: str | None, *, today: date | None = None) -> date:

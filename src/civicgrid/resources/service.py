@@ -1,10 +1,12 @@
 """Emergency resources: registered by the centre inside its area, found nearest an event."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civicgrid.audit.log import ChangeKind, record_change
 from civicgrid.auth.scope import Actor, in_scope, may_see
 from civicgrid.auth.service import require_role
 from civicgrid.divisions import normalise_code
@@ -50,7 +52,35 @@ def create_resource(
     )
     db.add(resource)
     db.flush()
+    _log(db, actor, "create", resource, before=None, after=_snapshot(resource))
     return resource
+
+
+def _snapshot(resource: Resource) -> dict[str, Any]:
+    """The resource as the change log keeps it (a contact's phone comes out masked)."""
+    fields = ("kind", "name", "lng", "lat", "region_code", "contact", "capacity", "note")
+    return {name: getattr(resource, name) for name in fields}
+
+
+def _log(
+    db: Session,
+    actor: Actor,
+    action: str,
+    resource: Resource,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    record_change(
+        db,
+        author=actor,
+        kind=ChangeKind.RESOURCE,
+        action=action,
+        target=str(resource.id),
+        region_code=resource.region_code,
+        before=before,
+        after=after,
+    )
 
 
 def _region(db: Session, grid_index: GridIndex, lng: float, lat: float, given: str | None) -> str:
@@ -92,4 +122,5 @@ def delete_resource(db: Session, actor: Actor, resource_id: int) -> None:
     )
     if resource is None:
         raise NotFound("resource_not_found", id=resource_id)
+    _log(db, actor, "delete", resource, before=_snapshot(resource), after=None)
     db.delete(resource)
