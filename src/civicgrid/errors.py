@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from civicgrid.i18n import LANG_COOKIE, negotiate_locale, translate
@@ -98,6 +98,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -159,6 +160,31 @@ async def _data_error(request: Request, exc: Exception) -> JSONResponse:
     log.info("database refused a value on %s %s: %s", request.method, request.url.path, exc)
     message = translate("error.unstorable_value", request_locale(request))
     return JSONResponse(error_body("unstorable_value", message), status_code=422)
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    """A unique key taken by a concurrent request between a service's check and its write.
+
+    Services check for an existing name or code first, so only a lost race reaches
+    the database's unique index: the caller's write is rolled back and a 409 asks them
+    to reload. Any other broken constraint is a bug and stays a 500.
+    """
+    assert isinstance(exc, IntegrityError)
+    if not _unique_violation(exc):
+        return await _unexpected_error(request, exc)
+    log.info("lost a race for a unique key on %s %s: %s", request.method, request.url.path, exc)
+    message = translate("error.written_concurrently", request_locale(request))
+    return JSONResponse(error_body("written_concurrently", message), status_code=409)
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    """PostgreSQL's SQLSTATE 23505, or SQLite's unique and primary key constraint codes."""
+    cause = exc.orig
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate is not None:
+        return bool(sqlstate == "23505")
+    name = getattr(cause, "sqlite_errorname", "")
+    return name in {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

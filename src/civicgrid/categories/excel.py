@@ -249,13 +249,19 @@ def import_workbook(
 
 
 def _sheet_rows(content: bytes) -> list[tuple[object, ...]]:
-    """The first sheet's rows as values (formulas as last computed by office software)."""
+    """The first sheet's rows as values (formulas as last computed by office software).
+
+    Broken XML inside the zip (SyntaxError is the parsers' common base) is an
+    unreadable file, whether openpyxl meets it on opening or while reading the sheet.
+    """
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError):
         raise CellError("excel_unreadable") from None
     try:
         return [tuple(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    except SyntaxError:
+        raise CellError("excel_unreadable") from None
     finally:
         workbook.close()
 

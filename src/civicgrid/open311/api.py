@@ -67,7 +67,14 @@ def _validation_text(request: Request, refusal: RequestValidationError) -> str:
     return translate("error.open311_parameter_invalid", request_locale(request), fields=fields)
 
 
-router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
+# Each path answers in the format its suffix names; the OpenAPI says so, so a client
+# generated from it (or a fuzzer checking answers against it) expects the XML too.
+BOTH_FORMATS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}, "text/xml": {"schema": {"type": "string"}}}}
+}
+router = APIRouter(
+    prefix=PREFIX, tags=["open311"], route_class=Open311Route, responses=BOTH_FORMATS
+)
 
 
 @router.get("/services.{fmt}")

@@ -37,12 +37,21 @@ def open_rows(path: Path) -> Iterator[Rows]:
 def _xlsx_rows(path: Path) -> Iterator[Iterator[tuple[object, ...]]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError):
         raise Invalid("registry_import_unreadable") from None
     try:
-        yield workbook.worksheets[0].iter_rows(values_only=True)
+        yield _guarded_xlsx(workbook.worksheets[0].iter_rows(values_only=True))
     finally:
         workbook.close()
+
+
+def _guarded_xlsx(rows: Iterator[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
+    """Broken XML in the sheet (SyntaxError is the XML parsers' common base) met while
+    reading is a refusal of the file, not a crash."""
+    try:
+        yield from rows
+    except SyntaxError:
+        raise Invalid("registry_import_unreadable") from None
 
 
 @contextmanager
