@@ -2,11 +2,12 @@
 # Installs only what is missing, and only when run as root; otherwise says what is missing.
 set -euo pipefail
 # Debian packages the project needs, by purpose:
-#   (default) tests: PostgreSQL, Chromium, a CJK font     --bench: PostGIS too     --node: npm
+#   (default) tests: PostgreSQL, Chromium, a CJK font, Java for Spark   --bench: PostGIS too
+#   --node: npm
 case "${1:-}" in
   --node) command -v npm >/dev/null && exit 0; wanted=(nodejs npm) ;;
-  --bench) wanted=(postgresql chromium fonts-noto-cjk postgresql-15-postgis-3) ;;
-  *) wanted=(postgresql chromium fonts-noto-cjk) ;;
+  --bench) wanted=(postgresql chromium fonts-noto-cjk openjdk-17-jre-headless postgresql-15-postgis-3) ;;
+  *) wanted=(postgresql chromium fonts-noto-cjk openjdk-17-jre-headless) ;;
 esac
 missing=()
 for package in "${wanted[@]}"; do

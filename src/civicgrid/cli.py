@@ -15,6 +15,7 @@ from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import KeyKind, Role
 from civicgrid.console import console_actor, console_locale, database, domain_errors_exit, say
 from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
+from civicgrid.diagnosis import cli as diagnosis_cli
 from civicgrid.disputes import cli as disputes_cli
 from civicgrid.errors import Conflict, Invalid
 from civicgrid.fieldwork import cli as fieldwork_cli
@@ -555,3 +556,4 @@ def registry_rotate_keys(resume: bool) -> None:
 main.add_command(registry_cli.group)
 main.add_command(fieldwork_cli.group)
 main.add_command(disputes_cli.group)
+main.add_command(diagnosis_cli.group)

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
         default="09:00-12:00,13:30-17:30",
         pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}(,\d{2}:\d{2}-\d{2}:\d{2})*$",
     )
+    # The event archive (Parquet by month and district) the analysis reports read;
+    # data_dir/archive, beside the embedded database, when unset.
+    archive_dir: Path | None = None
     worker_interval_seconds: float = Field(default=30.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_max_attempts: int = Field(default=8, ge=1)
