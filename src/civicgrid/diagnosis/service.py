@@ -123,5 +123,5 @@ def _names(db: Session, codes: list[str]) -> dict[str, str]:
     for start in range(0, len(codes), 1000):
         chunk = codes[start : start + 1000]
         query = select(Region.code, Region.name).where(Region.code.in_(chunk))
-        names.update(db.execute(query).tuples())
+        names.update(dict(db.execute(query).all()))
     return names
