@@ -50,7 +50,7 @@ def _binomial_tail(x: int, n: int, p: float) -> float:
 
 def _recount(events: list[ArchiveEvent]) -> dict[tuple[str, str], dict[str, float]]:
     """The report's figures from the raw events, by the textbook, with no engine or scipy."""
-    counts = Counter((e.grid_code, e.risk_class, e.month) for e in events)
+    counts = Counter((e.grid_code or "", e.risk_class or "", e.month) for e in events)
     months = window(MONTH)
     cells: dict[tuple[str, str], dict[str, float]] = {}
     for grid, risk in sorted({(g, r) for g, r, m in counts if m in months}):
