@@ -2,9 +2,11 @@
 viewer the grids of their own area."""
 
 from datetime import date, datetime
+from io import BytesIO
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -76,6 +78,26 @@ def test_the_worker_reports_last_month_and_each_viewer_sees_their_own_grids(
     assert grid["problems"] == f"网格{OWN_GRID}本月共发生2起事件，主要为市容与城市管理秩序。"
     assert [g["grid_code"] for g in other.json()["grids"]] == [OTHER_GRID]
     assert [g["grid_code"] for g in leader.json()["grids"]] == [OTHER_GRID]
+
+
+@pytest.mark.usefixtures("reported_november")
+def test_the_monthly_workbook_carries_the_same_grids_headed_in_chinese(
+    client: TestClient, people: People
+):
+    response = client.get(
+        "/api/v1/analysis/monthly.xlsx?month=2026-11", headers=auth(client, people.owner)
+    )
+
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.content))
+    grids, risks = book.worksheets
+    rows = list(grids.iter_rows(values_only=True))
+    assert rows[0][:4] == ("排名", "网格编码", "网格", "本月事件数")
+    assert [row[1] for row in rows[1:]] == [OWN_GRID]
+    assert rows[1][11] == f"网格{OWN_GRID}本月共发生2起事件，主要为市容与城市管理秩序。"
+    assert [row[2] for row in risks.iter_rows(min_row=2, values_only=True)] == [
+        "市容与城市管理秩序"
+    ]
 
 
 @pytest.mark.usefixtures("reported_november")
