@@ -171,12 +171,15 @@ def spark_session(master: str = "local[*]", *, partitions: int = 8) -> Any:
     """A Spark session for reports: UTC, few shuffle partitions (the grouped result is small)."""
     from pyspark.sql import SparkSession  # noqa: PLC0415 - Spark is an optional engine
 
-    return (
+    session = (
         SparkSession.builder.master(master)
         .appName("civicgrid-analysis")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", str(partitions))
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", "2g")
         .getOrCreate()
     )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
