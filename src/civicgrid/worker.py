@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from civicgrid.archive.service import append, archive_root
 from civicgrid.cases.supervision import Sweep, sweep
 from civicgrid.diagnosis.engines import DuckDBEngine
+from civicgrid.diagnosis.production import produce
 from civicgrid.diagnosis.schedule import month_due
-from civicgrid.diagnosis.service import produce, stored
+from civicgrid.diagnosis.service import stored
 from civicgrid.fieldwork.plans import generate_tasks
 from civicgrid.notify.delivery import Delivery, deliver_due
 from civicgrid.settings import get_settings

@@ -1,11 +1,12 @@
-"""`civicgrid analysis …`: write the event archive, produce a month's report."""
+"""`civicgrid analysis …`: write the event archive, produce a month's report.
+
+Arrow, DuckDB and SciPy are imported inside the commands: every other `civicgrid`
+command (and `serve`) would otherwise pay seconds of import time for them.
+"""
 
 import click
 
-from civicgrid.archive.service import BATCH, append, archive_root
 from civicgrid.console import database, domain_errors_exit, say
-from civicgrid.diagnosis import service
-from civicgrid.diagnosis.engines import DuckDBEngine, ReportEngine, SparkEngine, spark_session
 from civicgrid.settings import get_settings
 
 
@@ -15,11 +16,13 @@ def group() -> None:
 
 
 @group.command("archive")
-@click.option("--batch", type=click.IntRange(min=1), default=BATCH, show_default=True)
-def archive(batch: int) -> None:
+@click.option("--batch", type=click.IntRange(min=1), help="Rows per file and commit [5000].")
+def archive(batch: int | None) -> None:
     """Append every settled case and dispute since the watermark to the Parquet archive."""
+    from civicgrid.archive.service import BATCH, append, archive_root  # noqa: PLC0415
+
     with database() as db:
-        done = append(db, root=archive_root(get_settings()), batch=batch)
+        done = append(db, root=archive_root(get_settings()), batch=batch or BATCH)
     say(
         "analysis.cli.archived",
         cases=done.events.get("case", 0),
@@ -36,12 +39,21 @@ def archive(batch: int) -> None:
 @domain_errors_exit
 def monthly(month: str, engine: str, spark_master: str) -> None:
     """Compute and store a month's report from the archive (replacing an earlier one)."""
+    from civicgrid.archive.service import archive_root  # noqa: PLC0415
+    from civicgrid.diagnosis import production  # noqa: PLC0415
+    from civicgrid.diagnosis.engines import (  # noqa: PLC0415
+        DuckDBEngine,
+        ReportEngine,
+        SparkEngine,
+        spark_session,
+    )
+
     root = archive_root(get_settings())
     runner: ReportEngine = (
         SparkEngine(spark_session(spark_master), root) if engine == "spark" else DuckDBEngine(root)
     )
     with database() as db:
-        report = service.produce(db, engine=runner, month=month)
+        report = production.produce(db, engine=runner, month=month)
         db.commit()
     say(
         "analysis.cli.reported",

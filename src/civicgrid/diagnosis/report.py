@@ -79,13 +79,3 @@ def _grids(cells: pa.Table, residents: Mapping[str, int]) -> pa.Table:
             "rank": pa.array(ranks, pa.int64()),
         }
     )
-
-
-def change(now: int, before: int) -> float | None:
-    """Relative change (0.5 is +50 %); none when there is nothing to compare with."""
-    return None if before == 0 else (now - before) / before
-
-
-def per_thousand(events: int, residents: int | None) -> float | None:
-    """Events per 1,000 residents; none where the registry has no residents for the grid."""
-    return None if not residents else events * 1000 / residents

@@ -5,8 +5,8 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from civicgrid.diagnosis import sentences
+from civicgrid.diagnosis.figures import change, per_thousand
 from civicgrid.diagnosis.models import MonthlyRisk
-from civicgrid.diagnosis.report import change, per_thousand
 from civicgrid.diagnosis.service import GridMonth, MonthlyView
 
 TEST_NAME = "poisson_conditional_rate_test+benjamini_hochberg"
