@@ -124,6 +124,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'civicgrid.db').as_posix()}"
 
     @property
+    def effective_archive_dir(self) -> Path:
+        """The configured archive folder, or `archive/` beside the embedded database."""
+        return self.archive_dir or self.data_dir / "archive"
+
+    @property
     def cookie_secure(self) -> bool:
         return self.environment is Environment.PRODUCTION
 

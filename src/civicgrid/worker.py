@@ -19,10 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from civicgrid.archive.service import append, archive_root
 from civicgrid.cases.supervision import Sweep, sweep
-from civicgrid.diagnosis.engines import DuckDBEngine
-from civicgrid.diagnosis.production import produce
 from civicgrid.diagnosis.schedule import month_due
 from civicgrid.diagnosis.service import stored
 from civicgrid.fieldwork.plans import generate_tasks
@@ -71,7 +68,15 @@ def analyse(
     sessions: sessionmaker[Session], *, root: Path, today: date, done_for: str | None
 ) -> str | None:
     """Archive what has settled, then, from the first working day of a month, last month's
-    report once (a stored report is not made again, so a restart costs nothing)."""
+    report once (a stored report is not made again, so a restart costs nothing).
+
+    Arrow, DuckDB and SciPy load on the first round, not when `serve --with-worker`
+    starts: their seconds of import time would delay the server's first answer.
+    """
+    from civicgrid.archive.service import append  # noqa: PLC0415
+    from civicgrid.diagnosis.engines import DuckDBEngine  # noqa: PLC0415
+    from civicgrid.diagnosis.production import produce  # noqa: PLC0415
+
     with sessions() as db:
         appended = append(db, root=root)
         if appended.total:
@@ -102,7 +107,7 @@ def run(sessions: sessionmaker[Session], *, interval: float, stop: threading.Eve
     log.info("worker %s started, interval %.1f s", worker_id, interval)
     tasks_for: date | None = None
     reported_for: str | None = None
-    root = archive_root(get_settings())
+    root = get_settings().effective_archive_dir
     while not stop.is_set():
         try:
             tasks_for = generate_day_tasks(sessions, done_for=tasks_for)

@@ -10,7 +10,6 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from civicgrid.archive.service import archive_root
 from civicgrid.auth.models import Role
 from civicgrid.cases.service import Intake, report_case
 from civicgrid.categories.seeds import seed_builtin
@@ -45,7 +44,7 @@ def reported_november(db: Session, city: City, engine: Engine, settings: Setting
     _report(db, city, OTHER_GRID, NOVEMBER)
     db.commit()
     sessions = make_session_factory(engine)
-    root = archive_root(settings)
+    root = settings.effective_archive_dir
     before = analyse(sessions, root=root, today=date(2026, 11, 30), done_for="2026-10")
     assert before == "2026-10"
     assert not stored(db, "2026-11")

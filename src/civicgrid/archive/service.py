@@ -21,18 +21,12 @@ from civicgrid.archive.models import ArchiveWatermark
 from civicgrid.cases.feed import cases_after
 from civicgrid.categories.service import risk_classes_by_category
 from civicgrid.disputes.feed import disputes_after
-from civicgrid.settings import Settings
 from civicgrid.timeutil import utcnow
 
 BATCH = 5000
 SETTLE = timedelta(minutes=5)
 
 Reader = Callable[[Session, int, datetime, int], list[ArchiveEvent]]
-
-
-def archive_root(settings: Settings) -> Path:
-    """The configured folder, or `archive/` beside the embedded database."""
-    return settings.archive_dir or settings.data_dir / "archive"
 
 
 def _read_cases(db: Session, after: int, until: datetime, limit: int) -> list[ArchiveEvent]:

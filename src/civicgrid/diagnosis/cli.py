@@ -19,10 +19,10 @@ def group() -> None:
 @click.option("--batch", type=click.IntRange(min=1), help="Rows per file and commit [5000].")
 def archive(batch: int | None) -> None:
     """Append every settled case and dispute since the watermark to the Parquet archive."""
-    from civicgrid.archive.service import BATCH, append, archive_root  # noqa: PLC0415
+    from civicgrid.archive.service import BATCH, append  # noqa: PLC0415
 
     with database() as db:
-        done = append(db, root=archive_root(get_settings()), batch=batch or BATCH)
+        done = append(db, root=get_settings().effective_archive_dir, batch=batch or BATCH)
     say(
         "analysis.cli.archived",
         cases=done.events.get("case", 0),
@@ -39,7 +39,6 @@ def archive(batch: int | None) -> None:
 @domain_errors_exit
 def monthly(month: str, engine: str, spark_master: str) -> None:
     """Compute and store a month's report from the archive (replacing an earlier one)."""
-    from civicgrid.archive.service import archive_root  # noqa: PLC0415
     from civicgrid.diagnosis import production  # noqa: PLC0415
     from civicgrid.diagnosis.engines import (  # noqa: PLC0415
         DuckDBEngine,
@@ -48,7 +47,7 @@ def monthly(month: str, engine: str, spark_master: str) -> None:
         spark_session,
     )
 
-    root = archive_root(get_settings())
+    root = get_settings().effective_archive_dir
     runner: ReportEngine = (
         SparkEngine(spark_session(spark_master), root) if engine == "spark" else DuckDBEngine(root)
     )
