@@ -2,13 +2,13 @@
 # Installs only what is missing, and only when run as root; otherwise says what is missing.
 set -euo pipefail
 # Debian packages the project needs, by purpose:
-#   (default) tests: PostgreSQL, Chromium, a CJK font, the mosquitto MQTT broker
+#   (default) tests: PostgreSQL, Chromium, a CJK font, the mosquitto MQTT broker, Java for Spark
 #   --demo: the broker only     --bench: PostGIS too     --node: npm
 case "${1:-}" in
   --node) command -v npm >/dev/null && exit 0; wanted=(nodejs npm) ;;
   --demo) wanted=(mosquitto) ;;
-  --bench) wanted=(postgresql chromium fonts-noto-cjk mosquitto postgresql-15-postgis-3) ;;
-  *) wanted=(postgresql chromium fonts-noto-cjk mosquitto) ;;
+  --bench) wanted=(postgresql chromium fonts-noto-cjk mosquitto openjdk-17-jre-headless postgresql-15-postgis-3) ;;
+  *) wanted=(postgresql chromium fonts-noto-cjk mosquitto openjdk-17-jre-headless) ;;
 esac
 missing=()
 for package in "${wanted[@]}"; do

@@ -22,6 +22,7 @@ from civicgrid.cases.photos_api import router as photos_router
 from civicgrid.cases.public_api import router as case_feedback_router
 from civicgrid.categories.api import router as categories_router
 from civicgrid.db import create_db_engine, database_kind, make_session_factory, upgrade_database
+from civicgrid.diagnosis.api import router as analysis_router
 from civicgrid.disputes.api import router as disputes_router
 from civicgrid.errors import install_error_handlers
 from civicgrid.fieldwork.api import router as fieldwork_router
@@ -94,6 +95,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(registry_files_router)
     app.include_router(fieldwork_router)
     app.include_router(disputes_router)
+    app.include_router(analysis_router)
     app.include_router(resources_router)
     app.include_router(admin_router)
     app.include_router(devices_router)

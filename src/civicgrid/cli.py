@@ -25,6 +25,7 @@ from civicgrid.console import (
     stop_on_signals,
 )
 from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
+from civicgrid.diagnosis import cli as diagnosis_cli
 from civicgrid.disputes import cli as disputes_cli
 from civicgrid.errors import Conflict, Invalid
 from civicgrid.fieldwork import cli as fieldwork_cli
@@ -573,3 +574,4 @@ main.add_command(disputes_cli.group)
 main.add_command(alarms_cli.group)
 main.add_command(backup_command)
 main.add_command(restore_command)
+main.add_command(diagnosis_cli.group)

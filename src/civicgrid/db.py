@@ -176,10 +176,12 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
 def load_all_models() -> None:
     """Import every domain's tables so Alembic sees one complete metadata."""
     from civicgrid.alarms import models as alarm_models  # noqa: F401, PLC0415
+    from civicgrid.archive import models as archive_models  # noqa: F401, PLC0415
     from civicgrid.audit import models as audit_models  # noqa: F401, PLC0415
     from civicgrid.auth import models as auth_models  # noqa: F401, PLC0415
     from civicgrid.cases import models as case_models  # noqa: F401, PLC0415
     from civicgrid.categories import models as category_models  # noqa: F401, PLC0415
+    from civicgrid.diagnosis import models as diagnosis_models  # noqa: F401, PLC0415
     from civicgrid.disputes import models as dispute_models  # noqa: F401, PLC0415
     from civicgrid.fieldwork import models as fieldwork_models  # noqa: F401, PLC0415
     from civicgrid.geo import models as geo_models  # noqa: F401, PLC0415

@@ -98,6 +98,9 @@ class Settings(BaseSettings):
         default="09:00-12:00,13:30-17:30",
         pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}(,\d{2}:\d{2}-\d{2}:\d{2})*$",
     )
+    # The event archive (Parquet by month and district) the analysis reports read;
+    # data_dir/archive, beside the embedded database, when unset.
+    archive_dir: Path | None = None
     worker_interval_seconds: float = Field(default=30.0, gt=0)
     # /metrics answers loopback clients that came through no proxy, or this bearer token.
     metrics_token: str = Field(default="", repr=False)
@@ -134,6 +137,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'civicgrid.db').as_posix()}"
+
+    @property
+    def effective_archive_dir(self) -> Path:
+        """The configured archive folder, or `archive/` beside the embedded database."""
+        return self.archive_dir or self.data_dir / "archive"
 
     @property
     def cookie_secure(self) -> bool:

@@ -1,5 +1,5 @@
 """The background worker: SLA timers (urges, 督办), outbox delivery, each day's field tasks,
-and devices gone silent marked offline.
+devices gone silent marked offline, the event archive and the monthly diagnosis.
 
 One loop serves `civicgrid worker` (its own process, as production runs it)
 and `civicgrid serve --with-worker` (a thread inside the demo server). Any
@@ -14,11 +14,14 @@ import socket
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from civicgrid.alarms.service import mark_offline
 from civicgrid.cases.supervision import Sweep, sweep
+from civicgrid.diagnosis.schedule import month_due
+from civicgrid.diagnosis.service import stored
 from civicgrid.fieldwork.plans import generate_tasks
 from civicgrid.notify.delivery import Delivery, deliver_due
 from civicgrid.settings import get_settings
@@ -65,6 +68,33 @@ def generate_day_tasks(sessions: sessionmaker[Session], *, done_for: date | None
     return today
 
 
+def analyse(
+    sessions: sessionmaker[Session], *, root: Path, today: date, done_for: str | None
+) -> str | None:
+    """Archive what has settled, then, from the first working day of a month, last month's
+    report once (a stored report is not made again, so a restart costs nothing).
+
+    Arrow, DuckDB and SciPy load on the first round, not when `serve --with-worker`
+    starts: their seconds of import time would delay the server's first answer.
+    """
+    from civicgrid.archive.service import append  # noqa: PLC0415
+    from civicgrid.diagnosis.engines import DuckDBEngine  # noqa: PLC0415
+    from civicgrid.diagnosis.production import produce  # noqa: PLC0415
+
+    with sessions() as db:
+        appended = append(db, root=root)
+        if appended.total:
+            log.info("archived %d events into %d files", appended.total, appended.files)
+        month = month_due(today)
+        if month is None or month == done_for:
+            return done_for
+        if not stored(db, month):
+            report = produce(db, engine=DuckDBEngine(root), month=month)
+            db.commit()
+            log.info("monthly diagnosis %s: %d anomalies", month, report.anomalies)
+    return month
+
+
 def _deliver_all(db: Session, worker_id: str, now: datetime) -> Delivery:
     """Batches until one comes back short: a retried message waits for its backoff."""
     total = Delivery(claimed=0, sent=0, retried=0, failed=0)
@@ -80,9 +110,13 @@ def run(sessions: sessionmaker[Session], *, interval: float, stop: threading.Eve
     worker_id = new_worker_id()
     log.info("worker %s started, interval %.1f s", worker_id, interval)
     tasks_for: date | None = None
+    reported_for: str | None = None
+    root = get_settings().effective_archive_dir
     while not stop.is_set():
         try:
             tasks_for = generate_day_tasks(sessions, done_for=tasks_for)
+            today = utcnow().astimezone(DISPLAY_ZONE).date()
+            reported_for = analyse(sessions, root=root, today=today, done_for=reported_for)
             tick = run_once(sessions, worker_id)
         except Exception:
             # A database restart or a network blip must not end the timers for good.

@@ -159,3 +159,11 @@ def _complete_sla(draft: CategoryDraft, group_hours: Mapping[str, float]) -> dic
         stage: float(draft.sla_hours.get(stage, group_hours.get(stage, DEFAULT_SLA_HOURS[stage])))
         for stage in SLA_STAGES
     }
+
+
+def risk_classes_by_category(db: Session) -> dict[str, str]:
+    """Each category's risk class (inactive ones too: old cases keep their category)."""
+    rows = db.execute(
+        select(Category.code, Category.risk_class).where(Category.risk_class.is_not(None))
+    ).all()
+    return {code: risk for code, risk in rows if risk}

@@ -1,0 +1,110 @@
+"""One archived event: the row layout every report reads, and how a live row becomes one.
+
+Only facts about places and times enter: no names, phones, ID numbers, addresses,
+coordinates or free text. A case's risk class comes from its category; a dispute's
+from its kind (`data/dispute_risk_classes.json`).
+"""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib import resources
+
+import pyarrow as pa
+
+from civicgrid.cases.feed import CaseFact
+from civicgrid.disputes.feed import DisputeFact
+from civicgrid.divisions import Level, level_of
+from civicgrid.timeutil import DISPLAY_ZONE, as_utc
+
+SOURCES = ("case", "dispute")
+
+SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("source_id", pa.int64()),
+        ("occurred_at", pa.timestamp("us", tz="UTC")),
+        ("month", pa.string()),
+        ("district", pa.string()),
+        ("region_code", pa.string()),
+        ("grid_code", pa.string()),
+        ("risk_class", pa.string()),
+        ("category_code", pa.string()),
+        ("kind", pa.string()),
+        ("status", pa.string()),
+    ]
+)
+"""The archive's columns. `month` (local, YYYY-MM) and `district` (six digits) are also the
+partition folders; they stay inside the files too so every engine reads them as plain text."""
+
+
+@dataclass(frozen=True)
+class ArchiveEvent:
+    source: str
+    source_id: int
+    occurred_at: datetime
+    region_code: str
+    grid_code: str | None
+    risk_class: str | None
+    category_code: str | None
+    kind: str
+    status: str
+
+    @property
+    def month(self) -> str:
+        return local_month(self.occurred_at)
+
+    @property
+    def district(self) -> str:
+        return self.region_code[:6]
+
+
+def local_month(moment: datetime) -> str:
+    """The month as people in the city count it (Asia/Shanghai), not the UTC month."""
+    return as_utc(moment).astimezone(DISPLAY_ZONE).strftime("%Y-%m")
+
+
+@cache
+def dispute_risk_classes() -> Mapping[str, str]:
+    text = resources.files(__package__).joinpath("data", "dispute_risk_classes.json")
+    mapping: dict[str, str] = json.loads(text.read_text("utf-8"))["dispute_risk_classes"]
+    return mapping
+
+
+def from_case(fact: CaseFact, risk_by_category: Mapping[str, str]) -> ArchiveEvent:
+    return ArchiveEvent(
+        source="case",
+        source_id=fact.id,
+        occurred_at=as_utc(fact.created_at),
+        region_code=fact.region_code,
+        grid_code=fact.grid_code,
+        risk_class=risk_by_category.get(fact.category_code or ""),
+        category_code=fact.category_code,
+        kind=fact.channel,
+        status=fact.status,
+    )
+
+
+def from_dispute(fact: DisputeFact) -> ArchiveEvent:
+    grid = fact.region_code if level_of(fact.region_code) is Level.GRID else None
+    return ArchiveEvent(
+        source="dispute",
+        source_id=fact.id,
+        occurred_at=as_utc(fact.created_at),
+        region_code=fact.region_code,
+        grid_code=grid,
+        risk_class=dispute_risk_classes().get(fact.kind),
+        category_code=None,
+        kind=fact.kind,
+        status=fact.status,
+    )
+
+
+def to_table(events: list[ArchiveEvent]) -> pa.Table:
+    columns = {name: [] for name in SCHEMA.names}  # type: dict[str, list[object]]
+    for event in events:
+        for name in SCHEMA.names:
+            columns[name].append(getattr(event, name))
+    return pa.Table.from_pydict(columns, schema=SCHEMA)

@@ -1,0 +1,95 @@
+"""Writing the archive from the live tables, incrementally and exactly once.
+
+Each source (cases, disputes) has a watermark: the last id wholly archived. A run
+repairs what an interrupted run left (`store.repair`), then takes batches past the
+watermark, writes their files, and moves the watermark, one committed batch at a time.
+Rows newer than `now - settle` wait for the next run, so a transaction still open when
+the batch is read cannot commit a lower id behind the watermark.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from civicgrid.archive import store
+from civicgrid.archive.events import ArchiveEvent, from_case, from_dispute
+from civicgrid.archive.models import ArchiveWatermark
+from civicgrid.cases.feed import cases_after
+from civicgrid.categories.service import risk_classes_by_category
+from civicgrid.disputes.feed import disputes_after
+from civicgrid.timeutil import utcnow
+
+BATCH = 5000
+SETTLE = timedelta(minutes=5)
+
+Reader = Callable[[Session, int, datetime, int], list[ArchiveEvent]]
+
+
+def _read_cases(db: Session, after: int, until: datetime, limit: int) -> list[ArchiveEvent]:
+    risk = risk_classes_by_category(db)
+    return [from_case(f, risk) for f in cases_after(db, after_id=after, until=until, limit=limit)]
+
+
+def _read_disputes(db: Session, after: int, until: datetime, limit: int) -> list[ArchiveEvent]:
+    return [from_dispute(f) for f in disputes_after(db, after_id=after, until=until, limit=limit)]
+
+
+READERS: dict[str, Reader] = {"case": _read_cases, "dispute": _read_disputes}
+
+
+@dataclass(frozen=True)
+class Appended:
+    events: dict[str, int]
+    files: int
+    repaired: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.events.values())
+
+
+def append(
+    db: Session,
+    *,
+    root: Path,
+    now: datetime | None = None,
+    batch: int = BATCH,
+    settle: timedelta = SETTLE,
+) -> Appended:
+    """Archive everything settled since the watermarks.
+
+    Commits after each batch, and only this way: the watermark must land after its
+    files and before the next batch, or a crash would lose or repeat rows.
+    """
+    until = (now or utcnow()) - settle
+    counts: dict[str, int] = {}
+    files = repaired = 0
+    for source, read in READERS.items():
+        mark = _watermark(db, source)
+        repaired += store.repair(root, source, mark.last_id)
+        counts[source] = 0
+        while events := read(db, mark.last_id, until, batch):
+            files += len(store.write_batch(root, source, events))
+            mark.last_id = events[-1].source_id
+            mark.events += len(events)
+            mark.updated_at = utcnow()
+            counts[source] += len(events)
+            db.commit()
+            mark = _watermark(db, source)
+        db.commit()
+    return Appended(events=counts, files=files, repaired=repaired)
+
+
+def _watermark(db: Session, source: str) -> ArchiveWatermark:
+    """The source's row, locked until the batch commits so two workers take turns."""
+    query = select(ArchiveWatermark).where(ArchiveWatermark.source == source).with_for_update()
+    mark = db.scalars(query).one_or_none()
+    if mark is None:
+        mark = ArchiveWatermark(source=source, last_id=0, events=0, updated_at=utcnow())
+        db.add(mark)
+        db.flush()
+    return mark

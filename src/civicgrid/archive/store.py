@@ -1,0 +1,80 @@
+"""The Parquet files on disk: atomic writes, and the repair that makes a rerun exactly-once.
+
+Layout: `<root>/month=YYYY-MM/district=DDDDDD/<source>-<first id>-<last id>.parquet`, one
+file per partition a batch touches, all named after the batch's id range. A file appears
+only whole (written under a hidden temporary name, flushed, then renamed), and the
+watermark moves only after every file of its batch is in place. So after a crash the
+files past the watermark are exactly those of the unfinished batch: `repair` deletes
+them and the batch is written again, from the same rows, under the watermark's rule.
+"""
+
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from civicgrid.archive.events import ArchiveEvent, to_table
+
+_FILE = re.compile(r"^(?P<source>[a-z_]+)-(?P<first>\d{12})-(?P<last>\d{12})\.parquet$")
+
+
+def partition_dir(root: Path, month: str, district: str) -> Path:
+    return root / f"month={month}" / f"district={district}"
+
+
+def write_batch(root: Path, source: str, events: list[ArchiveEvent]) -> list[Path]:
+    """Write one batch of a source's events, one file per (month, district), each atomically."""
+    first, last = events[0].source_id, events[-1].source_id
+    groups: dict[tuple[str, str], list[ArchiveEvent]] = defaultdict(list)
+    for event in events:
+        groups[(event.month, event.district)].append(event)
+    written = []
+    for (month, district), members in sorted(groups.items()):
+        folder = partition_dir(root, month, district)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{source}-{first:012d}-{last:012d}.parquet"
+        _write_atomically(target, members)
+        written.append(target)
+    return written
+
+
+def _write_atomically(target: Path, events: list[ArchiveEvent]) -> None:
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    pq.write_table(to_table(events), temporary, compression="zstd")
+    with temporary.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, target)
+    _fsync_dir(target.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def repair(root: Path, source: str, watermark: int) -> int:
+    """Delete what an interrupted run left: temporary files and files past the watermark."""
+    removed = 0
+    if not root.exists():
+        return removed
+    for path in root.glob("month=*/district=*/*"):
+        match = _FILE.match(path.name)
+        leftover = path.name.startswith(f".{source}-") and path.name.endswith(".tmp")
+        if leftover or (match and match["source"] == source and int(match["first"]) > watermark):
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def month_files(root: Path, months: Iterable[str]) -> list[Path]:
+    """Every archive file of the given months (the partition folders make this a listing)."""
+    files: list[Path] = []
+    for month in months:
+        files.extend(sorted(root.glob(f"month={month}/district=*/*.parquet")))
+    return files

@@ -1,0 +1,52 @@
+"""Cases as the analysis archive reads them: what happened where, never who reported it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from civicgrid.cases.models import Case
+
+
+@dataclass(frozen=True)
+class CaseFact:
+    """The columns of a case that carry no personal data (no text, no reporter, no address)."""
+
+    id: int
+    created_at: datetime
+    region_code: str
+    grid_code: str | None
+    category_code: str | None
+    channel: str
+    status: str
+    priority: str
+
+
+def cases_after(db: Session, *, after_id: int, until: datetime, limit: int) -> list[CaseFact]:
+    """The next cases by id past a watermark, stopping at the first one newer than `until`.
+
+    Stopping there (rather than skipping it) keeps the id watermark gap-free: a case
+    is archived only once everything before it has settled.
+    """
+    rows = db.execute(
+        select(
+            Case.id,
+            Case.created_at,
+            Case.region_code,
+            Case.grid_code,
+            Case.category_code,
+            Case.channel,
+            Case.status,
+            Case.priority,
+        )
+        .where(Case.id > after_id)
+        .order_by(Case.id)
+        .limit(limit)
+    ).all()
+    facts: list[CaseFact] = []
+    for row in rows:
+        if row.created_at > until:
+            break
+        facts.append(CaseFact(*row))
+    return facts

@@ -1,0 +1,1 @@
+"""微智理: the monthly per-grid risk diagnosis over the event archive."""

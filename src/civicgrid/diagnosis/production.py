@@ -1,0 +1,49 @@
+"""Producing a month's report on an engine and storing it in place of any earlier one."""
+
+from datetime import datetime
+
+from sqlalchemy import delete, insert
+from sqlalchemy.orm import Session
+
+from civicgrid.diagnosis.definition import parse_month
+from civicgrid.diagnosis.engines import ReportEngine
+from civicgrid.diagnosis.models import MonthlyGrid, MonthlyReport, MonthlyRisk
+from civicgrid.diagnosis.report import MonthlyFigures, compute
+from civicgrid.registry.counts import residents_per_region
+from civicgrid.timeutil import utcnow
+
+
+def produce(
+    db: Session, *, engine: ReportEngine, month: str, now: datetime | None = None
+) -> MonthlyReport:
+    """Compute a month's report on `engine` and store it in place of any earlier one."""
+    figures = compute(engine, parse_month(month), residents_per_region(db))
+    return store(db, figures, now=now)
+
+
+def store(db: Session, figures: MonthlyFigures, *, now: datetime | None = None) -> MonthlyReport:
+    """Replace the month's stored report. Cells with no event in the month, last month or
+    a year ago are left out: they carry nothing a reader compares."""
+    for model in (MonthlyRisk, MonthlyGrid, MonthlyReport):
+        db.execute(delete(model).where(model.month == figures.month))
+    header = MonthlyReport(
+        month=figures.month,
+        engine=figures.engine,
+        baseline_months=figures.baseline_months,
+        tests=figures.cells.num_rows,
+        anomalies=figures.anomalies,
+        computed_at=now or utcnow(),
+    )
+    db.add(header)
+    db.flush()
+    grids = [{"month": figures.month, **row} for row in figures.grids.to_pylist()]
+    if grids:
+        db.execute(insert(MonthlyGrid), grids)
+    risks = [
+        {"month": figures.month, **row}
+        for row in figures.cells.to_pylist()
+        if row["events"] or row["previous_month"] or row["year_ago"]
+    ]
+    if risks:
+        db.execute(insert(MonthlyRisk), risks)
+    return header
