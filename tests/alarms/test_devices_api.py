@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.alarms.models import Device
+from civicgrid.audit.log import verify_changes
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from tests.alarms.conftest import CAMERA_CODE, SMOKE_CODE, Registered
@@ -138,3 +139,32 @@ def test_rotating_a_key_stops_the_old_one(
     assert client.post(heartbeat, headers=smoke_sensor.headers).status_code == 401
     fresh = {"X-Device-Code": SMOKE_CODE, "X-Device-Key": new_key}
     assert client.post(heartbeat, headers=fresh).status_code == 204
+
+
+def test_device_changes_go_to_the_change_log_without_the_key(
+    client: TestClient, db: Session, city: City, people: People
+):
+    owner = auth(client, people.owner)
+    made = register(client, owner, city)
+    assert made.status_code == 201, made.text
+    key = made.json()["key"]
+    path = f"/api/v1/devices/{CAMERA_CODE}"
+    assert client.patch(path, json={"enabled": False}, headers=owner).status_code == 200
+    rotated = client.post(f"{path}/key", headers=owner)
+    assert rotated.status_code == 200, rotated.text
+    assert client.delete(path, headers=owner).status_code == 204
+
+    changes = client.get(
+        "/api/v1/admin/audit", params={"kind": "device"}, headers=auth(client, people.leader)
+    )
+
+    assert changes.status_code == 200, changes.text
+    entries = changes.json()
+    assert [entry["action"] for entry in entries] == ["delete", "rotate_key", "update", "create"]
+    assert {entry["region_code"] for entry in entries} == {OWN_GRID}
+    assert entries[2]["before"]["status"] == "offline"
+    assert entries[2]["after"]["status"] == "disabled"
+    assert entries[0]["after"] is None
+    for secret in (key, rotated.json()["key"], "$7$"):
+        assert secret not in changes.text
+    assert verify_changes(db).problems == []

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +12,7 @@ from civicgrid.alarms.device_codes import DeviceKind, parse_device_code, require
 from civicgrid.alarms.device_keys import hash_key, new_key
 from civicgrid.alarms.models import Alarm, Device, DeviceStatus
 from civicgrid.alarms.roles import ALARM_READERS, DEVICE_KEEPERS
+from civicgrid.audit.log import ChangeKind, record_change
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.scope import Actor, in_scope, may_see
 from civicgrid.auth.service import require_role
@@ -88,6 +90,7 @@ def register_device(
             db.add(device)
     except IntegrityError as error:
         raise Conflict("device_code_taken", code=str(code)) from error
+    _log(db, actor, "create", before=None, after=_snapshot(device))
     return device, key
 
 
@@ -146,6 +149,7 @@ def update_device(
     """Rename, move, re-own, or switch a device off and on again, inside the keeper's area."""
     require_role(actor, DEVICE_KEEPERS)
     device = visible_device(db, actor, code)
+    before = _snapshot(device)
     if changes.spot is not None:
         device.lng, device.lat, grid = _place(db, grid_index, actor, changes.spot)
         require_code_fits(
@@ -161,6 +165,7 @@ def update_device(
     if changes.enabled is not None:
         device.status = _switched(device, enabled=changes.enabled)
     db.flush()
+    _log(db, actor, "update", before=before, after=_snapshot(device))
     return device
 
 
@@ -179,6 +184,7 @@ def delete_device(db: Session, actor: Actor, code: str) -> None:
     device = visible_device(db, actor, code)
     if db.scalar(select(Alarm.id).where(Alarm.device_id == device.id).limit(1)) is not None:
         raise Conflict("device_has_alarms", code=device.code)
+    _log(db, actor, "delete", before=_snapshot(device), after=None)
     db.delete(device)
     db.flush()
 
@@ -190,7 +196,45 @@ def rotate_key(db: Session, actor: Actor, code: str) -> tuple[Device, str]:
     key = new_key()
     device.key_hash = hash_key(key)
     db.flush()
+    _log(db, actor, "rotate_key", before=None, after=_snapshot(device))
     return device, key
+
+
+def _snapshot(device: Device) -> dict[str, Any]:
+    """What the change log keeps of a device: never its key, not even hashed."""
+    return {
+        "code": device.code,
+        "kind": device.kind,
+        "name": device.name,
+        "lng": device.lng,
+        "lat": device.lat,
+        "region_code": device.region_code,
+        "address": device.address,
+        "department_id": device.department_id,
+        "status": device.status,
+    }
+
+
+def _log(
+    db: Session,
+    actor: Actor,
+    action: str,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """One entry of the administrators' change log, in the change's own transaction."""
+    seen = after or before or {}
+    record_change(
+        db,
+        author=actor,
+        kind=ChangeKind.DEVICE,
+        action=action,
+        target=seen["code"],
+        region_code=seen["region_code"],
+        before=before,
+        after=after,
+    )
 
 
 def heard_from(db: Session, device: Device, now: datetime) -> None:

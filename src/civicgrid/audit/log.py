@@ -34,6 +34,7 @@ class ChangeKind(StrEnum):
     RESOURCE = "resource"
     API_KEY = "api_key"
     REGISTRY_KEYS = "registry_keys"
+    DEVICE = "device"
 
 
 class Author(Protocol):
