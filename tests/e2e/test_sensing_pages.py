@@ -127,7 +127,12 @@ def test_a_device_named_with_markup_shows_as_text(
     page: Any, smoke_sensor: tuple[str, str], people: People
 ) -> None:
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def record(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record)
     sign_in(page, people.admin.username, people.admin.password)
     page.goto("/admin#devices")
     page.wait_for_selector("#devices[data-state='ready']")
