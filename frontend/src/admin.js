@@ -221,14 +221,11 @@ function wireCitySettings() {
   });
 }
 
-wireForms();
-Promise.all([
-  loadUsers(),
-  loadDepartments(),
-  loadCategories(),
-  loadRules(),
-  loadResources(),
-  config.mayKeepDevices ? startDevices(config) : null,
-]).finally(() => {
+// A dispatcher's page holds the devices section alone.
+const settings = config.administrator
+  ? [loadUsers(), loadDepartments(), loadCategories(), loadRules(), loadResources()]
+  : [];
+if (config.administrator) wireForms();
+Promise.all([...settings, config.mayKeepDevices ? startDevices(config) : null]).finally(() => {
   document.getElementById("admin").dataset.state = "ready";
 });

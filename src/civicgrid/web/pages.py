@@ -77,6 +77,8 @@ FIELD_TABS: dict[str, dict[str, Any]] = {
     "in_hand": {"state": statuses_in(Queue.FIELD_IN_HAND)},
     "all": {},
 }
+# The administration page: the platform's settings, and the devices their keepers look after.
+ADMIN_PAGE_ROLES = ADMIN_ROLES | DEVICE_KEEPERS
 
 templates = Jinja2Templates(
     env=Environment(loader=FileSystemLoader(WEB_DIR / "templates"), autoescape=True)
@@ -216,12 +218,14 @@ def admin_page(request: Request, db: DbSession, actor: OptionalActor, locale: Lo
 
     Time limits and the category workbook are the whole city's: only a city
     administrator is offered them; others write routing rules of their own area.
-    The devices section is drawn for the roles that keep devices (alarms/roles.py).
+    The devices section is drawn for the roles that keep devices (alarms/roles.py),
+    so a dispatcher opens the page too and finds that section alone.
     """
-    if (away := _turned_away(request, actor, ADMIN_ROLES)) is not None:
+    if (away := _turned_away(request, actor, ADMIN_PAGE_ROLES)) is not None:
         return away
     city_admin = auth_service.is_city_admin(actor)
     settings: Settings = request.app.state.settings
+    administrator = actor.role in ADMIN_ROLES
     may_keep_devices = actor.role in DEVICE_KEEPERS
     return _page(
         request,
@@ -229,7 +233,8 @@ def admin_page(request: Request, db: DbSession, actor: OptionalActor, locale: Lo
         locale,
         **_staff(actor, locale),
         strings=page_strings(locale, extra=("resource.kind.",)),
-        sections=_admin_sections(may_keep_devices),
+        sections=_admin_sections(administrator=administrator, may_keep_devices=may_keep_devices),
+        administrator=administrator,
         may_keep_devices=may_keep_devices,
         device_kinds=[kind.value for kind in DeviceKind],
         device_statuses=[status.value for status in DeviceStatus],
@@ -243,6 +248,7 @@ def admin_page(request: Request, db: DbSession, actor: OptionalActor, locale: Lo
         config={
             "stages": list(SLA_STAGES),
             "cityAdmin": city_admin,
+            "administrator": administrator,
             "mayKeepDevices": may_keep_devices,
             "tileUrl": settings.tile_url,
             "bbox": geo_service.grid_extent(db) if may_keep_devices else None,
@@ -250,9 +256,9 @@ def admin_page(request: Request, db: DbSession, actor: OptionalActor, locale: Lo
     )
 
 
-def _admin_sections(may_keep_devices: bool) -> list[str]:
+def _admin_sections(*, administrator: bool, may_keep_devices: bool) -> list[str]:
     sections = ["users", "departments", "categories", "rules", "resources", "grids"]
-    return [*sections, "devices"] if may_keep_devices else sections
+    return [*(sections if administrator else []), *(["devices"] if may_keep_devices else [])]
 
 
 @router.get("/command")
@@ -476,7 +482,7 @@ NAVIGATION = (
     ("/indicators", "page.nav.indicators", INDICATOR_VIEWERS),
     ("/field", "page.nav.field", WORKER_ROLES),
     ("/fieldwork", "page.nav.fieldwork", STAFF_ROLES),
-    ("/admin", "page.nav.admin", ADMIN_ROLES),
+    ("/admin", "page.nav.admin", ADMIN_PAGE_ROLES),
 )
 
 
