@@ -54,7 +54,7 @@ def smoke_sensor(db: Session, city: City) -> tuple[str, str]:
     return device.code, key
 
 
-def test_an_administrator_registers_a_device_sees_its_key_once_and_disables_it(
+def test_an_administrator_registers_a_device_sees_its_key_once_disables_rekeys_and_deletes_it(
     page: Any, city: City, people: People, artifacts: Path
 ) -> None:
     sign_in(page, people.admin.username, people.admin.password)
@@ -92,12 +92,21 @@ def test_an_administrator_registers_a_device_sees_its_key_once_and_disables_it(
     expect(row).to_have_attribute("data-status", "disabled")
     expect(row).to_contain_text(zh("page.sensing.status.disabled"))
 
+    page.once("dialog", lambda confirm: confirm.accept())
+    row.get_by_role("button", name=zh("page.sensing.rotate")).click()
+    expect(dialog).to_be_visible()
+    assert dialog.locator("#device-key").inner_text() not in ("", key)
+    dialog.get_by_role("button", name=zh("page.sensing.key.close")).click()
+    page.once("dialog", lambda confirm: confirm.accept())
+    row.get_by_role("button", name=zh("page.admin.delete")).click()
+    expect(row).to_have_count(0)
+
     page.locator("#device-filter").get_by_label(zh("page.sensing.status")).select_option("online")
     expect(page.locator("#devices-range")).to_have_text(zh("page.sensing.empty"))
 
 
 def test_an_alarm_a_device_posts_shows_on_the_command_centre(
-    page: Any, client: TestClient, people: People, smoke_sensor: tuple[str, str]
+    page: Any, client: TestClient, people: People, smoke_sensor: tuple[str, str], artifacts: Path
 ) -> None:
     code, key = smoke_sensor
     page.set_viewport_size(BIG_SCREEN)
@@ -121,6 +130,7 @@ def test_an_alarm_a_device_posts_shows_on_the_command_centre(
     expect(entry).to_contain_text("三楼走廊烟雾浓度超限")
     expect(entry).to_contain_text(number)
     expect(page.locator("#command-map path.device")).to_have_count(1)
+    page.screenshot(path=str(artifacts / "command-devices.png"))
 
 
 def test_a_device_named_with_markup_shows_as_text(
