@@ -138,7 +138,10 @@ function pick(map, latlng) {
 
 function wireMap(config) {
   const map = L.map("device-map", { zoomSnap: 0.25 });
-  if (config.tileUrl) L.tileLayer(config.tileUrl).addTo(map);
+  map.attributionControl.setPrefix("Leaflet");
+  if (config.tileUrl) {
+    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
+  }
   const [west, south, east, north] = config.bbox ?? [73, 18, 135, 54];
   map.fitBounds([
     [south, west],

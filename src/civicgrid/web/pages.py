@@ -251,6 +251,7 @@ def admin_page(request: Request, db: DbSession, actor: OptionalActor, locale: Lo
             "administrator": administrator,
             "mayKeepDevices": may_keep_devices,
             "tileUrl": settings.tile_url,
+            "tileAttribution": settings.tile_attribution,
             "bbox": geo_service.grid_extent(db) if may_keep_devices else None,
         },
     )
