@@ -129,6 +129,8 @@ def test_an_alarm_a_device_posts_shows_on_the_command_centre(
     entry = page.locator(f"#alarm-list li[data-device='{code}']")
     expect(entry).to_contain_text("三楼走廊烟雾浓度超限")
     expect(entry).to_contain_text(number)
+    expect(entry).to_contain_text(MARKUP_NAME)  # the device's name, as text
+    assert page.locator("#alarm-list img").count() == 0
     expect(page.locator("#command-map path.device")).to_have_count(1)
     page.screenshot(path=str(artifacts / "command-devices.png"))
 
