@@ -1,8 +1,10 @@
 // The administrator's pages: accounts and roles, departments, categories with
-// their time limits, routing rules, and grid files with their check report.
+// their time limits, routing rules, grid files with their check report, and sensing
+// devices (admin-devices.js).
 // Every form is checked again by the API, whose refusals show at the field.
 
 import "./admin.css";
+import { startDevices } from "./admin-devices.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
 import { button, element, fillTable as fill, tableRow as row } from "./lib/dom.js";
 import { send } from "./lib/http.js";
@@ -219,7 +221,11 @@ function wireCitySettings() {
   });
 }
 
-wireForms();
-Promise.all([loadUsers(), loadDepartments(), loadCategories(), loadRules(), loadResources()]).finally(() => {
+// A dispatcher's page holds the devices section alone.
+const settings = config.administrator
+  ? [loadUsers(), loadDepartments(), loadCategories(), loadRules(), loadResources()]
+  : [];
+if (config.administrator) wireForms();
+Promise.all([...settings, config.mayKeepDevices ? startDevices(config) : null]).finally(() => {
   document.getElementById("admin").dataset.state = "ready";
 });

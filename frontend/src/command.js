@@ -2,6 +2,7 @@
 // The map colours each region one level down by its open cases (red edge when
 // any is overdue); clicking a region, or its row in the table, drills down.
 // New cases arrive over Server-Sent Events with a popup and an optional chime.
+// Sensing devices are markers coloured by status, their last day's alarms a panel.
 // Names on the map (regions, workers, resources) come from data other people typed:
 // tooltips are DOM text nodes, never HTML strings.
 
@@ -23,6 +24,9 @@ let layer = null;
 let soundOn = false;
 let reloadTimer = null;
 let field = null; // on-duty workers and emergency resources, above the regions
+let sensing = null; // the area's devices, above the regions
+const DEVICE_COLOURS = { online: "#13c2c2", offline: "#8c8c8c", disabled: "#262626" };
+const DAY_MS = 24 * 3600 * 1000;
 
 /** The charts come in their own bundle after the figures and map are up: ECharts is most of
  * the page's script, and the numbers should not wait for it. */
@@ -221,6 +225,76 @@ async function drawField() {
   document.getElementById("kpi-on_duty").textContent = workers.length;
 }
 
+function deviceTooltip(device) {
+  return element(
+    "span",
+    "",
+    t("page.command.device.tooltip", {
+      name: device.name,
+      kind: t(`page.sensing.kind.${device.kind}`),
+      status: t(`page.sensing.status.${device.status}`),
+      code: device.code,
+    }),
+  );
+}
+
+function drawDevices(devices) {
+  sensing?.remove();
+  // Their own pane above the regions, which a refresh redraws on top of the overlay pane.
+  if (!map.getPane("devices")) map.createPane("devices").style.zIndex = 450;
+  sensing = L.layerGroup().addTo(map);
+  for (const device of devices) {
+    const colour = DEVICE_COLOURS[device.status] ?? DEVICE_COLOURS.offline;
+    L.circleMarker([device.lat, device.lng], {
+      radius: 7,
+      color: "#ffffff",
+      weight: 2,
+      fillColor: colour,
+      fillOpacity: 0.95,
+      pane: "devices",
+      className: `device device-${device.status}`,
+    })
+      .bindTooltip(deviceTooltip(device))
+      .addTo(sensing);
+  }
+}
+
+function alarmEntry(alarm, names) {
+  const entry = element("li");
+  entry.dataset.device = alarm.device_code;
+  const line = t("page.command.alarm.line", {
+    time: formatTime(alarm.occurred_at, { timeStyle: "short" }),
+    type: config.alarmTypes?.[alarm.type] ?? alarm.type,
+    device: names.get(alarm.device_code) ?? alarm.device_code,
+  });
+  entry.append(element("span", "", alarm.detail ? `${line} · ${alarm.detail}` : line));
+  if (alarm.case_number) {
+    entry.append(element("span", "alarm-case", t("page.command.alarm.case", { number: alarm.case_number })));
+  }
+  return entry;
+}
+
+function drawAlarms(alarms, names) {
+  const since = Date.now() - DAY_MS;
+  // Newest first: the day's alarms are the leading ones received within 24 hours.
+  const recent = alarms.filter((alarm) => new Date(alarm.received_at).getTime() >= since);
+  const list = document.getElementById("alarm-list");
+  list.replaceChildren(...recent.map((alarm) => alarmEntry(alarm, names)));
+  if (!recent.length) list.append(element("li", "alarm-none", t("page.command.alarms.none")));
+  document.querySelector(".panel-alarms").dataset.state = "ready";
+}
+
+/** The area's devices on the map and its last day's alarms (the API keeps both in the area). */
+async function drawSensing() {
+  if (!map || !config.mayReadAlarms) return;
+  const [devices, alarms] = await Promise.all([
+    send("GET", "/api/v1/devices?limit=500"),
+    send("GET", "/api/v1/alarms?limit=100"),
+  ]);
+  drawDevices(devices);
+  drawAlarms(alarms, new Map(devices.map((device) => [device.code, device.name])));
+}
+
 async function offerNearest(item) {
   const dialog = document.getElementById("nearest-dialog");
   const list = document.getElementById("nearest-list");
@@ -312,6 +386,7 @@ function announce(item) {
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => (toast.hidden = true), 8000);
   chime();
+  if (item.channel === "device") drawSensing();
   clearTimeout(reloadTimer);
   reloadTimer = setTimeout(load, 3000);
 }
@@ -347,10 +422,11 @@ function wireTools() {
 }
 
 wireTools();
-load().then(drawField);
+load().then(() => Promise.all([drawField(), drawSensing()]));
 listen();
 setInterval(load, REFRESH_MS);
 setInterval(drawField, PEOPLE_MS);
+setInterval(drawSensing, PEOPLE_MS);
 document.getElementById("nearest-close").addEventListener("click", () => {
   document.getElementById("nearest-dialog").close();
 });

@@ -18,6 +18,10 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, Field
 
+from civicgrid.alarms.device_codes import DeviceKind
+from civicgrid.alarms.models import DeviceStatus
+from civicgrid.alarms.roles import ALARM_READERS, DEVICE_KEEPERS
+from civicgrid.alarms.rules import alarm_rules
 from civicgrid.analytics import dashboard
 from civicgrid.analytics import service as analytics
 from civicgrid.analytics.roles import DASHBOARD_VIEWERS, INDICATOR_VIEWERS
@@ -73,6 +77,8 @@ FIELD_TABS: dict[str, dict[str, Any]] = {
     "in_hand": {"state": statuses_in(Queue.FIELD_IN_HAND)},
     "all": {},
 }
+# The administration page: the platform's settings, and the devices their keepers look after.
+ADMIN_PAGE_ROLES = ADMIN_ROLES | DEVICE_KEEPERS
 
 templates = Jinja2Templates(
     env=Environment(loader=FileSystemLoader(WEB_DIR / "templates"), autoescape=True)
@@ -207,21 +213,31 @@ def mediation_page(request: Request, actor: OptionalActor, locale: Locale) -> Re
 
 
 @router.get("/admin")
-def admin_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
-    """Accounts, departments, categories and time limits, routing rules and grid files.
+def admin_page(request: Request, db: DbSession, actor: OptionalActor, locale: Locale) -> Response:
+    """Accounts, departments, categories and time limits, routing rules, grid files, devices.
 
     Time limits and the category workbook are the whole city's: only a city
     administrator is offered them; others write routing rules of their own area.
+    The devices section is drawn for the roles that keep devices (alarms/roles.py),
+    so a dispatcher opens the page too and finds that section alone.
     """
-    if (away := _turned_away(request, actor, ADMIN_ROLES)) is not None:
+    if (away := _turned_away(request, actor, ADMIN_PAGE_ROLES)) is not None:
         return away
     city_admin = auth_service.is_city_admin(actor)
+    settings: Settings = request.app.state.settings
+    administrator = actor.role in ADMIN_ROLES
+    may_keep_devices = actor.role in DEVICE_KEEPERS
     return _page(
         request,
         "admin.html",
         locale,
         **_staff(actor, locale),
         strings=page_strings(locale, extra=("resource.kind.",)),
+        sections=_admin_sections(administrator=administrator, may_keep_devices=may_keep_devices),
+        administrator=administrator,
+        may_keep_devices=may_keep_devices,
+        device_kinds=[kind.value for kind in DeviceKind],
+        device_statuses=[status.value for status in DeviceStatus],
         roles=[role.value for role in Role],
         stages=list(SLA_STAGES),
         channels=list(CHANNELS),
@@ -229,8 +245,21 @@ def admin_page(request: Request, actor: OptionalActor, locale: Locale) -> Respon
         crs_choices=[system.value for system in Crs],
         resource_kinds=[kind.value for kind in ResourceKind],
         city_admin=city_admin,
-        config={"stages": list(SLA_STAGES), "cityAdmin": city_admin},
+        config={
+            "stages": list(SLA_STAGES),
+            "cityAdmin": city_admin,
+            "administrator": administrator,
+            "mayKeepDevices": may_keep_devices,
+            "tileUrl": settings.tile_url,
+            "tileAttribution": settings.tile_attribution,
+            "bbox": geo_service.grid_extent(db) if may_keep_devices else None,
+        },
     )
+
+
+def _admin_sections(*, administrator: bool, may_keep_devices: bool) -> list[str]:
+    sections = ["users", "departments", "categories", "rules", "resources", "grids"]
+    return [*(sections if administrator else []), *(["devices"] if may_keep_devices else [])]
 
 
 @router.get("/command")
@@ -249,6 +278,8 @@ def command_page(request: Request, db: DbSession, actor: OptionalActor, locale: 
             "tileUrl": settings.tile_url,
             "maySummon": actor.role in SUMMONERS,
             "chartsUrl": asset("command-charts.js"),
+            "mayReadAlarms": actor.role in ALARM_READERS,
+            "alarmTypes": {kind: rule.label(locale) for kind, rule in alarm_rules().items()},
             # The first picture comes with the page: no round trip before the figures show.
             "initial": DashboardOut.of(dashboard.dashboard(db, actor)).model_dump(mode="json"),
         },
@@ -452,7 +483,7 @@ NAVIGATION = (
     ("/indicators", "page.nav.indicators", INDICATOR_VIEWERS),
     ("/field", "page.nav.field", WORKER_ROLES),
     ("/fieldwork", "page.nav.fieldwork", STAFF_ROLES),
-    ("/admin", "page.nav.admin", ADMIN_ROLES),
+    ("/admin", "page.nav.admin", ADMIN_PAGE_ROLES),
 )
 
 

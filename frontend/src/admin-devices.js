@@ -1,0 +1,228 @@
+// The devices section of the administrator's page: the area's sensing devices, paged
+// and filtered, registered with a point picked on a map, switched off and on, given a
+// new key (shown once) and deleted. The API checks every write again; its refusals
+// show at their fields in the user's language. Names are other people's typing: they
+// go in as text only.
+
+import "leaflet/dist/leaflet.css";
+import L from "leaflet";
+import { clearErrors, showError, showFailure } from "./forms.js";
+import { button, element, fillTable, tableRow } from "./lib/dom.js";
+import { getList, send } from "./lib/http.js";
+import { formatTime } from "./lib/time.js";
+import { t } from "./strings.js";
+
+const PAGE_SIZE = 20;
+let offset = 0;
+let picked = null; // the marker of the point chosen on the map
+
+// The registry's refusals that name no field, placed at the field they are about.
+const REFUSAL_FIELDS = [
+  [/^device_code_/, "code"],
+  [/^device_name_/, "name"],
+  [/^device_outside_/, "lng"],
+];
+
+function showRefusal(form, error) {
+  const found = REFUSAL_FIELDS.find(([pattern]) => pattern.test(error.code ?? ""));
+  if (!error.fields?.length && found) {
+    showError(form, found[1], error.message);
+    form.querySelector('[aria-invalid="true"]')?.focus();
+    return;
+  }
+  showFailure(form, error, t("page.admin.failed"));
+}
+
+function deviceUrl(code, tail = "") {
+  return `/api/v1/devices/${encodeURIComponent(code)}${tail}`;
+}
+
+function showKey(device, key) {
+  document.getElementById("device-key-heading").textContent = t("page.sensing.key.title", {
+    name: device.name,
+  });
+  document.getElementById("device-key").textContent = key;
+  document.getElementById("device-key-copied").textContent = "";
+  document.getElementById("device-key-dialog").showModal();
+}
+
+function forgetKey() {
+  // The key leaves the page with the dialog: nothing keeps it once it is closed.
+  document.getElementById("device-key").textContent = "";
+  document.getElementById("device-key-dialog").close();
+}
+
+async function copyKey() {
+  const note = document.getElementById("device-key-copied");
+  try {
+    await navigator.clipboard.writeText(document.getElementById("device-key").textContent);
+    note.textContent = t("page.sensing.key.copied");
+  } catch {
+    note.textContent = t("page.sensing.key.copy_failed");
+  }
+}
+
+/** A row's action: refusals (a device with alarms cannot be deleted) show in the filter's line. */
+function act(label, work) {
+  return button(label, async () => {
+    const filter = document.getElementById("device-filter");
+    clearErrors(filter);
+    try {
+      await work();
+      await loadDevices();
+    } catch (error) {
+      showFailure(filter, error, t("page.admin.failed"));
+    }
+  });
+}
+
+function actions(device) {
+  const cellBox = element("span", "row-actions");
+  const disabled = device.status === "disabled";
+  cellBox.append(
+    act(t(disabled ? "page.sensing.enable" : "page.sensing.disable"), () =>
+      send("PATCH", deviceUrl(device.code), { enabled: disabled }),
+    ),
+    act(t("page.sensing.rotate"), async () => {
+      if (!window.confirm(t("page.sensing.confirm_rotate", { name: device.name }))) return;
+      const answer = await send("POST", deviceUrl(device.code, "/key"));
+      showKey(answer.device, answer.key);
+    }),
+    act(t("page.admin.delete"), async () => {
+      if (!window.confirm(t("page.sensing.confirm_delete", { name: device.name }))) return;
+      await send("DELETE", deviceUrl(device.code));
+    }),
+  );
+  return cellBox;
+}
+
+function deviceRow(device) {
+  const row = tableRow([
+    device.code,
+    device.name,
+    t(`page.sensing.kind.${device.kind}`),
+    t(`page.sensing.status.${device.status}`),
+    device.region_code,
+    formatTime(device.last_heartbeat_at, { dateStyle: "short", timeStyle: "short" }),
+    actions(device),
+  ]);
+  row.dataset.code = device.code;
+  row.dataset.status = device.status;
+  return row;
+}
+
+async function loadDevices() {
+  const section = document.getElementById("devices");
+  const filter = document.getElementById("device-filter");
+  const query = new URLSearchParams({ limit: PAGE_SIZE, offset });
+  if (filter.status.value) query.set("status", filter.status.value);
+  if (filter.kind.value) query.set("kind", filter.kind.value);
+  section.dataset.state = "loading";
+  const { items, total } = await getList(`/api/v1/devices?${query}`);
+  fillTable("devices-table", items.map(deviceRow));
+  document.getElementById("devices-range").textContent = total
+    ? t("page.sensing.page", { first: offset + 1, last: offset + items.length, total })
+    : t("page.sensing.empty");
+  document.getElementById("devices-previous").disabled = offset === 0;
+  document.getElementById("devices-next").disabled = offset + items.length >= total;
+  section.dataset.state = "ready";
+}
+
+function pick(map, latlng) {
+  const form = document.getElementById("device-form");
+  form.lng.value = latlng.lng.toFixed(6);
+  form.lat.value = latlng.lat.toFixed(6);
+  picked?.remove();
+  picked = L.circleMarker(latlng, { radius: 8, color: "#0b3d91", className: "picked-point" }).addTo(map);
+}
+
+function wireMap(config) {
+  const map = L.map("device-map", { zoomSnap: 0.25 });
+  map.attributionControl.setPrefix("Leaflet");
+  if (config.tileUrl) {
+    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
+  }
+  const [west, south, east, north] = config.bbox ?? [73, 18, 135, 54];
+  map.fitBounds([
+    [south, west],
+    [north, east],
+  ]);
+  map.on("click", (event) => pick(map, event.latlng));
+  document.getElementById("device-map").leafletMap = map; // for browser tests to aim a click
+}
+
+async function loadDepartments() {
+  const departments = await send("GET", "/api/v1/departments");
+  document
+    .getElementById("device-department")
+    .replaceChildren(
+      new Option(t("page.admin.none"), ""),
+      ...departments.map((item) => new Option(item.name, item.code)),
+    );
+}
+
+async function register(form) {
+  const body = {
+    code: form.code.value.trim(),
+    kind: form.kind.value,
+    name: form.name.value.trim(),
+    address: form.address.value.trim(),
+    lng: Number(form.lng.value),
+    lat: Number(form.lat.value),
+  };
+  if (form.department_code.value) body.department_code = form.department_code.value;
+  const answer = await send("POST", "/api/v1/devices", body);
+  form.reset();
+  picked?.remove();
+  showKey(answer.device, answer.key);
+  offset = 0;
+  await loadDevices();
+}
+
+function wireForm() {
+  const form = document.getElementById("device-form");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    let missing = false;
+    for (const field of form.querySelectorAll("[required]")) {
+      if (!field.value.trim()) {
+        showError(form, field.name, t("page.admin.required"));
+        missing = true;
+      }
+    }
+    if (missing) {
+      form.querySelector('[aria-invalid="true"]')?.focus();
+      return;
+    }
+    try {
+      await register(form);
+    } catch (error) {
+      showRefusal(form, error);
+    }
+  });
+}
+
+/** Draw the section and wire its controls; resolves once the first page is listed. */
+export function startDevices(config) {
+  const filter = document.getElementById("device-filter");
+  filter.addEventListener("change", () => {
+    offset = 0;
+    loadDevices();
+  });
+  filter.addEventListener("submit", (event) => event.preventDefault());
+  document.getElementById("devices-previous").addEventListener("click", () => {
+    offset = Math.max(0, offset - PAGE_SIZE);
+    loadDevices();
+  });
+  document.getElementById("devices-next").addEventListener("click", () => {
+    offset += PAGE_SIZE;
+    loadDevices();
+  });
+  document.getElementById("device-key-copy").addEventListener("click", copyKey);
+  document.getElementById("device-key-close").addEventListener("click", forgetKey);
+  document.getElementById("device-key-dialog").addEventListener("close", forgetKey);
+  wireForm();
+  wireMap(config);
+  return Promise.all([loadDevices(), loadDepartments()]);
+}
