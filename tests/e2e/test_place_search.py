@@ -65,3 +65,37 @@ def test_a_road_typed_on_the_desk_sets_the_cases_point_and_grid(
     case = page.request.get(f"/api/v1/cases/{number}").json()
     assert case["grid_code"] == GRID
     assert (case["lng"], case["lat"]) == pytest.approx((lng, lat))
+
+
+def test_the_mediation_and_admin_forms_take_their_location_from_the_search_box(
+    page: Any, city: City, people: People, artifacts: Path
+) -> None:
+    sign_in(page, people.admin.username, people.admin.password)
+    page.goto("/mediation")
+    page.wait_for_selector("#mediation[data-state='ready']")
+    box = page.get_by_role("combobox", name=zh("page.place_search.label"))
+    box.fill(f"网格{GRID}")
+    page.get_by_role("option", name=f"网格{GRID} {zh('page.place_search.kind.grid')}").click()
+    expect(page.locator("#reg-region")).to_have_value(GRID)
+    page.screenshot(path=str(artifacts / "mediation-place-search.png"), full_page=True)
+
+    lng, lat = city.point_in(GRID)
+    made = post_from_page(
+        page,
+        "/api/v1/registry/key-places",
+        {
+            "name": "永昌学校",
+            "kind": "school",
+            "address": {"address": "永昌路1号", "lng": lng, "lat": lat},
+        },
+    )
+    assert made.status == 201, made.text()
+    page.goto("/admin")
+    page.wait_for_selector("#admin[data-state='ready']")
+    box = page.get_by_role("combobox", name=zh("page.place_search.label"))
+    box.fill("永昌学校")
+    page.get_by_role("option", name=f"永昌学校 {zh('page.place_search.kind.key_place')}").wait_for()
+    box.press("ArrowDown")
+    box.press("Enter")
+    expect(page.locator("#resource-lng")).to_have_value(str(lng))
+    expect(page.locator("#resource-lat")).to_have_value(str(lat))
