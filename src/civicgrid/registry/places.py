@@ -117,6 +117,17 @@ def _contains(
     return column.contains(wanted, autoescape=True)
 
 
+def _unindexed(column: QueryableAttribute[str]) -> ColumnElement[str]:
+    """The same codes, as an expression no index covers, for the jurisdiction filter.
+
+    The text's own index (parent-less rows, the full text's range) is the narrow one;
+    PostgreSQL's generic plan for a prepared statement cannot see that the area's code
+    range is wide (a city administrator's covers every row) and ANDs both indexes as
+    bitmaps, reading the whole region index: 8–13 ms instead of well under one.
+    """
+    return column.concat("")
+
+
 def _regions(db: Session, actor: Actor, wanted: str, limit: int) -> list[PlaceHit]:
     query = (
         select(Region)
@@ -146,7 +157,7 @@ def _roads(db: Session, actor: Actor, wanted: str, limit: int, locator: Locator)
         select(Address)
         .where(
             Address.parent_id.is_(None),
-            in_scope(actor, Address.region_code),
+            in_scope(actor, _unindexed(Address.region_code)),
             _contains(Address.name, wanted),
         )
         .order_by(Address.name)
@@ -164,7 +175,7 @@ def _addresses(
             Address.full_text >= wanted,
             Address.full_text < wanted + _TOP,
             Address.full_text.startswith(wanted, autoescape=True),
-            in_scope(actor, Address.region_code),
+            in_scope(actor, _unindexed(Address.region_code)),
         )
         .order_by(Address.full_text)
         .limit(limit)
