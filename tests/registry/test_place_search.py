@@ -20,7 +20,7 @@ PLACES = "/api/v1/registry/places"
 OWN_STREET = OWN_GRID[:9]
 
 
-def found(client: TestClient, person: AuthedUser, q: str, **params: object) -> list[dict]:
+def found(client: TestClient, person: AuthedUser, q: str, **params: int) -> list[dict]:
     response = client.get(PLACES, params={"q": q, **params}, headers=auth(client, person))
     assert response.status_code == 200, response.text
     return list(response.json())
