@@ -145,3 +145,13 @@ def test_the_number_of_suggestions_is_bounded(client: TestClient, people: People
         PLACES, params={"q": "正阳北路", "limit": limit}, headers=auth(client, people.owner)
     )
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("q", ["正阳\x00北路", "%_\\%", "１２３"])
+def test_odd_characters_are_a_plain_search_never_a_server_error(
+    client: TestClient, people: People, registry: Registry, q: str
+):
+    response = client.get(PLACES, params={"q": q}, headers=auth(client, people.owner))
+    assert response.status_code in {200, 422}, response.text
+    if response.status_code == 200:
+        assert response.json() == []
