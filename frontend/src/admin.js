@@ -8,6 +8,7 @@ import { startDevices } from "./admin-devices.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
 import { button, element, fillTable as fill, tableRow as row } from "./lib/dom.js";
 import { send } from "./lib/http.js";
+import { placeSearch } from "./lib/place-search.js";
 import { readJson, t } from "./strings.js";
 
 const config = readJson("admin-config");
@@ -165,6 +166,14 @@ function wireForms() {
     await send("POST", "/api/v1/departments", formBody(form));
     form.reset();
     await loadDepartments();
+  });
+  placeSearch(document.getElementById("resource-place"), {
+    status: document.getElementById("resource-place-status"),
+    onChoose: (hit) => {
+      if (hit.lng === null) return;
+      document.getElementById("resource-lng").value = String(hit.lng);
+      document.getElementById("resource-lat").value = String(hit.lat);
+    },
   });
   wireForm("resource-form", async (form) => {
     const body = formBody(form);

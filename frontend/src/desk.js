@@ -7,6 +7,7 @@
 import "leaflet/dist/leaflet.css";
 import "./desk.css";
 import L from "leaflet";
+import { wireIntake } from "./desk-intake.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
 import { button, tableRow } from "./lib/dom.js";
 import { getList, send } from "./lib/http.js";
@@ -381,6 +382,7 @@ function listen() {
 
 wireQueue();
 wireMoves();
+wireIntake(config.tileUrl, refresh);
 refresh();
 listen();
 setInterval(refresh, REFRESH_MS);

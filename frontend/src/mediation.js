@@ -7,6 +7,7 @@ import "./admin.css";
 import { clearErrors, showError, showFailure } from "./forms.js";
 import { button, fillTable } from "./lib/dom.js";
 import { send } from "./lib/http.js";
+import { placeSearch } from "./lib/place-search.js";
 import { chinaInputToIso, formatTime } from "./lib/time.js";
 import { readJson, t } from "./strings.js";
 
@@ -168,7 +169,21 @@ function party(body, role) {
   return { role, name, ...(phone ? { phone } : {}) };
 }
 
+/** The register form's place search fills the region a dispute belongs to: its grid, else
+ * the community or street the chosen place lies in. */
+function wirePlaceSearch() {
+  const input = document.getElementById("reg-place");
+  if (!input) return;
+  placeSearch(input, {
+    status: document.getElementById("reg-place-status"),
+    onChoose: (hit) => {
+      document.getElementById("reg-region").value = hit.grid_code ?? hit.region_code;
+    },
+  });
+}
+
 function wireForms() {
+  wirePlaceSearch();
   wire("register-form", async (form, body) => {
     const created = await send("POST", "/api/v1/disputes", {
       kind: body.kind,

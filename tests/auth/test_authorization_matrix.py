@@ -267,6 +267,7 @@ def query(asked: Asked, world: AccessWorld) -> str:
     return {
         "/api/v1/registry/residents": "?address=居民",
         "/api/v1/registry/addresses": "?q=居民",
+        "/api/v1/registry/places": "?q=居民",
         "/api/v1/registry/households": "?number=H0001",
         "/api/v1/registry/organisations": "?name=公司",
         "/api/v1/registry/care-members": "?care_group=lonely_elderly",

@@ -29,6 +29,8 @@ CHANNELS = (
     "inspection",
     "api",
 )
+# The channels a dispatcher registers by hand at the desk (calls, referrals, letters, patrols).
+DESK_CHANNELS = ("hotline_12345", "diversion_110", "petition", "inspection")
 PRIORITIES = ("normal", "urgent")
 
 

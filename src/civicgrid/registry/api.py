@@ -13,6 +13,7 @@ from civicgrid.registry import (
     households,
     key_places,
     organisations,
+    places,
     residents,
     reveals,
     service,
@@ -32,6 +33,7 @@ from civicgrid.registry.schemas import (
     OrganisationFields,
     OrganisationIn,
     OrganisationOut,
+    PlaceHitOut,
     ResidentFields,
     ResidentIn,
     ResidentOut,
@@ -278,6 +280,19 @@ def get_addresses(
 ) -> list[AddressOut]:
     found = service.addresses_by_text(db, actor, text=q, limit=limit)
     return [AddressOut.model_validate(address) for address in found]
+
+
+@router.get("/places", response_model=list[PlaceHitOut])
+def get_places(
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    q: Annotated[str, Query(max_length=places.MAX_QUERY * 2)] = "",
+    limit: Annotated[int, Query(ge=1, le=places.MAX_PLACES)] = 10,
+) -> list[PlaceHitOut]:
+    """The address search box: roads, 小区, addresses, key places and regions matching `q`."""
+    found = places.search_places(db, actor, grid_index=_grids(request), text=q, limit=limit)
+    return [PlaceHitOut.model_validate(hit) for hit in found]
 
 
 @router.post("/{subject}/{subject_id}/reveal", response_model=RevealOut)

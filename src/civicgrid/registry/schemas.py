@@ -319,6 +319,22 @@ class AddressOut(BaseModel):
     region_code: str
 
 
+class PlaceHitOut(BaseModel):
+    """A search box suggestion: a place's name and kind, its point, its grid and region names."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    kind: str
+    lng: float | None
+    lat: float | None
+    region_code: str
+    grid_code: str | None
+    street: str | None
+    community: str | None
+    grid: str | None
+
+
 class RevealIn(BaseModel):
     field: RevealField
     reason: str = Field(min_length=1, max_length=500)

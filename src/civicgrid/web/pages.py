@@ -31,7 +31,7 @@ from civicgrid.auth.deps import SESSION_COOKIE, CurrentVisitor, DbSession, Local
 from civicgrid.auth.models import Role
 from civicgrid.auth.roles import ADMIN_ROLES, STAFF_ROLES
 from civicgrid.auth.scope import Actor
-from civicgrid.cases.models import CHANNELS
+from civicgrid.cases.models import CHANNELS, DESK_CHANNELS
 from civicgrid.cases.roles import CENTRE, CENTRE_DESK, DEPARTMENT_DESK
 from civicgrid.cases.routing import TargetLevel
 from civicgrid.cases.states import Queue, statuses_in
@@ -117,6 +117,7 @@ def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Respons
         strings=page_strings(locale, extra=CASE_STRING_PREFIXES),
         tabs=list(tabs),
         may_bulk=may_bulk,
+        intake_channels=DESK_CHANNELS,
         config={"tabs": tabs, "mayBulk": may_bulk, "tileUrl": settings.tile_url},
     )
 

@@ -1,0 +1,72 @@
+// The desk's phone intake: a dispatcher finds the caller's place with the address
+// search box (its point, grid and marker are set from the chosen suggestion) and
+// registers the case through the same door every channel uses (POST /api/v1/cases).
+
+import L from "leaflet";
+import { clearErrors, showFailure } from "./forms.js";
+import { send } from "./lib/http.js";
+import { placeSearch } from "./lib/place-search.js";
+import { t } from "./strings.js";
+
+export function wireIntake(tileUrl, onRegistered) {
+  const form = document.getElementById("intake-form");
+  if (!form) return;
+  const chosen = { hit: null };
+  let map = null;
+
+  function showPoint(hit) {
+    chosen.hit = hit;
+    const located = hit.lng !== null && hit.lat !== null;
+    document.getElementById("intake-point").textContent = located
+      ? `${hit.lng.toFixed(6)}, ${hit.lat.toFixed(6)}`
+      : t("page.place_search.none");
+    document.getElementById("intake-grid").textContent = hit.grid_code
+      ? `${hit.grid ?? ""} ${hit.grid_code}`.trim()
+      : t("page.place_search.none");
+    const container = document.getElementById("intake-map");
+    container.hidden = !located;
+    if (!located) return;
+    if (!map) {
+      map = L.map(container, { attributionControl: false });
+      if (tileUrl) L.tileLayer(tileUrl).addTo(map);
+      map.markers = L.layerGroup().addTo(map);
+    }
+    map.markers.clearLayers();
+    L.circleMarker([hit.lat, hit.lng], { radius: 8, color: "#c62828", weight: 3 }).addTo(
+      map.markers,
+    );
+    map.setView([hit.lat, hit.lng], 16);
+    map.invalidateSize();
+  }
+
+  document.getElementById("intake-map").hidden = true;
+  placeSearch(document.getElementById("intake-place"), {
+    onChoose: showPoint,
+    status: document.getElementById("intake-place-status"),
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const done = document.getElementById("intake-done");
+    done.hidden = true;
+    const data = new FormData(form);
+    const hit = chosen.hit;
+    const body = {
+      description: String(data.get("description") ?? "").trim(),
+      channel: data.get("channel"),
+      address: String(data.get("address") ?? "").trim() || null,
+      ...(hit && hit.lng !== null ? { lng: hit.lng, lat: hit.lat } : {}),
+    };
+    try {
+      const made = await send("POST", "/api/v1/cases", body);
+      done.textContent = t("page.desk.intake.done", { number: made.number });
+      done.hidden = false;
+      form.reset();
+      showPoint({ lng: null, lat: null, grid_code: null });
+      chosen.hit = null;
+      onRegistered();
+    } catch (error) {
+      showFailure(form, error, error.message);
+    }
+  });
+}
