@@ -64,7 +64,7 @@ class DuckDBEngine:
         if not files:
             return _empty_cells()
         with self._connection(files) as connection:
-            return _normalised(connection.execute(cells_sql(month, "duckdb")).fetch_arrow_table())
+            return _normalised(connection.execute(cells_sql(month, "duckdb")).to_arrow_table())
 
     def baseline_months(self, month: str) -> int:
         files = [str(path) for path in month_files(self.root, window(month))]
