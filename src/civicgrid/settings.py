@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     mqtt_topic_root: str = Field(
         default="civicgrid/devices", pattern=r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$"
     )
+    # A Frigate server publishes under this prefix (its mqtt.topic_prefix), with its own
+    # broker account; without a user, `alarms broker-files` writes no Frigate account.
+    frigate_topic_prefix: str = Field(default="frigate", pattern=r"^[A-Za-z0-9_\-]+$")
+    frigate_mqtt_user: str = Field(default="", pattern=r"^[A-Za-z0-9_\-]*$")
+    frigate_mqtt_password: str = Field(default="", repr=False)
     # An online device unheard of for this long is marked offline by the worker.
     device_offline_minutes: float = Field(default=15.0, gt=0)
 

@@ -6,6 +6,10 @@ the password file written here from the stored key hashes (already in
 mosquitto's `$7$` format, see `device_keys`), and its ACL lets each device
 publish only under its own code. So a message on `<root>/<code>/alarms` can only
 come from the device `<code>`, and the listener trusts the topic's code.
+
+A Frigate server gets an account of its own (`FrigateSource`) that may publish
+only under its topic prefix (`frigate/…`); the listener reads Frigate's events,
+reviews and snapshots there and maps each camera name to a registered device.
 """
 
 import getpass
@@ -55,26 +59,50 @@ def broker_address(url: str) -> BrokerAddress:
     )
 
 
+@dataclass(frozen=True)
+class FrigateSource:
+    """A Frigate server's broker account and the topic prefix it publishes under."""
+
+    username: str
+    password: str
+    prefix: str = "frigate"
+
+
+def frigate_topic_filters(prefix: str) -> list[str]:
+    """What the listener takes from Frigate: events, reviews and snapshots per camera and label."""
+    return [f"{prefix}/events", f"{prefix}/reviews", f"{prefix}/+/+/snapshot"]
+
+
 def topic_filters(root: str) -> list[str]:
     return [f"{root}/+/{ALARMS}", f"{root}/+/{HEARTBEAT}"]
 
 
-def password_lines(db: Session, listener: BrokerAddress) -> list[str]:
-    """The listener's account and every enabled device's; a disabled device cannot connect."""
+def password_lines(
+    db: Session, listener: BrokerAddress, frigate: FrigateSource | None = None
+) -> list[str]:
+    """The listener's account, Frigate's, and every enabled device's (not a disabled one)."""
     devices = db.execute(
         select(Device.code, Device.key_hash)
         .where(Device.status != DeviceStatus.DISABLED.value)
         .order_by(Device.code)
     )
-    return [f"{listener.username}:{hash_key(listener.password)}"] + [
-        f"{code}:{key_hash}" for code, key_hash in devices
-    ]
+    accounts = [f"{listener.username}:{hash_key(listener.password)}"]
+    if frigate is not None:
+        accounts.append(f"{frigate.username}:{hash_key(frigate.password)}")
+    return accounts + [f"{code}:{key_hash}" for code, key_hash in devices]
 
 
-def acl_text(listener_user: str, root: str) -> str:
-    """The listener reads every device's topics; `%u` lets each device write only its own."""
+def acl_text(listener_user: str, root: str, frigate: FrigateSource | None = None) -> str:
+    """The listener reads every device's topics; `%u` lets each device write only its own.
+
+    Frigate's account reads and writes under its prefix alone (it also listens
+    there for its own `…/set` commands); the listener only reads what it takes.
+    """
     lines = [f"user {listener_user}"]
     lines += [f"topic read {topic}" for topic in topic_filters(root)]
+    if frigate is not None:
+        lines += [f"topic read {topic}" for topic in frigate_topic_filters(frigate.prefix)]
+        lines += ["", f"user {frigate.username}", f"topic readwrite {frigate.prefix}/#"]
     lines += ["", f"pattern write {root}/%u/{ALARMS}", f"pattern write {root}/%u/{HEARTBEAT}"]
     return "\n".join(lines) + "\n"
 
@@ -96,18 +124,24 @@ def config_text(folder: Path, address: BrokerAddress) -> str:
     )
 
 
-def write_broker_files(db: Session, folder: Path, address: BrokerAddress, root: str) -> int:
+def write_broker_files(
+    db: Session,
+    folder: Path,
+    address: BrokerAddress,
+    root: str,
+    frigate: FrigateSource | None = None,
+) -> int:
     """mosquitto.conf, passwords and acl in `folder` (private); returns the devices written.
 
     Run again after devices change and send the broker SIGHUP to reload them.
     """
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     (folder / "data").mkdir(exist_ok=True, mode=0o700)
-    lines = password_lines(db, address)
+    lines = password_lines(db, address, frigate)
     _private_write(folder / "passwords", "\n".join(lines) + "\n")
-    _private_write(folder / "acl", acl_text(address.username, root))
+    _private_write(folder / "acl", acl_text(address.username, root, frigate))
     _private_write(folder / "mosquitto.conf", config_text(folder, address))
-    return len(lines) - 1
+    return len(lines) - 1 - (frigate is not None)
 
 
 def _private_write(path: Path, text: str) -> None:

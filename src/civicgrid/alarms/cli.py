@@ -5,10 +5,16 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
-from civicgrid.alarms.broker import broker_address, topic_filters, write_broker_files
+from civicgrid.alarms.broker import (
+    FrigateSource,
+    broker_address,
+    topic_filters,
+    write_broker_files,
+)
 from civicgrid.alarms.listener import CLIENT_ID, AlarmListener, RunningListener, start_listener
 from civicgrid.console import database, domain_errors_exit, say, stop_on_signals
 from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
+from civicgrid.errors import Invalid
 from civicgrid.settings import Settings, get_settings
 
 
@@ -42,7 +48,9 @@ def listen(client_id: str) -> None:
         topics=", ".join(topic_filters(root)),
     )
     try:
-        AlarmListener(make_session_factory(engine), address, root, client_id).run(stop)
+        AlarmListener(
+            make_session_factory(engine), address, root, client_id, settings.frigate_topic_prefix
+        ).run(stop)
     finally:
         engine.dispose()
     say("alarms.cli.stopped")
@@ -63,8 +71,21 @@ def broker_files(folder: Path | None) -> None:
     address = broker_address(settings.mqtt_url)
     folder = (folder or settings.data_dir / "mosquitto").resolve()
     with database() as db:
-        count = write_broker_files(db, folder, address, settings.mqtt_topic_root)
+        count = write_broker_files(
+            db, folder, address, settings.mqtt_topic_root, frigate_source(settings)
+        )
     say("alarms.cli.broker_files", config=folder / "mosquitto.conf", devices=count)
+
+
+def frigate_source(settings: Settings) -> FrigateSource | None:
+    """Frigate's broker account from CIVICGRID_FRIGATE_MQTT_USER and _PASSWORD, if set."""
+    if not settings.frigate_mqtt_user:
+        return None
+    if not settings.frigate_mqtt_password:
+        raise Invalid("frigate_mqtt_password_missing")
+    return FrigateSource(
+        settings.frigate_mqtt_user, settings.frigate_mqtt_password, settings.frigate_topic_prefix
+    )
 
 
 def listener_beside_server(
@@ -74,4 +95,9 @@ def listener_beside_server(
     if not settings.mqtt_url:
         return None
     address = broker_address(settings.mqtt_url)
-    return start_listener(sessions, address=address, root=settings.mqtt_topic_root)
+    return start_listener(
+        sessions,
+        address=address,
+        root=settings.mqtt_topic_root,
+        frigate_prefix=settings.frigate_topic_prefix,
+    )

@@ -60,7 +60,7 @@ def authenticate_device(db: Session, *, code: str, key: str) -> Device:
     matches = key_matches(device.key_hash if device else _NO_DEVICE_HASH, key)
     if device is None or not matches:
         raise Unauthorized("invalid_device_key")
-    return _require_enabled(device)
+    return require_enabled(device)
 
 
 def device_for_code(db: Session, code: str) -> Device:
@@ -68,10 +68,10 @@ def device_for_code(db: Session, code: str) -> Device:
     device = db.scalar(select(Device).where(Device.code == code))
     if device is None:
         raise Unauthorized("invalid_device_key")
-    return _require_enabled(device)
+    return require_enabled(device)
 
 
-def _require_enabled(device: Device) -> Device:
+def require_enabled(device: Device) -> Device:
     if device.status == DeviceStatus.DISABLED.value:
         raise Forbidden("device_disabled", code=device.code)
     return device

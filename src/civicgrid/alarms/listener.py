@@ -6,8 +6,9 @@ JSON of `POST /api/v1/alarms`'s items) and `<root>/<device code>/heartbeat`
 that topic (see `broker`). The listener keeps a persistent session and
 acknowledges a message only after its alarm is committed, so a listener that
 dies mid-stream gets the unacknowledged messages again on reconnecting, and
-intake's (device, event id) key stores each once. A bad message is logged and
-acknowledged: one broken device must not stop the stream.
+intake's (device, event id) key stores each once. A bad message is logged,
+kept as a dead letter (`deadletters`) and acknowledged: one broken device must
+not stop the stream. Frigate's messages under its own prefix go to `frigate`.
 """
 
 import logging
@@ -21,8 +22,10 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 
-from civicgrid.alarms import intake
+from civicgrid.alarms import deadletters, intake
 from civicgrid.alarms.broker import ALARMS, HEARTBEAT, BrokerAddress, topic_filters
+from civicgrid.alarms.frigate import DEFAULT_PREFIX, FrigateState
+from civicgrid.alarms.messages import parse_json
 from civicgrid.alarms.schemas import AlarmIn
 from civicgrid.alarms.service import heard_from
 from civicgrid.errors import DomainError
@@ -42,18 +45,21 @@ def handle_message(
     topic: str,
     payload: bytes | bytearray,
     now: datetime | None = None,
+    frigate: FrigateState | None = None,
 ) -> str:
-    """Take one message in; returns what it was ("heartbeat", "alarm", "replay").
+    """Take one message in; returns what it was ("heartbeat", "alarm", "replay", Frigate's kinds).
 
     Raises a DomainError or pydantic's ValidationError for a message to refuse.
     """
     now = now or utcnow()
+    if frigate is not None and frigate.owns(topic):
+        return frigate.take(db, index, topic=topic, payload=payload, now=now)
     code, channel = _device_topic(root, topic)
     device = intake.device_for_code(db, code)
     if channel == HEARTBEAT:
         heard_from(db, device, now)
         return "heartbeat"
-    report = AlarmIn.model_validate_json(payload).report()
+    report = parse_json(payload, AlarmIn).report()
     intake.require_known_types([report])
     taken = intake.take_alarm(db, index, device=device, report=report, now=now)
     return "alarm" if taken.new else "replay"
@@ -75,9 +81,11 @@ class AlarmListener:
     address: BrokerAddress
     root: str
     client_id: str = CLIENT_ID
+    frigate_prefix: str = DEFAULT_PREFIX
 
     def __post_init__(self) -> None:
         self.index = GridIndex()
+        self.frigate = FrigateState(prefix=self.frigate_prefix)
         self.subscribed = threading.Event()
         self.client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
@@ -117,7 +125,8 @@ class AlarmListener:
             )
             return
         # Subscribing again on every connect is harmless and covers a broker that lost the session.
-        client.subscribe([(topic, QOS) for topic in topic_filters(self.root)])
+        topics = topic_filters(self.root) + self.frigate.topic_filters()
+        client.subscribe([(topic, QOS) for topic in topics])
 
     def _on_subscribe(self, *_args: object) -> None:
         self.subscribed.set()
@@ -128,7 +137,12 @@ class AlarmListener:
         with self.sessions() as db:
             try:
                 what = handle_message(
-                    db, self.index, root=self.root, topic=message.topic, payload=message.payload
+                    db,
+                    self.index,
+                    root=self.root,
+                    topic=message.topic,
+                    payload=message.payload,
+                    frigate=self.frigate,
                 )
                 db.commit()
                 log.debug("%s on %s", what, message.topic)
@@ -137,12 +151,37 @@ class AlarmListener:
                 # would fail the same way on every redelivery.
                 db.rollback()
                 log.warning("refused message on %s: %s", message.topic, _reason(refusal))
+                self._dead_letter(message, refusal)
             except Exception:
                 # Not acknowledged: the broker delivers it again when the session resumes.
                 db.rollback()
                 log.exception("message on %s failed; it stays unacknowledged", message.topic)
                 return
         client.ack(message.mid, message.qos)
+
+    def _dead_letter(self, message: mqtt.MQTTMessage, refusal: Exception) -> None:
+        """Keep the refused message for the administrators; failing that, only the log has it."""
+        with self.sessions() as db:
+            try:
+                region = deadletters.named_region(
+                    db,
+                    topic=message.topic,
+                    payload=message.payload,
+                    root=self.root,
+                    frigate_prefix=self.frigate_prefix,
+                )
+                deadletters.record(
+                    db,
+                    topic=message.topic,
+                    payload=message.payload,
+                    refusal=refusal,
+                    region_code=region,
+                    now=utcnow(),
+                )
+                db.commit()
+            except Exception:
+                db.rollback()
+                log.exception("dead letter of %s not kept", message.topic)
 
 
 def _reason(refusal: Exception) -> str:
@@ -171,9 +210,10 @@ def start_listener(
     address: BrokerAddress,
     root: str,
     client_id: str = CLIENT_ID,
+    frigate_prefix: str = DEFAULT_PREFIX,
 ) -> RunningListener:
     """The listener in a daemon thread (beside the demo server, or in a test)."""
-    listener = AlarmListener(sessions, address, root, client_id)
+    listener = AlarmListener(sessions, address, root, client_id, frigate_prefix)
     stop = threading.Event()
     thread = threading.Thread(
         target=listener.run, args=(stop,), name="civicgrid-alarms", daemon=True

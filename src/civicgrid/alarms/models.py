@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -56,6 +57,8 @@ class Device(Base):
     key_hash: Mapped[str] = mapped_column(String(160))
     last_heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # The camera's name in a Frigate server's config: Frigate's events name cameras this way.
+    frigate_camera: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class Alarm(Base):
@@ -81,3 +84,49 @@ class Alarm(Base):
     case_number: Mapped[str | None] = mapped_column(
         ForeignKey("cases.number", ondelete="RESTRICT"), index=True
     )
+
+
+class SceneRule(Base):
+    """A scene over a camera's object events that becomes an alarm (see `alarms.scenes`).
+
+    `camera` names one Frigate camera; without it the rule covers every camera
+    whose grid lies in `region_code` (a street, a district, the city). Either way
+    `region_code` is where the rule belongs, and whose keepers may change it.
+    """
+
+    __tablename__ = "scene_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80))
+    camera: Mapped[str | None] = mapped_column(String(64))
+    region_code: Mapped[str] = mapped_column(String(15), index=True)
+    zone: Mapped[str] = mapped_column(String(64))
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    min_dwell_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    min_count: Mapped[int] = mapped_column(Integer, default=1)
+    # Local (Asia/Shanghai) minutes of the day; a start after the end crosses midnight.
+    window_start_minute: Mapped[int | None] = mapped_column(Integer)
+    window_end_minute: Mapped[int | None] = mapped_column(Integer)
+    alarm_type: Mapped[str] = mapped_column(String(40))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class DeadLetter(Base):
+    """A message the listener refused, kept so an administrator can see what went wrong.
+
+    `region_code` is the device's grid when the message named a known device or
+    camera, else None (only city-wide administrators see those). The payload is
+    cut short and stripped of identity fields before it is kept.
+    """
+
+    __tablename__ = "alarm_dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(String(40), index=True)
+    detail: Mapped[str] = mapped_column(String(255), default="")
+    region_code: Mapped[str | None] = mapped_column(String(15), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    payload: Mapped[str] = mapped_column(Text, default="")
+    payload_bytes: Mapped[int] = mapped_column(Integer, default=0)

@@ -6,3 +6,5 @@ from civicgrid.auth.models import Role
 # them and their alarms. Devices themselves post alarms with their own key, not a role.
 DEVICE_KEEPERS = frozenset({Role.ADMIN, Role.DISPATCHER})
 ALARM_READERS = frozenset({Role.ADMIN, Role.LEADER, Role.DISPATCHER, Role.COMMUNITY_STAFF})
+# Refused messages are a device keeper's diagnosis, read by administrators of the area.
+DEAD_LETTER_READERS = frozenset({Role.ADMIN})

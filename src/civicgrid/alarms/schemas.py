@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from civicgrid.alarms.device_codes import DeviceKind
+from civicgrid.alarms.frigate import CAMERA_NAME
 from civicgrid.alarms.intake import AlarmReport
 from civicgrid.alarms.models import Alarm, Device, DeviceStatus
 from civicgrid.alarms.service import DeviceChanges, DeviceInput, Spot
@@ -31,6 +32,7 @@ class DeviceIn(SpotIn):
     name: str = Field(min_length=1, max_length=120)
     address: str = Field(default="", max_length=255)
     department_code: str | None = Field(default=None, max_length=40)
+    frigate_camera: str | None = Field(default=None, pattern=CAMERA_NAME)
 
     def data(self) -> DeviceInput:
         return DeviceInput(
@@ -40,6 +42,7 @@ class DeviceIn(SpotIn):
             spot=self.spot(),
             address=self.address,
             department_code=self.department_code,
+            frigate_camera=self.frigate_camera,
         )
 
 
@@ -51,6 +54,7 @@ class DeviceChangesIn(BaseModel):
     address: str | None = Field(default=None, max_length=255)
     department_code: str | None = Field(default=None, max_length=40)
     enabled: bool | None = None
+    frigate_camera: str | None = Field(default=None, pattern=r"^$|" + CAMERA_NAME)
 
     def changes(self) -> DeviceChanges:
         return DeviceChanges(
@@ -59,6 +63,7 @@ class DeviceChangesIn(BaseModel):
             address=self.address,
             department_code=self.department_code,
             enabled=self.enabled,
+            frigate_camera=self.frigate_camera,
         )
 
 
@@ -76,6 +81,7 @@ class DeviceOut(BaseModel):
     status: str
     last_heartbeat_at: datetime | None
     created_at: datetime
+    frigate_camera: str | None
 
 
 class DeviceKeyOut(BaseModel):

@@ -40,6 +40,7 @@ class DeviceInput:
     spot: Spot
     address: str = ""
     department_code: str | None = None
+    frigate_camera: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class DeviceChanges:
     address: str | None = None
     department_code: str | None = None
     enabled: bool | None = None
+    # "" clears it: the camera is no longer known to Frigate under any name.
+    frigate_camera: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ def register_device(
         status=DeviceStatus.OFFLINE.value,
         key_hash=hash_key(key),
     )
+    _require_free_camera_name(db, data.frigate_camera, device)
+    device.frigate_camera = data.frigate_camera
     try:
         with db.begin_nested():
             db.add(device)
@@ -164,9 +169,21 @@ def update_device(
         device.department_id = auth_service.department_id(db, changes.department_code or None)
     if changes.enabled is not None:
         device.status = _switched(device, enabled=changes.enabled)
+    if changes.frigate_camera is not None:
+        _require_free_camera_name(db, changes.frigate_camera or None, device)
+        device.frigate_camera = changes.frigate_camera or None
     db.flush()
     _log(db, actor, "update", before=before, after=_snapshot(device))
     return device
+
+
+def _require_free_camera_name(db: Session, camera: str | None, device: Device) -> None:
+    """One device per Frigate camera name: Frigate's events name the camera, not the device."""
+    if camera is None:
+        return
+    holder = db.scalar(select(Device.code).where(Device.frigate_camera == camera))
+    if holder is not None and holder != device.code:
+        raise Conflict("frigate_camera_taken", camera=camera, code=holder)
 
 
 def _switched(device: Device, *, enabled: bool) -> str:
@@ -212,6 +229,7 @@ def _snapshot(device: Device) -> dict[str, Any]:
         "address": device.address,
         "department_id": device.department_id,
         "status": device.status,
+        "frigate_camera": device.frigate_camera,
     }
 
 
