@@ -1,11 +1,16 @@
 """Fixtures of the sensing tests: a city with its categories, and devices registered in it."""
 
+import io
+import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from civicgrid.alarms.device_codes import DeviceKind
+from civicgrid.alarms.scenes import seed_example_rules
 from civicgrid.alarms.service import DeviceInput, Spot, register_device
 from civicgrid.categories.seeds import seed_builtin
 from civicgrid.console import console_actor
@@ -31,10 +36,19 @@ class Registered:
 
 
 def _register(
-    db: Session, city: City, *, code: str, kind: DeviceKind, grid: str, name: str
+    db: Session,
+    city: City,
+    *,
+    code: str,
+    kind: DeviceKind,
+    grid: str,
+    name: str,
+    frigate_camera: str | None = None,
 ) -> Registered:
     lng, lat = city.point_in(grid)
-    data = DeviceInput(code=code, kind=kind, name=name, spot=Spot(lng, lat))
+    data = DeviceInput(
+        code=code, kind=kind, name=name, spot=Spot(lng, lat), frigate_camera=frigate_camera
+    )
     device, key = register_device(db, console_actor(), grid_index=GridIndex(), data=data)
     db.commit()
     return Registered(code=device.code, key=key, grid=grid)
@@ -66,3 +80,98 @@ def far_sensor(db: Session, sensing: City) -> Registered:
         grid=OTHER_GRID,
         name="水位计",
     )
+
+
+FRIGATE_CAMERA = "gate_east"
+
+
+@pytest.fixture
+def frigate_camera(db: Session, sensing: City) -> Registered:
+    """A camera Frigate knows as `gate_east`, with the built-in scene rules for the whole city."""
+    camera = _register(
+        db,
+        sensing,
+        code=CAMERA_CODE,
+        kind=DeviceKind.CAMERA,
+        grid=OWN_GRID,
+        name="东门摄像机",
+        frigate_camera=FRIGATE_CAMERA,
+    )
+    seed_example_rules(db, console_actor(), region_code=sensing.code)
+    db.commit()
+    return camera
+
+
+# 2026-12-07 10:00 in Shanghai: the morning of a working day.
+MORNING = datetime(2026, 12, 7, 2, 0, tzinfo=UTC).timestamp()
+
+
+def frigate_event(
+    kind: str,
+    object_id: str,
+    *,
+    at: float,
+    start: float = MORNING,
+    label: str = "car",
+    zones: tuple[str, ...] = ("no_parking",),
+    camera: str = FRIGATE_CAMERA,
+    **extra: object,
+) -> bytes:
+    """A `frigate/events` message shaped as Frigate publishes it (MQTT docs), fields we drop too."""
+    tracked = {
+        "id": object_id,
+        "camera": camera,
+        "frame_time": at,
+        "snapshot_time": at,
+        "label": label,
+        "sub_label": None,
+        "top_score": 0.92,
+        "false_positive": False,
+        "start_time": start,
+        "end_time": at if kind == "end" else None,
+        "score": 0.87,
+        "box": [424, 500, 536, 712],
+        "area": 23744,
+        "ratio": 2.11,
+        "region": [264, 450, 667, 853],
+        "current_zones": list(zones),
+        "entered_zones": list(zones),
+        "thumbnail": None,
+        "has_snapshot": True,
+        "has_clip": False,
+        "active": True,
+        "stationary": at - start > 60,
+        "motionless_count": 0,
+        "position_changes": 1,
+        "attributes": {},
+        "current_attributes": [],
+        **extra,
+    }
+    return json.dumps({"type": kind, "before": tracked, "after": tracked}).encode()
+
+
+def frigate_review(review_id: str, *, at: float, severity: str = "alert") -> bytes:
+    """A `frigate/reviews` message as Frigate publishes it."""
+    item = {
+        "id": review_id,
+        "camera": FRIGATE_CAMERA,
+        "start_time": at,
+        "end_time": None,
+        "severity": severity,
+        "thumb_path": f"/media/frigate/clips/review/thumb-{FRIGATE_CAMERA}-{review_id}.webp",
+        "data": {
+            "detections": ["1718987128.947436-g92ztx"],
+            "objects": ["person", "car"],
+            "sub_labels": ["张三"],
+            "zones": ["no_parking"],
+            "audio": [],
+        },
+    }
+    return json.dumps({"type": "new", "before": item, "after": item}).encode()
+
+
+def jpeg(colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A small JPEG, as Frigate's snapshot topic carries."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buffer, format="JPEG")
+    return buffer.getvalue()

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -21,14 +22,21 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from civicgrid.alarms.broker import BrokerAddress, write_broker_files
+from civicgrid.alarms.broker import BrokerAddress, FrigateSource, write_broker_files
 from civicgrid.alarms.listener import RunningListener, start_listener
-from civicgrid.alarms.models import Alarm, Device
-from civicgrid.cases.models import Case
-from civicgrid.db import make_session_factory
-from tests.alarms.conftest import Registered
+from civicgrid.alarms.models import Alarm, DeadLetter, Device
+from civicgrid.cases.models import Case, CasePhoto
+from civicgrid.db import Base, make_session_factory
+from tests.alarms.conftest import (
+    FRIGATE_CAMERA,
+    Registered,
+    frigate_event,
+    frigate_review,
+    jpeg,
+)
 
 ROOT = "civicgrid/devices"
+FRIGATE = FrigateSource("frigate-source", "frigate-secret")
 LISTENER = "civicgrid-listener"
 WAIT_SECONDS = 15.0
 
@@ -68,11 +76,15 @@ def _accepts(port: int) -> bool:
 
 @pytest.fixture
 def broker(
-    db: Session, tmp_path: Path, smoke_sensor: Registered, far_sensor: Registered
+    db: Session,
+    tmp_path: Path,
+    smoke_sensor: Registered,
+    far_sensor: Registered,
+    frigate_camera: Registered,
 ) -> Iterator[BrokerAddress]:
-    """mosquitto with both test devices' credentials and the listener's account."""
+    """mosquitto with the test devices' credentials, Frigate's and the listener's account."""
     address = BrokerAddress("127.0.0.1", _free_port(), LISTENER, "listener-secret")
-    write_broker_files(db, tmp_path / "mosquitto", address, ROOT)
+    write_broker_files(db, tmp_path / "mosquitto", address, ROOT, FRIGATE)
     process = subprocess.Popen(
         [_mosquitto(), "-c", str(tmp_path / "mosquitto" / "mosquitto.conf")],
         stdout=subprocess.DEVNULL,
@@ -241,3 +253,148 @@ def test_alarms_sent_while_the_listener_is_down_arrive_when_it_comes_back(
     assert count(engine, Alarm) == 0
     listening()
     _until(lambda: count(engine, Alarm) == 5, "the queued alarms")
+
+
+def frigate_link(broker: BrokerAddress) -> Publisher:
+    publisher = Publisher(broker, FRIGATE.username, FRIGATE.password)
+    assert publisher.connected.wait(WAIT_SECONDS)
+    assert publisher.refused is None
+    return publisher
+
+
+def count_rows(engine: Engine, model: type[Any]) -> int:
+    with Session(engine) as fresh:
+        return fresh.scalar(select(func.count()).select_from(model)) or 0
+
+
+def every_stored_row(engine: Engine) -> str:
+    """Every row of every table, as text: what an identity must not be found in."""
+    with Session(engine) as fresh:
+        return "\n".join(
+            repr(tuple(row))
+            for table in Base.metadata.sorted_tables
+            for row in fresh.execute(select(table))
+        )
+
+
+IDENTITIES = {"sub_label": ["张三", 0.93], "recognized_license_plate": "云A12345"}
+
+
+def test_frigate_reports_a_car_parked_five_minutes_in_a_no_parking_zone_as_a_case_with_its_snapshot(
+    engine: Engine,
+    listening: Callable[[], RunningListener],
+    broker: BrokerAddress,
+    photo_dir: Path,
+):
+    listening()
+    frigate = frigate_link(broker)
+    start = time.time() - 400
+    frigate.publish(f"frigate/{FRIGATE_CAMERA}/car/snapshot", jpeg())
+    frigate.publish("frigate/events", frigate_event("new", "9.1-car", at=start, start=start))
+    parked = frigate_event("update", "9.1-car", at=start + 360, start=start, **IDENTITIES)
+    frigate.publish("frigate/events", parked)
+    frigate.publish("frigate/events", parked)  # Frigate, or the broker, sends it again
+    _until(lambda: count_rows(engine, CasePhoto) == 1, "the case with the snapshot")
+    with Session(engine) as fresh:
+        [alarm] = fresh.scalars(select(Alarm))
+        case = fresh.scalar(select(Case).where(Case.number == alarm.case_number))
+    assert alarm.alarm_type == "illegal_parking"
+    assert alarm.attributes["scene_rule"] == "禁停区车辆停留 5 分钟"
+    assert case is not None
+    assert case.category_code == "UM-02-05"
+    assert count_rows(engine, DeadLetter) == 0
+
+
+def test_identity_fields_sent_by_frigate_or_a_device_reach_no_table(
+    engine: Engine,
+    listening: Callable[[], RunningListener],
+    broker: BrokerAddress,
+    device_link,
+    smoke_sensor: Registered,
+):
+    listening()
+    frigate = frigate_link(broker)
+    start = time.time() - 10
+    frigate.publish(
+        "frigate/events",
+        frigate_event(
+            "new",
+            "9.2-bike",
+            at=start,
+            start=start,
+            label="bicycle",
+            zones=("elevator",),
+            **IDENTITIES,
+        ),
+    )
+    frigate.publish("frigate/reviews", frigate_review("9.3-review", at=start))
+    broken = frigate_event("new", "9.4-car", at=start, start=start, **IDENTITIES).decode()[:-40]
+    frigate.publish("frigate/events", broken)
+    sensor = device_link(smoke_sensor)
+    sensor.publish(
+        f"{ROOT}/{smoke_sensor.code}/alarms",
+        alarm("id-1", attributes={"车牌": "云A12345", "face": {"name": "张三"}}),
+    )
+    _until(lambda: "id-1" in event_ids(engine), "the sensor's alarm")
+    _until(lambda: count_rows(engine, DeadLetter) == 1, "the broken event's dead letter")
+    assert {"frigate-9.2-bike-r3", "id-1"} <= event_ids(engine)
+    stored = every_stored_row(engine)
+    for identity in ("张三", "云A12345"):
+        assert identity not in stored
+
+
+def test_garbage_from_frigate_and_devices_becomes_dead_letters_and_a_good_alarm_still_lands(
+    engine: Engine,
+    listening: Callable[[], RunningListener],
+    broker: BrokerAddress,
+    device_link,
+    smoke_sensor: Registered,
+):
+    listening()
+    frigate = frigate_link(broker)
+    now = time.time()
+    garbage = [
+        ("frigate/events", b"{not json"),
+        ("frigate/events", frigate_event("new", "x-1", at=now, start=now, camera="back_yard")),
+        ("frigate/events", json.dumps({"type": "moved", "after": {}}).encode()),
+        ("frigate/reviews", b"[" * 70_000),
+        ("frigate/back_yard/car/snapshot", jpeg()),
+    ]
+    for topic, payload in garbage:
+        frigate.publish(topic, payload)
+    # The ACL keeps Frigate's account out of the devices' topics: the broker drops this.
+    frigate.publish(f"{ROOT}/{smoke_sensor.code}/alarms", alarm("forged-by-frigate"))
+    sensor = device_link(smoke_sensor)
+    topic = f"{ROOT}/{smoke_sensor.code}/alarms"
+    sensor.publish(topic, alarm("x", "ufo"))
+    sensor.publish(topic, b"\xff\xfe")
+    sensor.publish(topic, alarm("good"))
+    _until(lambda: "good" in event_ids(engine), "the good alarm")
+    _until(lambda: count_rows(engine, DeadLetter) == 7, "seven dead letters")
+    with Session(engine) as fresh:
+        letters = list(fresh.scalars(select(DeadLetter).order_by(DeadLetter.id)))
+    assert [letter.reason for letter in letters] == [
+        "bad_json",
+        "unknown_camera",
+        "schema",
+        "oversize",
+        "unknown_camera",
+        "unknown_type",
+        "bad_json",
+    ]
+    assert letters[3].payload_bytes == 70_000
+    assert len(letters[3].payload) <= 2000
+    assert letters[5].region_code == smoke_sensor.grid
+    assert event_ids(engine) == {"good"}
+
+
+def test_a_frigate_review_is_accepted_and_brings_its_camera_online(
+    engine: Engine,
+    listening: Callable[[], RunningListener],
+    broker: BrokerAddress,
+    frigate_camera: Registered,
+):
+    listening()
+    frigate_link(broker).publish("frigate/reviews", frigate_review("9.5-review", at=time.time()))
+    _until(lambda: device_status(engine, frigate_camera.code) == "online", "the camera online")
+    assert count_rows(engine, DeadLetter) == 0

@@ -80,6 +80,14 @@ INACTIVE_RULE = {
     "region_prefix": OWN_STREET,
     "active": False,
 }
+# A switched-off scene rule for the own street: keepers create it, and it never fires.
+SWITCHED_OFF_SCENE = {
+    "name": "矩阵场景",
+    "region_code": OWN_STREET,
+    "zone": "matrix",
+    "alarm_type": "smoke",
+    "enabled": False,
+}
 BODIES: dict[str, Any] = {
     # A move the own case cannot make now: readers get 409, others 404, nobody moves it.
     "POST /api/v1/cases/{number}/transitions": {"to": "closed"},
@@ -88,6 +96,8 @@ BODIES: dict[str, Any] = {
     "POST /api/v1/routing-rules": INACTIVE_RULE,
     "PUT /api/v1/routing-rules/{rule_id}": INACTIVE_RULE,
     "PUT /api/v1/fieldwork/weights": {"weights": {"plan_completion": 1}},
+    "POST /api/v1/alarms/scene-rules": SWITCHED_OFF_SCENE,
+    "PUT /api/v1/alarms/scene-rules/{rule_id}": SWITCHED_OFF_SCENE,
     "POST /api/v1/disputes": {
         "kind": "neighbour",
         "source": "walk_in",

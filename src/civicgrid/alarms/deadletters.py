@@ -96,14 +96,10 @@ def record(
 
 def kept_payload(payload: bytes | bytearray) -> str:
     """The start of the payload without identities: JSON scrubbed, other text redacted."""
-    try:
-        text = bytes(payload).decode("utf-8")
-    except UnicodeDecodeError:
+    text = _text(bytes(payload[:MAX_JSON_BYTES]), cut=len(payload) > MAX_JSON_BYTES)
+    if text is None:
         return f"<{len(payload)} bytes, not text>"
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        parsed = None
+    parsed = _parsed(text) if len(payload) <= MAX_JSON_BYTES else None
     if isinstance(parsed, dict):
         text = json.dumps(scrub(parsed), ensure_ascii=False)
     else:
@@ -111,8 +107,34 @@ def kept_payload(payload: bytes | bytearray) -> str:
     return mask_personal_data(text.replace("\x00", ""))[:KEPT_CHARACTERS]
 
 
+def _text(head: bytes, *, cut: bool) -> str | None:
+    """The payload's head as text; a character the cut split in two is left off."""
+    try:
+        return head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if not cut or error.start < len(head) - 3:
+            return None
+        return head[: error.start].decode("utf-8")
+
+
+def _parsed(text: str) -> object:
+    """The JSON, or None; nesting too deep to parse counts as not JSON."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
 def _without_identity(pair: re.Match[str]) -> str:
-    return "" if names_a_person(pair.group(1)) else pair.group(0)
+    return "" if names_a_person(_unescaped(pair.group(1))) else pair.group(0)
+
+
+def _unescaped(key: str) -> str:
+    """The key as JSON spells it out (`\\u59d3\\u540d` is 姓名), or as written if it cannot."""
+    try:
+        return str(json.loads(f'"{key}"'))
+    except ValueError:
+        return key
 
 
 def named_region(
@@ -139,10 +161,11 @@ def _camera_inside(payload: bytes | bytearray) -> str | None:
     if len(payload) > MAX_JSON_BYTES:
         return None
     try:
-        after = json.loads(payload).get("after")
-        camera = after.get("camera") if isinstance(after, dict) else None
-    except (ValueError, AttributeError):
+        parsed = _parsed(bytes(payload).decode("utf-8"))
+    except UnicodeDecodeError:
         return None
+    after = parsed.get("after") if isinstance(parsed, dict) else None
+    camera = after.get("camera") if isinstance(after, dict) else None
     return camera if isinstance(camera, str) else None
 
 

@@ -145,7 +145,7 @@ class SceneTracker:
         for rule in rules:
             if (tracked.id, rule.id) in self.fired or not _watches(rule, tracked):
                 continue
-            dwell = tracked.seen_at - tracked.zone_since[rule.zone]
+            dwell = max(0.0, tracked.seen_at - tracked.zone_since[rule.zone])
             count = self._count(rule, tracked)
             if dwell < rule.min_dwell_seconds or count < rule.min_count:
                 continue
