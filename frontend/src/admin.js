@@ -5,6 +5,7 @@
 
 import "./admin.css";
 import { startDevices } from "./admin-devices.js";
+import { startScenes } from "./admin-scenes.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
 import { button, element, fillTable as fill, tableRow as row } from "./lib/dom.js";
 import { send } from "./lib/http.js";
@@ -235,6 +236,7 @@ const settings = config.administrator
   ? [loadUsers(), loadDepartments(), loadCategories(), loadRules(), loadResources()]
   : [];
 if (config.administrator) wireForms();
-Promise.all([...settings, config.mayKeepDevices ? startDevices(config) : null]).finally(() => {
+const sensing = config.mayKeepDevices ? [startDevices(config), startScenes(config)] : [];
+Promise.all([...settings, ...sensing]).finally(() => {
   document.getElementById("admin").dataset.state = "ready";
 });

@@ -57,3 +57,18 @@ def test_the_command_centre_names_alarm_types_in_the_readers_language(
     assert sign_in(client, people.leader.username, people.leader.password).status_code == 303
     assert command_config(client, "/command")["alarmTypes"]["smoke"] == "烟感报警"
     assert command_config(client, "/command?lang=en")["alarmTypes"]["smoke"] == "Smoke alarm"
+
+
+def test_keepers_find_the_scene_rules_and_only_administrators_the_refused_messages(
+    client: TestClient, people: People
+):
+    status, page = admin_page(client, people.admin.username, people.admin.password)
+    assert status == 200
+    assert 'id="scene-rule-form"' in page
+    assert 'id="dead-letters-table"' in page
+    assert '<option value="illegal_parking">违停占道</option>' in page
+    client.cookies.clear()
+    status, page = admin_page(client, people.owner.username, people.owner.password)
+    assert status == 200
+    assert 'id="scene-rule-form"' in page
+    assert 'id="dead-letters-table"' not in page

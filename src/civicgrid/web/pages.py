@@ -239,6 +239,7 @@ def admin_page(request: Request, db: DbSession, actor: OptionalActor, locale: Lo
         may_keep_devices=may_keep_devices,
         device_kinds=[kind.value for kind in DeviceKind],
         device_statuses=[status.value for status in DeviceStatus],
+        alarm_types=[(rule.type, rule.label(locale)) for rule in alarm_rules().values()],
         roles=[role.value for role in Role],
         stages=list(SLA_STAGES),
         channels=list(CHANNELS),
