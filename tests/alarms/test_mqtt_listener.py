@@ -277,7 +277,7 @@ def every_stored_row(engine: Engine) -> str:
         )
 
 
-IDENTITIES = {"sub_label": ["张三", 0.93], "recognized_license_plate": "云A12345"}
+IDENTITIES: dict[str, Any] = {"sub_label": ["张三", 0.93], "recognized_license_plate": "云A12345"}
 
 
 def test_frigate_reports_a_car_parked_five_minutes_in_a_no_parking_zone_as_a_case_with_its_snapshot(

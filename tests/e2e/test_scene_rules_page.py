@@ -30,7 +30,12 @@ def test_an_administrator_adds_a_night_scene_rule_and_reads_a_refused_message_as
     )
     db.commit()
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def record(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record)
     sign_in(page, people.admin.username, people.admin.password)
     page.goto("/admin#scene-rules")
     page.wait_for_selector("#admin[data-state='ready'] #scene-rules[data-state='ready']")
