@@ -188,12 +188,19 @@ class FrigateState:
         if event.after.false_positive:
             return "frigate_event"
         tracked = self.tracker.observe(event)
+        matches = list(self.tracker.matches(scenes.rules_for(db, device), tracked))
         stored = 0
-        for match in self.tracker.matches(scenes.rules_for(db, device), tracked):
-            taken = intake.take_alarm(db, index, device=device, report=match.report(), now=now)
-            if taken.new and taken.alarm.case_number:
-                self._attach_snapshot(db, device, taken.alarm.case_number, tracked.label, now)
-            stored += int(taken.new)
+        try:
+            for match in matches:
+                report = match.report()
+                taken = intake.take_alarm(db, index, device=device, report=report, now=now)
+                if taken.new and taken.alarm.case_number:
+                    self._attach_snapshot(db, device, taken.alarm.case_number, tracked.label, now)
+                stored += int(taken.new)
+        except Exception:
+            # Not stored: the message comes again (or is refused), and may fire then.
+            self.tracker.unfire(tracked, [match.rule.id for match in matches])
+            raise
         self.tracker.forget_ended(tracked)
         return "scene_alarm" if stored else "frigate_event"
 

@@ -154,6 +154,10 @@ class SceneTracker:
             self.fired.add((tracked.id, rule.id))
             yield SceneMatch(rule, tracked, dwell_seconds=int(dwell), count=count)
 
+    def unfire(self, tracked: TrackedObject, rule_ids: list[int]) -> None:
+        """The alarms of these matches were not stored: the rules may fire for the object again."""
+        self.fired -= {(tracked.id, rule_id) for rule_id in rule_ids}
+
     def forget_ended(self, tracked: TrackedObject) -> None:
         if tracked.ended:
             self.objects.pop(tracked.id, None)
