@@ -63,3 +63,25 @@ def test_listening_without_a_broker_says_how_to_configure_one(cli_env: Path):
     result = run("alarms", "listen")
     assert result.exit_code == 2
     assert "CIVICGRID_MQTT_URL" in result.output
+
+
+def test_broker_files_give_a_frigate_server_its_own_account_under_its_prefix(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, db: Session, smoke_sensor: Registered
+):
+    monkeypatch.setenv("CIVICGRID_MQTT_URL", "mqtt://civicgrid-listener:secret@127.0.0.1:1883")
+    monkeypatch.setenv("CIVICGRID_FRIGATE_MQTT_USER", "frigate-source")
+    get_settings.cache_clear()
+    refused = run("alarms", "broker-files")
+    assert refused.exit_code != 0
+    assert "CIVICGRID_FRIGATE_MQTT_PASSWORD" in refused.output
+    monkeypatch.setenv("CIVICGRID_FRIGATE_MQTT_PASSWORD", "frigate-secret")
+    get_settings.cache_clear()
+    result = run("alarms", "broker-files")
+    assert result.exit_code == 0, result.output
+    assert "1 台设备" in result.output
+    folder = cli_env / "mosquitto"
+    passwords = dict(line.split(":", 1) for line in (folder / "passwords").read_text().splitlines())
+    assert key_matches(passwords["frigate-source"], "frigate-secret")
+    acl = (folder / "acl").read_text()
+    assert "user frigate-source\ntopic readwrite frigate/#" in acl
+    assert "topic read frigate/+/+/snapshot" in acl
