@@ -5,7 +5,7 @@ the same messages through the real broker are in test_mqtt_listener.py.
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.alarms import deadletters
 from civicgrid.alarms.frigate import FrigateState
-from civicgrid.alarms.models import Alarm
+from civicgrid.alarms.models import Alarm, DeadLetter
 from civicgrid.audit.models import AdminChange
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
@@ -255,6 +255,23 @@ def test_dead_letters_are_listed_to_administrators_of_their_area(
     dispatcher = client.get("/api/v1/alarms/dead-letters", headers=auth(client, people.owner))
     assert dispatcher.status_code == 403
     assert client.get("/api/v1/alarms/dead-letters?reason=ufo", headers=street).status_code == 422
+
+
+def test_dead_letters_older_than_thirty_days_go_as_new_ones_arrive(db: Session):
+    def refuse(now: datetime) -> None:
+        deadletters.record(
+            db, topic="t", payload=b"x", refusal=ValueError("bad"), region_code=None, now=now
+        )
+
+    refuse(NOW - timedelta(days=31))
+    refuse(NOW - timedelta(days=29))
+    refuse(NOW)
+    db.commit()
+    kept = db.scalars(select(DeadLetter.received_at).order_by(DeadLetter.id))
+    assert [moment.date() for moment in kept] == [
+        (NOW - timedelta(days=29)).date(),
+        NOW.date(),
+    ]
 
 
 IDENTITY_KEYS = st.sampled_from(

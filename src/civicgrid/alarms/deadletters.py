@@ -9,11 +9,11 @@ numbers masked, so the dead-letter table never holds what intake would not.
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import cast
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,8 @@ from civicgrid.errors import DomainError
 from civicgrid.masking import mask_personal_data
 
 KEPT_CHARACTERS = 2000
+# A broken device can send garbage for weeks: older letters go as new ones come.
+KEPT_FOR = timedelta(days=30)
 # Where a payload is not JSON, `"key": value` pairs whose key names a person are cut out.
 _PAIR = re.compile(
     r'"((?:[^"\\]|\\.){1,100})"\s*:\s*'  # a quoted key, then a string, a list or a bare value
@@ -78,7 +80,8 @@ def record(
     region_code: str | None,
     now: datetime,
 ) -> DeadLetter:
-    """Keep a refused message; the caller commits (in a transaction of its own)."""
+    """Keep a refused message, and drop those past `KEPT_FOR`; the caller commits."""
+    db.execute(delete(DeadLetter).where(DeadLetter.received_at < now - KEPT_FOR))
     reason, detail = reason_of(refusal)
     letter = DeadLetter(
         topic=topic[:255],

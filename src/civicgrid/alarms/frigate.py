@@ -114,11 +114,13 @@ class FrigateReview(BaseModel):
 class SnapshotCache:
     """The latest JPEG per camera and label, kept briefly for the case a scene opens.
 
-    Frigate publishes snapshots beside its events, not inside them; a snapshot
-    older than `keep` no longer shows the scene and is not attached.
+    Frigate publishes snapshots beside its events, not inside them, when it
+    first sees an object and when it finds a better frame; a snapshot older than
+    `keep` (longer than the scene rules' usual dwell) is taken not to show the
+    scene any more and is not attached.
     """
 
-    keep: timedelta = timedelta(minutes=10)
+    keep: timedelta = timedelta(minutes=30)
     capacity: int = 256
     _items: OrderedDict[tuple[str, str], tuple[bytes, datetime]] = field(
         default_factory=OrderedDict
