@@ -35,6 +35,7 @@ class ChangeKind(StrEnum):
     API_KEY = "api_key"
     REGISTRY_KEYS = "registry_keys"
     DEVICE = "device"
+    ALARM_RULE = "alarm_rule"
 
 
 class Author(Protocol):
