@@ -17,6 +17,7 @@ from tests.factories import OTHER_GRID, OWN_GRID, City
 SMOKE_CODE = "53050200081346000001"
 CAMERA_CODE = "53050200081326000002"
 FAR_SENSOR_CODE = "53052100081346000003"
+NEIGHBOUR_CODE = "53050200081346000004"
 
 
 @dataclass(frozen=True)
@@ -65,4 +66,17 @@ def far_sensor(db: Session, sensing: City) -> Registered:
         kind=DeviceKind.WATER_LEVEL_SENSOR,
         grid=OTHER_GRID,
         name="水位计",
+    )
+
+
+@pytest.fixture
+def neighbour_sensor(db: Session, sensing: City) -> Registered:
+    """A second smoke sensor in the own grid, beside `smoke_sensor`: one place, two devices."""
+    return _register(
+        db,
+        sensing,
+        code=NEIGHBOUR_CODE,
+        kind=DeviceKind.SMOKE_SENSOR,
+        grid=OWN_GRID,
+        name="烟感二号",
     )
