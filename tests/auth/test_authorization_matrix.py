@@ -88,6 +88,12 @@ BODIES: dict[str, Any] = {
     "POST /api/v1/routing-rules": INACTIVE_RULE,
     "PUT /api/v1/routing-rules/{rule_id}": INACTIVE_RULE,
     "PUT /api/v1/fieldwork/weights": {"weights": {"plan_completion": 1}},
+    # The built-in rule of `low_battery` (PLAIN), set again: only its version moves.
+    "PUT /api/v1/alarms/rules/{alarm_type}": {
+        "priority": "normal",
+        "opens_case": False,
+        "dedupe_minutes": 0,
+    },
     "POST /api/v1/disputes": {
         "kind": "neighbour",
         "source": "walk_in",
@@ -253,6 +259,7 @@ PLAIN = {
     "kind": "residents",
     "rest": "nowhere",
     "token": "nothing",
+    "alarm_type": "low_battery",
 }
 
 
