@@ -6,6 +6,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -13,7 +16,8 @@ from civicgrid import worker
 from civicgrid.alarms.device_codes import DeviceKind
 from civicgrid.alarms.intake import AlarmReport, device_for_code, take_alarm
 from civicgrid.alarms.models import Alarm, AlarmCase
-from civicgrid.alarms.rules import RuleChange, change_rule, rules_in_force
+from civicgrid.alarms.rules import RuleChange, alarm_rules, change_rule, rules_in_force
+from civicgrid.alarms.schemas import MAX_COUNT, MAX_WINDOW_MINUTES, AlarmRuleIn
 from civicgrid.alarms.service import DeviceInput, Spot, heard_from, register_device
 from civicgrid.audit.log import verify_changes
 from civicgrid.auth import service as auth_service
@@ -267,3 +271,32 @@ def test_only_a_city_administrator_changes_rules_and_only_administrators_read_th
     assert client.get("/api/v1/alarms/rules", headers=auth(client, people.owner)).status_code == 403
     assert client.get("/api/v1/alarms/rules", headers=street_admin).status_code == 200
     assert rules_in_force(db)["smoke"].version == 0
+
+
+def test_a_type_without_a_row_of_its_own_follows_the_built_in_file(db: Session, sensing: City):
+    set_rule(db, "smoke", storm_count=5, storm_minutes=5)
+
+    in_force = rules_in_force(db)
+
+    assert in_force["sos"] == alarm_rules()["sos"]
+    assert (in_force["smoke"].storm_count, in_force["smoke"].version) == (5, 1)
+    assert set(in_force) == set(alarm_rules())
+
+
+NUMBER_FIELDS = ("dedupe_minutes", "flap_count", "flap_minutes", "storm_count", "storm_minutes")
+
+
+@given(
+    field=st.sampled_from(NUMBER_FIELDS),
+    number=st.integers(min_value=-(2**40), max_value=2**40),
+)
+def test_the_rule_body_takes_whole_numbers_from_zero_to_their_limit_and_nothing_else(
+    field: str, number: int
+):
+    body = {"priority": "normal", "opens_case": True, "dedupe_minutes": 0, field: number}
+    limit = MAX_COUNT if field.endswith("_count") else MAX_WINDOW_MINUTES
+    if 0 <= number <= limit:
+        assert getattr(AlarmRuleIn.model_validate(body).change(), field) == number
+    else:
+        with pytest.raises(ValidationError):
+            AlarmRuleIn.model_validate(body)
