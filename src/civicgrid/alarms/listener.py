@@ -77,8 +77,9 @@ class Message:
 
 @dataclass(frozen=True)
 class _Parsed:
+    """A message past its checks: the device, and its alarm (None for a heartbeat)."""
+
     device: Device
-    channel: str
     report: intake.AlarmReport | None
 
 
@@ -110,7 +111,7 @@ def handle_batch(
     return results
 
 
-def _parse(db: Session, devices: dict[str, Device], root: str, message: Message) -> "_Parsed | str":
+def _parse(db: Session, devices: dict[str, Device], root: str, message: Message) -> _Parsed | str:
     try:
         code, channel = _device_topic(root, message.topic)
         if code not in devices:
@@ -119,12 +120,12 @@ def _parse(db: Session, devices: dict[str, Device], root: str, message: Message)
         if channel == ALARMS:
             report = AlarmIn.model_validate_json(message.payload).report()
             intake.require_known_types([report])
-        return _Parsed(devices[code], channel, report)
+        return _Parsed(devices[code], report)
     except (DomainError, ValidationError, ValueError) as refusal:
         return f"refused: {_reason(refusal)}"
 
 
-def _take(db: Session, batch: intake.AlarmBatch, item: "_Parsed | str") -> str:
+def _take(db: Session, batch: intake.AlarmBatch, item: _Parsed | str) -> str:
     if isinstance(item, str):
         return item
     if item.report is None:
