@@ -1,9 +1,10 @@
 // The administrator's pages: accounts and roles, departments, categories with
-// their time limits, routing rules, grid files with their check report, and sensing
-// devices (admin-devices.js).
+// their time limits, routing rules, grid files with their check report, alarm rules
+// (admin-alarm-rules.js) and sensing devices (admin-devices.js).
 // Every form is checked again by the API, whose refusals show at the field.
 
 import "./admin.css";
+import { startAlarmRules } from "./admin-alarm-rules.js";
 import { startDevices } from "./admin-devices.js";
 import { startScenes } from "./admin-scenes.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
@@ -233,7 +234,14 @@ function wireCitySettings() {
 
 // A dispatcher's page holds the devices section alone.
 const settings = config.administrator
-  ? [loadUsers(), loadDepartments(), loadCategories(), loadRules(), loadResources()]
+  ? [
+      loadUsers(),
+      loadDepartments(),
+      loadCategories(),
+      loadRules(),
+      loadResources(),
+      startAlarmRules(config),
+    ]
   : [];
 if (config.administrator) wireForms();
 const sensing = config.mayKeepDevices ? [startDevices(config), startScenes(config)] : [];

@@ -18,17 +18,21 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from civicgrid.alarms.intake import report_outages
 from civicgrid.alarms.service import mark_offline
 from civicgrid.cases.supervision import Sweep, sweep
 from civicgrid.diagnosis.schedule import month_due
 from civicgrid.diagnosis.service import stored
 from civicgrid.fieldwork.plans import generate_tasks
+from civicgrid.geo.service import GridIndex
 from civicgrid.notify.delivery import Delivery, deliver_due
 from civicgrid.settings import get_settings
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
 log = logging.getLogger(__name__)
 BATCH = 100
+# The locator for outage cases, built on the first outage and kept for the process.
+_GRID_INDEX = GridIndex()
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,11 @@ def run_once(sessions: sessionmaker[Session], worker_id: str, now: datetime | No
     with sessions() as db:
         swept = sweep(db, now, f"worker:{worker_id}")
         db.commit()
-        offline = mark_offline(db, now=now, silence=silence)
+        gone_silent = mark_offline(db, now=now, silence=silence)
+        report_outages(db, _GRID_INDEX, gone_silent, silence=silence, now=now)
         db.commit()
         delivered = _deliver_all(db, worker_id, now)
-    return Tick(swept=swept, delivered=delivered, offline=offline)
+    return Tick(swept=swept, delivered=delivered, offline=len(gone_silent))
 
 
 def generate_day_tasks(sessions: sessionmaker[Session], *, done_for: date | None) -> date:

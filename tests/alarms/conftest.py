@@ -22,6 +22,7 @@ from tests.factories import OTHER_GRID, OWN_GRID, City
 SMOKE_CODE = "53050200081346000001"
 CAMERA_CODE = "53050200081326000002"
 FAR_SENSOR_CODE = "53052100081346000003"
+NEIGHBOUR_CODE = "53050200081346000004"
 
 
 @dataclass(frozen=True)
@@ -175,3 +176,16 @@ def jpeg(colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), colour).save(buffer, format="JPEG")
     return buffer.getvalue()
+
+
+@pytest.fixture
+def neighbour_sensor(db: Session, sensing: City) -> Registered:
+    """A second smoke sensor in the own grid, beside `smoke_sensor`: one place, two devices."""
+    return _register(
+        db,
+        sensing,
+        code=NEIGHBOUR_CODE,
+        kind=DeviceKind.SMOKE_SENSOR,
+        grid=OWN_GRID,
+        name="烟感二号",
+    )

@@ -8,8 +8,10 @@ publishes as the devices do. Under CI a missing broker fails the run.
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.alarms.broker import BrokerAddress, FrigateSource, write_broker_files
 from civicgrid.alarms.listener import RunningListener, start_listener
-from civicgrid.alarms.models import Alarm, DeadLetter, Device
+from civicgrid.alarms.models import Alarm, AlarmCase, DeadLetter, Device
 from civicgrid.cases.models import Case, CasePhoto
 from civicgrid.db import Base, make_session_factory
 from tests.alarms.conftest import (
@@ -56,9 +58,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _until(check: Callable[[], bool], what: str) -> None:
+def _until(check: Callable[[], bool], what: str, seconds: float = WAIT_SECONDS) -> None:
     """Wait for the broker and listener, real processes and threads, to get somewhere."""
-    deadline = time.monotonic() + WAIT_SECONDS
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if check():
             return
@@ -398,3 +400,97 @@ def test_a_frigate_review_is_accepted_and_brings_its_camera_online(
     frigate_link(broker).publish("frigate/reviews", frigate_review("9.5-review", at=time.time()))
     _until(lambda: device_status(engine, frigate_camera.code) == "online", "the camera online")
     assert count_rows(engine, DeadLetter) == 0
+
+
+STORM = 10_000
+
+
+def publish_all(sensor: Publisher, topic: str, event_ids: list[str]) -> None:
+    """As fast as the device's connection takes them, QoS 1, waiting only for the last."""
+    sent = [sensor.client.publish(topic, alarm(event_id), qos=1) for event_id in event_ids]
+    sent[-1].wait_for_publish(timeout=120)
+
+
+def case_counts(engine: Engine) -> list[int]:
+    with Session(engine) as fresh:
+        return list(fresh.scalars(select(AlarmCase.alarm_count)))
+
+
+def test_ten_thousand_alarms_from_one_device_in_a_minute_become_one_case_with_the_count(
+    engine: Engine, listening: Callable[[], RunningListener], device_link, smoke_sensor: Registered
+):
+    listening()
+    sensor = device_link(smoke_sensor)
+    started = time.monotonic()
+
+    publish_all(sensor, f"{ROOT}/{smoke_sensor.code}/alarms", [f"s-{n}" for n in range(STORM)])
+    _until(lambda: count(engine, Alarm) == STORM, "every alarm of the storm", seconds=60)
+
+    took = time.monotonic() - started
+    print(f"\n{STORM} alarms through the broker in {took:.1f} s: {STORM / took:.0f} alarms/s")
+    assert took < 60
+    assert count(engine, Case) == 1
+    assert case_counts(engine) == [STORM]
+
+
+CIVICGRID = Path(sys.executable).parent / "civicgrid"
+
+
+def test_a_listener_killed_mid_stream_loses_and_doubles_nothing(  # noqa: PLR0917
+    engine: Engine,
+    database_url: str,
+    broker: BrokerAddress,
+    device_link,
+    smoke_sensor: Registered,
+    far_sensor: Registered,
+    tmp_path: Path,
+):
+    env = {
+        **os.environ,
+        "CIVICGRID_DATABASE_URL": database_url,
+        "CIVICGRID_DATA_DIR": str(tmp_path / "var"),
+        "CIVICGRID_MQTT_URL": f"mqtt://{LISTENER}:{broker.password}@127.0.0.1:{broker.port}",
+        "CIVICGRID_MQTT_TOPIC_ROOT": ROOT,
+    }
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [str(CIVICGRID), "alarms", "listen"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp_path / "listener.log").open("ab"),
+        )
+
+    listener = start()
+    probe = device_link(far_sensor)
+    # Subscribed once a heartbeat gets through; the session then outlives the process.
+    _until(
+        lambda: (
+            probe.publish(f"{ROOT}/{far_sensor.code}/heartbeat", b"{}") is None
+            and device_status(engine, far_sensor.code) == "online"
+        ),
+        "the listener's subscription",
+        seconds=60,
+    )
+    total = 5000
+    publish_all(
+        device_link(smoke_sensor),
+        f"{ROOT}/{smoke_sensor.code}/alarms",
+        [f"k-{n}" for n in range(total)],
+    )
+    _until(lambda: count(engine, Alarm) > 0, "the first batch", seconds=60)
+    listener.send_signal(signal.SIGKILL)
+    listener.wait(10)
+    stored_at_kill = count(engine, Alarm)
+
+    listener = start()
+    try:
+        _until(lambda: count(engine, Alarm) == total, "every alarm after the restart", seconds=90)
+    finally:
+        listener.terminate()
+        listener.wait(10)
+
+    assert stored_at_kill < total  # the kill landed mid-stream
+    assert event_ids(engine) == {f"k-{n}" for n in range(total)}
+    assert count(engine, Case) == 1
+    assert case_counts(engine) == [total]

@@ -36,8 +36,9 @@ def test_a_device_silent_past_the_threshold_goes_offline_and_a_heartbeat_brings_
     assert status(db, smoke_sensor) == "offline"  # never heard from yet
     heartbeat(db, smoke_sensor, AT)
     heartbeat(db, far_sensor, AT + timedelta(minutes=10))
-    assert mark_offline(db, now=AT + SILENCE, silence=SILENCE) == 0
-    assert mark_offline(db, now=AT + SILENCE + timedelta(seconds=1), silence=SILENCE) == 1
+    assert mark_offline(db, now=AT + SILENCE, silence=SILENCE) == []
+    gone = mark_offline(db, now=AT + SILENCE + timedelta(seconds=1), silence=SILENCE)
+    assert [device.code for device in gone] == [smoke_sensor.code]
     db.commit()
     assert (status(db, smoke_sensor), status(db, far_sensor)) == ("offline", "online")
     heartbeat(db, smoke_sensor, AT + timedelta(minutes=20))
@@ -50,7 +51,7 @@ def test_a_disabled_device_stays_disabled_whatever_its_heartbeat(
     heartbeat(db, smoke_sensor, AT)
     path = f"/api/v1/devices/{smoke_sensor.code}"
     client.patch(path, json={"enabled": False}, headers=auth(client, people.owner))
-    assert mark_offline(db, now=AT + timedelta(days=1), silence=SILENCE) == 0
+    assert mark_offline(db, now=AT + timedelta(days=1), silence=SILENCE) == []
     db.commit()
     assert status(db, smoke_sensor) == "disabled"
     db.commit()

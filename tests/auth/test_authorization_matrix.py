@@ -98,6 +98,12 @@ BODIES: dict[str, Any] = {
     "PUT /api/v1/fieldwork/weights": {"weights": {"plan_completion": 1}},
     "POST /api/v1/alarms/scene-rules": SWITCHED_OFF_SCENE,
     "PUT /api/v1/alarms/scene-rules/{rule_id}": SWITCHED_OFF_SCENE,
+    # The built-in rule of `low_battery` (PLAIN), set again: only its version moves.
+    "PUT /api/v1/alarms/rules/{alarm_type}": {
+        "priority": "normal",
+        "opens_case": False,
+        "dedupe_minutes": 0,
+    },
     "POST /api/v1/disputes": {
         "kind": "neighbour",
         "source": "walk_in",
@@ -263,6 +269,7 @@ PLAIN = {
     "kind": "residents",
     "rest": "nowhere",
     "token": "nothing",
+    "alarm_type": "low_battery",
 }
 
 

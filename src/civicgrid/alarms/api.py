@@ -4,12 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
-from civicgrid.alarms import intake, service
+from civicgrid.alarms import intake, rules, service
 from civicgrid.alarms.models import Device
 from civicgrid.alarms.schemas import (
     AlarmBatchIn,
     AlarmFilterIn,
     AlarmOut,
+    AlarmRuleIn,
+    AlarmRuleOut,
     DeviceChangesIn,
     DeviceFilterIn,
     DeviceIn,
@@ -140,4 +142,23 @@ def get_alarms(
     )
     found, total = service.list_alarms(db, actor, query)
     response.headers["X-Total-Count"] = str(total)
-    return [AlarmOut.of(alarm, code) for alarm, code in found]
+    return [AlarmOut.of(alarm, code, gathered) for alarm, code, gathered in found]
+
+
+@alarms_router.get("/rules", response_model=list[AlarmRuleOut])
+def get_alarm_rules(db: DbSession, actor: CurrentActor) -> list[AlarmRuleOut]:
+    """Every alarm type's rule in force (the city's own, else the built-in one)."""
+    return [AlarmRuleOut.of(rule) for rule in rules.list_rules(db, actor)]
+
+
+@alarms_router.put("/rules/{alarm_type}", response_model=AlarmRuleOut)
+def put_alarm_rule(
+    alarm_type: Annotated[str, Path(max_length=40)],
+    body: AlarmRuleIn,
+    db: DbSession,
+    actor: CurrentActor,
+) -> AlarmRuleOut:
+    """A city administrator sets a type's rule; the next alarm of the type follows it."""
+    rule = rules.change_rule(db, actor, alarm_type, body.change())
+    db.commit()
+    return AlarmRuleOut.of(rule)

@@ -111,7 +111,10 @@ def config_text(folder: Path, address: BrokerAddress) -> str:
     """A whole mosquitto.conf for one machine: loopback by default, nobody anonymous.
 
     `user` keeps a broker started as root from dropping to the `mosquitto` account,
-    which could not read these private files.
+    which could not read these private files. The listener acknowledges a batch
+    at a time, so the broker may keep many messages in flight to it, and holds a
+    storm's worth queued for it rather than dropping them (mosquitto's defaults,
+    20 and 1000, would cut a batch short and drop alarms sent during a restart).
     """
     return (
         f"listener {address.port} {address.host}\n"
@@ -121,6 +124,8 @@ def config_text(folder: Path, address: BrokerAddress) -> str:
         "persistence true\n"
         f"persistence_location {folder / 'data'}/\n"
         f"user {getpass.getuser()}\n"
+        "max_inflight_messages 1000\n"
+        "max_queued_messages 1000000\n"
     )
 
 

@@ -35,6 +35,12 @@ class AlarmOutcome(StrEnum):
     OPENED_CASE = "opened_case"
     JOINED_CASE = "joined_case"
     RECORDED = "recorded"
+    # A storm: this alarm joined the one case its device's or grid's alarms gather into.
+    STORM = "storm"
+    # The device turns this alarm on and off too often: kept on record, no case.
+    FLAPPING = "flapping"
+    # The device reports the condition over (state "off"); counted towards flapping.
+    CLEARED = "cleared"
 
 
 class Device(Base):
@@ -84,6 +90,8 @@ class Alarm(Base):
     case_number: Mapped[str | None] = mapped_column(
         ForeignKey("cases.number", ondelete="RESTRICT"), index=True
     )
+    # Why the rule gave this outcome: the rule's version and the figures it looked at.
+    reason: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class SceneRule(Base):
@@ -130,3 +138,48 @@ class DeadLetter(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     payload: Mapped[str] = mapped_column(Text, default="")
     payload_bytes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AlarmRuleRow(Base):
+    """A city's own rule for an alarm type, over the built-in one of data/alarm_rules.json.
+
+    A type with no row here follows the file, so a type added to the file works
+    at once; an administrator's change writes (or rewrites) the type's row.
+    """
+
+    __tablename__ = "alarm_rules"
+
+    alarm_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    category: Mapped[str | None] = mapped_column(String(40))
+    priority: Mapped[str] = mapped_column(String(16))
+    # None: the city's routing rules decide; "device_owner"; or a department's code.
+    route_to: Mapped[str | None] = mapped_column(String(40))
+    opens_case: Mapped[bool] = mapped_column(Boolean)
+    dedupe_minutes: Mapped[int] = mapped_column(Integer)
+    flap_count: Mapped[int] = mapped_column(Integer)
+    flap_minutes: Mapped[int] = mapped_column(Integer)
+    storm_count: Mapped[int] = mapped_column(Integer)
+    storm_minutes: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class AlarmCase(Base):
+    """A case opened by alarms, and how many alarms it has gathered so far.
+
+    `device_id` is the device whose alarms it gathers; a storm over a grid's many
+    devices keeps the first device's id and the grid in `region_code`.
+    """
+
+    __tablename__ = "alarm_cases"
+    __table_args__ = (Index("ix_alarm_cases_type_last", "alarm_type", "last_alarm_at"),)
+
+    case_number: Mapped[str] = mapped_column(
+        ForeignKey("cases.number", ondelete="RESTRICT"), primary_key=True
+    )
+    alarm_type: Mapped[str] = mapped_column(String(40))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="RESTRICT"))
+    region_code: Mapped[str] = mapped_column(String(15))
+    alarm_count: Mapped[int] = mapped_column(Integer)
+    first_alarm_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_alarm_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,7 +1,7 @@
 """What the device and alarm routes take and give."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -9,6 +9,7 @@ from civicgrid.alarms.device_codes import DeviceKind
 from civicgrid.alarms.frigate import CAMERA_NAME
 from civicgrid.alarms.intake import AlarmReport
 from civicgrid.alarms.models import Alarm, Device, DeviceStatus
+from civicgrid.alarms.rules import AlarmRule, RuleChange
 from civicgrid.alarms.service import DeviceChanges, DeviceInput, Spot
 from civicgrid.db import MAX_SQL_INTEGER
 from civicgrid.geo.crs import Crs
@@ -113,6 +114,8 @@ class AlarmIn(BaseModel):
     detail: str = Field(default="", max_length=500)
     value: float | None = Field(default=None, allow_inf_nan=False)
     attributes: dict[str, Any] = Field(default_factory=dict)
+    # "off": the condition is over (a sensor back to normal); counted towards flapping.
+    state: Literal["on", "off"] = "on"
 
     @field_validator("detail")
     @classmethod
@@ -137,6 +140,7 @@ class AlarmIn(BaseModel):
             detail=self.detail,
             value=self.value,
             attributes=self.attributes,
+            state=self.state,
         )
 
 
@@ -158,9 +162,13 @@ class AlarmOut(BaseModel):
     attributes: dict[str, Any]
     outcome: str
     case_number: str | None
+    # Why the rule gave this outcome: its version and the figures it looked at.
+    reason: dict[str, Any]
+    # How many alarms the case has gathered (a storm's or a steady alarm's count).
+    case_alarm_count: int | None = None
 
     @classmethod
-    def of(cls, alarm: Alarm, device_code: str) -> "AlarmOut":
+    def of(cls, alarm: Alarm, device_code: str, case_alarm_count: int | None = None) -> "AlarmOut":
         return cls(
             event_id=alarm.event_id,
             device_code=device_code,
@@ -173,6 +181,8 @@ class AlarmOut(BaseModel):
             attributes=alarm.attributes,
             outcome=alarm.outcome,
             case_number=alarm.case_number,
+            reason=alarm.reason or {},
+            case_alarm_count=case_alarm_count,
         )
 
 
@@ -187,3 +197,52 @@ class AlarmFilterIn(BaseModel):
     type: str | None = Field(default=None, max_length=40)
     limit: int = Field(default=100, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=MAX_SQL_INTEGER)
+
+
+MAX_WINDOW_MINUTES = 7 * 24 * 60
+MAX_COUNT = 1_000_000
+
+
+class AlarmRuleIn(BaseModel):
+    """A type's whole rule. Counts and windows are whole numbers ≥ 0; 0 switches one off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: str | None = Field(default=None, max_length=40)
+    priority: Literal["normal", "urgent"]
+    route_to: str | None = Field(default=None, min_length=1, max_length=40)
+    opens_case: bool
+    dedupe_minutes: int = Field(ge=0, le=MAX_WINDOW_MINUTES)
+    flap_count: int = Field(default=0, ge=0, le=MAX_COUNT)
+    flap_minutes: int = Field(default=0, ge=0, le=MAX_WINDOW_MINUTES)
+    storm_count: int = Field(default=0, ge=0, le=MAX_COUNT)
+    storm_minutes: int = Field(default=0, ge=0, le=MAX_WINDOW_MINUTES)
+
+    def change(self) -> RuleChange:
+        return RuleChange(**self.model_dump())
+
+
+class AlarmRuleOut(BaseModel):
+    type: str
+    name: str
+    name_en: str
+    category: str | None
+    priority: str
+    route_to: str | None
+    opens_case: bool
+    dedupe_minutes: int
+    flap_count: int
+    flap_minutes: int
+    storm_count: int
+    storm_minutes: int
+    version: int
+
+    @classmethod
+    def of(cls, rule: AlarmRule) -> "AlarmRuleOut":
+        return cls(
+            type=rule.type,
+            name=rule.name,
+            name_en=rule.name_en,
+            version=rule.version,
+            **rule.settings(),
+        )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.alarms.device_codes import DeviceKind, parse_device_code, require_code_fits
 from civicgrid.alarms.device_keys import hash_key, new_key
-from civicgrid.alarms.models import Alarm, Device, DeviceStatus
+from civicgrid.alarms.models import Alarm, AlarmCase, Device, DeviceStatus
 from civicgrid.alarms.roles import ALARM_READERS, DEVICE_KEEPERS
 from civicgrid.audit.log import ChangeKind, record_change
 from civicgrid.auth import service as auth_service
@@ -263,20 +263,24 @@ def heard_from(db: Session, device: Device, now: datetime) -> None:
     db.flush()
 
 
-def mark_offline(db: Session, *, now: datetime | None = None, silence: timedelta) -> int:
-    """Online devices silent for longer than `silence` go offline; returns how many.
+def mark_offline(db: Session, *, now: datetime | None = None, silence: timedelta) -> list[Device]:
+    """Online devices silent for longer than `silence` go offline; returns them.
 
     One conditional UPDATE: a heartbeat committed meanwhile keeps its device
-    online, and two workers running it at once mark each device once.
+    online, and two workers running it at once mark each device once (each
+    gets the devices it marked, so each outage is reported by one of them).
     """
     cutoff = (now or utcnow()) - silence
-    result = db.execute(
+    marked = db.scalars(
         update(Device)
         .where(Device.status == DeviceStatus.ONLINE.value, Device.last_heartbeat_at < cutoff)
         .values(status=DeviceStatus.OFFLINE.value)
+        .returning(Device.id)
         .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    ).all()
+    if not marked:
+        return []
+    return list(db.scalars(select(Device).where(Device.id.in_(marked)).order_by(Device.id)))
 
 
 @dataclass(frozen=True)
@@ -289,15 +293,20 @@ class AlarmQuery:
 
 def list_alarms(
     db: Session, actor: Actor, query: AlarmQuery
-) -> tuple[list[tuple[Alarm, str]], int]:
-    """The area's alarms newest first, each with its device's code; a page and the full count."""
+) -> tuple[list[tuple[Alarm, str, int | None]], int]:
+    """The area's alarms newest first, each with its device's code and its case's alarm count;
+    a page and the full count."""
     require_role(actor, ALARM_READERS)
     conditions = [in_scope(actor, Alarm.region_code)]
     if query.device_code is not None:
         conditions.append(Device.code == query.device_code)
     if query.alarm_type is not None:
         conditions.append(Alarm.alarm_type == query.alarm_type)
-    joined = select(Alarm, Device.code).join(Device, Device.id == Alarm.device_id)
+    joined = (
+        select(Alarm, Device.code, AlarmCase.alarm_count)
+        .join(Device, Device.id == Alarm.device_id)
+        .outerjoin(AlarmCase, AlarmCase.case_number == Alarm.case_number)
+    )
     total = (
         db.scalar(
             select(func.count())
@@ -313,4 +322,4 @@ def list_alarms(
         .limit(query.limit)
         .offset(query.offset)
     )
-    return [(alarm, code) for alarm, code in rows], total
+    return [(alarm, code, gathered) for alarm, code, gathered in rows], total

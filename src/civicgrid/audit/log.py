@@ -36,6 +36,7 @@ class ChangeKind(StrEnum):
     REGISTRY_KEYS = "registry_keys"
     DEVICE = "device"
     SCENE_RULE = "scene_rule"
+    ALARM_RULE = "alarm_rule"
 
 
 class Author(Protocol):

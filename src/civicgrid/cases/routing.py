@@ -150,6 +150,18 @@ def _fallback(db: Session, facts: CaseFacts) -> Decision:
     )
 
 
+def by_department(department: Department, reason_key: str, **params: Any) -> Decision:
+    """A decision another domain's rule made (an alarm type's department): that department
+    handles the case, from its own region."""
+    return Decision(
+        rule_id=None,
+        handling_region_code=department.region_code,
+        department_id=department.id,
+        grid_may_handle=False,
+        reason=_reason(reason_key, target=department.name, **params),
+    )
+
+
 def _region_name(db: Session, code: str) -> str:
     return transaction_memo(
         db,

@@ -260,7 +260,15 @@ def admin_page(request: Request, db: DbSession, actor: OptionalActor, locale: Lo
 
 
 def _admin_sections(*, administrator: bool, may_keep_devices: bool) -> list[str]:
-    sections = ["users", "departments", "categories", "rules", "resources", "grids"]
+    sections = [
+        "users",
+        "departments",
+        "categories",
+        "rules",
+        "resources",
+        "grids",
+        "alarm_rules",
+    ]
     return [*(sections if administrator else []), *(["devices"] if may_keep_devices else [])]
 
 
