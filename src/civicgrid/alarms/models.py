@@ -40,6 +40,8 @@ class Device(Base):
     """A camera, sensor or button; `region_code` is the grid its point lies in."""
 
     __tablename__ = "devices"
+    # The cameras near a case are found in a box around it first.
+    __table_args__ = (Index("ix_devices_lng_lat", "lng", "lat"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -56,6 +58,8 @@ class Device(Base):
     key_hash: Mapped[str] = mapped_column(String(160))
     last_heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # The live view on the city's video platform (HLS), for cameras that have one.
+    stream_url: Mapped[str | None] = mapped_column(String(500))
 
 
 class Alarm(Base):
@@ -65,6 +69,8 @@ class Alarm(Base):
     __table_args__ = (
         UniqueConstraint("device_id", "event_id", name="uq_alarms_device_event"),
         Index("ix_alarms_device_type_received", "device_id", "alarm_type", "received_at"),
+        # The false alarms of a device in a period: what flags a device that cries wolf.
+        Index("ix_alarms_device_dismissed", "device_id", "dismissed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -81,3 +87,10 @@ class Alarm(Base):
     case_number: Mapped[str | None] = mapped_column(
         ForeignKey("cases.number", ondelete="RESTRICT"), index=True
     )
+    # A person on duty saw it (acknowledged) or judged it false (dismissed, with a reason).
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    dismissed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    dismissed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    dismiss_reason: Mapped[str | None] = mapped_column(String(24))
+    dismiss_note: Mapped[str] = mapped_column(String(500), default="")

@@ -6,3 +6,10 @@ from civicgrid.auth.models import Role
 # them and their alarms. Devices themselves post alarms with their own key, not a role.
 DEVICE_KEEPERS = frozenset({Role.ADMIN, Role.DISPATCHER})
 ALARM_READERS = frozenset({Role.ADMIN, Role.LEADER, Role.DISPATCHER, Role.COMMUNITY_STAFF})
+# The centre on duty acknowledges alarms and dismisses false ones, in its area.
+ALARM_HANDLERS = frozenset({Role.ADMIN, Role.DISPATCHER})
+# Who reads the devices flagged for crying wolf: the alarm readers of an area, and a
+# department handler for the devices its department owns (the ones it must fix).
+FLAGGED_READERS = ALARM_READERS | {Role.DEPARTMENT_HANDLER}
+# Who may see the cameras near a case: the area's alarm readers (inside `cases.access`).
+CAMERA_VIEWERS = ALARM_READERS

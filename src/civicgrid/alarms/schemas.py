@@ -6,8 +6,11 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from civicgrid.alarms.device_codes import DeviceKind
+from civicgrid.alarms.handling import DismissReason
+from civicgrid.alarms.health import DistrictHealth
 from civicgrid.alarms.intake import AlarmReport
 from civicgrid.alarms.models import Alarm, Device, DeviceStatus
+from civicgrid.alarms.nearby import NearCamera
 from civicgrid.alarms.service import DeviceChanges, DeviceInput, Spot
 from civicgrid.db import MAX_SQL_INTEGER
 from civicgrid.geo.crs import Crs
@@ -31,6 +34,8 @@ class DeviceIn(SpotIn):
     name: str = Field(min_length=1, max_length=120)
     address: str = Field(default="", max_length=255)
     department_code: str | None = Field(default=None, max_length=40)
+    # Longer than a stored URL may be, so the service answers "too long" in words.
+    stream_url: str = Field(default="", max_length=4000)
 
     def data(self) -> DeviceInput:
         return DeviceInput(
@@ -40,17 +45,20 @@ class DeviceIn(SpotIn):
             spot=self.spot(),
             address=self.address,
             department_code=self.department_code,
+            stream_url=self.stream_url,
         )
 
 
 class DeviceChangesIn(BaseModel):
-    """Only the fields sent change; `department_code: ""` clears the owner department."""
+    """Only the fields sent change; `department_code: ""` clears the owner department,
+    `stream_url: ""` the live view."""
 
     name: str | None = Field(default=None, min_length=1, max_length=120)
     location: SpotIn | None = None
     address: str | None = Field(default=None, max_length=255)
     department_code: str | None = Field(default=None, max_length=40)
     enabled: bool | None = None
+    stream_url: str | None = Field(default=None, max_length=4000)
 
     def changes(self) -> DeviceChanges:
         return DeviceChanges(
@@ -59,6 +67,7 @@ class DeviceChangesIn(BaseModel):
             address=self.address,
             department_code=self.department_code,
             enabled=self.enabled,
+            stream_url=self.stream_url,
         )
 
 
@@ -76,6 +85,7 @@ class DeviceOut(BaseModel):
     status: str
     last_heartbeat_at: datetime | None
     created_at: datetime
+    stream_url: str | None
 
 
 class DeviceKeyOut(BaseModel):
@@ -141,6 +151,7 @@ class AlarmBatchIn(BaseModel):
 class AlarmOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    id: int
     event_id: str
     device_code: str
     type: str
@@ -152,10 +163,15 @@ class AlarmOut(BaseModel):
     attributes: dict[str, Any]
     outcome: str
     case_number: str | None
+    acknowledged_at: datetime | None = None
+    dismissed_at: datetime | None = None
+    dismiss_reason: str | None = None
+    dismiss_note: str = ""
 
     @classmethod
     def of(cls, alarm: Alarm, device_code: str) -> "AlarmOut":
         return cls(
+            id=alarm.id,
             event_id=alarm.event_id,
             device_code=device_code,
             type=alarm.alarm_type,
@@ -167,6 +183,10 @@ class AlarmOut(BaseModel):
             attributes=alarm.attributes,
             outcome=alarm.outcome,
             case_number=alarm.case_number,
+            acknowledged_at=alarm.acknowledged_at,
+            dismissed_at=alarm.dismissed_at,
+            dismiss_reason=alarm.dismiss_reason,
+            dismiss_note=alarm.dismiss_note or "",
         )
 
 
@@ -181,3 +201,65 @@ class AlarmFilterIn(BaseModel):
     type: str | None = Field(default=None, max_length=40)
     limit: int = Field(default=100, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=MAX_SQL_INTEGER)
+
+
+class DismissIn(BaseModel):
+    """Why the alarm was false; the note may be long enough for the service to refuse in words."""
+
+    reason: DismissReason
+    note: str = Field(default="", max_length=4000)
+
+
+class NearCameraOut(BaseModel):
+    code: str
+    name: str
+    status: str
+    lng: float
+    lat: float
+    address: str
+    distance_m: float
+    stream_url: str | None
+
+    @classmethod
+    def of(cls, near: NearCamera) -> "NearCameraOut":
+        device = near.device
+        return cls(
+            code=device.code,
+            name=device.name,
+            status=device.status,
+            lng=device.lng,
+            lat=device.lat,
+            address=device.address,
+            distance_m=near.distance_m,
+            stream_url=device.stream_url,
+        )
+
+
+class DistrictHealthOut(BaseModel):
+    """One district's devices: by status, and how many are faulty or flagged (of any status)."""
+
+    code: str
+    name: str
+    total: int
+    online: int
+    offline: int
+    disabled: int
+    faulty: int
+    flagged: int
+
+    @classmethod
+    def of(cls, health: DistrictHealth) -> "DistrictHealthOut":
+        return cls(
+            code=health.code,
+            name=health.name,
+            total=health.total,
+            online=health.counts[DeviceStatus.ONLINE.value],
+            offline=health.counts[DeviceStatus.OFFLINE.value],
+            disabled=health.counts[DeviceStatus.DISABLED.value],
+            faulty=health.faulty,
+            flagged=health.flagged,
+        )
+
+
+class FlaggedDeviceOut(DeviceOut):
+    false_alarms: int
