@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from civicgrid.alarms.device_codes import DeviceKind
 from civicgrid.alarms.models import DeviceStatus
-from civicgrid.alarms.roles import ALARM_READERS, DEVICE_KEEPERS
+from civicgrid.alarms.roles import ALARM_HANDLERS, ALARM_READERS, CAMERA_VIEWERS, DEVICE_KEEPERS
 from civicgrid.alarms.rules import alarm_rules
 from civicgrid.analytics import dashboard
 from civicgrid.analytics import service as analytics
@@ -118,7 +118,15 @@ def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Respons
         tabs=list(tabs),
         may_bulk=may_bulk,
         intake_channels=DESK_CHANNELS,
-        config={"tabs": tabs, "mayBulk": may_bulk, "tileUrl": settings.tile_url},
+        may_view_cameras=actor.role in CAMERA_VIEWERS,
+        config={
+            "tabs": tabs,
+            "mayBulk": may_bulk,
+            "tileUrl": settings.tile_url,
+            "mayViewCameras": actor.role in CAMERA_VIEWERS,
+            "cameraRadius": round(settings.camera_radius_m),
+            "playerUrl": asset("camera-player.js"),
+        },
     )
 
 
@@ -280,6 +288,7 @@ def command_page(request: Request, db: DbSession, actor: OptionalActor, locale: 
             "maySummon": actor.role in SUMMONERS,
             "chartsUrl": asset("command-charts.js"),
             "mayReadAlarms": actor.role in ALARM_READERS,
+            "mayHandleAlarms": actor.role in ALARM_HANDLERS,
             "alarmTypes": {kind: rule.label(locale) for kind, rule in alarm_rules().items()},
             # The first picture comes with the page: no round trip before the figures show.
             "initial": DashboardOut.of(dashboard.dashboard(db, actor)).model_dump(mode="json"),
