@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, Field
 
 from civicgrid.alarms.device_codes import DeviceKind
+from civicgrid.alarms.handling import DismissReason
 from civicgrid.alarms.models import DeviceStatus
 from civicgrid.alarms.roles import ALARM_HANDLERS, ALARM_READERS, CAMERA_VIEWERS, DEVICE_KEEPERS
 from civicgrid.alarms.rules import alarm_rules
@@ -283,6 +284,9 @@ def command_page(request: Request, db: DbSession, actor: OptionalActor, locale: 
         locale,
         **_staff(actor, locale),
         strings=page_strings(locale, extra=("resource.kind.",)),
+        may_read_alarms=actor.role in ALARM_READERS,
+        may_handle_alarms=actor.role in ALARM_HANDLERS,
+        dismiss_reasons=[reason.value for reason in DismissReason],
         config={
             "tileUrl": settings.tile_url,
             "maySummon": actor.role in SUMMONERS,
