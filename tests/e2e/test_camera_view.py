@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from civicgrid.alarms.device_codes import DeviceKind
@@ -147,3 +148,26 @@ def test_a_dispatcher_watches_the_nearest_cameras_live_view_of_a_case(
     page.get_by_role("button", name=zh("page.camview.player.close")).click()
     assert not page.locator("#camera-dialog").is_visible()
     assert [text for text in refused if "Content Security Policy" in text] == []
+
+
+def test_a_keeper_gives_a_camera_its_stream_on_the_admin_page_and_a_bad_one_is_refused(
+    page: Any, people: People, cameras: str, video_platform: str
+) -> None:
+    answers = iter(["ftp://video.example.gov.cn/live.m3u8", f"{video_platform}/live.m3u8"])
+    page.on("dialog", lambda prompt: prompt.accept(next(answers)))
+    sign_in(page, people.owner.username, people.owner.password)
+    page.goto("/admin#devices")
+    page.wait_for_selector("#devices[data-state='ready']")
+    row = page.locator(f"#devices-table tr[data-code='{SILENT_CAMERA}']")
+    row.get_by_role("button", name=zh("page.camview.stream_url")).click()
+    expect(page.locator("#device-filter")).to_contain_text(zh("error.stream_url_invalid"))
+    row.get_by_role("button", name=zh("page.camview.stream_url")).click()
+    page.wait_for_selector("#devices[data-state='ready']")
+    page.goto("/desk")
+    page.wait_for_selector("#queue-table[data-state='ready']")
+    open_case(page, cameras)
+    page.wait_for_selector("#cameras[data-state='ready']")
+    watch = page.locator(f"#cameras li[data-code='{SILENT_CAMERA}']").get_by_role(
+        "button", name=zh("page.camview.camera.watch")
+    )
+    expect(watch).to_be_visible()
