@@ -110,6 +110,8 @@ def test_dismissing_needs_a_known_reason_and_a_note_for_other(
         headers={**auth(client, people.owner), "Accept-Language": "en"},
     )
     assert english.json()["error"]["message"] == 'Say what happened when the reason is "other"'
+    nul = dismiss(client, people.owner, taken["id"], note="油烟\x00")
+    assert nul.status_code == 422
     assert dismiss(client, people.owner, 10**6).status_code == 404
 
 

@@ -209,6 +209,14 @@ class DismissIn(BaseModel):
     reason: DismissReason
     note: str = Field(default="", max_length=4000)
 
+    @field_validator("note")
+    @classmethod
+    def _storable_note(cls, value: str) -> str:
+        # PostgreSQL text cannot hold a NUL: refused in words, never a server error.
+        if "\x00" in value:
+            raise ValueError("NUL character")
+        return value
+
 
 class NearCameraOut(BaseModel):
     code: str
