@@ -2,13 +2,14 @@
 # Installs only what is missing, and only when run as root; otherwise says what is missing.
 set -euo pipefail
 # Debian packages the project needs, by purpose:
-#   (default) tests: PostgreSQL, Chromium, a CJK font, the mosquitto MQTT broker, Java for Spark
+#   (default) tests: PostgreSQL, Chromium, a CJK font, the mosquitto MQTT broker, Java for Spark,
+#             ffmpeg (the HLS clip a camera's live view plays in the browser test)
 #   --demo: the broker only     --bench: PostGIS too     --node: npm
 case "${1:-}" in
   --node) command -v npm >/dev/null && exit 0; wanted=(nodejs npm) ;;
   --demo) wanted=(mosquitto) ;;
-  --bench) wanted=(postgresql chromium fonts-noto-cjk mosquitto openjdk-17-jre-headless postgresql-15-postgis-3) ;;
-  *) wanted=(postgresql chromium fonts-noto-cjk mosquitto openjdk-17-jre-headless) ;;
+  --bench) wanted=(postgresql chromium fonts-noto-cjk mosquitto openjdk-17-jre-headless ffmpeg postgresql-15-postgis-3) ;;
+  *) wanted=(postgresql chromium fonts-noto-cjk mosquitto openjdk-17-jre-headless ffmpeg) ;;
 esac
 missing=()
 for package in "${wanted[@]}"; do

@@ -28,6 +28,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.alarms.device_codes import DeviceKind
+from civicgrid.alarms.intake import AlarmReport, take_alarm
+from civicgrid.alarms.models import Device
 from civicgrid.alarms.service import DeviceInput, Spot, register_device
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import KeyKind, Role, User
@@ -458,6 +460,8 @@ class AccessWorld:
     foreign_resident: int
     own_device: str
     foreign_device: str
+    own_alarm: int
+    foreign_alarm: int
     keys: dict[str, str]
 
 
@@ -479,6 +483,14 @@ def _world_device(db: Session, city: City, code: str, grid: str, name: str) -> s
         db, _world_actor(db, "w.city_admin"), grid_index=GridIndex(), data=data
     )
     return device.code
+
+
+def _world_alarm(db: Session, device_code: str) -> int:
+    """A battery-low alarm of the device: recorded only, so the world's cases stay as they are."""
+    device = db.scalar(select(Device).where(Device.code == device_code))
+    assert device is not None
+    report = AlarmReport(event_id=f"world-{device_code}", alarm_type="low_battery")
+    return take_alarm(db, GridIndex(), device=device, report=report).alarm.id
 
 
 def _dispatch(db: Session, case: Case, dispatcher: str, department: str) -> None:
@@ -554,6 +566,8 @@ def build_access_world(db: Session, city: City, settings: Settings) -> AccessWor
     )
     own_device = _world_device(db, city, "53050200081346000101", OWN_GRID, "本辖区烟感")
     foreign_device = _world_device(db, city, "53052100081346000102", OTHER_GRID, "外区烟感")
+    own_alarm = _world_alarm(db, own_device)
+    foreign_alarm = _world_alarm(db, foreign_device)
     db.commit()
     return AccessWorld(
         own_case=own.number,
@@ -565,5 +579,7 @@ def build_access_world(db: Session, city: City, settings: Settings) -> AccessWor
         foreign_resident=foreign_resident,
         own_device=own_device,
         foreign_device=foreign_device,
+        own_alarm=own_alarm,
+        foreign_alarm=foreign_alarm,
         keys=keys,
     )

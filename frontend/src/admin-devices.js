@@ -21,6 +21,7 @@ const REFUSAL_FIELDS = [
   [/^device_code_/, "code"],
   [/^device_name_/, "name"],
   [/^device_outside_/, "lng"],
+  [/^stream_url_/, "stream_url"],
 ];
 
 function showRefusal(form, error) {
@@ -79,6 +80,15 @@ function act(label, work) {
 function actions(device) {
   const cellBox = element("span", "row-actions");
   const disabled = device.status === "disabled";
+  if (device.kind === "camera") {
+    cellBox.append(
+      act(t("page.camview.stream_url"), async () => {
+        const url = window.prompt(t("page.camview.stream_url_hint"), device.stream_url ?? "");
+        if (url === null) return;
+        await send("PATCH", deviceUrl(device.code), { stream_url: url.trim() });
+      }),
+    );
+  }
   cellBox.append(
     act(t(disabled ? "page.sensing.enable" : "page.sensing.disable"), () =>
       send("PATCH", deviceUrl(device.code), { enabled: disabled }),
@@ -171,6 +181,7 @@ async function register(form) {
     lat: Number(form.lat.value),
   };
   if (form.department_code.value) body.department_code = form.department_code.value;
+  if (form.stream_url.value.trim()) body.stream_url = form.stream_url.value.trim();
   const answer = await send("POST", "/api/v1/devices", body);
   form.reset();
   picked?.remove();

@@ -13,6 +13,7 @@ import { button, cell, element } from "./lib/dom.js";
 import { send } from "./lib/http.js";
 import { formatTime } from "./lib/time.js";
 import { readJson, t } from "./strings.js";
+import { alarmActions, drawHealth, flaggedDevices, flaggedTooltip, wireDismiss } from "./command-sensing.js";
 
 const config = readJson("command-config");
 const RAMP = ["#12355b", "#1b5e8c", "#2386b8", "#f0a202", "#e4572e"];
@@ -238,7 +239,7 @@ function deviceTooltip(device) {
   );
 }
 
-function drawDevices(devices) {
+function drawDevices(devices, flagged) {
   sensing?.remove();
   // Their own pane above the regions, which a refresh redraws on top of the overlay pane.
   if (!map.getPane("devices")) map.createPane("devices").style.zIndex = 450;
@@ -252,9 +253,9 @@ function drawDevices(devices) {
       fillColor: colour,
       fillOpacity: 0.95,
       pane: "devices",
-      className: `device device-${device.status}`,
+      className: `device device-${device.status}${flagged.has(device.code) ? " device-flagged" : ""}`,
     })
-      .bindTooltip(deviceTooltip(device))
+      .bindTooltip(flagged.has(device.code) ? flaggedTooltip(device, flagged.get(device.code)) : deviceTooltip(device))
       .addTo(sensing);
   }
 }
@@ -271,6 +272,7 @@ function alarmEntry(alarm, names) {
   if (alarm.case_number) {
     entry.append(element("span", "alarm-case", t("page.command.alarm.case", { number: alarm.case_number })));
   }
+  if (config.mayHandleAlarms) entry.append(alarmActions(alarm, drawSensing));
   return entry;
 }
 
@@ -287,11 +289,13 @@ function drawAlarms(alarms, names) {
 /** The area's devices on the map and its last day's alarms (the API keeps both in the area). */
 async function drawSensing() {
   if (!map || !config.mayReadAlarms) return;
-  const [devices, alarms] = await Promise.all([
+  const [devices, alarms, flagged] = await Promise.all([
     send("GET", "/api/v1/devices?limit=500"),
     send("GET", "/api/v1/alarms?limit=100"),
+    flaggedDevices(),
+    drawHealth().catch(() => {}),
   ]);
-  drawDevices(devices);
+  drawDevices(devices, flagged);
   drawAlarms(alarms, new Map(devices.map((device) => [device.code, device.name])));
 }
 
@@ -422,6 +426,7 @@ function wireTools() {
 }
 
 wireTools();
+wireDismiss();
 load().then(() => Promise.all([drawField(), drawSensing()]));
 listen();
 setInterval(load, REFRESH_MS);

@@ -7,6 +7,7 @@
 import "leaflet/dist/leaflet.css";
 import "./desk.css";
 import L from "leaflet";
+import { showCameras, wireCameraView } from "./desk-cameras.js";
 import { wireIntake } from "./desk-intake.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
 import { button, tableRow } from "./lib/dom.js";
@@ -311,6 +312,7 @@ async function openCase(number) {
   showPhotos(number, photos);
   showTimeline(actions);
   showDuplicates(number, candidates);
+  if (config.mayViewCameras) showCameras(number, config);
   detail.dataset.state = "ready";
 }
 
@@ -382,6 +384,7 @@ function listen() {
 
 wireQueue();
 wireMoves();
+wireCameraView();
 wireIntake(config.tileUrl, refresh);
 refresh();
 listen();

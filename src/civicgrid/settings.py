@@ -124,6 +124,15 @@ class Settings(BaseSettings):
     frigate_mqtt_password: str = Field(default="", repr=False)
     # An online device unheard of for this long is marked offline by the worker.
     device_offline_minutes: float = Field(default=15.0, gt=0)
+    # The city's video platform(s) that cameras' live streams (HLS) come from, as origins
+    # separated by commas (https://video.example.gov.cn). Pages let media and their
+    # fetches reach these and no other host; a stream URL elsewhere is refused.
+    stream_origins: str = ""
+    # Cameras within this distance of a case are listed on it.
+    camera_radius_m: float = Field(default=300.0, gt=0, le=5000)
+    # A device with more than this many alarms dismissed as false in the period is flagged.
+    false_alarm_limit: int = Field(default=5, ge=1)
+    false_alarm_days: float = Field(default=7.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

@@ -254,6 +254,7 @@ def _area_value(asked: Asked, name: str, world: AccessWorld) -> tuple[str, str] 
         ("subject_id", "/"): residents,
         ("code", "/api/v1/geo"): (OWN_STREET, OTHER_DISTRICT),
         ("code", "/api/v1/devices"): (world.own_device, world.foreign_device),
+        ("alarm_id", "/api/v1/alarms"): (str(world.own_alarm), str(world.foreign_alarm)),
     }
     for (param, prefix), pair in by_path.items():
         if param == name and asked.path.startswith(prefix):

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
-from civicgrid.alarms import intake, rules, service
+from civicgrid.alarms import handling, health, intake, nearby, rules, service
 from civicgrid.alarms.models import Device
 from civicgrid.alarms.schemas import (
     AlarmBatchIn,
@@ -17,14 +17,22 @@ from civicgrid.alarms.schemas import (
     DeviceIn,
     DeviceKeyOut,
     DeviceOut,
+    DismissIn,
+    DistrictHealthOut,
+    FlaggedDeviceOut,
+    NearCameraOut,
     TakenOut,
 )
+from civicgrid.alarms.streams import allowed_origins
 from civicgrid.auth.deps import CurrentActor, DbSession
+from civicgrid.db import MAX_SQL_INTEGER
 from civicgrid.errors import Unauthorized
+from civicgrid.settings import Settings
 from civicgrid.timeutil import utcnow
 
 devices_router = APIRouter(prefix="/api/v1/devices", tags=["alarms"])
 alarms_router = APIRouter(prefix="/api/v1/alarms", tags=["alarms"])
+cameras_router = APIRouter(prefix="/api/v1/cases", tags=["alarms"])
 
 
 def get_device(
@@ -40,6 +48,18 @@ def get_device(
 
 CurrentDevice = Annotated[Device, Depends(get_device)]
 DeviceCode = Annotated[str, Path(max_length=40)]
+AlarmId = Annotated[int, Path(ge=1, le=MAX_SQL_INTEGER)]
+CaseNumber = Annotated[str, Path(max_length=40)]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _false_alarm_terms(request: Request) -> health.FalseAlarmTerms:
+    settings = _settings(request)
+    return health.FalseAlarmTerms(limit=settings.false_alarm_limit, days=settings.false_alarm_days)
 
 
 @devices_router.post("", response_model=DeviceKeyOut, status_code=status.HTTP_201_CREATED)
@@ -47,7 +67,11 @@ def post_device(
     body: DeviceIn, request: Request, db: DbSession, actor: CurrentActor
 ) -> DeviceKeyOut:
     device, key = service.register_device(
-        db, actor, grid_index=request.app.state.grid_index, data=body.data()
+        db,
+        actor,
+        grid_index=request.app.state.grid_index,
+        data=body.data(),
+        stream_origins=allowed_origins(_settings(request).stream_origins),
     )
     db.commit()
     return DeviceKeyOut.of(device, key)
@@ -77,6 +101,27 @@ def post_heartbeat(db: DbSession, device: CurrentDevice) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@devices_router.get("/health", response_model=list[DistrictHealthOut])
+def get_device_health(
+    request: Request, db: DbSession, actor: CurrentActor
+) -> list[DistrictHealthOut]:
+    """Per district of the caller's area: devices online, offline, switched off, and faulty."""
+    found = health.health_by_district(db, actor, _false_alarm_terms(request))
+    return [DistrictHealthOut.of(district) for district in found]
+
+
+@devices_router.get("/flagged", response_model=list[FlaggedDeviceOut])
+def get_flagged_devices(
+    request: Request, db: DbSession, actor: CurrentActor
+) -> list[FlaggedDeviceOut]:
+    """Devices with too many false alarms lately (a department handler: its department's)."""
+    found = health.flagged_devices(db, actor, _false_alarm_terms(request))
+    return [
+        FlaggedDeviceOut(**DeviceOut.model_validate(device).model_dump(), false_alarms=count)
+        for device, count in found
+    ]
+
+
 @devices_router.get("/{code}", response_model=DeviceOut)
 def get_device_by_code(code: DeviceCode, db: DbSession, actor: CurrentActor) -> DeviceOut:
     return DeviceOut.model_validate(service.visible_device(db, actor, code))
@@ -87,7 +132,12 @@ def patch_device(
     code: DeviceCode, body: DeviceChangesIn, request: Request, db: DbSession, actor: CurrentActor
 ) -> DeviceOut:
     device = service.update_device(
-        db, actor, grid_index=request.app.state.grid_index, code=code, changes=body.changes()
+        db,
+        actor,
+        grid_index=request.app.state.grid_index,
+        code=code,
+        changes=body.changes(),
+        stream_origins=allowed_origins(_settings(request).stream_origins),
     )
     db.commit()
     return DeviceOut.model_validate(device)
@@ -162,3 +212,30 @@ def put_alarm_rule(
     rule = rules.change_rule(db, actor, alarm_type, body.change())
     db.commit()
     return AlarmRuleOut.of(rule)
+
+
+@alarms_router.post("/{alarm_id}/acknowledge", response_model=AlarmOut)
+def post_acknowledge(alarm_id: AlarmId, db: DbSession, actor: CurrentActor) -> AlarmOut:
+    """Someone on duty has seen the alarm."""
+    alarm, code = handling.acknowledge(db, actor, alarm_id)
+    db.commit()
+    return AlarmOut.of(alarm, code)
+
+
+@alarms_router.post("/{alarm_id}/dismiss", response_model=AlarmOut)
+def post_dismiss(
+    alarm_id: AlarmId, body: DismissIn, db: DbSession, actor: CurrentActor
+) -> AlarmOut:
+    """A false alarm, with the reason; its case (if any) stays for the dispatcher to decide."""
+    alarm, code = handling.dismiss(db, actor, alarm_id, reason=body.reason, note=body.note)
+    db.commit()
+    return AlarmOut.of(alarm, code)
+
+
+@cameras_router.get("/{number}/cameras", response_model=list[NearCameraOut])
+def get_cameras_near_case(
+    number: CaseNumber, request: Request, db: DbSession, actor: CurrentActor
+) -> list[NearCameraOut]:
+    """The caller's area's cameras within the configured radius of a case they may read."""
+    found = nearby.cameras_near_case(db, actor, number, radius_m=_settings(request).camera_radius_m)
+    return [NearCameraOut.of(near) for near in found]

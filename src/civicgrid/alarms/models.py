@@ -47,6 +47,8 @@ class Device(Base):
     """A camera, sensor or button; `region_code` is the grid its point lies in."""
 
     __tablename__ = "devices"
+    # The cameras near a case are found in a box around it first.
+    __table_args__ = (Index("ix_devices_lng_lat", "lng", "lat"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -65,6 +67,8 @@ class Device(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     # The camera's name in a Frigate server's config: Frigate's events name cameras this way.
     frigate_camera: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The live view on the city's video platform (HLS), for cameras that have one.
+    stream_url: Mapped[str | None] = mapped_column(String(500))
 
 
 class Alarm(Base):
@@ -74,6 +78,8 @@ class Alarm(Base):
     __table_args__ = (
         UniqueConstraint("device_id", "event_id", name="uq_alarms_device_event"),
         Index("ix_alarms_device_type_received", "device_id", "alarm_type", "received_at"),
+        # The false alarms of a device in a period: what flags a device that cries wolf.
+        Index("ix_alarms_device_dismissed", "device_id", "dismissed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -92,6 +98,13 @@ class Alarm(Base):
     )
     # Why the rule gave this outcome: the rule's version and the figures it looked at.
     reason: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A person on duty saw it (acknowledged) or judged it false (dismissed, with a reason).
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    dismissed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    dismissed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    dismiss_reason: Mapped[str | None] = mapped_column(String(24))
+    dismiss_note: Mapped[str] = mapped_column(String(500), default="")
 
 
 class SceneRule(Base):

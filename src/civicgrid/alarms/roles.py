@@ -12,3 +12,10 @@ DEAD_LETTER_READERS = frozenset({Role.ADMIN})
 # Administrators read the alarm rules; only a city administrator changes them (the rules
 # act on every district's devices: `auth.service.require_city_admin`).
 RULE_READERS = ADMIN_ROLES
+# The centre on duty acknowledges alarms and dismisses false ones, in its area.
+ALARM_HANDLERS = frozenset({Role.ADMIN, Role.DISPATCHER})
+# Who reads the devices flagged for crying wolf: the alarm readers of an area, and a
+# department handler for the devices its department owns (the ones it must fix).
+FLAGGED_READERS = ALARM_READERS | {Role.DEPARTMENT_HANDLER}
+# Who may see the cameras near a case: the area's alarm readers (inside `cases.access`).
+CAMERA_VIEWERS = ALARM_READERS

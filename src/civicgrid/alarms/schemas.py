@@ -7,8 +7,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from civicgrid.alarms.device_codes import DeviceKind
 from civicgrid.alarms.frigate import CAMERA_NAME
+from civicgrid.alarms.handling import DismissReason
+from civicgrid.alarms.health import DistrictHealth
 from civicgrid.alarms.intake import AlarmReport
 from civicgrid.alarms.models import Alarm, Device, DeviceStatus
+from civicgrid.alarms.nearby import NearCamera
 from civicgrid.alarms.rules import AlarmRule, RuleChange
 from civicgrid.alarms.service import DeviceChanges, DeviceInput, Spot
 from civicgrid.db import MAX_SQL_INTEGER
@@ -34,6 +37,8 @@ class DeviceIn(SpotIn):
     address: str = Field(default="", max_length=255)
     department_code: str | None = Field(default=None, max_length=40)
     frigate_camera: str | None = Field(default=None, pattern=CAMERA_NAME)
+    # Longer than a stored URL may be, so the service answers "too long" in words.
+    stream_url: str = Field(default="", max_length=4000)
 
     def data(self) -> DeviceInput:
         return DeviceInput(
@@ -44,11 +49,13 @@ class DeviceIn(SpotIn):
             address=self.address,
             department_code=self.department_code,
             frigate_camera=self.frigate_camera,
+            stream_url=self.stream_url,
         )
 
 
 class DeviceChangesIn(BaseModel):
-    """Only the fields sent change; `department_code: ""` clears the owner department."""
+    """Only the fields sent change; `department_code: ""` clears the owner department,
+    `stream_url: ""` the live view."""
 
     name: str | None = Field(default=None, min_length=1, max_length=120)
     location: SpotIn | None = None
@@ -56,6 +63,7 @@ class DeviceChangesIn(BaseModel):
     department_code: str | None = Field(default=None, max_length=40)
     enabled: bool | None = None
     frigate_camera: str | None = Field(default=None, pattern=r"^$|" + CAMERA_NAME)
+    stream_url: str | None = Field(default=None, max_length=4000)
 
     def changes(self) -> DeviceChanges:
         return DeviceChanges(
@@ -65,6 +73,7 @@ class DeviceChangesIn(BaseModel):
             department_code=self.department_code,
             enabled=self.enabled,
             frigate_camera=self.frigate_camera,
+            stream_url=self.stream_url,
         )
 
 
@@ -83,6 +92,7 @@ class DeviceOut(BaseModel):
     last_heartbeat_at: datetime | None
     created_at: datetime
     frigate_camera: str | None
+    stream_url: str | None
 
 
 class DeviceKeyOut(BaseModel):
@@ -151,6 +161,7 @@ class AlarmBatchIn(BaseModel):
 class AlarmOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    id: int
     event_id: str
     device_code: str
     type: str
@@ -166,10 +177,15 @@ class AlarmOut(BaseModel):
     reason: dict[str, Any]
     # How many alarms the case has gathered (a storm's or a steady alarm's count).
     case_alarm_count: int | None = None
+    acknowledged_at: datetime | None = None
+    dismissed_at: datetime | None = None
+    dismiss_reason: str | None = None
+    dismiss_note: str = ""
 
     @classmethod
     def of(cls, alarm: Alarm, device_code: str, case_alarm_count: int | None = None) -> "AlarmOut":
         return cls(
+            id=alarm.id,
             event_id=alarm.event_id,
             device_code=device_code,
             type=alarm.alarm_type,
@@ -183,6 +199,10 @@ class AlarmOut(BaseModel):
             case_number=alarm.case_number,
             reason=alarm.reason or {},
             case_alarm_count=case_alarm_count,
+            acknowledged_at=alarm.acknowledged_at,
+            dismissed_at=alarm.dismissed_at,
+            dismiss_reason=alarm.dismiss_reason,
+            dismiss_note=alarm.dismiss_note or "",
         )
 
 
@@ -246,3 +266,73 @@ class AlarmRuleOut(BaseModel):
             version=rule.version,
             **rule.settings(),
         )
+
+
+class DismissIn(BaseModel):
+    """Why the alarm was false; the note may be long enough for the service to refuse in words."""
+
+    reason: DismissReason
+    note: str = Field(default="", max_length=4000)
+
+    @field_validator("note")
+    @classmethod
+    def _storable_note(cls, value: str) -> str:
+        # PostgreSQL text cannot hold a NUL: refused in words, never a server error.
+        if "\x00" in value:
+            raise ValueError("NUL character")
+        return value
+
+
+class NearCameraOut(BaseModel):
+    code: str
+    name: str
+    status: str
+    lng: float
+    lat: float
+    address: str
+    distance_m: float
+    stream_url: str | None
+
+    @classmethod
+    def of(cls, near: NearCamera) -> "NearCameraOut":
+        device = near.device
+        return cls(
+            code=device.code,
+            name=device.name,
+            status=device.status,
+            lng=device.lng,
+            lat=device.lat,
+            address=device.address,
+            distance_m=near.distance_m,
+            stream_url=device.stream_url,
+        )
+
+
+class DistrictHealthOut(BaseModel):
+    """One district's devices: by status, and how many are faulty or flagged (of any status)."""
+
+    code: str
+    name: str
+    total: int
+    online: int
+    offline: int
+    disabled: int
+    faulty: int
+    flagged: int
+
+    @classmethod
+    def of(cls, health: DistrictHealth) -> "DistrictHealthOut":
+        return cls(
+            code=health.code,
+            name=health.name,
+            total=health.total,
+            online=health.counts[DeviceStatus.ONLINE.value],
+            offline=health.counts[DeviceStatus.OFFLINE.value],
+            disabled=health.counts[DeviceStatus.DISABLED.value],
+            faulty=health.faulty,
+            flagged=health.flagged,
+        )
+
+
+class FlaggedDeviceOut(DeviceOut):
+    false_alarms: int

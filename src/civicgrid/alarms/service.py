@@ -1,5 +1,6 @@
 """The device registry: devices placed in grids, kept inside the keeper's jurisdiction."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from civicgrid.alarms.device_codes import DeviceKind, parse_device_code, require
 from civicgrid.alarms.device_keys import hash_key, new_key
 from civicgrid.alarms.models import Alarm, AlarmCase, Device, DeviceStatus
 from civicgrid.alarms.roles import ALARM_READERS, DEVICE_KEEPERS
+from civicgrid.alarms.streams import checked_stream_url
 from civicgrid.audit.log import ChangeKind, record_change
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.scope import Actor, in_scope, may_see
@@ -41,6 +43,7 @@ class DeviceInput:
     address: str = ""
     department_code: str | None = None
     frigate_camera: str | None = None
+    stream_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class DeviceChanges:
     enabled: bool | None = None
     # "" clears it: the camera is no longer known to Frigate under any name.
     frigate_camera: str | None = None
+    stream_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,11 +69,17 @@ class DeviceQuery:
 
 
 def register_device(
-    db: Session, actor: Actor, *, grid_index: GridIndex, data: DeviceInput
+    db: Session,
+    actor: Actor,
+    *,
+    grid_index: GridIndex,
+    data: DeviceInput,
+    stream_origins: Collection[str] = (),
 ) -> tuple[Device, str]:
     """A new device in the grid its point lies in; returns it with its key, shown only now.
 
-    It starts offline: a device is online only once it has been heard from.
+    It starts offline: a device is online only once it has been heard from. A stream
+    URL must be on one of `stream_origins` (see `alarms.streams`).
     """
     require_role(actor, DEVICE_KEEPERS)
     code = parse_device_code(data.code)
@@ -87,6 +97,7 @@ def register_device(
         department_id=auth_service.department_id(db, data.department_code),
         status=DeviceStatus.OFFLINE.value,
         key_hash=hash_key(key),
+        stream_url=_stream_url(data.kind.value, data.stream_url, stream_origins),
     )
     _require_free_camera_name(db, data.frigate_camera, device)
     device.frigate_camera = data.frigate_camera
@@ -116,6 +127,14 @@ def _place(
     if not may_see(actor, grid):
         raise Forbidden("device_outside_jurisdiction", code=grid)
     return placement.lng, placement.lat, grid
+
+
+def _stream_url(kind: str, value: str, origins: Collection[str]) -> str | None:
+    """Only a camera has a live view; "" clears it."""
+    url = checked_stream_url(value, origins)
+    if url is not None and kind != DeviceKind.CAMERA.value:
+        raise Invalid("stream_url_not_camera")
+    return url
 
 
 def visible_device(db: Session, actor: Actor, code: str) -> Device:
@@ -149,7 +168,13 @@ def list_devices(db: Session, actor: Actor, query: DeviceQuery) -> tuple[list[De
 
 
 def update_device(
-    db: Session, actor: Actor, *, grid_index: GridIndex, code: str, changes: DeviceChanges
+    db: Session,
+    actor: Actor,
+    *,
+    grid_index: GridIndex,
+    code: str,
+    changes: DeviceChanges,
+    stream_origins: Collection[str] = (),
 ) -> Device:
     """Rename, move, re-own, or switch a device off and on again, inside the keeper's area."""
     require_role(actor, DEVICE_KEEPERS)
@@ -172,6 +197,8 @@ def update_device(
     if changes.frigate_camera is not None:
         _require_free_camera_name(db, changes.frigate_camera or None, device)
         device.frigate_camera = changes.frigate_camera or None
+    if changes.stream_url is not None:
+        device.stream_url = _stream_url(device.kind, changes.stream_url, stream_origins)
     db.flush()
     _log(db, actor, "update", before=before, after=_snapshot(device))
     return device
@@ -230,6 +257,7 @@ def _snapshot(device: Device) -> dict[str, Any]:
         "department_id": device.department_id,
         "status": device.status,
         "frigate_camera": device.frigate_camera,
+        "stream_url": device.stream_url,
     }
 
 

@@ -19,8 +19,9 @@ from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, Field
 
 from civicgrid.alarms.device_codes import DeviceKind
+from civicgrid.alarms.handling import DismissReason
 from civicgrid.alarms.models import DeviceStatus
-from civicgrid.alarms.roles import ALARM_READERS, DEVICE_KEEPERS
+from civicgrid.alarms.roles import ALARM_HANDLERS, ALARM_READERS, CAMERA_VIEWERS, DEVICE_KEEPERS
 from civicgrid.alarms.rules import alarm_rules
 from civicgrid.analytics import dashboard
 from civicgrid.analytics import service as analytics
@@ -118,7 +119,15 @@ def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Respons
         tabs=list(tabs),
         may_bulk=may_bulk,
         intake_channels=DESK_CHANNELS,
-        config={"tabs": tabs, "mayBulk": may_bulk, "tileUrl": settings.tile_url},
+        may_view_cameras=actor.role in CAMERA_VIEWERS,
+        config={
+            "tabs": tabs,
+            "mayBulk": may_bulk,
+            "tileUrl": settings.tile_url,
+            "mayViewCameras": actor.role in CAMERA_VIEWERS,
+            "cameraRadius": round(settings.camera_radius_m),
+            "playerUrl": asset("camera-player.js"),
+        },
     )
 
 
@@ -284,11 +293,15 @@ def command_page(request: Request, db: DbSession, actor: OptionalActor, locale: 
         locale,
         **_staff(actor, locale),
         strings=page_strings(locale, extra=("resource.kind.",)),
+        may_read_alarms=actor.role in ALARM_READERS,
+        may_handle_alarms=actor.role in ALARM_HANDLERS,
+        dismiss_reasons=[reason.value for reason in DismissReason],
         config={
             "tileUrl": settings.tile_url,
             "maySummon": actor.role in SUMMONERS,
             "chartsUrl": asset("command-charts.js"),
             "mayReadAlarms": actor.role in ALARM_READERS,
+            "mayHandleAlarms": actor.role in ALARM_HANDLERS,
             "alarmTypes": {kind: rule.label(locale) for kind, rule in alarm_rules().items()},
             # The first picture comes with the page: no round trip before the figures show.
             "initial": DashboardOut.of(dashboard.dashboard(db, actor)).model_dump(mode="json"),

@@ -32,6 +32,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from civicgrid.alarms.streams import allowed_origins
 from civicgrid.auth.deps import API_KEY_HEADER, SESSION_COOKIE
 from civicgrid.errors import error_body, request_locale
 from civicgrid.i18n import translate
@@ -83,15 +84,24 @@ def csrf_token(request: Request) -> str:
 
 
 def page_policy(settings: Settings) -> str:
-    """The pages' Content-Security-Policy: only the platform's own script, ever."""
+    """The pages' Content-Security-Policy: only the platform's own script, ever.
+
+    Cameras' live views are HLS played through Media Source Extensions: the player
+    fetches playlists and segments from the configured video platforms (connect-src)
+    and hands the video element a blob: URL (media-src). Only those origins are
+    added, each exactly (no wildcard, no scheme-wide source), and the player runs
+    without a worker, so worker-src stays at 'self'.
+    """
     images = " ".join(["'self'", "data:", "blob:", *_tile_sources(settings.tile_url)])
+    streams = allowed_origins(settings.stream_origins)
     return "; ".join(
         [
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self'",
             f"img-src {images}",
-            "connect-src 'self'",
+            " ".join(["media-src 'self' blob:", *streams]),
+            " ".join(["connect-src 'self'", *streams]),
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",
