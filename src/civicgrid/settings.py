@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     )
     # An online device unheard of for this long is marked offline by the worker.
     device_offline_minutes: float = Field(default=15.0, gt=0)
+    # Sensor readings (archive_dir/readings, by local day and district) older than this
+    # many days are deleted by the worker, a whole day partition at a time.
+    reading_retention_days: int = Field(default=90, ge=3)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

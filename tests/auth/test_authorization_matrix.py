@@ -80,6 +80,15 @@ INACTIVE_RULE = {
     "region_prefix": OWN_STREET,
     "active": False,
 }
+# A rule no water-level reading of the world ever meets: creating it changes no cell.
+THRESHOLD = {
+    "device_kind": "water_level_sensor",
+    "measure": "water_level",
+    "comparison": ">",
+    "limit": 1000,
+    "duration_seconds": 600,
+    "alarm_type": "water_level_high",
+}
 BODIES: dict[str, Any] = {
     # A move the own case cannot make now: readers get 409, others 404, nobody moves it.
     "POST /api/v1/cases/{number}/transitions": {"to": "closed"},
@@ -88,6 +97,8 @@ BODIES: dict[str, Any] = {
     "POST /api/v1/routing-rules": INACTIVE_RULE,
     "PUT /api/v1/routing-rules/{rule_id}": INACTIVE_RULE,
     "PUT /api/v1/fieldwork/weights": {"weights": {"plan_completion": 1}},
+    "POST /api/v1/alarms/thresholds": THRESHOLD,
+    "PUT /api/v1/alarms/thresholds/{rule_id}": THRESHOLD,
     "POST /api/v1/disputes": {
         "kind": "neighbour",
         "source": "walk_in",

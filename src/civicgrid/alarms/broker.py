@@ -24,6 +24,14 @@ from civicgrid.errors import Invalid
 DEFAULT_PORT = 1883
 ALARMS = "alarms"
 HEARTBEAT = "heartbeat"
+READINGS = "readings"
+# Unacknowledged messages the broker sends the listener at once (mosquitto's default is 20).
+# The readings handler acknowledges only after a Parquet file is in place, a batch of
+# messages at a time, so it needs room for a whole batch in flight.
+MAX_INFLIGHT = 1000
+# Messages the broker holds per client beyond those in flight (default 1000): above this a
+# broker drops QoS 1 messages, so a burst of readings must fit.
+MAX_QUEUED = 200_000
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,7 @@ def broker_address(url: str) -> BrokerAddress:
 
 
 def topic_filters(root: str) -> list[str]:
-    return [f"{root}/+/{ALARMS}", f"{root}/+/{HEARTBEAT}"]
+    return [f"{root}/+/{ALARMS}", f"{root}/+/{HEARTBEAT}", f"{root}/+/{READINGS}"]
 
 
 def password_lines(db: Session, listener: BrokerAddress) -> list[str]:
@@ -76,6 +84,7 @@ def acl_text(listener_user: str, root: str) -> str:
     lines = [f"user {listener_user}"]
     lines += [f"topic read {topic}" for topic in topic_filters(root)]
     lines += ["", f"pattern write {root}/%u/{ALARMS}", f"pattern write {root}/%u/{HEARTBEAT}"]
+    lines += [f"pattern write {root}/%u/{READINGS}"]
     return "\n".join(lines) + "\n"
 
 
@@ -90,6 +99,8 @@ def config_text(folder: Path, address: BrokerAddress) -> str:
         "allow_anonymous false\n"
         f"password_file {folder / 'passwords'}\n"
         f"acl_file {folder / 'acl'}\n"
+        f"max_inflight_messages {MAX_INFLIGHT}\n"
+        f"max_queued_messages {MAX_QUEUED}\n"
         "persistence true\n"
         f"persistence_location {folder / 'data'}/\n"
         f"user {getpass.getuser()}\n"

@@ -14,6 +14,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -23,10 +24,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from civicgrid.alarms import intake
 from civicgrid.alarms.broker import ALARMS, HEARTBEAT, BrokerAddress, topic_filters
+from civicgrid.alarms.reading_store import readings_root
+from civicgrid.alarms.readings import ReadingHandler, ReadingPipeline, is_readings_topic
 from civicgrid.alarms.schemas import AlarmIn
 from civicgrid.alarms.service import heard_from
 from civicgrid.errors import DomainError
 from civicgrid.geo.service import GridIndex
+from civicgrid.settings import get_settings
 from civicgrid.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -75,6 +79,8 @@ class AlarmListener:
     address: BrokerAddress
     root: str
     client_id: str = CLIENT_ID
+    # Where readings go: the archive's `readings/` folder unless a test or benchmark says.
+    readings_dir: Path | None = None
 
     def __post_init__(self) -> None:
         self.index = GridIndex()
@@ -90,12 +96,16 @@ class AlarmListener:
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = self._on_subscribe
         self.client.on_message = self._on_message
+        folder = self.readings_dir or readings_root(get_settings().effective_archive_dir)
+        self.readings = ReadingHandler(
+            self.sessions, self.index, self.client, self.root, ReadingPipeline(folder)
+        )
 
     def run(self, stop: threading.Event) -> None:
         self.client.connect_async(self.address.host, self.address.port, keepalive=30)
         self.client.loop_start()
         try:
-            stop.wait()
+            self.readings.flush_until(stop)
         finally:
             self.client.disconnect()
             self.client.loop_stop()
@@ -125,6 +135,9 @@ class AlarmListener:
     def _on_message(
         self, client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage
     ) -> None:
+        if is_readings_topic(message.topic):
+            self.readings.take(message)
+            return
         with self.sessions() as db:
             try:
                 what = handle_message(
@@ -171,9 +184,10 @@ def start_listener(
     address: BrokerAddress,
     root: str,
     client_id: str = CLIENT_ID,
+    readings_dir: Path | None = None,
 ) -> RunningListener:
     """The listener in a daemon thread (beside the demo server, or in a test)."""
-    listener = AlarmListener(sessions, address, root, client_id)
+    listener = AlarmListener(sessions, address, root, client_id, readings_dir)
     stop = threading.Event()
     thread = threading.Thread(
         target=listener.run, args=(stop,), name="civicgrid-alarms", daemon=True

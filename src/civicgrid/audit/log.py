@@ -35,6 +35,7 @@ class ChangeKind(StrEnum):
     API_KEY = "api_key"
     REGISTRY_KEYS = "registry_keys"
     DEVICE = "device"
+    THRESHOLD_RULE = "threshold_rule"
 
 
 class Author(Protocol):
