@@ -8,6 +8,9 @@ acknowledges a message only after its alarm is committed, so a listener that
 dies mid-stream gets the unacknowledged messages again on reconnecting, and
 intake's (device, event id) key stores each once. A bad message is logged and
 acknowledged: one broken device must not stop the stream.
+
+Sensor readings (`<root>/<device code>/readings`) go to their own handler
+(`alarms.readings`), which acknowledges them a batch at a time, after their file.
 """
 
 import logging

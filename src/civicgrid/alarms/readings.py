@@ -19,6 +19,7 @@ import logging
 import secrets
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,6 +40,7 @@ from civicgrid.alarms.reading_store import Columns
 from civicgrid.alarms.thresholds import (
     EMPTY_BOOK,
     Excursions,
+    Limit,
     RuleBook,
     Trigger,
     load_rules,
@@ -114,25 +116,35 @@ class ReadingPipeline:
         """Check the whole batch, then queue its new readings; a bad reading refuses them all."""
         readings = sorted(batch.readings, key=lambda reading: reading.at)
         _require_plausible(readings, now)
+        by_measure: dict[str, list[ReadingIn]] = {}
         for reading in readings:
-            require_measure(reading.measure)
-        cols = self.columns
-        accepted = 0
-        for reading in readings:
-            key = (sensor.code, reading.measure)
-            newest = self.waiting.get(key) or self.stored.get(key)
-            if newest is not None and reading.at <= newest:
-                continue
-            self.waiting[key] = reading.at
-            cols.device_code.append(sensor.code)
-            cols.device_kind.append(sensor.kind)
-            cols.measure.append(reading.measure)
-            cols.measured_at.append(reading.at)
-            cols.value.append(reading.value)
-            cols.received_at.append(now)
-            cols.region_code.append(sensor.region_code)
-            accepted += 1
+            by_measure.setdefault(reading.measure, []).append(reading)
+        for measure in by_measure:
+            require_measure(measure)
+        accepted = sum(
+            self._queue(sensor, measure, taken, now) for measure, taken in by_measure.items()
+        )
         return Accepted(accepted=accepted, repeated=len(readings) - accepted)
+
+    def _queue(self, sensor: Sensor, measure: str, readings: list[ReadingIn], now: datetime) -> int:
+        """One measure's readings (in time order) past the newest stored, column by column."""
+        key = (sensor.code, measure)
+        newest = self.waiting.get(key) or self.stored.get(key)
+        if newest is not None:
+            readings = readings[bisect_right(readings, newest, key=lambda r: r.at) :]
+        count = len(readings)
+        if not count:
+            return 0
+        self.waiting[key] = readings[-1].at
+        cols = self.columns
+        cols.device_code.extend([sensor.code] * count)
+        cols.device_kind.extend([sensor.kind] * count)
+        cols.measure.extend([measure] * count)
+        cols.measured_at.extend([reading.at for reading in readings])
+        cols.value.extend([reading.value for reading in readings])
+        cols.received_at.extend([now] * count)
+        cols.region_code.extend([sensor.region_code] * count)
+        return count
 
     def write(self, now: datetime) -> Columns:
         """The waiting readings into the store, durably; returns them for judging.
@@ -178,10 +190,14 @@ class ReadingPipeline:
 
     def _triggers(self, rows: Iterable[tuple[str, str, str, datetime, float]]) -> Iterator[Trigger]:
         by_measure = self.book.by_measure
+        run: tuple[str, str, str] | None = None
+        rules: tuple[Limit, ...] = ()
         for code, kind, measure, at, value in rows:
-            if measure not in by_measure:
-                continue
-            for rule in self.book.applying(code, kind, measure):
+            if (code, kind, measure) != run:
+                # A message's readings come together: the rules change only between runs.
+                run = (code, kind, measure)
+                rules = self.book.applying(code, kind, measure) if measure in by_measure else ()
+            for rule in rules:
                 trigger = self.excursions.observe(rule, code, at, value)
                 if trigger is not None:
                     yield trigger

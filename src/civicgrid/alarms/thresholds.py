@@ -247,13 +247,21 @@ class RuleBook:
 
     by_measure: Mapping[str, tuple[Limit, ...]]
     version: tuple[int, int, str]
+    # Looked up for every reading: worked out once per (device, kind, measure).
+    _applying: dict[tuple[str, str, str], tuple[Limit, ...]] = field(
+        default_factory=dict, compare=False
+    )
 
     def applying(self, device_code: str, device_kind: str, measure: str) -> tuple[Limit, ...]:
-        return tuple(
-            rule
-            for rule in self.by_measure.get(measure, ())
-            if rule.device_code == device_code or rule.device_kind == device_kind
-        )
+        key = (device_code, device_kind, measure)
+        found = self._applying.get(key)
+        if found is None:
+            found = self._applying[key] = tuple(
+                rule
+                for rule in self.by_measure.get(measure, ())
+                if rule.device_code == device_code or rule.device_kind == device_kind
+            )
+        return found
 
     @property
     def longest(self) -> timedelta:
