@@ -277,7 +277,7 @@ def _publish(
 
 
 def _postgres(url: str, payloads: list[tuple[str, str, int]], limit: int) -> dict[str, float]:
-    grid_of = {}
+    grid_of: dict[str, str] = {}
     rows_by_batch = []
     taken = 0
     now = datetime.now(UTC)
