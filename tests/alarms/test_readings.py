@@ -240,3 +240,25 @@ def test_bad_threshold_rules_are_refused_with_a_chinese_message(
         assert any("\u4e00" <= char <= "\u9fff" for char in refused.json()["error"]["message"])
     street_admin = client.get("/api/v1/alarms/thresholds", headers=auth(client, people.owner))
     assert street_admin.status_code == 403
+
+
+def test_a_batch_is_taken_in_time_order_with_one_value_a_moment_and_nothing_older(
+    tmp_path: Path,
+):
+    pipeline = ReadingPipeline(tmp_path)
+    sensor = Sensor(code="53050200081346000009", kind="water_level_sensor", region_code=OWN_GRID)
+    hour_ago = NOON - timedelta(hours=1)
+    shuffled = [
+        reading("water_level", hour_ago + timedelta(seconds=2), 5.0),
+        reading("water_level", hour_ago, 1.0),
+        reading("water_level", hour_ago, 1.5),
+    ]
+    late = [reading("water_level", hour_ago + timedelta(seconds=1), 3.0)]
+
+    first = pipeline.accept(sensor, ReadingBatchIn.model_validate({"readings": shuffled}), NOON)
+    second = pipeline.accept(sensor, ReadingBatchIn.model_validate({"readings": late}), NOON)
+    pipeline.write(NOON)
+
+    assert (first.accepted, first.repeated) == (2, 1)
+    assert (second.accepted, second.repeated) == (0, 1)
+    assert [row["value"] for _, row in stored_rows(tmp_path)] == [1.0, 5.0]

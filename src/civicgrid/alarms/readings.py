@@ -73,14 +73,13 @@ DEVICE_CACHE_SECONDS = 60.0
 class Sensor:
     """A device as the pipeline needs it: who it is and which district its grid is in."""
 
-    id: int
     code: str
     kind: str
     region_code: str
 
     @classmethod
     def of(cls, device: Device) -> "Sensor":
-        return cls(id=device.id, code=device.code, kind=device.kind, region_code=device.region_code)
+        return cls(code=device.code, kind=device.kind, region_code=device.region_code)
 
 
 @dataclass(frozen=True)
@@ -132,9 +131,10 @@ class ReadingPipeline:
         newest = self.waiting.get(key) or self.stored.get(key)
         if newest is not None:
             readings = readings[bisect_right(readings, newest, key=lambda r: r.at) :]
-        count = len(readings)
-        if not count:
+        if not readings:
             return 0
+        readings = _one_per_moment(readings)
+        count = len(readings)
         self.waiting[key] = readings[-1].at
         cols = self.columns
         cols.device_code.extend([sensor.code] * count)
@@ -236,6 +236,15 @@ class ReadingPipeline:
             strict=True,
         )
         return self._raise_all(db, index, self._triggers(rows), now)
+
+
+def _one_per_moment(readings: list[ReadingIn]) -> list[ReadingIn]:
+    """A measure has one value at a moment: a batch that repeats a time keeps its first."""
+    kept = [readings[0]]
+    for reading in readings[1:]:
+        if reading.at != kept[-1].at:
+            kept.append(reading)
+    return kept
 
 
 def _require_plausible(readings: list[ReadingIn], now: datetime) -> None:
@@ -406,9 +415,14 @@ class ReadingHandler:
             return
         for mid, qos in unacked:
             self.client.ack(mid, qos)
-        if written:
+        if not written:
+            return
+        try:
             with self.sessions() as db:
                 self.pipeline.judge(db, self.index, written, now)
+        except Exception:
+            # The readings are stored; a restarted listener judges its newest files again.
+            log.exception("threshold rules failed on %d stored readings", len(written))
 
 
 def _reason(refusal: Exception) -> str:
