@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     # A device with more than this many alarms dismissed as false in the period is flagged.
     false_alarm_limit: int = Field(default=5, ge=1)
     false_alarm_days: float = Field(default=7.0, gt=0)
+    # Sensor readings (archive_dir/readings, by local day and district) older than this
+    # many days are deleted by the worker, a whole day partition at a time.
+    reading_retention_days: int = Field(default=90, ge=3)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

@@ -1,5 +1,6 @@
 """The background worker: SLA timers (urges, 督办), outbox delivery, each day's field tasks,
-devices gone silent marked offline, the event archive and the monthly diagnosis.
+devices gone silent marked offline, the event archive and the monthly diagnosis, and the
+sensor readings past their retention.
 
 One loop serves `civicgrid worker` (its own process, as production runs it)
 and `civicgrid serve --with-worker` (a thread inside the demo server). Any
@@ -100,6 +101,17 @@ def analyse(
     return month
 
 
+def expire_readings(root: Path, *, today: date, keep_days: int) -> list[date]:
+    """Delete the sensor readings' day folders past the retention (whole days, so a
+    reader never sees half of one). Arrow loads here, on the first round, like `analyse`."""
+    from civicgrid.alarms.reading_store import expire, readings_root  # noqa: PLC0415
+
+    removed = expire(readings_root(root), today=today, keep_days=keep_days)
+    if removed:
+        log.info("deleted sensor readings of %s", ", ".join(map(str, removed)))
+    return removed
+
+
 def _deliver_all(db: Session, worker_id: str, now: datetime) -> Delivery:
     """Batches until one comes back short: a retried message waits for its backoff."""
     total = Delivery(claimed=0, sent=0, retried=0, failed=0)
@@ -122,6 +134,7 @@ def run(sessions: sessionmaker[Session], *, interval: float, stop: threading.Eve
             tasks_for = generate_day_tasks(sessions, done_for=tasks_for)
             today = utcnow().astimezone(DISPLAY_ZONE).date()
             reported_for = analyse(sessions, root=root, today=today, done_for=reported_for)
+            expire_readings(root, today=today, keep_days=get_settings().reading_retention_days)
             tick = run_once(sessions, worker_id)
         except Exception:
             # A database restart or a network blip must not end the timers for good.

@@ -14,11 +14,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
+import pyarrow.parquet as pq
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine, func, select
@@ -29,6 +32,7 @@ from civicgrid.alarms.listener import RunningListener, start_listener
 from civicgrid.alarms.models import Alarm, AlarmCase, DeadLetter, Device
 from civicgrid.cases.models import Case, CasePhoto
 from civicgrid.db import Base, make_session_factory
+from civicgrid.timeutil import utcnow
 from tests.alarms.conftest import (
     FRIGATE_CAMERA,
     Registered,
@@ -102,12 +106,19 @@ def broker(
 
 
 @pytest.fixture
-def listening(engine: Engine, broker: BrokerAddress) -> Iterator[Callable[[], RunningListener]]:
+def listening(
+    engine: Engine, broker: BrokerAddress, tmp_path: Path
+) -> Iterator[Callable[[], RunningListener]]:
     """Starts the listener (again) on demand; every one started is stopped at the end."""
     started: list[RunningListener] = []
 
     def start() -> RunningListener:
-        running = start_listener(make_session_factory(engine), address=broker, root=ROOT)
+        running = start_listener(
+            make_session_factory(engine),
+            address=broker,
+            root=ROOT,
+            readings_dir=tmp_path / "var" / "archive" / "readings",
+        )
         _until(running.listener.subscribed.is_set, "the listener's subscription")
         started.append(running)
         return running
@@ -494,3 +505,104 @@ def test_a_listener_killed_mid_stream_loses_and_doubles_nothing(  # noqa: PLR091
     assert event_ids(engine) == {f"k-{n}" for n in range(total)}
     assert count(engine, Case) == 1
     assert case_counts(engine) == [total]
+
+
+# --- sensor readings ------------------------------------------------------------------
+
+
+def readings(start: datetime, count: int, measure: str = "water_level") -> str:
+    """One batch as a device or gateway sends it: a reading a second from `start`."""
+    items = [
+        {"measure": measure, "at": (start + timedelta(seconds=n)).isoformat(), "value": 1.0 + n}
+        for n in range(count)
+    ]
+    return json.dumps({"readings": items})
+
+
+def stored_keys(root: Path) -> Counter[tuple[str, str, datetime]]:
+    rows = [row for path in root.rglob("r-*.parquet") for row in pq.read_table(path).to_pylist()]
+    return Counter((row["device_code"], row["measure"], row["measured_at"]) for row in rows)
+
+
+def test_readings_over_mqtt_are_stored_once_and_bad_ones_refused_while_the_listener_goes_on(
+    listening: Callable[[], RunningListener], device_link, far_sensor: Registered, tmp_path: Path
+):
+    listening()
+    sensor = device_link(far_sensor)
+    topic = f"{ROOT}/{far_sensor.code}/readings"
+    start = utcnow() - timedelta(minutes=30)
+    nan = readings(start, 1).replace("1.0", "NaN")
+    huge = readings(start, 1001)
+    unknown = readings(start, 2, measure="radiation")
+    for bad in (b"{not json", nan.encode(), huge.encode(), unknown.encode(), b"\xff\xfe"):
+        sensor.publish(topic, bad)
+    sensor.publish(topic, readings(start, 10))
+    sensor.publish(topic, readings(start, 20))  # the first ten again: a device's retry
+    root = tmp_path / "var" / "archive" / "readings"
+    _until(lambda: sum(stored_keys(root).values()) >= 20, "twenty readings stored")
+    keys = stored_keys(root)
+    assert len(keys) == 20
+    assert set(keys.values()) == {1}
+    assert {measure for _, measure, _ in keys} == {"water_level"}
+
+
+def _first_file(root: Path, process: subprocess.Popen[bytes]) -> None:
+    """A listener process takes seconds to start on a busy machine: a minute at most."""
+    deadline = time.monotonic() + 60
+    while not any(root.rglob("r-*.parquet")):
+        assert process.poll() is None, "the listener process ended"
+        assert time.monotonic() < deadline, "no file of readings within a minute"
+        time.sleep(0.005)
+
+
+def test_a_listener_killed_mid_stream_stores_every_reading_exactly_once(  # noqa: PLR0917
+    engine: Engine,
+    broker: BrokerAddress,
+    listening: Callable[[], RunningListener],
+    device_link,
+    far_sensor: Registered,
+    cli_env: Path,
+    tmp_path: Path,
+):
+    root = cli_env / "archive" / "readings"
+    listening().stop()  # the listener's session exists: the broker keeps what comes meanwhile
+    url = f"mqtt://{broker.username}:{broker.password}@{broker.host}:{broker.port}"
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from civicgrid.cli import main; main()", "alarms", "listen"],
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(sys.path),
+            "CIVICGRID_MQTT_URL": url,
+            "CIVICGRID_MQTT_TOPIC_ROOT": ROOT,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    sensor = device_link(far_sensor)
+    topic = f"{ROOT}/{far_sensor.code}/readings"
+    start = utcnow() - timedelta(hours=1)
+    messages = 120
+    try:
+        for number in range(messages):
+            sensor.publish(topic, readings(start + timedelta(seconds=25 * number), 25))
+            if number == messages // 3:
+                _first_file(root, process)
+                process.send_signal(signal.SIGKILL)
+            time.sleep(0.01)
+    finally:
+        process.kill()
+        process.wait()
+    assert sum(stored_keys(root).values()) < messages * 25, "the kill came after the stream"
+
+    listening_again = start_listener(
+        make_session_factory(engine), address=broker, root=ROOT, readings_dir=root
+    )
+    try:
+        _until(lambda: sum(stored_keys(root).values()) >= messages * 25, "every reading")
+        time.sleep(0.5)
+    finally:
+        listening_again.stop()
+    keys = stored_keys(root)
+    assert len(keys) == messages * 25
+    assert set(keys.values()) == {1}
+    assert not list(root.rglob("*.tmp"))

@@ -88,6 +88,15 @@ SWITCHED_OFF_SCENE = {
     "alarm_type": "smoke",
     "enabled": False,
 }
+# A rule no water-level reading of the world ever meets: creating it changes no cell.
+THRESHOLD = {
+    "device_kind": "water_level_sensor",
+    "measure": "water_level",
+    "comparison": ">",
+    "limit": 1000,
+    "duration_seconds": 600,
+    "alarm_type": "water_level_high",
+}
 BODIES: dict[str, Any] = {
     # A move the own case cannot make now: readers get 409, others 404, nobody moves it.
     "POST /api/v1/cases/{number}/transitions": {"to": "closed"},
@@ -104,6 +113,8 @@ BODIES: dict[str, Any] = {
         "opens_case": False,
         "dedupe_minutes": 0,
     },
+    "POST /api/v1/alarms/thresholds": THRESHOLD,
+    "PUT /api/v1/alarms/thresholds/{rule_id}": THRESHOLD,
     "POST /api/v1/disputes": {
         "kind": "neighbour",
         "source": "walk_in",

@@ -28,6 +28,14 @@ from civicgrid.errors import Invalid
 DEFAULT_PORT = 1883
 ALARMS = "alarms"
 HEARTBEAT = "heartbeat"
+READINGS = "readings"
+# Unacknowledged messages the broker sends the listener at once (mosquitto's default is 20).
+# The readings handler acknowledges only after a Parquet file is in place, a batch of
+# messages at a time, so it needs room for a whole batch in flight.
+MAX_INFLIGHT = 1000
+# Messages the broker holds per client beyond those in flight (default 1000): above this a
+# broker drops QoS 1 messages, so a burst of readings must fit.
+MAX_QUEUED = 200_000
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,7 @@ def frigate_topic_filters(prefix: str) -> list[str]:
 
 
 def topic_filters(root: str) -> list[str]:
-    return [f"{root}/+/{ALARMS}", f"{root}/+/{HEARTBEAT}"]
+    return [f"{root}/+/{ALARMS}", f"{root}/+/{HEARTBEAT}", f"{root}/+/{READINGS}"]
 
 
 def password_lines(
@@ -104,6 +112,7 @@ def acl_text(listener_user: str, root: str, frigate: FrigateSource | None = None
         lines += [f"topic read {topic}" for topic in frigate_topic_filters(frigate.prefix)]
         lines += ["", f"user {frigate.username}", f"topic readwrite {frigate.prefix}/#"]
     lines += ["", f"pattern write {root}/%u/{ALARMS}", f"pattern write {root}/%u/{HEARTBEAT}"]
+    lines += [f"pattern write {root}/%u/{READINGS}"]
     return "\n".join(lines) + "\n"
 
 
@@ -121,6 +130,8 @@ def config_text(folder: Path, address: BrokerAddress) -> str:
         "allow_anonymous false\n"
         f"password_file {folder / 'passwords'}\n"
         f"acl_file {folder / 'acl'}\n"
+        f"max_inflight_messages {MAX_INFLIGHT}\n"
+        f"max_queued_messages {MAX_QUEUED}\n"
         "persistence true\n"
         f"persistence_location {folder / 'data'}/\n"
         f"user {getpass.getuser()}\n"

@@ -29,7 +29,7 @@ def group() -> None:
 )
 @domain_errors_exit
 def listen(client_id: str) -> None:
-    """Take alarms and heartbeats from the MQTT broker (CIVICGRID_MQTT_URL) until SIGTERM/SIGINT."""
+    """Take alarms, heartbeats and readings from the broker (CIVICGRID_MQTT_URL) until stopped."""
     import logging  # noqa: PLC0415
     import threading  # noqa: PLC0415
 

@@ -14,6 +14,10 @@ Messages are taken in batches: paho's thread queues them, the listener's own
 thread takes whatever has queued (up to `BATCH_LIMIT`) in one transaction
 (`intake.AlarmBatch`), commits, and only then acknowledges each. One commit per
 message held the listener to about 70 alarms a second; a batch is one commit.
+
+Sensor readings (`<root>/<device code>/readings`) go to their own handler
+(`alarms.readings`), which acknowledges them a batch at a time, after their file,
+on a thread of their own.
 """
 
 import logging
@@ -23,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -35,10 +40,13 @@ from civicgrid.alarms.broker import ALARMS, HEARTBEAT, BrokerAddress, topic_filt
 from civicgrid.alarms.frigate import DEFAULT_PREFIX, FrigateState
 from civicgrid.alarms.messages import parse_json
 from civicgrid.alarms.models import Device
+from civicgrid.alarms.reading_store import readings_root
+from civicgrid.alarms.readings import ReadingHandler, ReadingPipeline, is_readings_topic
 from civicgrid.alarms.schemas import AlarmIn
 from civicgrid.alarms.service import heard_from
 from civicgrid.errors import DomainError
 from civicgrid.geo.service import GridIndex
+from civicgrid.settings import get_settings
 from civicgrid.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -195,6 +203,8 @@ class AlarmListener:
     root: str
     client_id: str = CLIENT_ID
     frigate_prefix: str = DEFAULT_PREFIX
+    # Where readings go: the archive's `readings/` folder unless a test or benchmark says.
+    readings_dir: Path | None = None
 
     def __post_init__(self) -> None:
         self.index = GridIndex()
@@ -212,16 +222,25 @@ class AlarmListener:
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = self._on_subscribe
         self.client.on_message = self._on_message
+        folder = self.readings_dir or readings_root(get_settings().effective_archive_dir)
+        self.readings = ReadingHandler(
+            self.sessions, self.index, self.client, self.root, ReadingPipeline(folder)
+        )
 
     def run(self, stop: threading.Event) -> None:
         """Take batches until `stop`; what is queued but not taken stays unacknowledged."""
         self.client.connect_async(self.address.host, self.address.port, keepalive=30)
         self.client.loop_start()
         try:
+            flusher = threading.Thread(
+                target=self.readings.flush_until, args=(stop,), name="readings", daemon=True
+            )
+            flusher.start()
             while not stop.is_set():
                 messages = self._next_batch()
                 if messages:
                     self._take_batch(messages)
+            flusher.join()
         finally:
             self.client.disconnect()
             self.client.loop_stop()
@@ -293,6 +312,9 @@ class AlarmListener:
     def _on_message(
         self, _client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage
     ) -> None:
+        if is_readings_topic(message.topic):
+            self.readings.take(message)
+            return
         # paho's network thread only queues; the listener's thread takes the batches.
         self.inbox.put(message)
 
@@ -375,9 +397,10 @@ def start_listener(
     root: str,
     client_id: str = CLIENT_ID,
     frigate_prefix: str = DEFAULT_PREFIX,
+    readings_dir: Path | None = None,
 ) -> RunningListener:
     """The listener in a daemon thread (beside the demo server, or in a test)."""
-    listener = AlarmListener(sessions, address, root, client_id, frigate_prefix)
+    listener = AlarmListener(sessions, address, root, client_id, frigate_prefix, readings_dir)
     stop = threading.Event()
     thread = threading.Thread(
         target=listener.run, args=(stop,), name="civicgrid-alarms", daemon=True

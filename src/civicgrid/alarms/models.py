@@ -196,3 +196,26 @@ class AlarmCase(Base):
     alarm_count: Mapped[int] = mapped_column(Integer)
     first_alarm_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_alarm_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ThresholdRule(Base):
+    """A sensor threshold kept as data: this measure beyond `limit` for `duration_seconds`
+    raises `alarm_type` (a type of the rules file) once per excursion.
+
+    It applies to one device (`device_code`) or to every device of a kind (`device_kind`),
+    never both; the service checks that, the table only stores it.
+    """
+
+    __tablename__ = "threshold_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    device_kind: Mapped[str | None] = mapped_column(String(32))
+    device_code: Mapped[str | None] = mapped_column(String(20))
+    measure: Mapped[str] = mapped_column(String(40))
+    comparison: Mapped[str] = mapped_column(String(2))
+    limit: Mapped[float] = mapped_column(Float)
+    duration_seconds: Mapped[int] = mapped_column(Integer)
+    alarm_type: Mapped[str] = mapped_column(String(40))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

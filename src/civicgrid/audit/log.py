@@ -37,6 +37,7 @@ class ChangeKind(StrEnum):
     DEVICE = "device"
     SCENE_RULE = "scene_rule"
     ALARM_RULE = "alarm_rule"
+    THRESHOLD_RULE = "threshold_rule"
 
 
 class Author(Protocol):
