@@ -35,7 +35,7 @@ READINGS = "readings"
 MAX_INFLIGHT = 1000
 # Messages the broker holds per client beyond those in flight (default 1000): above this a
 # broker drops QoS 1 messages, so a burst of readings must fit.
-MAX_QUEUED = 200_000
+MAX_QUEUED = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,6 @@ def config_text(folder: Path, address: BrokerAddress) -> str:
         "persistence true\n"
         f"persistence_location {folder / 'data'}/\n"
         f"user {getpass.getuser()}\n"
-        "max_inflight_messages 1000\n"
-        "max_queued_messages 1000000\n"
     )
 
 
