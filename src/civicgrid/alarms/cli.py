@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
-from civicgrid.alarms.broker import broker_address, topic_filters, write_broker_files
+from civicgrid.alarms.broker import BrokerAddress, broker_address, topic_filters, write_broker_files
 from civicgrid.alarms.listener import CLIENT_ID, AlarmListener, RunningListener, start_listener
 from civicgrid.console import database, domain_errors_exit, say, stop_on_signals
 from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
@@ -68,10 +68,11 @@ def broker_files(folder: Path | None) -> None:
 
 
 def listener_beside_server(
-    sessions: sessionmaker[Session], settings: Settings
+    sessions: sessionmaker[Session], settings: Settings, address: BrokerAddress | None = None
 ) -> RunningListener | None:
-    """`serve --with-worker` also listens for alarms when a broker is configured."""
-    if not settings.mqtt_url:
+    """`serve --with-worker` also listens for alarms when a broker is configured, and the
+    demo on the broker it started (`address`)."""
+    if address is None and not settings.mqtt_url:
         return None
-    address = broker_address(settings.mqtt_url)
+    address = address or broker_address(settings.mqtt_url)
     return start_listener(sessions, address=address, root=settings.mqtt_topic_root)
