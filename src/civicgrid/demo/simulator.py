@@ -183,13 +183,29 @@ class FleetLink:
     def __init__(self, address: BrokerAddress, devices: list[FleetDevice], root: str) -> None:
         self.root = root
         self.clients: dict[str, mqtt.Client] = {}
+        self.connected: dict[str, threading.Event] = {}
         for device in devices:
             client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"sim-{device.code}")
             client.username_pw_set(device.code, device.key)
+            self.connected[device.code] = threading.Event()
+            client.on_connect = self._on_connect
             client.reconnect_delay_set(min_delay=1, max_delay=30)
             client.connect_async(address.host, address.port, keepalive=60)
             client.loop_start()
             self.clients[device.code] = client
+
+    def _on_connect(
+        self, client: mqtt.Client, _data: object, _flags: object, reason: object, _p: object
+    ) -> None:
+        code = client.username or ""
+        if getattr(reason, "is_failure", False):
+            log.warning("the broker refused simulated device %s: %s", code, reason)
+            return
+        self.connected[code].set()
+
+    def wait_connected(self, timeout: float) -> bool:
+        """Whether every device is connected within `timeout` seconds (all at once, roughly)."""
+        return all(event.wait(timeout) for event in self.connected.values())
 
     def send(self, messages: list[Message]) -> list[mqtt.MQTTMessageInfo]:
         """Queued by paho while a connection is (re)opening; sent with QoS 1."""
