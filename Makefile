@@ -5,6 +5,8 @@
 
 PYTHON ?= python3
 DEMO_CASES ?= 20000
+# e.g. DEMO_FLAGS=--no-devices on a machine without mosquitto
+DEMO_FLAGS ?=
 VENV := .venv
 BIN := $(VENV)/bin
 DIST := src/civicgrid/web/static/dist
@@ -15,7 +17,7 @@ FRONTEND_SOURCES := $(shell find frontend -type f 2>/dev/null)
 
 demo: $(VENV)/.stamp-app $(DIST)/.stamp $(DIVISIONS)
 	scripts/system-deps.sh --demo
-	$(BIN)/civicgrid demo --cases $(DEMO_CASES) --serve
+	$(BIN)/civicgrid demo --cases $(DEMO_CASES) --serve $(DEMO_FLAGS)
 
 test: $(VENV)/.stamp-test $(DIST)/.stamp $(DIVISIONS)
 	scripts/test.sh
