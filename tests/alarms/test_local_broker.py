@@ -6,6 +6,7 @@ server killed with SIGKILL) is ended by the next start instead of blocking it.
 """
 
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def test_a_stopped_broker_leaves_no_process_and_frees_its_port(db: Session, tmp_
     broker = local_broker(db, tmp_path / "broker", root=ROOT)
     pid, port = broker.process.pid, broker.address.port
     assert accepts(port)
-    assert (tmp_path / "broker" / PID_FILE).read_text() == str(pid)
+    assert (tmp_path / "broker" / PID_FILE).read_text().split()[0] == str(pid)
     broker.stop()
     assert broker.process.poll() is not None
     assert not running(pid)
@@ -69,8 +70,12 @@ def test_a_broker_left_behind_by_a_killed_run_is_ended_by_the_next_start(
     db: Session, tmp_path: Path
 ):
     folder = tmp_path / "broker"
-    left = local_broker(db, folder, root=ROOT)  # its server "died": nobody stops it
+    left = local_broker(db, folder, root=ROOT)
     port = left.address.port
+    # Its starter was killed: the pid file names a process that is gone.
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    (folder / PID_FILE).write_text(f"{left.process.pid}\n{gone.pid}\n")
     again = start_local_broker(db, folder, root=ROOT, port=port)
     try:
         assert left.process.wait(10) is not None
@@ -80,6 +85,22 @@ def test_a_broker_left_behind_by_a_killed_run_is_ended_by_the_next_start(
         again.stop()
     assert not running(left.process.pid)
     assert not running(again.process.pid)
+
+
+def test_the_broker_of_a_demo_still_running_is_left_alone(db: Session, tmp_path: Path):
+    folder = tmp_path / "broker"
+    serving = subprocess.Popen(["sleep", "30"])  # the demo that started it, still serving
+    broker = local_broker(db, folder, root=ROOT)
+    try:
+        (folder / PID_FILE).write_text(f"{broker.process.pid}\n{serving.pid}\n")
+        with pytest.raises(Conflict) as refused:
+            start_local_broker(db, folder, root=ROOT, port=broker.address.port)
+        assert refused.value.code == "mqtt_port_taken"
+        assert broker.process.poll() is None
+    finally:
+        broker.stop()
+        serving.kill()
+        serving.wait()
 
 
 def test_each_start_gives_the_listener_a_new_password(db: Session, tmp_path: Path):

@@ -51,9 +51,7 @@ def demo_fleet(db: Session, demo_plan: CityPlan) -> list[FleetDevice]:
     save_regions(db, demo_plan.regions, kind="demo", summary="fleet test")
     for department in demo_plan.departments:
         create_department(db, **asdict(department))
-    fleet = ensure_fleet(
-        db, console_actor(), grid_index=GridIndex(), seed=DEMO_SEED, known_keys={}
-    )
+    fleet = ensure_fleet(db, console_actor(), grid_index=GridIndex(), seed=DEMO_SEED, known_keys={})
     db.commit()
     return fleet
 

@@ -6,10 +6,11 @@ the MQTT tests need one per test on a free port. Both start Debian's
 devices' keys, the listener's own account with a fresh password, the ACL) in a
 private folder, wait until it accepts connections, and stop it at the end.
 
-The broker's pid is kept in the folder, so a broker left behind by a run that
-was killed (SIGKILL, a closed terminal) is recognised by its command line and
-stopped by the next start instead of holding the port. A port held by anything
-else is refused with a message naming it.
+The broker's pid and its starter's are kept in the folder, so a broker left
+behind by a run that was killed (SIGKILL, a closed terminal) is recognised by
+its command line and stopped by the next start instead of holding the port.
+A port held by anything else, a running demo's broker included, is refused
+with a message naming it.
 """
 
 import os
@@ -80,7 +81,8 @@ def start_local_broker(
             stdout=log,
             stderr=log,
         )
-    (folder / PID_FILE).write_text(str(process.pid), encoding="utf-8")
+    # The broker's pid and ours: only a broker whose starter is gone is a leftover.
+    (folder / PID_FILE).write_text(f"{process.pid}\n{os.getpid()}\n", encoding="utf-8")
     broker = LocalBroker(folder, address, process)
     try:
         _await_start(broker)
@@ -118,11 +120,17 @@ def _accepts(host: str, port: int) -> bool:
 
 
 def _reclaim(folder: Path) -> None:
-    """Stop a broker an earlier run started with this folder's configuration and never stopped."""
+    """Stop a broker an earlier run started with this folder's configuration and never stopped.
+
+    A broker whose starter still runs (a demo being served) is left alone: its
+    port then counts as taken.
+    """
     pid_file = folder / PID_FILE
     try:
-        pid = int(pid_file.read_text(encoding="utf-8"))
+        pid, owner = (int(line) for line in pid_file.read_text(encoding="utf-8").split())
     except (OSError, ValueError):
+        return
+    if _alive(owner) and owner != os.getpid():
         return
     if _runs_our_config(pid, folder / "mosquitto.conf"):
         os.kill(pid, signal.SIGTERM)
