@@ -10,7 +10,7 @@ through the API.
 
 from collections import Counter
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from civicgrid.alarms.broker import ALARMS
+from civicgrid.alarms.broker import ALARMS, HEARTBEAT
 from civicgrid.alarms.device_codes import TYPE_CODES, DeviceKind, parse_device_code
 from civicgrid.alarms.device_keys import key_matches
 from civicgrid.alarms.listener import start_listener
@@ -28,8 +28,8 @@ from civicgrid.categories.seeds import seed_builtin
 from civicgrid.console import console_actor
 from civicgrid.db import make_session_factory
 from civicgrid.demo.city import CityPlan, plan_city
-from civicgrid.demo.fleet import FleetDevice, ensure_fleet
-from civicgrid.demo.simulator import FleetLink, FleetSchedule, Rates
+from civicgrid.demo.fleet import FleetDevice, ensure_fleet, fleet_data
+from civicgrid.demo.simulator import FleetLink, FleetSchedule, Message, Rates
 from civicgrid.divisions import Level
 from civicgrid.geo.service import GridIndex, locate, save_regions
 from civicgrid.timeutil import utcnow
@@ -37,6 +37,7 @@ from tests.factories import OWN_STREET, People, auth, local_broker, until
 
 ROOT = "civicgrid/devices"
 DEMO_SEED = 20261123
+AT = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
 FIRST_STREET = "530502001"  # 兰城街道, where the demo's street dispatcher works
 
 
@@ -157,3 +158,28 @@ def test_the_simulated_fleet_publishes_alarms_and_a_case_a_dispatcher_reads(
     assert case.json()["region_code"].startswith(OWN_STREET)
     online = client.get("/api/v1/devices", headers=headers, params={"status": "online"})
     assert {device["code"] for device in online.json()} == {device.code for device in fleet}
+
+
+def one_hour(seed: int) -> list[Message]:
+    """The demo fleet's first hour, played on a fixed clock."""
+    kinds = [kind for row in fleet_data()["devices"] for kind in [row["kind"]] * len(row["names"])]
+    fleet = [
+        FleetDevice(f"{number:020d}", DeviceKind(kind), kind, "key")
+        for number, kind in enumerate(kinds)
+    ]
+    schedule = FleetSchedule(fleet, seed, AT)
+    return [m for second in range(0, 3601, 5) for m in schedule.due(AT + timedelta(seconds=second))]
+
+
+def test_the_fleet_keeps_alive_and_alarms_now_and_then_without_flooding_the_desk():
+    hour = one_hour(seed=1)
+    assert hour == one_hour(seed=1)  # seeded: the same demo every time
+    beats = Counter(m.code for m in hour if m.channel == HEARTBEAT)
+    assert all(50 <= count <= 75 for count in beats.values())
+    alarms = [m for m in hour if m.channel == ALARMS]
+    assert 5 <= len(alarms) <= 80
+    assert alarms[0].at - AT <= timedelta(minutes=2)
+    assert len({m.payload["event_id"] for m in alarms}) == len(alarms)
+    # Bursts: some device repeats its alarm within a few minutes.
+    repeats = Counter((m.code, m.payload["type"]) for m in alarms)
+    assert max(repeats.values()) >= 2

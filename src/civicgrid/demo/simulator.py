@@ -5,9 +5,9 @@ password file and ACL are exercised exactly as in production) and publishes,
 with QoS 1, the kinds of message of `KINDS`: today a heartbeat about every
 minute and, now and then, an alarm in the generic JSON schema on
 `<root>/<code>/alarms`. Alarms are rare (the whole fleet raises one about
-every `Rates.alarm_minutes`), and some come in bursts: a smoke sensor that
-flaps repeats its alarm a few times over the next minutes, which the rules'
-dedupe window folds into one case.
+every `Rates.alarm_minutes`, the first within a minute or two), and some come
+in bursts: a smoke sensor that flaps repeats its alarm a few times over the
+next minutes, which the rules' dedupe window folds into one case.
 
 A new kind of message (sensor readings, camera events…) is one more row in
 `KINDS`: its topic's last part, how long a device waits between two, and what
@@ -47,7 +47,9 @@ class Rates:
 
     heartbeat_seconds: float = 60.0
     # The whole fleet's mean gap between two alarm episodes (a burst counts once).
-    alarm_minutes: float = 4.0
+    alarm_minutes: float = 3.0
+    # One device raises its first alarm about this soon, so a fresh demo shows one at once.
+    first_alarm_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,11 @@ class FleetSchedule:
                     else self._gap(kind, device)
                 )
                 self.next_at[(d, k)] = self.start + timedelta(seconds=first)
+        early = self.rng.randrange(len(self.devices)) if self.devices else None
+        for k, kind in enumerate(self.kinds):
+            if kind.channel == ALARMS and early is not None:
+                soon = self.rates.first_alarm_seconds * self.rng.uniform(0.5, 1.5)
+                self.next_at[(early, k)] = self.start + timedelta(seconds=soon)
         self.pending: list[tuple[datetime, int, Message]] = []
 
     def due(self, now: datetime) -> list[Message]:
