@@ -508,6 +508,11 @@ def demo(
 ) -> None:
     """Build the demo city (real districts, generated communities and grids), its accounts
     and its device fleet; with --serve, run it."""
+    settings = get_settings()
+    if then_serve and not no_devices and not settings.mqtt_url:
+        from civicgrid.alarms.local_broker import require_room_for_broker  # noqa: PLC0415
+
+        require_room_for_broker(settings.data_dir / DEMO_BROKER_DIR)
     wanted = _build_demo_city(
         city_code=city_code,
         grid_count=grid_count,

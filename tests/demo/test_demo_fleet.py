@@ -8,6 +8,7 @@ and alarms that the listener turns into alarms and cases a dispatcher reads
 through the API.
 """
 
+import socket
 from collections import Counter
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ from civicgrid.alarms.broker import ALARMS, HEARTBEAT
 from civicgrid.alarms.device_codes import TYPE_CODES, DeviceKind, parse_device_code
 from civicgrid.alarms.device_keys import key_matches
 from civicgrid.alarms.listener import start_listener
+from civicgrid.alarms.local_broker import mosquitto_binary
 from civicgrid.alarms.models import Alarm, Device
 from civicgrid.auth.service import create_department
 from civicgrid.categories.seeds import seed_builtin
@@ -31,9 +33,10 @@ from civicgrid.demo.city import CityPlan, plan_city
 from civicgrid.demo.fleet import FleetDevice, ensure_fleet, fleet_data
 from civicgrid.demo.simulator import FleetLink, FleetSchedule, Message, Rates
 from civicgrid.divisions import Level
+from civicgrid.geo.models import Region
 from civicgrid.geo.service import GridIndex, locate, save_regions
 from civicgrid.timeutil import utcnow
-from tests.factories import OWN_STREET, People, auth, local_broker, until
+from tests.factories import OWN_STREET, People, auth, local_broker, run, until
 
 ROOT = "civicgrid/devices"
 DEMO_SEED = 20261123
@@ -183,3 +186,22 @@ def test_the_fleet_keeps_alive_and_alarms_now_and_then_without_flooding_the_desk
     # Bursts: some device repeats its alarm within a few minutes.
     repeats = Counter((m.code, m.payload["type"]) for m in alarms)
     assert max(repeats.values()) >= 2
+
+
+def test_the_demo_refuses_to_serve_when_another_program_holds_1883_before_building(
+    cli_env: Path, db: Session
+):
+    if mosquitto_binary() is None:
+        pytest.skip("the message without mosquitto is another one")
+    with socket.socket() as stranger:
+        stranger.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            stranger.bind(("127.0.0.1", 1883))
+            stranger.listen()
+        except OSError:
+            pass  # something else holds it already: the demo must refuse all the same
+        result = run("demo", "--grids", "200", "--cases", "0", "--serve")
+    assert result.exit_code == 2
+    assert "127.0.0.1:1883" in result.output
+    assert "--no-devices" in result.output
+    assert db.scalar(select(func.count()).select_from(Region)) == 0

@@ -64,13 +64,8 @@ def start_local_broker(
     db: Session, folder: Path, *, root: str, port: int = DEFAULT_PORT, host: str = LOOPBACK
 ) -> LocalBroker:
     """mosquitto on host:port with the stored devices' keys; raises when it cannot run there."""
-    binary = mosquitto_binary()
-    if binary is None:
-        raise Invalid("mqtt_broker_not_installed")
+    binary = require_room_for_broker(folder, port=port, host=host)
     folder = folder.resolve()
-    _reclaim(folder)
-    if _accepts(host, port):
-        raise Conflict("mqtt_port_taken", host=host, port=port)
     address = BrokerAddress(host, port, LISTENER_USER, secrets.token_urlsafe(24))
     write_broker_files(db, folder, address, root)
     with (folder / LOG_FILE).open("wb") as log:
@@ -90,6 +85,18 @@ def start_local_broker(
         broker.stop()
         raise
     return broker
+
+
+def require_room_for_broker(folder: Path, *, port: int = DEFAULT_PORT, host: str = LOOPBACK) -> str:
+    """mosquitto's path, once it is installed and the port is free (or held by our leftover,
+    which is stopped); the demo asks before a long build rather than after it."""
+    binary = mosquitto_binary()
+    if binary is None:
+        raise Invalid("mqtt_broker_not_installed")
+    _reclaim(folder.resolve())
+    if _accepts(host, port):
+        raise Conflict("mqtt_port_taken", host=host, port=port)
+    return binary
 
 
 def _await_start(broker: LocalBroker) -> None:
