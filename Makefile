@@ -1,9 +1,12 @@
 # civicgrid — two commands on a fresh machine:
-#   make demo   set up, build the demo city on SQLite, serve http://127.0.0.1:8000
+#   make demo   set up, build the demo city on SQLite, serve http://127.0.0.1:8000 with an MQTT
+#               broker on 127.0.0.1:1883 and a simulated device fleet
 #   make test   set up, then ruff, mypy, the import contract and every test on SQLite and PostgreSQL
 
 PYTHON ?= python3
 DEMO_CASES ?= 20000
+# e.g. DEMO_FLAGS=--no-devices on a machine without mosquitto
+DEMO_FLAGS ?=
 VENV := .venv
 BIN := $(VENV)/bin
 DIST := src/civicgrid/web/static/dist
@@ -14,8 +17,7 @@ FRONTEND_SOURCES := $(shell find frontend -type f 2>/dev/null)
 
 demo: $(VENV)/.stamp-app $(DIST)/.stamp $(DIVISIONS)
 	scripts/system-deps.sh --demo
-	$(BIN)/civicgrid demo --cases $(DEMO_CASES)
-	$(BIN)/civicgrid serve --with-worker
+	$(BIN)/civicgrid demo --cases $(DEMO_CASES) --serve $(DEMO_FLAGS)
 
 test: $(VENV)/.stamp-test $(DIST)/.stamp $(DIVISIONS)
 	scripts/test.sh

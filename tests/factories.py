@@ -13,11 +13,15 @@ another test module.
 import csv
 import io
 import json
+import os
 import re
-from collections.abc import Sequence
+import socket
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
@@ -27,8 +31,10 @@ from shapely.geometry import box, mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civicgrid.alarms.broker import FrigateSource
 from civicgrid.alarms.device_codes import DeviceKind
 from civicgrid.alarms.intake import AlarmReport, take_alarm
+from civicgrid.alarms.local_broker import LocalBroker, mosquitto_binary, start_local_broker
 from civicgrid.alarms.models import Device
 from civicgrid.alarms.service import DeviceInput, Spot, register_device
 from civicgrid.auth import service as auth_service
@@ -583,3 +589,35 @@ def build_access_world(db: Session, city: City, settings: Settings) -> AccessWor
         foreign_alarm=foreign_alarm,
         keys=keys,
     )
+
+
+# --- a broker of our own: Debian's mosquitto on a free loopback port ------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def local_broker(
+    db: Session, folder: Path, *, root: str, frigate: FrigateSource | None = None
+) -> LocalBroker:
+    """mosquitto with the stored devices' keys (and a Frigate server's account), started as
+    the demo starts it; the caller stops it. Without mosquitto the test is skipped, or fails
+    under CI."""
+    if mosquitto_binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI requires mosquitto (scripts/system-deps.sh installs it)")
+        pytest.skip("mosquitto is not installed")
+    return start_local_broker(db, folder, root=root, port=free_port(), frigate=frigate)
+
+
+def until(check: Callable[[], bool], what: str, seconds: float = 15.0) -> None:
+    """Wait for real processes and threads (a broker, a listener) to get somewhere."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")

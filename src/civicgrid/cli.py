@@ -3,8 +3,9 @@
 import json
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from pydantic import ValidationError
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.alarms import cli as alarms_cli
+from civicgrid.alarms.broker import BrokerAddress
 from civicgrid.audit.log import ChangeKind, record_change
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import KeyKind, Role
@@ -33,7 +35,14 @@ from civicgrid.i18n import translate
 from civicgrid.registry import cli as registry_cli
 from civicgrid.settings import get_settings
 
+if TYPE_CHECKING:
+    from civicgrid.demo.fleet import FleetDevice
+    from civicgrid.demo.service import DemoParameters
+
 STARTUP_GRACE_SECONDS = 60
+# Beside demo-accounts.json in the data folder: the fleet's keys and its broker's files.
+DEMO_DEVICES_FILE = "demo-devices.json"
+DEMO_BROKER_DIR = "mosquitto-demo"
 
 
 @click.group()
@@ -62,6 +71,19 @@ def main() -> None:
 @domain_errors_exit
 def serve(host: str | None, port: int | None, workers: int | None, with_worker: bool) -> None:
     """Run the web server (migrates the database first)."""
+    run_server(host=host, port=port, workers=workers, with_worker=with_worker)
+
+
+def run_server(
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    workers: int | None = None,
+    with_worker: bool,
+    mqtt: BrokerAddress | None = None,
+) -> None:
+    """The server until it is stopped; with the worker, also the MQTT listener on `mqtt`
+    (default: CIVICGRID_MQTT_URL, when set)."""
     import uvicorn  # noqa: PLC0415
 
     from civicgrid.logs import server_log_config  # noqa: PLC0415
@@ -79,7 +101,7 @@ def serve(host: str | None, port: int | None, workers: int | None, with_worker: 
     sessions = make_session_factory(engine)
     interval = settings.worker_interval_seconds
     background = start_background(sessions, interval=interval) if with_worker else None
-    listener = alarms_cli.listener_beside_server(sessions, settings) if with_worker else None
+    listener = alarms_cli.listener_beside_server(sessions, settings, mqtt) if with_worker else None
     try:
         # Each process builds its own app (and grid index) from the factory; the schema
         # is already current, so their start-up migrations have nothing to do.
@@ -461,6 +483,17 @@ def routing_seed() -> None:
 )
 @click.option("--rebuild", is_flag=True, help="Empty the database and build again.")
 @click.option("--shared-data", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option(
+    "--no-devices",
+    is_flag=True,
+    help="No device fleet, broker or simulator (a machine without mosquitto).",
+)
+@click.option(
+    "--serve",
+    "then_serve",
+    is_flag=True,
+    help="Then serve it with the worker, a broker and the simulated fleet (make demo).",
+)
 @domain_errors_exit
 def demo(
     *,
@@ -470,8 +503,39 @@ def demo(
     cases: int,
     rebuild: bool,
     shared_data: Path | None,
+    no_devices: bool,
+    then_serve: bool,
 ) -> None:
-    """Build the demo city (real districts, generated communities and grids) and its accounts."""
+    """Build the demo city (real districts, generated communities and grids), its accounts
+    and its device fleet; with --serve, run it."""
+    settings = get_settings()
+    if then_serve and not no_devices and not settings.mqtt_url:
+        from civicgrid.alarms.local_broker import require_room_for_broker  # noqa: PLC0415
+
+        require_room_for_broker(settings.data_dir / DEMO_BROKER_DIR)
+    wanted = _build_demo_city(
+        city_code=city_code,
+        grid_count=grid_count,
+        seed=seed,
+        cases=cases,
+        rebuild=rebuild,
+        shared_data=shared_data,
+    )
+    fleet = [] if no_devices else _demo_fleet(wanted.seed)
+    if then_serve:
+        _serve_demo(fleet, wanted.seed)
+
+
+def _build_demo_city(
+    *,
+    city_code: str,
+    grid_count: int,
+    seed: int,
+    cases: int,
+    rebuild: bool,
+    shared_data: Path | None,
+) -> "DemoParameters":
+    """The city as asked, built unless the database already holds exactly it."""
     from civicgrid.demo import service as demo_service  # noqa: PLC0415
 
     settings = get_settings()
@@ -484,7 +548,8 @@ def demo(
         existing = demo_service.existing_demo(db)
         if existing == wanted and not rebuild:
             say("cli.demo_exists", path=accounts_path)
-            return
+            engine.dispose()
+            return wanted
         if (existing is not None or _has_regions(db)) and not rebuild:
             raise Conflict("demo_database_not_empty")
     if rebuild:
@@ -512,6 +577,51 @@ def demo(
             seconds=f"{result.cases.seconds:.1f}",
             statuses=_format_counts(dict(result.cases.by_status.most_common())),
         )
+    return wanted
+
+
+def _demo_fleet(seed: int) -> "list[FleetDevice]":
+    """Register the fleet's missing devices and keep every key for the simulator."""
+    from civicgrid.demo.fleet import ensure_fleet, load_keys, save_keys  # noqa: PLC0415
+    from civicgrid.geo.service import GridIndex  # noqa: PLC0415
+
+    path = get_settings().data_dir / DEMO_DEVICES_FILE
+    with database() as db:
+        fleet = ensure_fleet(
+            db, console_actor(), grid_index=GridIndex(), seed=seed, known_keys=load_keys(path)
+        )
+        db.commit()
+    save_keys(path, fleet)
+    say("demo.fleet_ready", devices=len(fleet), path=path)
+    return fleet
+
+
+def _serve_demo(fleet: "list[FleetDevice]", seed: int) -> None:
+    """The server with its worker; with a fleet, a broker (ours unless one is configured),
+    the listener on it and the simulator publishing as the devices, all stopped with it."""
+    from civicgrid.alarms.broker import broker_address  # noqa: PLC0415
+    from civicgrid.alarms.local_broker import start_local_broker  # noqa: PLC0415
+    from civicgrid.demo.simulator import simulate  # noqa: PLC0415
+
+    settings = get_settings()
+    if not fleet:
+        run_server(with_worker=True)
+        return
+    with ExitStack() as cleanup:
+        if settings.mqtt_url:
+            address = broker_address(settings.mqtt_url)
+        else:
+            with database() as db:
+                broker = start_local_broker(
+                    db, settings.data_dir / DEMO_BROKER_DIR, root=settings.mqtt_topic_root
+                )
+            cleanup.callback(broker.stop)
+            address = broker.address
+            say("demo.broker_started", host=address.host, port=address.port)
+        simulator = simulate(address, fleet, root=settings.mqtt_topic_root, seed=seed)
+        cleanup.callback(simulator.stop)
+        say("demo.simulator_started", devices=len(fleet))
+        run_server(with_worker=True, mqtt=address)
 
 
 def _case_progress(total: int) -> Callable[[int], None]:

@@ -1,15 +1,14 @@
 """Alarms through a real mosquitto broker: per-device credentials, topic ACLs, the listener.
 
-Each test starts Debian's mosquitto on a free loopback port with the files
-`civicgrid alarms broker-files` writes, runs the listener in a thread and
-publishes as the devices do. Under CI a missing broker fails the run.
+Each test starts Debian's mosquitto on a free loopback port as the demo does
+(`alarms.local_broker`, with the files `civicgrid alarms broker-files` writes),
+runs the listener in a thread and publishes as the devices do. Under CI a
+missing broker fails the run.
 """
 
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,7 +26,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from civicgrid.alarms.broker import BrokerAddress, FrigateSource, write_broker_files
+from civicgrid.alarms.broker import BrokerAddress, FrigateSource
 from civicgrid.alarms.listener import RunningListener, start_listener
 from civicgrid.alarms.models import Alarm, AlarmCase, DeadLetter, Device
 from civicgrid.cases.models import Case, CasePhoto
@@ -40,44 +39,15 @@ from tests.alarms.conftest import (
     frigate_review,
     jpeg,
 )
+from tests.factories import local_broker, until
 
 ROOT = "civicgrid/devices"
 FRIGATE = FrigateSource("frigate-source", "frigate-secret")
-LISTENER = "civicgrid-listener"
 WAIT_SECONDS = 15.0
 
 
-def _mosquitto() -> str:
-    found = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/local/sbin")
-    if found:
-        return found
-    if os.environ.get("CI"):
-        pytest.fail("CI requires mosquitto (scripts/system-deps.sh installs it)")
-    pytest.skip("mosquitto is not installed")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _until(check: Callable[[], bool], what: str, seconds: float = WAIT_SECONDS) -> None:
-    """Wait for the broker and listener, real processes and threads, to get somewhere."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
-def _accepts(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-    except OSError:
-        return False
-    return True
+    until(check, what, seconds)
 
 
 @pytest.fixture
@@ -89,20 +59,8 @@ def broker(
     frigate_camera: Registered,
 ) -> Iterator[BrokerAddress]:
     """mosquitto with the test devices' credentials, Frigate's and the listener's account."""
-    address = BrokerAddress("127.0.0.1", _free_port(), LISTENER, "listener-secret")
-    write_broker_files(db, tmp_path / "mosquitto", address, ROOT, FRIGATE)
-    process = subprocess.Popen(
-        [_mosquitto(), "-c", str(tmp_path / "mosquitto" / "mosquitto.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        _until(lambda: _accepts(address.port) or process.poll() is not None, "mosquitto")
-        assert process.poll() is None, process.stderr.read() if process.stderr else ""
-        yield address
-    finally:
-        process.terminate()
-        process.wait(10)
+    with local_broker(db, tmp_path / "mosquitto", root=ROOT, frigate=FRIGATE) as running:
+        yield running.address
 
 
 @pytest.fixture
@@ -460,7 +418,7 @@ def test_a_listener_killed_mid_stream_loses_and_doubles_nothing(  # noqa: PLR091
         **os.environ,
         "CIVICGRID_DATABASE_URL": database_url,
         "CIVICGRID_DATA_DIR": str(tmp_path / "var"),
-        "CIVICGRID_MQTT_URL": f"mqtt://{LISTENER}:{broker.password}@127.0.0.1:{broker.port}",
+        "CIVICGRID_MQTT_URL": f"mqtt://{broker.username}:{broker.password}@127.0.0.1:{broker.port}",
         "CIVICGRID_MQTT_TOPIC_ROOT": ROOT,
     }
 

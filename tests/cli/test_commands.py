@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from civicgrid.alarms.device_keys import key_matches
+from civicgrid.alarms.models import Device
 from civicgrid.app import create_app
 from civicgrid.auth.models import Role
 from civicgrid.cases.models import Case, RoutingRule
@@ -84,6 +86,22 @@ def test_running_demo_again_keeps_the_city(demo_city, db: Session):
     assert again.exit_code == 0
     assert "已存在" in again.output
     assert db.scalar(select(func.count()).select_from(Region)) == before
+
+
+def test_the_demo_registers_its_device_fleet_and_keeps_the_keys_private(
+    demo_city, cli_env: Path, db: Session
+):
+    keys_file = cli_env / "demo-devices.json"
+    assert keys_file.stat().st_mode & 0o777 == 0o600
+    kept = json.loads(keys_file.read_text(encoding="utf-8"))["devices"]
+    devices = dict(db.execute(select(Device.code, Device.key_hash)).all())
+    assert len(devices) == len(kept) > 30
+    assert all(key_matches(devices[row["code"]], row["key"]) for row in kept)
+    again = run(
+        "demo", "--grids", DEMO_GRIDS, "--cases", DEMO_CASES, "--shared-data", "/nonexistent-shared"
+    )
+    assert again.exit_code == 0, again.output
+    assert json.loads(keys_file.read_text(encoding="utf-8"))["devices"] == kept
 
 
 def test_rebuilding_gives_the_same_city_and_keeps_passwords(demo_city, cli_env, db: Session):

@@ -6,6 +6,7 @@ import click
 from sqlalchemy.orm import Session, sessionmaker
 
 from civicgrid.alarms.broker import (
+    BrokerAddress,
     FrigateSource,
     broker_address,
     topic_filters,
@@ -89,12 +90,13 @@ def frigate_source(settings: Settings) -> FrigateSource | None:
 
 
 def listener_beside_server(
-    sessions: sessionmaker[Session], settings: Settings
+    sessions: sessionmaker[Session], settings: Settings, address: BrokerAddress | None = None
 ) -> RunningListener | None:
-    """`serve --with-worker` also listens for alarms when a broker is configured."""
-    if not settings.mqtt_url:
+    """`serve --with-worker` also listens for alarms when a broker is configured, and the
+    demo on the broker it started (`address`)."""
+    if address is None and not settings.mqtt_url:
         return None
-    address = broker_address(settings.mqtt_url)
+    address = address or broker_address(settings.mqtt_url)
     return start_listener(
         sessions,
         address=address,
