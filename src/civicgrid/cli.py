@@ -32,6 +32,7 @@ from civicgrid.fieldwork import cli as fieldwork_cli
 from civicgrid.i18n import translate
 from civicgrid.registry import cli as registry_cli
 from civicgrid.settings import get_settings
+from civicgrid.sources import cli as sources_cli
 
 STARTUP_GRACE_SECONDS = 60
 
@@ -575,3 +576,4 @@ main.add_command(alarms_cli.group)
 main.add_command(backup_command)
 main.add_command(restore_command)
 main.add_command(diagnosis_cli.group)
+main.add_command(sources_cli.group)

@@ -35,6 +35,7 @@ class ChangeKind(StrEnum):
     API_KEY = "api_key"
     REGISTRY_KEYS = "registry_keys"
     DEVICE = "device"
+    EXTERNAL_SOURCE = "external_source"
 
 
 class Author(Protocol):
