@@ -45,6 +45,7 @@ from tests.factories import (
     OWN_GRID,
     OWN_STREET,
     PASSWORD,
+    POLICE_MAPPING,
     AccessWorld,
     build_access_world,
     build_city,
@@ -88,6 +89,8 @@ BODIES: dict[str, Any] = {
     "POST /api/v1/routing-rules": INACTIVE_RULE,
     "PUT /api/v1/routing-rules/{rule_id}": INACTIVE_RULE,
     "PUT /api/v1/fieldwork/weights": {"weights": {"plan_completion": 1}},
+    # A mapping an administrator may save: admins get 200, every other caller 403.
+    "PUT /api/v1/analysis/sources/{name}": {"kind": "police_110", "mapping": POLICE_MAPPING},
     "POST /api/v1/disputes": {
         "kind": "neighbour",
         "source": "walk_in",
