@@ -610,7 +610,7 @@ def police_source(db: Session, name: str = "110-test", **mapping: object) -> Ext
 
 
 def police_row(
-    record: str, when: str, kind: str, point: tuple[float, float], *, caller: str = CALLER
+    record: str, when: str, kind: str, point: tuple[object, object], *, caller: str = CALLER
 ) -> list[object]:
     """One 110 record as the police system exports it: caller, phone and ID number included."""
     return [
