@@ -1,9 +1,11 @@
 """Reading one cell of an external record: times in the spellings exports use, short texts
 with personal numbers masked, and record ids that must not be a person's number."""
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime, time
 from functools import partial
+from importlib import resources
 from typing import Any
 
 from civicgrid.errors import Invalid
@@ -14,18 +16,12 @@ from civicgrid.registry.validation import parse_region_code
 from civicgrid.sources.schemas import ColumnMapping
 from civicgrid.timeutil import DISPLAY_ZONE
 
-# What 110, 12345 and 信访 systems write; a source with another spelling saves its own.
-TIME_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y年%m月%d日 %H:%M:%S",
-    "%Y年%m月%d日 %H:%M",
-    "%Y%m%d%H%M%S",
-    "%Y-%m-%d",
-    "%Y/%m/%d",
+# What 110, 12345 and 信访 systems write (data/time_formats.json); a source with another
+# spelling saves its own.
+TIME_FORMATS: tuple[str, ...] = tuple(
+    json.loads(
+        resources.files(__package__).joinpath("data", "time_formats.json").read_text("utf-8")
+    )["time_formats"]
 )
 
 Parse = Callable[[object], Any]
