@@ -31,6 +31,7 @@ from tests.factories import (
     id_number,
     police_row,
     police_source,
+    workbook,
     write_csv,
 )
 
@@ -241,3 +242,21 @@ def test_every_spelling_of_a_time_reads_back_as_the_city_time_it_wrote(
     assert read is not None
     assert read.replace(tzinfo=None) == datetime.strptime(text, pattern)
     assert read.utcoffset() == timedelta(hours=8)
+
+
+def test_an_excel_export_with_a_title_line_and_real_dates_is_read_through_the_mapping(
+    db: Session, city: City, tmp_path: Path
+):
+    source = police_source(db)
+    when = datetime(2026, 11, 3, 8, 30)
+    record = police_row("JQ500", "", "纠纷", city.point_in(OWN_GRID))
+    record[1] = when
+    path = tmp_path / "110.xlsx"
+    path.write_bytes(workbook([list(POLICE_HEADINGS), record], header=["110 警情导出 2026年11月"]))
+
+    report = _import(db, path, source)
+
+    assert report.imported == 1, report.lines("en")
+    stored = _stored(db)[0]
+    assert stored.risk_class == "neighbour_disputes"
+    assert as_utc(stored.occurred_at) == when.replace(tzinfo=DISPLAY_ZONE).astimezone(UTC)
