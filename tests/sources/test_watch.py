@@ -4,13 +4,23 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from civicgrid.geo.service import GridIndex
+from civicgrid.settings import get_settings
 from civicgrid.sources.models import ExternalRecord
 from civicgrid.sources.watch import take_drops
-from tests.factories import OWN_GRID, POLICE_HEADINGS, City, police_row, police_source, write_csv
+from tests.factories import (
+    OWN_GRID,
+    POLICE_HEADINGS,
+    City,
+    police_row,
+    police_source,
+    run,
+    write_csv,
+)
 
 SETTLE = 60.0
 
@@ -78,3 +88,22 @@ def test_a_bad_drop_goes_to_failed_with_its_report_and_a_later_copy_keeps_both(
         unknown.parent / "failed" / "x.csv.report.txt"
     ).read_text("utf-8")
     assert _records(db) == 0
+
+
+def test_the_watch_command_takes_the_folder_once_and_refuses_when_no_folder_is_set(
+    cli_env: Path, city: City, db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    police_source(db, name="110-city")
+    rows = [police_row("JQ1", "2026-11-03 08:00", "盗窃", city.point_in(OWN_GRID))]
+    _drop(tmp_path / "drops" / "110-city", "day1.csv", rows, age=120)
+
+    unset = run("sources", "watch")
+    monkeypatch.setenv("CIVICGRID_SOURCES_WATCH_DIR", str(tmp_path / "drops"))
+    get_settings.cache_clear()
+    taken = run("sources", "watch")
+
+    assert unset.exit_code != 0
+    assert "未设置监视目录" in unset.output
+    assert taken.exit_code == 0, taken.output
+    assert "处理文件 1 个，导入记录 1 条，失败文件 0 个" in taken.output
+    assert _records(db) == 1
