@@ -10,14 +10,16 @@ from sqlalchemy.orm import Session
 
 from civicgrid.archive.events import local_month
 from civicgrid.archive.service import append
+from civicgrid.auth.models import Role
 from civicgrid.demo.external import import_external, samples
 from civicgrid.diagnosis.engines import DuckDBEngine
 from civicgrid.diagnosis.models import MonthlyRisk
 from civicgrid.diagnosis.production import produce
 from civicgrid.geo.service import GridIndex
 from civicgrid.sources.models import ExternalRecord
+from civicgrid.sources.service import list_sources
 from civicgrid.timeutil import utcnow
-from tests.factories import City
+from tests.factories import CITY, City, actor
 
 END = datetime(2025, 7, 1, tzinfo=UTC)
 START = END - timedelta(days=365)
@@ -66,3 +68,16 @@ def test_the_monthly_report_counts_the_demo_records_as_an_independent_recount_do
     }
     assert reported == dict(recount)
     assert sum(reported.values()) > 10
+
+
+def test_the_demo_sources_belong_to_the_city_so_its_administrators_find_them(
+    db: Session, city: City
+):
+    _year(db)
+
+    found = list_sources(db, actor=actor(Role.ADMIN, CITY))
+
+    assert [(source.name, records) for source, records in found] == [
+        ("demo-110", 132),
+        ("demo-12345", 108),
+    ]

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import Role
-from civicgrid.auth.scope import NATIONAL_SCOPE, Actor
+from civicgrid.auth.scope import Actor
 from civicgrid.demo.stories import point_in, report_times
 from civicgrid.demo.world import World, load_world
 from civicgrid.geo.service import GridIndex
@@ -30,8 +30,6 @@ from civicgrid.sources.schemas import SourceIn, SourceMapping
 from civicgrid.sources.service import save_source
 from civicgrid.timeutil import DISPLAY_ZONE
 
-# The demo builds the whole city, as the command line does.
-DEMO_ACTOR = Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE, username="demo")
 MAPPED = ("record_id", "occurred_at", "type", "status", "lng", "lat")
 
 
@@ -91,16 +89,18 @@ def import_external(
     """
     rng = random.Random(seed)
     world = load_world(db)
+    # The sources belong to the city, so the city's administrators find them afterwards.
+    builder = Actor(kind="console", role=Role.ADMIN, scope_code=world.city.code, username="demo")
     imported: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="civicgrid-demo-") as folder:
         for sample in samples():
             data = SourceIn(kind=sample.kind, mapping=sample.mapping())
-            source = save_source(db, actor=DEMO_ACTOR, name=sample.name, data=data)
+            source = save_source(db, actor=builder, name=sample.name, data=data)
             db.commit()
             moments = report_times(rng, round(count * sample.share), start, end)
             path = Path(folder) / f"{sample.name}.csv"
             _write(path, sample, rng, world, moments)
-            report = import_records(db, path, source=source, actor=DEMO_ACTOR, grid_index=index)
+            report = import_records(db, path, source=source, actor=builder, grid_index=index)
             db.commit()
             imported[sample.name] = report.imported
     return imported
