@@ -7,10 +7,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civicgrid.app import create_app
 from civicgrid.audit.models import AdminChange
 from civicgrid.auth.models import Role
 from civicgrid.geo.service import GridIndex
 from civicgrid.registry.addresses import AddressInput, ensure_addresses
+from civicgrid.settings import Settings
 from civicgrid.sources.importer import import_records
 from civicgrid.sources.models import ExternalRecord
 from tests.factories import (
@@ -108,6 +110,26 @@ def test_an_uploaded_file_is_imported_through_the_saved_mapping_and_only_by_admi
         ]
         == 1
     )
+
+
+def test_a_file_longer_than_a_request_may_import_is_refused_before_any_row(
+    people: People, city: City, db: Session, settings: Settings, tmp_path: Path
+):
+    police_source(db, name="110-city")
+    settings.import_max_rows = 2
+    point = city.point_in(OWN_GRID)
+    rows = [police_row(f"JQ{n}", "2026-11-03 08:00", "盗窃", point) for n in range(3)]
+    path = write_csv(tmp_path / "110.csv", rows, POLICE_HEADINGS)
+
+    with TestClient(create_app(settings)) as client, path.open("rb") as handle:
+        refused = client.post(
+            "/api/v1/analysis/sources/110-city/imports",
+            files={"file": ("110.csv", handle, "text/csv")},
+            headers=auth(client, people.admin),
+        )
+
+    assert refused.status_code == 413
+    assert db.scalars(select(ExternalRecord)).all() == []
 
 
 def test_a_record_without_a_point_is_placed_by_its_address_through_the_place_search(

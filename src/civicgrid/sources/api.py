@@ -11,7 +11,11 @@ from pydantic import BaseModel
 
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.auth.service import require_role
-from civicgrid.registry.import_api import MAX_UPLOAD_BYTES, RowErrorOut
+from civicgrid.registry.import_api import (
+    MAX_UPLOAD_BYTES,
+    RowErrorOut,
+    require_interactive_size,
+)
 from civicgrid.registry.importing.files import CSV_SUFFIXES, XLSX_SUFFIXES
 from civicgrid.sources import service
 from civicgrid.sources.importer import SourceReport, import_records
@@ -90,6 +94,8 @@ def post_import(
     source = service.get_source(db, actor=actor, name=name)
     suffixes = XLSX_SUFFIXES | CSV_SUFFIXES | {".xls"}
     with saved_upload(file, suffixes=suffixes, max_bytes=MAX_UPLOAD_BYTES) as path:
+        # Past the setting's rows, the command line's or the watched folder's job.
+        require_interactive_size(path, request.app.state.settings.import_max_rows)
         report = import_records(
             db,
             path,
