@@ -56,6 +56,9 @@ from civicgrid.registry.residents import create_resident
 from civicgrid.registry.schemas import PlaceIn, ResidentIn
 from civicgrid.registry.validation import resident_id_check_char
 from civicgrid.settings import Settings
+from civicgrid.sources.models import ExternalSource, SourceKind
+from civicgrid.sources.schemas import SourceIn
+from civicgrid.sources.service import save_source
 from civicgrid.timeutil import utcnow
 
 PASSWORD = "correct-horse-42"
@@ -621,3 +624,58 @@ def until(check: Callable[[], bool], what: str, seconds: float = 15.0) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"gave up waiting for {what}")
+
+
+# --- external sources (110, 12345, letters and visits) -------------------------------------
+
+POLICE_HEADINGS = (
+    "警情编号",
+    "报警时间",
+    "警情类别",
+    "处置状态",
+    "报警人",
+    "联系电话",
+    "身份证号",
+    "简要案情",
+    "经度",
+    "纬度",
+)
+POLICE_MAPPING = {
+    "columns": {
+        "record_id": "警情编号",
+        "occurred_at": "报警时间",
+        "type": "警情类别",
+        "status": "处置状态",
+        "lng": "经度",
+        "lat": "纬度",
+    },
+    "classes": {"盗窃": "theft", "噪音扰民": "noise", "纠纷": "neighbour_disputes"},
+}
+CALLER = "赵六"
+CALLER_PHONE = "13912345678"
+
+
+def police_source(db: Session, name: str = "110-test", **mapping: object) -> ExternalSource:
+    """A 110 source of the whole city, saved through the service (and so the change log)."""
+    data = SourceIn(kind=SourceKind.POLICE_110, mapping={**POLICE_MAPPING, **mapping})
+    source = save_source(db, actor=actor(Role.ADMIN, CITY), name=name, data=data)
+    db.commit()
+    return source
+
+
+def police_row(
+    record: str, when: str, kind: str, point: tuple[object, object], *, caller: str = CALLER
+) -> list[object]:
+    """One 110 record as the police system exports it: caller, phone and ID number included."""
+    return [
+        record,
+        when,
+        kind,
+        "已处置",
+        caller,
+        CALLER_PHONE,
+        id_number(7),
+        f"{caller}报警称{kind}",
+        point[0],
+        point[1],
+    ]

@@ -38,6 +38,7 @@ from civicgrid.registry.import_api import router as registry_files_router
 from civicgrid.registry.sealing import cipher_for
 from civicgrid.resources.api import router as resources_router
 from civicgrid.settings import Settings, get_settings
+from civicgrid.sources.api import router as sources_router
 from civicgrid.throttle import Throttle
 from civicgrid.web.pages import router as pages_router
 from civicgrid.web.security import install_security
@@ -98,6 +99,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(fieldwork_router)
     app.include_router(disputes_router)
     app.include_router(analysis_router)
+    app.include_router(sources_router)
     app.include_router(resources_router)
     app.include_router(admin_router)
     app.include_router(devices_router)

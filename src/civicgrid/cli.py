@@ -34,6 +34,7 @@ from civicgrid.fieldwork import cli as fieldwork_cli
 from civicgrid.i18n import translate
 from civicgrid.registry import cli as registry_cli
 from civicgrid.settings import get_settings
+from civicgrid.sources import cli as sources_cli
 
 if TYPE_CHECKING:
     from civicgrid.demo.fleet import FleetDevice
@@ -685,3 +686,4 @@ main.add_command(alarms_cli.group)
 main.add_command(backup_command)
 main.add_command(restore_command)
 main.add_command(diagnosis_cli.group)
+main.add_command(sources_cli.group)

@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     # The event archive (Parquet by month and district) the analysis reports read;
     # data_dir/archive, beside the embedded database, when unset.
     archive_dir: Path | None = None
+    # The folder other systems drop their exports in, one subfolder per source name
+    # (docs/analysis.md); unset, the worker watches nothing.
+    sources_watch_dir: Path | None = None
+    # A dropped file is taken only once unchanged for this long (a half-written one is not).
+    sources_watch_settle_seconds: float = Field(default=60.0, ge=0)
     worker_interval_seconds: float = Field(default=30.0, gt=0)
     # /metrics answers loopback clients that came through no proxy, or this bearer token.
     metrics_token: str = Field(default="", repr=False)

@@ -1,6 +1,6 @@
 """The background worker: SLA timers (urges, 督办), outbox delivery, each day's field tasks,
-devices gone silent marked offline, the event archive and the monthly diagnosis, and the
-sensor readings past their retention.
+devices gone silent marked offline, the watched folder of other systems' exports, the
+event archive and the monthly diagnosis, and the sensor readings past their retention.
 
 One loop serves `civicgrid worker` (its own process, as production runs it)
 and `civicgrid serve --with-worker` (a thread inside the demo server). Any
@@ -28,6 +28,7 @@ from civicgrid.fieldwork.plans import generate_tasks
 from civicgrid.geo.service import GridIndex
 from civicgrid.notify.delivery import Delivery, deliver_due
 from civicgrid.settings import get_settings
+from civicgrid.sources.watch import take_drops
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
 log = logging.getLogger(__name__)
@@ -128,10 +129,19 @@ def run(sessions: sessionmaker[Session], *, interval: float, stop: threading.Eve
     log.info("worker %s started, interval %.1f s", worker_id, interval)
     tasks_for: date | None = None
     reported_for: str | None = None
-    root = get_settings().effective_archive_dir
+    settings = get_settings()
+    root = settings.effective_archive_dir
+    grid_index = GridIndex()
     while not stop.is_set():
         try:
             tasks_for = generate_day_tasks(sessions, done_for=tasks_for)
+            if settings.sources_watch_dir is not None:
+                take_drops(
+                    sessions,
+                    root=settings.sources_watch_dir,
+                    grid_index=grid_index,
+                    settle=settings.sources_watch_settle_seconds,
+                )
             today = utcnow().astimezone(DISPLAY_ZONE).date()
             reported_for = analyse(sessions, root=root, today=today, done_for=reported_for)
             expire_readings(root, today=today, keep_days=get_settings().reading_retention_days)

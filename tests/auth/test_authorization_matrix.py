@@ -45,6 +45,7 @@ from tests.factories import (
     OWN_GRID,
     OWN_STREET,
     PASSWORD,
+    POLICE_MAPPING,
     AccessWorld,
     build_access_world,
     build_city,
@@ -115,6 +116,8 @@ BODIES: dict[str, Any] = {
     },
     "POST /api/v1/alarms/thresholds": THRESHOLD,
     "PUT /api/v1/alarms/thresholds/{rule_id}": THRESHOLD,
+    # A mapping an administrator may save: admins get 200, every other caller 403.
+    "PUT /api/v1/analysis/sources/{name}": {"kind": "police_110", "mapping": POLICE_MAPPING},
     "POST /api/v1/disputes": {
         "kind": "neighbour",
         "source": "walk_in",

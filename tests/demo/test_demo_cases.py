@@ -142,5 +142,6 @@ def test_the_demo_command_builds_its_year_of_cases_through_the_workflow(db: Sess
     result = run(*command)
     assert result.exit_code == 0, result.output
     assert "演示案件已生成：30 件" in result.output
+    assert "2 个外部来源（110 警情、12345 工单）的一年样例记录 15 条" in result.output
     assert len(db.scalars(select(Case.id)).all()) == 30
     assert verify_history(db) == []

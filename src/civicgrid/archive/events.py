@@ -2,7 +2,10 @@
 
 Only facts about places and times enter: no names, phones, ID numbers, addresses,
 coordinates or free text. A case's risk class comes from its category; a dispute's
-from its kind (`data/dispute_risk_classes.json`).
+from its kind (`data/dispute_risk_classes.json`); an imported record's from its source's
+mapping. A case action (a transition) and an alarm carry no risk class: the case an
+action belongs to, or an alarm opened, is already counted once as a case, so the
+monthly report, which counts rows with a class, counts neither twice.
 """
 
 import json
@@ -14,12 +17,14 @@ from importlib import resources
 
 import pyarrow as pa
 
-from civicgrid.cases.feed import CaseFact
+from civicgrid.alarms.feed import AlarmFact
+from civicgrid.cases.feed import ActionFact, CaseFact
 from civicgrid.disputes.feed import DisputeFact
 from civicgrid.divisions import Level, level_of
+from civicgrid.sources.feed import RecordFact
 from civicgrid.timeutil import DISPLAY_ZONE, as_utc
 
-SOURCES = ("case", "dispute")
+SOURCES = ("case", "dispute", "external", "case_action", "alarm")
 
 SCHEMA = pa.schema(
     [
@@ -99,6 +104,53 @@ def from_dispute(fact: DisputeFact) -> ArchiveEvent:
         category_code=None,
         kind=fact.kind,
         status=fact.status,
+    )
+
+
+def from_record(fact: RecordFact) -> ArchiveEvent:
+    """An imported 110, 12345 or 信访 record; its kind is the source's kind."""
+    return ArchiveEvent(
+        source="external",
+        source_id=fact.id,
+        occurred_at=as_utc(fact.occurred_at),
+        region_code=fact.region_code,
+        grid_code=fact.grid_code,
+        risk_class=fact.risk_class,
+        category_code=None,
+        kind=fact.kind,
+        status=fact.status,
+    )
+
+
+def from_action(fact: ActionFact) -> ArchiveEvent:
+    """A case's transition at its time: `kind` the status it left ("" for the first), `status`
+    the one it entered."""
+    return ArchiveEvent(
+        source="case_action",
+        source_id=fact.id,
+        occurred_at=as_utc(fact.created_at),
+        region_code=fact.region_code,
+        grid_code=fact.grid_code,
+        risk_class=None,
+        category_code=fact.category_code,
+        kind=fact.from_status or "",
+        status=fact.to_status,
+    )
+
+
+def from_alarm(fact: AlarmFact) -> ArchiveEvent:
+    """An alarm: its type as `kind`, what the rules did with it as `status`."""
+    grid = fact.region_code if level_of(fact.region_code) is Level.GRID else None
+    return ArchiveEvent(
+        source="alarm",
+        source_id=fact.id,
+        occurred_at=as_utc(fact.occurred_at),
+        region_code=fact.region_code,
+        grid_code=grid,
+        risk_class=None,
+        category_code=None,
+        kind=fact.alarm_type,
+        status=fact.outcome,
     )
 
 

@@ -1,8 +1,9 @@
 """Writing the archive from the live tables, incrementally and exactly once.
 
-Each source (cases, disputes) has a watermark: the last id wholly archived. A run
-repairs what an interrupted run left (`store.repair`), then takes batches past the
-watermark, writes their files, and moves the watermark, one committed batch at a time.
+Each source (cases, disputes, imported external records, case actions, alarms) has a
+watermark: the last id wholly archived. A run repairs what an interrupted run left
+(`store.repair`), then takes batches past the watermark, writes their files, and moves
+the watermark, one committed batch at a time.
 Rows newer than `now - settle` wait for the next run, so a transaction still open when
 the batch is read cannot commit a lower id behind the watermark.
 """
@@ -15,12 +16,21 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civicgrid.alarms.feed import alarms_after
 from civicgrid.archive import store
-from civicgrid.archive.events import ArchiveEvent, from_case, from_dispute
+from civicgrid.archive.events import (
+    ArchiveEvent,
+    from_action,
+    from_alarm,
+    from_case,
+    from_dispute,
+    from_record,
+)
 from civicgrid.archive.models import ArchiveWatermark
-from civicgrid.cases.feed import cases_after
+from civicgrid.cases.feed import actions_after, cases_after
 from civicgrid.categories.service import risk_classes_by_category
 from civicgrid.disputes.feed import disputes_after
+from civicgrid.sources.feed import records_after
 from civicgrid.timeutil import utcnow
 
 BATCH = 5000
@@ -38,7 +48,25 @@ def _read_disputes(db: Session, after: int, until: datetime, limit: int) -> list
     return [from_dispute(f) for f in disputes_after(db, after_id=after, until=until, limit=limit)]
 
 
-READERS: dict[str, Reader] = {"case": _read_cases, "dispute": _read_disputes}
+def _read_records(db: Session, after: int, until: datetime, limit: int) -> list[ArchiveEvent]:
+    return [from_record(f) for f in records_after(db, after_id=after, until=until, limit=limit)]
+
+
+def _read_actions(db: Session, after: int, until: datetime, limit: int) -> list[ArchiveEvent]:
+    return [from_action(f) for f in actions_after(db, after_id=after, until=until, limit=limit)]
+
+
+def _read_alarms(db: Session, after: int, until: datetime, limit: int) -> list[ArchiveEvent]:
+    return [from_alarm(f) for f in alarms_after(db, after_id=after, until=until, limit=limit)]
+
+
+READERS: dict[str, Reader] = {
+    "case": _read_cases,
+    "dispute": _read_disputes,
+    "external": _read_records,
+    "case_action": _read_actions,
+    "alarm": _read_alarms,
+}
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ class ChangeKind(StrEnum):
     SCENE_RULE = "scene_rule"
     ALARM_RULE = "alarm_rule"
     THRESHOLD_RULE = "threshold_rule"
+    EXTERNAL_SOURCE = "external_source"
 
 
 class Author(Protocol):

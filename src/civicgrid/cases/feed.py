@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civicgrid.cases.models import Case
+from civicgrid.cases.models import Case, CaseAction
 
 
 @dataclass(frozen=True)
@@ -49,4 +49,44 @@ def cases_after(db: Session, *, after_id: int, until: datetime, limit: int) -> l
         if row.created_at > until:
             break
         facts.append(CaseFact(*row))
+    return facts
+
+
+@dataclass(frozen=True)
+class ActionFact:
+    """A case's transition: from and to which status, when, and where its case is; no note,
+    no actor."""
+
+    id: int
+    created_at: datetime
+    region_code: str
+    grid_code: str | None
+    category_code: str | None
+    from_status: str | None
+    to_status: str
+
+
+def actions_after(db: Session, *, after_id: int, until: datetime, limit: int) -> list[ActionFact]:
+    """The next case actions by id past a watermark, stopping at the first newer than `until`
+    (as `cases_after` does)."""
+    rows = db.execute(
+        select(
+            CaseAction.id,
+            CaseAction.created_at,
+            Case.region_code,
+            Case.grid_code,
+            Case.category_code,
+            CaseAction.from_status,
+            CaseAction.to_status,
+        )
+        .join(Case, Case.id == CaseAction.case_id)
+        .where(CaseAction.id > after_id)
+        .order_by(CaseAction.id)
+        .limit(limit)
+    ).all()
+    facts: list[ActionFact] = []
+    for row in rows:
+        if row.created_at > until:
+            break
+        facts.append(ActionFact(*row))
     return facts

@@ -26,6 +26,7 @@ from civicgrid.categories.training_data import train_demo_model
 from civicgrid.db import Base, load_all_models
 from civicgrid.demo.cases import GenerationReport, generate_cases
 from civicgrid.demo.city import CityPlan, plan_city
+from civicgrid.demo.external import import_external
 from civicgrid.divisions import Level
 from civicgrid.geo.models import GeoRevision, Region
 from civicgrid.geo.records import RegionRecord
@@ -123,7 +124,10 @@ def build_demo(
     db.commit()
     _write_accounts(accounts_path, parameters, accounts, key_name, api_key)
     notes = [*plan.notes, *_train_classifier(db, shared_data)]
-    cases = _generate_cases(db, parameters, shared_data, progress) if parameters.cases else None
+    cases = None
+    if parameters.cases:
+        cases = _generate_cases(db, parameters, shared_data, progress)
+        notes.append(_import_external(db, parameters))
     return DemoResult(True, _counts(plan.regions), accounts_path, notes, cases)
 
 
@@ -158,6 +162,20 @@ def _generate_cases(
         messages_path=messages if messages is not None and messages.is_file() else None,
         progress=progress,
     )
+
+
+def _import_external(db: Session, parameters: DemoParameters) -> str:
+    """The year's 110 incidents and 12345 work orders, about one for every two cases."""
+    end = utcnow()
+    imported = import_external(
+        db,
+        GridIndex(),
+        count=parameters.cases // 2,
+        seed=parameters.seed,
+        start=end - timedelta(days=DEMO_DAYS),
+        end=end,
+    )
+    return translate("sources.demo_imported", count=sum(imported.values()), sources=len(imported))
 
 
 def _seed_categories(db: Session, shared_data: Path | None) -> None:

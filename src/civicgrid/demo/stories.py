@@ -80,7 +80,7 @@ def draw_story(rng: random.Random, world: World, at: datetime) -> Story:
     theme = rng.choices(stuff.themes, [theme.weight for theme in stuff.themes])[0]
     category = _category(rng, world, theme)
     self_resolvable = category.self_resolvable if category else theme.self_resolvable
-    lng, lat = _point_in(rng, place.geometry)
+    lng, lat = point_in(rng, place.geometry)
     by_worker = channel == "grid_worker" and self_resolvable
     ending = _ending(rng, by_worker)
     phone = _phone(rng) if channel in CALLER_CHANNELS else None
@@ -126,7 +126,7 @@ def _rating(rng: random.Random) -> int:
     return rng.choices(range(1, 6), material().ratings)[0]
 
 
-def _point_in(rng: random.Random, geometry: BaseGeometry) -> tuple[float, float]:
+def point_in(rng: random.Random, geometry: BaseGeometry) -> tuple[float, float]:
     """A uniform point inside the grid; its representative point if the draws keep missing."""
     min_x, min_y, max_x, max_y = geometry.bounds
     for _ in range(30):

@@ -18,7 +18,8 @@ def group() -> None:
 @group.command("archive")
 @click.option("--batch", type=click.IntRange(min=1), help="Rows per file and commit [5000].")
 def archive(batch: int | None) -> None:
-    """Append every settled case and dispute since the watermark to the Parquet archive."""
+    """Append every settled case, dispute, imported record, case action and alarm since the
+    watermarks to the Parquet archive."""
     from civicgrid.archive.service import BATCH, append  # noqa: PLC0415
 
     with database() as db:
@@ -29,6 +30,12 @@ def archive(batch: int | None) -> None:
         disputes=done.events.get("dispute", 0),
         files=done.files,
         repaired=done.repaired,
+    )
+    say(
+        "sources.cli.archived",
+        external=done.events.get("external", 0),
+        actions=done.events.get("case_action", 0),
+        alarms=done.events.get("alarm", 0),
     )
 
 

@@ -62,7 +62,7 @@ class ImportReportOut(BaseModel):
     @classmethod
     def of(cls, report: ImportReport, locale: str) -> "ImportReportOut":
         return cls(
-            kind=report.kind,
+            kind=ImportKind(report.kind),
             file=report.file,
             dry_run=report.dry_run,
             skip_bad_rows=report.skip_bad_rows,
@@ -92,7 +92,7 @@ def post_import(
     require_importer(actor)
     suffixes = XLSX_SUFFIXES | CSV_SUFFIXES | {".xls"}
     with saved_upload(file, suffixes=suffixes, max_bytes=MAX_UPLOAD_BYTES) as path:
-        _require_interactive_size(path, request.app.state.settings.import_max_rows)
+        require_interactive_size(path, request.app.state.settings.import_max_rows)
         report = import_file(
             db,
             path,
@@ -107,7 +107,7 @@ def post_import(
     return ImportReportOut.of(report, locale)
 
 
-def _require_interactive_size(path: Path, limit: int) -> None:
+def require_interactive_size(path: Path, limit: int) -> None:
     """A request holds a worker while it imports: past `limit` rows, the command line's job.
 
     Counting stops one row past the limit, so a million-row file costs no more to

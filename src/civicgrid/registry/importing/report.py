@@ -34,7 +34,7 @@ class ImportReport:
     them; `skipped` counts the rows with a problem, which are never stored.
     """
 
-    kind: ImportKind
+    kind: str  # an ImportKind here; other importers reusing the report name their own
     file: str
     dry_run: bool = False
     skip_bad_rows: bool = False
@@ -62,7 +62,7 @@ class ImportReport:
             "registry_import.summary",
             locale,
             file=self.file,
-            kind=translate(f"registry_import.kind.{self.kind}", locale),
+            kind=self.kind_label(locale),
             read=self.rows_read,
             imported=self.imported,
             skipped=self.skipped,
@@ -76,6 +76,9 @@ class ImportReport:
             more = self.error_count - len(self.errors)
             lines.append(translate("registry_import.more_errors", locale, count=more))
         return lines
+
+    def kind_label(self, locale: str) -> str:
+        return translate(f"registry_import.kind.{self.kind}", locale)
 
     def _outcome(self) -> str:
         if self.dry_run:

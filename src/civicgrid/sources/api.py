@@ -1,0 +1,108 @@
+"""HTTP routes for external sources: save a mapping once, then upload its files.
+
+An import answers 200 with its report whether or not it stored anything, as the
+registry's does: the report, row by row, is what the administrator needs.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Path, Request, UploadFile
+from pydantic import BaseModel
+
+from civicgrid.auth.deps import CurrentActor, DbSession, Locale
+from civicgrid.auth.service import require_role
+from civicgrid.registry.import_api import (
+    MAX_UPLOAD_BYTES,
+    RowErrorOut,
+    require_interactive_size,
+)
+from civicgrid.registry.importing.files import CSV_SUFFIXES, XLSX_SUFFIXES
+from civicgrid.sources import service
+from civicgrid.sources.importer import SourceReport, import_records
+from civicgrid.sources.roles import SOURCE_ADMINS
+from civicgrid.sources.schemas import SourceIn, SourceName, SourceOut
+from civicgrid.uploads import saved_upload
+
+router = APIRouter(prefix="/api/v1/analysis/sources", tags=["analysis"])
+
+NamePath = Annotated[SourceName, Path(description="The source's name, e.g. 110-donghu")]
+
+
+class SourceReportOut(BaseModel):
+    source: str
+    file: str
+    dry_run: bool
+    refused: bool
+    rows_read: int
+    imported: int
+    duplicates: int
+    skipped: int
+    error_count: int
+    seconds: float
+    errors: list[RowErrorOut]
+    warnings: list[RowErrorOut]
+
+    @classmethod
+    def of(cls, report: SourceReport, locale: str) -> "SourceReportOut":
+        return cls(
+            source=report.kind,
+            file=report.file,
+            dry_run=report.dry_run,
+            refused=report.refused,
+            rows_read=report.rows_read,
+            imported=report.imported,
+            duplicates=report.duplicates,
+            skipped=report.skipped,
+            error_count=report.error_count,
+            seconds=round(report.seconds, 3),
+            errors=[RowErrorOut.of(error, locale) for error in report.errors],
+            warnings=[RowErrorOut.of(warning, locale) for warning in report.warnings],
+        )
+
+
+@router.get("", response_model=list[SourceOut])
+def get_sources(db: DbSession, actor: CurrentActor) -> list[SourceOut]:
+    return [SourceOut.of(source, count) for source, count in service.list_sources(db, actor=actor)]
+
+
+@router.get("/{name}", response_model=SourceOut)
+def get_source(name: NamePath, db: DbSession, actor: CurrentActor) -> SourceOut:
+    source = service.get_source(db, actor=actor, name=name)
+    return SourceOut.of(source, service.record_count(db, source))
+
+
+@router.put("/{name}", response_model=SourceOut)
+def put_source(name: NamePath, data: SourceIn, db: DbSession, actor: CurrentActor) -> SourceOut:
+    """Create the source or replace its mapping (written to the change log)."""
+    source = service.save_source(db, actor=actor, name=name, data=data)
+    db.commit()
+    return SourceOut.of(source, service.record_count(db, source))
+
+
+@router.post("/{name}/imports", response_model=SourceReportOut)
+def post_import(
+    *,
+    name: NamePath,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    locale: Locale,
+    file: Annotated[UploadFile, File()],
+    dry_run: Annotated[bool, Form()] = False,
+) -> SourceReportOut:
+    require_role(actor, SOURCE_ADMINS)
+    source = service.get_source(db, actor=actor, name=name)
+    suffixes = XLSX_SUFFIXES | CSV_SUFFIXES | {".xls"}
+    with saved_upload(file, suffixes=suffixes, max_bytes=MAX_UPLOAD_BYTES) as path:
+        # Past the setting's rows, the command line's or the watched folder's job.
+        require_interactive_size(path, request.app.state.settings.import_max_rows)
+        report = import_records(
+            db,
+            path,
+            source=source,
+            actor=actor,
+            grid_index=request.app.state.grid_index,
+            dry_run=dry_run,
+        )
+    db.commit()
+    return SourceReportOut.of(report, locale)
