@@ -11,6 +11,7 @@ from sqlalchemy import text
 from civicgrid import __version__
 from civicgrid.admin.api import router as admin_router
 from civicgrid.alarms.api import alarms_router, devices_router
+from civicgrid.alarms.sos_api import router as sos_router
 from civicgrid.analytics.api import router as analytics_router
 from civicgrid.auth.api import router as auth_router
 from civicgrid.auth.deps import DbSession
@@ -100,6 +101,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(admin_router)
     app.include_router(devices_router)
     app.include_router(alarms_router)
+    app.include_router(sos_router)
     app.include_router(pages_router)
     app.add_api_route("/api/v1/health", health, methods=["GET"], response_model=HealthOut)
     STATIC_DIR.mkdir(parents=True, exist_ok=True)

@@ -119,6 +119,12 @@ class Settings(BaseSettings):
     )
     # An online device unheard of for this long is marked offline by the worker.
     device_offline_minutes: float = Field(default=15.0, gt=0)
+    # An SOS nobody acknowledged within this many minutes goes up a level (district → city).
+    sos_ack_minutes: float = Field(default=1.0, gt=0)
+    # The department kind an SOS alerts besides the centre (the police, 公安), and how many of
+    # the nearest on-duty grid workers it alerts.
+    sos_police_department_kind: str = Field(default="police", min_length=1, max_length=40)
+    sos_nearest_workers: int = Field(default=3, ge=0, le=50)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from civicgrid.alarms.service import mark_offline
+from civicgrid.alarms.sos import escalate_due
 from civicgrid.cases.supervision import Sweep, sweep
 from civicgrid.diagnosis.schedule import month_due
 from civicgrid.diagnosis.service import stored
@@ -36,6 +37,7 @@ class Tick:
     swept: Sweep
     delivered: Delivery
     offline: int = 0
+    escalated: int = 0
 
 
 def new_worker_id() -> str:
@@ -44,7 +46,8 @@ def new_worker_id() -> str:
 
 
 def run_once(sessions: sessionmaker[Session], worker_id: str, now: datetime | None = None) -> Tick:
-    """One round: raise what is due, mark silent devices offline, then deliver what is due."""
+    """One round: raise what is due, mark silent devices offline, escalate unanswered SOS
+    calls, then deliver what is due."""
     now = now or utcnow()
     silence = timedelta(minutes=get_settings().device_offline_minutes)
     with sessions() as db:
@@ -52,8 +55,10 @@ def run_once(sessions: sessionmaker[Session], worker_id: str, now: datetime | No
         db.commit()
         offline = mark_offline(db, now=now, silence=silence)
         db.commit()
+        escalated = escalate_due(db, now=now)
+        db.commit()
         delivered = _deliver_all(db, worker_id, now)
-    return Tick(swept=swept, delivered=delivered, offline=offline)
+    return Tick(swept=swept, delivered=delivered, offline=offline, escalated=escalated)
 
 
 def generate_day_tasks(sessions: sessionmaker[Session], *, done_for: date | None) -> date:

@@ -17,7 +17,9 @@ from civicgrid.alarms.schemas import (
     DeviceOut,
     TakenOut,
 )
+from civicgrid.alarms.sos import SOS_TYPE
 from civicgrid.auth.deps import CurrentActor, DbSession
+from civicgrid.cases.live import hub_of
 from civicgrid.errors import Unauthorized
 from civicgrid.timeutil import utcnow
 
@@ -124,6 +126,8 @@ def post_alarms(
         results.append(
             TakenOut(**AlarmOut.of(taken.alarm, device.code).model_dump(), new=taken.new)
         )
+    if any(item.new and item.type == SOS_TYPE for item in results):
+        hub_of(request).wake()
     return results
 
 

@@ -20,6 +20,7 @@ from civicgrid.alarms.identity import scrub
 from civicgrid.alarms.models import Alarm, AlarmOutcome, Device, DeviceStatus
 from civicgrid.alarms.rules import AlarmRule, rule_for
 from civicgrid.alarms.service import heard_from
+from civicgrid.alarms.sos import SOS_TYPE, press_from_device
 from civicgrid.auth.scope import Actor
 from civicgrid.cases.service import Intake, report_case
 from civicgrid.categories.taxonomy import taxonomy
@@ -134,6 +135,8 @@ def take_alarm(
         if stored is None:
             raise
         return Taken(stored, new=False)
+    if rule.type == SOS_TYPE and case_number is not None:
+        press_from_device(db, device, event_id=report.event_id, case_number=case_number, now=now)
     return Taken(alarm, new=True)
 
 
