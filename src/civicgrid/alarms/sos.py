@@ -31,7 +31,7 @@ from civicgrid.cases import live
 from civicgrid.cases.models import Case
 from civicgrid.cases.service import Intake, report_case
 from civicgrid.divisions import significant_prefix
-from civicgrid.errors import NotFound
+from civicgrid.errors import Invalid, NotFound
 from civicgrid.fieldwork.duty import STALE_AFTER
 from civicgrid.fieldwork.models import DutyPosition
 from civicgrid.geo.distance import great_circle_m
@@ -71,7 +71,7 @@ def centre_of(region_code: str, level: SosLevel) -> str:
 
 
 def press_from_worker(
-    db: Session, index: GridIndex, actor: Actor, *, key: str, press: Press, now: datetime
+    db: Session, index: GridIndex, actor: Actor, *, key: str | None, press: Press, now: datetime
 ) -> Pressed:
     """A grid worker's SOS, stored once per (worker, idempotency key).
 
@@ -80,7 +80,9 @@ def press_from_worker(
     to the caller's commit.
     """
     require_role(actor, SOS_PRESSERS)
-    press_key = f"worker:{actor.user_id}:{key}"
+    if key is None or not key.strip():
+        raise Invalid("sos_key_required")
+    press_key = f"worker:{actor.user_id}:{key.strip()}"
     earlier = _stored(db, press_key)
     if earlier is not None:
         return Pressed(earlier, new=False)

@@ -12,7 +12,6 @@ from civicgrid.alarms.schemas import SosOut, SosPressIn
 from civicgrid.auth.deps import CurrentActor, DbSession
 from civicgrid.cases.live import hub_of
 from civicgrid.db import MAX_SQL_INTEGER
-from civicgrid.errors import Invalid
 from civicgrid.timeutil import utcnow
 
 router = APIRouter(prefix="/api/v1/sos", tags=["alarms"])
@@ -30,13 +29,11 @@ def post_sos(
 ) -> SosOut:
     """A grid worker's SOS, stored once per Idempotency-Key (the phone's outbox sends it again
     until it has an answer); a replay answers 200 with the first call."""
-    if not idempotency_key or not idempotency_key.strip():
-        raise Invalid("sos_key_required")
     pressed = sos.press_from_worker(
         db,
         request.app.state.grid_index,
         actor,
-        key=idempotency_key.strip(),
+        key=idempotency_key,
         press=body.press(),
         now=utcnow(),
     )
