@@ -156,7 +156,9 @@ async def run(
     for number in range(presses):
         place = f"bench-{'old' if old else 'hub'}-{number:04d}"
         pressed_at[place] = time.perf_counter()
-        await run_in_threadpool(_press, sessions, presser, point, place, hub, committed_at)
+        await run_in_threadpool(
+            _press, sessions, presser, point, place, hub=hub, committed_at=committed_at
+        )
         await asyncio.sleep(1.0)
     await asyncio.sleep(OLD_POLL_SECONDS + 1.0)
     seconds = time.perf_counter() - started_all
@@ -180,6 +182,7 @@ def _press(
     presser: Actor,
     point: tuple[float, float],
     place: str,
+    *,
     hub: live.LiveHub,
     committed_at: dict[str, float],
 ) -> None:
