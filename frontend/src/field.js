@@ -196,6 +196,7 @@ async function toggleDuty() {
 /** SOS: held for HOLD_MS (a pocket press is short), then queued in the outbox and sent at
  * once; offline it waits there with its key and is sent, once, when the phone is back. */
 const HOLD_MS = 1500;
+const RESET_MS = 10000;
 
 function wireSos() {
   const sosButton = document.getElementById("sos");
@@ -222,6 +223,9 @@ function wireSos() {
       await flush(showOutbox);
       const left = (await pending()).some((entry) => entry.kind === "sos");
       state.textContent = t(left ? "page.sos.queued" : "page.sos.sent");
+      setTimeout(() => {
+        if (timer === null) sosButton.dataset.state = "idle";
+      }, RESET_MS);
     }, HOLD_MS);
   };
   sosButton.addEventListener("pointerdown", start);
