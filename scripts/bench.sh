@@ -9,6 +9,7 @@ $PY bench/locate.py
 $PY bench/intake.py
 $PY bench/registry.py --residents 1000000
 $PY bench/pages.py
+$PY bench/sos.py
 if [ -d ../shared/data/messages ]; then
   $PY bench/classifier.py
   $PY bench/duplicates.py

@@ -43,6 +43,13 @@ function showKey(device, key) {
     name: device.name,
   });
   document.getElementById("device-key").textContent = key;
+  // An SOS button is a page on a key place's phone or kiosk: the link enrols it (sos.js).
+  const enrol = device.kind === "sos_button";
+  const fragment = new URLSearchParams({ code: device.code, key });
+  document.getElementById("device-enrol").hidden = !enrol;
+  document.getElementById("device-enrol-link").textContent = enrol
+    ? `${window.location.origin}/sos#${fragment}`
+    : "";
   document.getElementById("device-key-copied").textContent = "";
   document.getElementById("device-key-dialog").showModal();
 }
@@ -50,6 +57,7 @@ function showKey(device, key) {
 function forgetKey() {
   // The key leaves the page with the dialog: nothing keeps it once it is closed.
   document.getElementById("device-key").textContent = "";
+  document.getElementById("device-enrol-link").textContent = "";
   document.getElementById("device-key-dialog").close();
 }
 

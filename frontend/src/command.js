@@ -9,6 +9,7 @@
 import "leaflet/dist/leaflet.css";
 import "./command.css";
 import L from "leaflet";
+import * as sos from "./command-sos.js";
 import { button, cell, element } from "./lib/dom.js";
 import { send } from "./lib/http.js";
 import { formatTime } from "./lib/time.js";
@@ -407,6 +408,7 @@ function listen() {
     state.textContent = t("page.command.live.off");
   });
   stream.addEventListener("case", (event) => announce(JSON.parse(event.data)));
+  stream.addEventListener("sos", (event) => sos.heard(JSON.parse(event.data)));
 }
 
 function wireTools() {
@@ -429,6 +431,7 @@ wireTools();
 wireDismiss();
 load().then(() => Promise.all([drawField(), drawSensing()]));
 listen();
+sos.loadOpen();
 setInterval(load, REFRESH_MS);
 setInterval(drawField, PEOPLE_MS);
 setInterval(drawSensing, PEOPLE_MS);

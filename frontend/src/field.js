@@ -54,7 +54,8 @@ async function showOutbox() {
     ...entries.map((entry) => {
       const item = document.createElement("li");
       item.dataset.key = entry.key;
-      const what = entry.kind === "report" ? entry.body.description : t("page.field.check_in");
+      const names = { report: entry.body.description, sos: t("page.sos.button") };
+      const what = names[entry.kind] ?? t("page.field.check_in");
       item.textContent = `${t(`page.field.kind.${entry.kind}`)} · ${what.slice(0, 30)}`;
       if (entry.error) {
         item.classList.add("has-error");
@@ -192,7 +193,54 @@ async function toggleDuty() {
   }
 }
 
+/** SOS: held for HOLD_MS (a pocket press is short), then queued in the outbox and sent at
+ * once; offline it waits there with its key and is sent, once, when the phone is back. */
+const HOLD_MS = 1500;
+const RESET_MS = 10000;
+
+function wireSos() {
+  const sosButton = document.getElementById("sos");
+  const state = document.getElementById("sos-state");
+  let timer = null;
+  const cancel = () => {
+    if (timer === null) return;
+    clearTimeout(timer);
+    timer = null;
+    sosButton.dataset.state = "idle";
+    state.textContent = t("page.sos.hold");
+  };
+  const start = (event) => {
+    event.preventDefault();
+    if (timer !== null) return;
+    sosButton.dataset.state = "holding";
+    state.textContent = t("page.sos.holding");
+    timer = setTimeout(async () => {
+      timer = null;
+      sosButton.dataset.state = "sent";
+      await enqueue({ kind: "sos", body: { ...point(), place: "" } });
+      state.textContent = t(navigator.onLine ? "page.sos.sent" : "page.sos.queued");
+      await showOutbox();
+      await flush(showOutbox);
+      const left = (await pending()).some((entry) => entry.kind === "sos");
+      state.textContent = t(left ? "page.sos.queued" : "page.sos.sent");
+      setTimeout(() => {
+        if (timer === null) sosButton.dataset.state = "idle";
+      }, RESET_MS);
+    }, HOLD_MS);
+  };
+  sosButton.addEventListener("pointerdown", start);
+  for (const name of ["pointerup", "pointerleave", "pointercancel"]) {
+    sosButton.addEventListener(name, cancel);
+  }
+  sosButton.addEventListener("keydown", (event) => {
+    if ((event.key === " " || event.key === "Enter") && !event.repeat) start(event);
+  });
+  sosButton.addEventListener("keyup", cancel);
+  sosButton.addEventListener("contextmenu", (event) => event.preventDefault());
+}
+
 function boot() {
+  wireSos();
   document.getElementById("duty").addEventListener("click", toggleDuty);
   showDuty();
   setInterval(sendPosition, DUTY_MS);

@@ -84,16 +84,22 @@ async function sendReport(entry) {
 
 const SENDERS = {
   report: sendReport,
+  // An SOS is stored once per key however often it is sent (POST /api/v1/sos).
+  sos: async (entry) => Boolean(await post("/api/v1/sos", entry.body, entry.key)),
   record: async (entry) => Boolean(await post("/api/v1/fieldwork/records", entry.body, entry.key)),
 };
 
 let flushing = null;
 
-/** Send what waits, oldest first; one flush at a time, however many triggers fire. */
+/** Send what waits, SOS first, then oldest first; one flush at a time, however many triggers fire. */
 export function flush(onChange = () => {}) {
   flushing ??= (async () => {
     try {
-      const entries = (await pending()).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      // SOS first, whatever waited before it; otherwise oldest first.
+      const urgent = (entry) => (entry.kind === "sos" ? 0 : 1);
+      const entries = (await pending()).sort(
+        (a, b) => urgent(a) - urgent(b) || a.createdAt.localeCompare(b.createdAt),
+      );
       for (const entry of entries) {
         if (entry.error) continue;
         try {

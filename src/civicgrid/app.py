@@ -13,6 +13,7 @@ from civicgrid.admin.api import router as admin_router
 from civicgrid.alarms.api import alarms_router, cameras_router, devices_router
 from civicgrid.alarms.readings_api import readings_router
 from civicgrid.alarms.scenes_api import router as scene_rules_router
+from civicgrid.alarms.sos_api import router as sos_router
 from civicgrid.analytics.api import router as analytics_router
 from civicgrid.auth.api import router as auth_router
 from civicgrid.auth.deps import DbSession
@@ -107,6 +108,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(scene_rules_router)
     app.include_router(cameras_router)
     app.include_router(readings_router)
+    app.include_router(sos_router)
     app.include_router(pages_router)
     app.add_api_route("/api/v1/health", health, methods=["GET"], response_model=HealthOut)
     STATIC_DIR.mkdir(parents=True, exist_ok=True)

@@ -141,6 +141,12 @@ class Settings(BaseSettings):
     # Sensor readings (archive_dir/readings, by local day and district) older than this
     # many days are deleted by the worker, a whole day partition at a time.
     reading_retention_days: int = Field(default=90, ge=3)
+    # An SOS nobody acknowledged within this many minutes goes up a level (district → city).
+    sos_ack_minutes: float = Field(default=1.0, gt=0)
+    # The department kind an SOS alerts besides the centre (the police, 公安), and how many of
+    # the nearest on-duty grid workers it alerts.
+    sos_police_department_kind: str = Field(default="police", min_length=1, max_length=40)
+    sos_nearest_workers: int = Field(default=3, ge=0, le=50)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

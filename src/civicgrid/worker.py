@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from civicgrid.alarms.intake import report_outages
 from civicgrid.alarms.service import mark_offline
+from civicgrid.alarms.sos import escalate_due
 from civicgrid.cases.supervision import Sweep, sweep
 from civicgrid.diagnosis.schedule import month_due
 from civicgrid.diagnosis.service import stored
@@ -42,6 +43,7 @@ class Tick:
     swept: Sweep
     delivered: Delivery
     offline: int = 0
+    escalated: int = 0
 
 
 def new_worker_id() -> str:
@@ -50,7 +52,8 @@ def new_worker_id() -> str:
 
 
 def run_once(sessions: sessionmaker[Session], worker_id: str, now: datetime | None = None) -> Tick:
-    """One round: raise what is due, mark silent devices offline, then deliver what is due."""
+    """One round: raise what is due, mark silent devices offline, escalate unanswered SOS
+    calls, then deliver what is due."""
     now = now or utcnow()
     silence = timedelta(minutes=get_settings().device_offline_minutes)
     with sessions() as db:
@@ -59,8 +62,10 @@ def run_once(sessions: sessionmaker[Session], worker_id: str, now: datetime | No
         gone_silent = mark_offline(db, now=now, silence=silence)
         report_outages(db, _GRID_INDEX, gone_silent, silence=silence, now=now)
         db.commit()
+        escalated = escalate_due(db, now=now)
+        db.commit()
         delivered = _deliver_all(db, worker_id, now)
-    return Tick(swept=swept, delivered=delivered, offline=len(gone_silent))
+    return Tick(swept=swept, delivered=delivered, offline=len(gone_silent), escalated=escalated)
 
 
 def generate_day_tasks(sessions: sessionmaker[Session], *, done_for: date | None) -> date:

@@ -12,10 +12,23 @@ from sqlalchemy.orm import Session
 from civicgrid.alarms.device_codes import DeviceKind
 from civicgrid.alarms.scenes import seed_example_rules
 from civicgrid.alarms.service import DeviceInput, Spot, register_device
+from civicgrid.auth.models import Role
+from civicgrid.auth.service import actor_for_user, create_department, create_user
 from civicgrid.categories.seeds import seed_builtin
 from civicgrid.console import console_actor
+from civicgrid.fieldwork.duty import report_position
 from civicgrid.geo.service import GridIndex
-from tests.factories import OTHER_GRID, OWN_GRID, City
+from civicgrid.timeutil import utcnow
+from tests.factories import (
+    CITY,
+    OTHER_DISTRICT,
+    OTHER_GRID,
+    OWN_DISTRICT,
+    OWN_GRID,
+    PASSWORD,
+    City,
+    user_row,
+)
 
 # GB/T 28181 codes under the 隆阳区 (530502) and 施甸县 (530521) centres: industry 08
 # (城市管理接入), type 134 (alarm input) or 132 (IP camera), network 6 (government).
@@ -189,3 +202,66 @@ def neighbour_sensor(db: Session, sensing: City) -> Registered:
         grid=OWN_GRID,
         name="烟感二号",
     )
+
+
+SOS_BUTTON_CODE = "53050200081346000009"
+
+
+@pytest.fixture
+def sos_button(db: Session, sensing: City) -> Registered:
+    """A key place's SOS button (a school's gate) in the own grid."""
+    return _register(
+        db,
+        sensing,
+        code=SOS_BUTTON_CODE,
+        kind=DeviceKind.SOS_BUTTON,
+        grid=OWN_GRID,
+        name="一中门卫室",
+    )
+
+
+@dataclass(frozen=True)
+class SosWorld:
+    """Who an SOS in the own grid alerts, and who it must not: usernames by part."""
+
+    district_dispatcher: str = "s.district_dispatcher"
+    city_dispatcher: str = "s.city_dispatcher"
+    foreign_dispatcher: str = "s.foreign_dispatcher"
+    police: str = "s.police"
+    presser: str = "s.presser"
+    near_worker: str = "s.near_worker"
+    far_worker: str = "s.far_worker"
+
+
+@pytest.fixture
+def sos_world(db: Session, sensing: City) -> SosWorld:
+    """Centres at both levels, the district's police, and three grid workers on duty."""
+    world = SosWorld()
+    create_department(
+        db, code="530502-police", name="公安分局", kind="police", region_code=OWN_DISTRICT
+    )
+    accounts = [
+        (world.district_dispatcher, Role.DISPATCHER, OWN_DISTRICT, None),
+        (world.city_dispatcher, Role.DISPATCHER, CITY, None),
+        (world.foreign_dispatcher, Role.DISPATCHER, OTHER_DISTRICT, None),
+        (world.police, Role.DEPARTMENT_HANDLER, OWN_DISTRICT, "530502-police"),
+        (world.presser, Role.GRID_WORKER, OWN_GRID, None),
+        (world.near_worker, Role.GRID_WORKER, OWN_GRID, None),
+        (world.far_worker, Role.GRID_WORKER, OWN_GRID, None),
+    ]
+    for username, role, scope, department in accounts:
+        create_user(
+            db,
+            username=username,
+            password=PASSWORD,
+            role=role,
+            scope_code=scope,
+            department_code=department,
+        )
+    lng, lat = sensing.point_in(OWN_GRID)
+    now = utcnow()
+    for username, offset in ((world.near_worker, 0.001), (world.far_worker, 0.05)):
+        worker = actor_for_user(user_row(db, username))
+        report_position(db, worker, lng=lng + offset, lat=lat, accuracy_m=5.0, now=now)
+    db.commit()
+    return world

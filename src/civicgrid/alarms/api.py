@@ -23,8 +23,10 @@ from civicgrid.alarms.schemas import (
     NearCameraOut,
     TakenOut,
 )
+from civicgrid.alarms.sos import SOS_TYPE
 from civicgrid.alarms.streams import allowed_origins
 from civicgrid.auth.deps import CurrentActor, DbSession
+from civicgrid.cases.live import hub_of
 from civicgrid.db import MAX_SQL_INTEGER
 from civicgrid.errors import Unauthorized
 from civicgrid.settings import Settings
@@ -176,6 +178,8 @@ def post_alarms(
         results.append(
             TakenOut(**AlarmOut.of(taken.alarm, device.code).model_dump(), new=taken.new)
         )
+    if any(item.new and item.type == SOS_TYPE for item in results):
+        hub_of(request).wake()
     return results
 
 

@@ -26,6 +26,7 @@ from civicgrid.alarms.identity import scrub
 from civicgrid.alarms.models import Alarm, AlarmCase, AlarmOutcome, Device, DeviceStatus
 from civicgrid.alarms.rules import DEVICE_OWNER, AlarmRule, rule_for, rules_in_force
 from civicgrid.alarms.service import heard_from
+from civicgrid.alarms.sos import SOS_TYPE, press_from_device
 from civicgrid.auth.models import Department
 from civicgrid.auth.scope import Actor
 from civicgrid.cases import routing
@@ -206,7 +207,7 @@ class AlarmBatch:
             self.db.add(alarm)
             self._absent.discard((device.id, report.event_id))
             self._stored[(device.id, report.event_id)] = alarm
-            return Taken(alarm, new=True)
+            return self._stored_new(device, alarm)
         try:
             with self.db.begin_nested():
                 self.db.add(alarm)
@@ -217,6 +218,18 @@ class AlarmBatch:
             if stored is None:
                 raise
             return Taken(stored, new=False)
+        return self._stored_new(device, alarm)
+
+    def _stored_new(self, device: Device, alarm: Alarm) -> Taken:
+        """A key place's SOS button that opened or joined a case starts (or joins) its call."""
+        if alarm.alarm_type == SOS_TYPE and alarm.case_number is not None:
+            press_from_device(
+                self.db,
+                device,
+                event_id=alarm.event_id,
+                case_number=alarm.case_number,
+                now=self.now,
+            )
         return Taken(alarm, new=True)
 
     def finish(self) -> None:

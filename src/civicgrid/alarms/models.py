@@ -219,3 +219,55 @@ class ThresholdRule(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class SosLevel(StrEnum):
+    """Whose centre answers an SOS: the district's first, the city's once nobody acknowledged."""
+
+    DISTRICT = "district"
+    CITY = "city"
+
+
+class SosCall(Base):
+    """One SOS press (一键报警) from a grid worker's phone or a key place's button.
+
+    `press_key` makes a press stored once however often the phone or button sends
+    it; `ack_due_at` is when the worker escalates it if nobody has acknowledged.
+    """
+
+    __tablename__ = "sos_calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    press_key: Mapped[str] = mapped_column(String(120), unique=True)
+    source: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="RESTRICT"))
+    case_number: Mapped[str] = mapped_column(
+        ForeignKey("cases.number", ondelete="RESTRICT"), index=True
+    )
+    region_code: Mapped[str] = mapped_column(String(15), index=True)
+    place: Mapped[str] = mapped_column(String(255), default="")
+    lng: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    level: Mapped[str] = mapped_column(String(16))
+    centre_code: Mapped[str] = mapped_column(String(15))
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ack_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    notified: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class SosEvent(Base):
+    """What happened to an SOS call (raised, escalated, acknowledged) and why; the live
+    stream sends each one to the command centres that see the call's place."""
+
+    __tablename__ = "sos_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sos_id: Mapped[int] = mapped_column(ForeignKey("sos_calls.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())

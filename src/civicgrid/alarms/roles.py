@@ -19,3 +19,8 @@ ALARM_HANDLERS = frozenset({Role.ADMIN, Role.DISPATCHER})
 FLAGGED_READERS = ALARM_READERS | {Role.DEPARTMENT_HANDLER}
 # Who may see the cameras near a case: the area's alarm readers (inside `cases.access`).
 CAMERA_VIEWERS = ALARM_READERS
+# One-click SOS: a grid worker presses it on the phone (a key place's button is a device);
+# the centre's dispatchers, leaders and administrators get the banner and acknowledge it,
+# as does anyone the press alerted (the nearest workers, the police).
+SOS_PRESSERS = frozenset({Role.GRID_WORKER})
+SOS_WATCHERS = frozenset({Role.ADMIN, Role.LEADER, Role.DISPATCHER})

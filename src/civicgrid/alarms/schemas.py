@@ -10,10 +10,11 @@ from civicgrid.alarms.frigate import CAMERA_NAME
 from civicgrid.alarms.handling import DismissReason
 from civicgrid.alarms.health import DistrictHealth
 from civicgrid.alarms.intake import AlarmReport
-from civicgrid.alarms.models import Alarm, Device, DeviceStatus
+from civicgrid.alarms.models import Alarm, Device, DeviceStatus, SosCall
 from civicgrid.alarms.nearby import NearCamera
 from civicgrid.alarms.rules import AlarmRule, RuleChange
 from civicgrid.alarms.service import DeviceChanges, DeviceInput, Spot
+from civicgrid.alarms.sos import Press
 from civicgrid.db import MAX_SQL_INTEGER
 from civicgrid.geo.crs import Crs
 
@@ -336,3 +337,37 @@ class DistrictHealthOut(BaseModel):
 
 class FlaggedDeviceOut(DeviceOut):
     false_alarms: int
+
+
+class SosPressIn(BaseModel):
+    """A grid worker's SOS: the phone's position (WGS-84) if it has one, and the place's name."""
+
+    lng: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    place: str = Field(default="", max_length=120)
+
+    def press(self) -> Press:
+        both = self.lng is not None and self.lat is not None
+        return Press(
+            lng=self.lng if both else None, lat=self.lat if both else None, place=self.place
+        )
+
+
+class SosOut(BaseModel):
+    id: int
+    source: str
+    case_number: str
+    place: str
+    lng: float | None
+    lat: float | None
+    region_code: str
+    level: str
+    raised_at: datetime
+    acknowledged_at: datetime | None
+    new: bool = False
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, call: SosCall, *, new: bool = False) -> "SosOut":
+        return cls.model_validate(call).model_copy(update={"new": new})

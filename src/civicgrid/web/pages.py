@@ -184,6 +184,48 @@ def field_icon() -> Response:
     )
 
 
+@router.get("/sos")
+def sos_page(request: Request, locale: Locale) -> Response:
+    """A key place's SOS terminal (平安校园/平安医院): no account; the device's code and key,
+    enrolled from the link an administrator was given, live in the browser (see sos.js)."""
+    return _page(request, "sos.html", locale, strings=page_strings(locale))
+
+
+@router.get("/sos/manifest.webmanifest")
+def sos_manifest(locale: Locale) -> Response:
+    manifest = {
+        "name": translate("page.sos.title", locale),
+        "short_name": translate("page.sos.short_name", locale),
+        "lang": locale,
+        "start_url": "/sos",
+        "scope": "/sos",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#b71c1c",
+        "icons": [{"src": "/sos/icon.svg", "sizes": "any", "type": "image/svg+xml"}],
+    }
+    return JSONResponse(manifest, media_type="application/manifest+json")
+
+
+@router.get("/sos/sw.js")
+def sos_service_worker() -> Response:
+    """Like the field app's: served beside the page and allowed the scope /sos itself."""
+    return FileResponse(
+        DIST_DIR / "sos-sw.js",
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/sos"},
+    )
+
+
+@router.get("/sos/icon.svg")
+def sos_icon() -> Response:
+    return Response(
+        templates.get_template("sos-icon.svg").render(),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": f"max-age={ONE_YEAR}"},
+    )
+
+
 @router.get("/fieldwork")
 def fieldwork_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
     """Grid workers' scores and rankings, suspicious records, plans and score weights."""
