@@ -136,7 +136,11 @@ def get_alarms(
 ) -> list[AlarmOut]:
     """The area's alarms, newest first; X-Total-Count gives the full count."""
     query = service.AlarmQuery(
-        device_code=asked.device, alarm_type=asked.type, limit=asked.limit, offset=asked.offset
+        device_code=asked.device,
+        alarm_type=asked.type,
+        since=asked.since,
+        limit=asked.limit,
+        offset=asked.offset,
     )
     found, total = service.list_alarms(db, actor, query)
     response.headers["X-Total-Count"] = str(total)

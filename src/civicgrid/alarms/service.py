@@ -265,6 +265,7 @@ def mark_offline(db: Session, *, now: datetime | None = None, silence: timedelta
 class AlarmQuery:
     device_code: str | None = None
     alarm_type: str | None = None
+    since: datetime | None = None
     limit: int = 100
     offset: int = 0
 
@@ -272,13 +273,19 @@ class AlarmQuery:
 def list_alarms(
     db: Session, actor: Actor, query: AlarmQuery
 ) -> tuple[list[tuple[Alarm, str]], int]:
-    """The area's alarms newest first, each with its device's code; a page and the full count."""
+    """The area's alarms newest first, each with its device's code; a page and the full count.
+
+    `since` bounds the time of receipt, the order the list is in, so a panel that
+    asks for the last hours gets what it shows.
+    """
     require_role(actor, ALARM_READERS)
     conditions = [in_scope(actor, Alarm.region_code)]
     if query.device_code is not None:
         conditions.append(Device.code == query.device_code)
     if query.alarm_type is not None:
         conditions.append(Alarm.alarm_type == query.alarm_type)
+    if query.since is not None:
+        conditions.append(Alarm.received_at >= query.since)
     joined = select(Alarm, Device.code).join(Device, Device.id == Alarm.device_id)
     total = (
         db.scalar(
