@@ -6,11 +6,14 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from civicgrid.alarms.device_codes import DeviceKind
+from civicgrid.alarms.device_files import IssuedKey
 from civicgrid.alarms.intake import AlarmReport
 from civicgrid.alarms.models import Alarm, Device, DeviceStatus
 from civicgrid.alarms.service import DeviceChanges, DeviceInput, Spot
 from civicgrid.db import MAX_SQL_INTEGER
 from civicgrid.geo.crs import Crs
+from civicgrid.registry.import_api import ImportReportOut
+from civicgrid.registry.importing.report import ImportReport
 
 MAX_ATTRIBUTES = 50
 MAX_BATCH = 100
@@ -87,6 +90,32 @@ class DeviceKeyOut(BaseModel):
     @classmethod
     def of(cls, device: Device, key: str) -> "DeviceKeyOut":
         return cls(device=DeviceOut.model_validate(device), key=key)
+
+
+class IssuedKeyOut(BaseModel):
+    """A new device's key, in the import's answer only: the installer configures it once."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    address: str
+    key: str
+
+
+class DeviceImportOut(ImportReportOut):
+    """The row report of a device file, and the keys of the devices it registered."""
+
+    keys: list[IssuedKeyOut]
+
+    @classmethod
+    def of_import(
+        cls, report: ImportReport, keys: list[IssuedKey], locale: str
+    ) -> "DeviceImportOut":
+        return cls(
+            **ImportReportOut.of(report, locale).model_dump(),
+            keys=[IssuedKeyOut.model_validate(key) for key in keys],
+        )
 
 
 class DeviceFilterIn(BaseModel):

@@ -90,7 +90,7 @@ def register_device(
             db.add(device)
     except IntegrityError as error:
         raise Conflict("device_code_taken", code=str(code)) from error
-    _log(db, actor, "create", before=None, after=_snapshot(device))
+    log_device_change(db, actor, "create", before=None, after=snapshot(device))
     return device, key
 
 
@@ -149,7 +149,7 @@ def update_device(
     """Rename, move, re-own, or switch a device off and on again, inside the keeper's area."""
     require_role(actor, DEVICE_KEEPERS)
     device = visible_device(db, actor, code)
-    before = _snapshot(device)
+    before = snapshot(device)
     if changes.spot is not None:
         device.lng, device.lat, grid = _place(db, grid_index, actor, changes.spot)
         require_code_fits(
@@ -165,7 +165,7 @@ def update_device(
     if changes.enabled is not None:
         device.status = _switched(device, enabled=changes.enabled)
     db.flush()
-    _log(db, actor, "update", before=before, after=_snapshot(device))
+    log_device_change(db, actor, "update", before=before, after=snapshot(device))
     return device
 
 
@@ -184,7 +184,7 @@ def delete_device(db: Session, actor: Actor, code: str) -> None:
     device = visible_device(db, actor, code)
     if db.scalar(select(Alarm.id).where(Alarm.device_id == device.id).limit(1)) is not None:
         raise Conflict("device_has_alarms", code=device.code)
-    _log(db, actor, "delete", before=_snapshot(device), after=None)
+    log_device_change(db, actor, "delete", before=snapshot(device), after=None)
     db.delete(device)
     db.flush()
 
@@ -196,11 +196,11 @@ def rotate_key(db: Session, actor: Actor, code: str) -> tuple[Device, str]:
     key = new_key()
     device.key_hash = hash_key(key)
     db.flush()
-    _log(db, actor, "rotate_key", before=None, after=_snapshot(device))
+    log_device_change(db, actor, "rotate_key", before=None, after=snapshot(device))
     return device, key
 
 
-def _snapshot(device: Device) -> dict[str, Any]:
+def snapshot(device: Device) -> dict[str, Any]:
     """What the change log keeps of a device: never its key, not even hashed."""
     return {
         "code": device.code,
@@ -215,7 +215,7 @@ def _snapshot(device: Device) -> dict[str, Any]:
     }
 
 
-def _log(
+def log_device_change(
     db: Session,
     actor: Actor,
     action: str,
