@@ -30,11 +30,12 @@ from civicgrid.alarms.service import log_device_change, snapshot
 from civicgrid.auth.models import Department
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.auth.service import require_role
-from civicgrid.errors import DomainError, Invalid
+from civicgrid.errors import DomainError
 from civicgrid.geo.service import GridIndex
 from civicgrid.i18n import translate
 from civicgrid.registry.cells import cell_coordinate
 from civicgrid.registry.export import choice_label
+from civicgrid.registry.importing.checks import check_departments
 from civicgrid.registry.importing.columns import (
     LAT_RANGE,
     LNG_RANGE,
@@ -45,7 +46,7 @@ from civicgrid.registry.importing.columns import (
 )
 from civicgrid.registry.importing.report import ImportReport, column_label
 from civicgrid.registry.importing.rows import Context, Row
-from civicgrid.registry.importing.service import Importer, run_import
+from civicgrid.registry.importing.service import Importer, require_table, run_import
 from civicgrid.settings import Settings
 
 KIND = "devices"
@@ -145,7 +146,7 @@ def _check_devices(context: Context, rows: list[Row]) -> None:
     for row in fresh:
         if row.values["device_code"] in taken:
             row.refuse("device_code", "device_code_taken", code=row.values["device_code"])
-    _check_departments(context, [row for row in rows if row.ok])
+    check_departments(context, [row for row in rows if row.ok])
 
 
 def _check_code(row: Row) -> None:
@@ -157,17 +158,6 @@ def _check_code(row: Row) -> None:
         row.refuse("device_code", error.code, **error.params)
         return
     values["device_code"] = str(code)
-
-
-def _check_departments(context: Context, rows: list[Row]) -> None:
-    named = {row.values["department_code"] for row in rows if row.values["department_code"]}
-    query = select(Department.code, Department.id).where(Department.code.in_(named))
-    known: dict[str, int] = dict(context.db.execute(query).all())
-    for row in rows:
-        code = row.values["department_code"]
-        row.values["department_id"] = known.get(code) if code else None
-        if code and code not in known:
-            row.refuse("department_code", "department_not_found", code=code)
 
 
 def import_devices(
@@ -195,9 +185,7 @@ def import_devices(
         grid_index=grid_index,
         dry_run=dry_run,
     )
-    problem = next((error for error in report.errors if error.row == 0), None)
-    if problem is not None:
-        raise Invalid(problem.code, **problem.params)
+    require_table(report)
     return report, upload.issued if report.imported else []
 
 

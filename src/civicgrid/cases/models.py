@@ -64,6 +64,10 @@ class Case(Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="RESTRICT"), index=True
     )
+    # The city component (部件) the case is about, named at intake or by staff.
+    component_id: Mapped[int | None] = mapped_column(
+        ForeignKey("components.id", ondelete="RESTRICT"), index=True
+    )
     priority: Mapped[str] = mapped_column(String(16), default="normal")
     category_confidence: Mapped[float | None] = mapped_column(Float)
     category_source: Mapped[str] = mapped_column(String(16), default="none")

@@ -30,7 +30,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.scope import Actor
-from civicgrid.errors import DomainError, Forbidden
+from civicgrid.errors import DomainError, Forbidden, Invalid
 from civicgrid.geo.service import GridIndex
 from civicgrid.registry.cells import cell_text
 from civicgrid.registry.importing.checks import CHECKS
@@ -129,6 +129,14 @@ def run_import(
     _finish(db, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def require_table(report: ImportReport) -> None:
+    """Refuse, as a whole, a file that is no table at all (unreadable, an old .xls, no
+    heading row): for importers whose callers answer that with a 4xx, not a report."""
+    problem = next((error for error in report.errors if error.row == 0), None)
+    if problem is not None:
+        raise Invalid(problem.code, **problem.params)
 
 
 def _finish(db: Session, report: ImportReport) -> None:

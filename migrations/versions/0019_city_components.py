@@ -1,0 +1,75 @@
+"""City components (部件) under GB/T 30428.2 codes, placed in grids, and the component a
+case is about
+
+Revision ID: 0019
+Revises: 0014
+Create Date: 2026-12-06 20:45:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0019"
+down_revision: str | None = "0014"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "components",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("code", sa.String(length=16), nullable=False),
+        sa.Column("class_code", sa.String(length=4), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("lng", sa.Float(), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=False),
+        sa.Column("region_code", sa.String(length=15), nullable=False),
+        sa.Column("address", sa.String(length=255), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_components_department_id_departments"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_components")),
+        sa.UniqueConstraint("code", name=op.f("uq_components_code")),
+    )
+    with op.batch_alter_table("components", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_components_class_code"), ["class_code"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_components_department_id"), ["department_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_components_region_code"), ["region_code"], unique=False
+        )
+
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("component_id", sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_cases_component_id"), ["component_id"], unique=False)
+        batch_op.create_foreign_key(
+            batch_op.f("fk_cases_component_id_components"),
+            "components",
+            ["component_id"],
+            ["id"],
+            ondelete="RESTRICT",
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_cases_component_id_components"), type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_cases_component_id"))
+        batch_op.drop_column("component_id")
+
+    with op.batch_alter_table("components", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_components_region_code"))
+        batch_op.drop_index(batch_op.f("ix_components_department_id"))
+        batch_op.drop_index(batch_op.f("ix_components_class_code"))
+
+    op.drop_table("components")
