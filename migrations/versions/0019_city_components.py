@@ -1,5 +1,6 @@
 """City components (部件) under GB/T 30428.2 codes, placed in grids, and the component a
-case is about
+case is about; the old `device` API keys are revoked (a device proves itself with its
+own code and key, docs/alarms.md)
 
 Revision ID: 0019
 Revises: 0014
@@ -7,6 +8,7 @@ Create Date: 2026-12-06 20:45:00
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -60,8 +62,25 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         )
 
+    _retire_device_api_keys()
+
+
+def _retire_device_api_keys() -> None:
+    """Keys of the retired `device` kind name no device: they stop working here."""
+    api_keys = sa.table(
+        "api_keys",
+        sa.column("kind", sa.String()),
+        sa.column("revoked_at", sa.DateTime(timezone=True)),
+    )
+    op.execute(
+        api_keys.update()
+        .where(api_keys.c.kind == "device", api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+
 
 def downgrade() -> None:
+    """The retired device keys stay revoked: a downgrade restores schema, not secrets."""
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_cases_component_id_components"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_cases_component_id"))
