@@ -1,6 +1,6 @@
 """City components (部件) under GB/T 30428.2 codes, placed in grids, and the component a
-case is about; the old `device` API keys are revoked (a device proves itself with its
-own code and key, docs/alarms.md)
+case is about (case_components); the old `device` API keys are revoked (a device proves
+itself with its own code and key, docs/alarms.md)
 
 Revision ID: 0019
 Revises: 0014
@@ -51,18 +51,35 @@ def upgrade() -> None:
             batch_op.f("ix_components_region_code"), ["region_code"], unique=False
         )
 
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("component_id", sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_cases_component_id"), ["component_id"], unique=False)
-        batch_op.create_foreign_key(
-            batch_op.f("fk_cases_component_id_components"),
-            "components",
-            ["component_id"],
-            ["id"],
-            ondelete="RESTRICT",
-        )
+    _add_case_component()
 
     _retire_device_api_keys()
+
+
+def _add_case_component() -> None:
+    """A table of its own: a constrained column on cases would rebuild cases on SQLite."""
+    op.create_table(
+        "case_components",
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("component_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+            name=op.f("fk_case_components_case_id_cases"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["component_id"],
+            ["components.id"],
+            name=op.f("fk_case_components_component_id_components"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("case_id", name=op.f("pk_case_components")),
+    )
+    with op.batch_alter_table("case_components", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_case_components_component_id"), ["component_id"], unique=False
+        )
 
 
 def _retire_device_api_keys() -> None:
@@ -81,10 +98,9 @@ def _retire_device_api_keys() -> None:
 
 def downgrade() -> None:
     """The retired device keys stay revoked: a downgrade restores schema, not secrets."""
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_cases_component_id_components"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_cases_component_id"))
-        batch_op.drop_column("component_id")
+    with op.batch_alter_table("case_components", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_components_component_id"))
+    op.drop_table("case_components")
 
     with op.batch_alter_table("components", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_components_region_code"))

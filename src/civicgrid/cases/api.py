@@ -3,13 +3,14 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession, Locale, OptionalActor
 from civicgrid.auth.scope import Actor
 from civicgrid.cases import routing, service, sla
-from civicgrid.cases.models import Case
+from civicgrid.cases.models import Case, CaseComponent
 from civicgrid.cases.roles import BATCH_ROLES, RULE_READERS
 from civicgrid.cases.schemas import (
     ActionOut,
@@ -209,9 +210,12 @@ def case_out(db: Session, case: Case, locale: str) -> CaseOut:
 
 def _component_out(db: Session, case: Case, locale: str) -> CaseComponentOut | None:
     """A readable case shows the component it is about, wherever that component is kept."""
-    component = None if case.component_id is None else component_by_id(db, case.component_id)
-    if component is None:
+    component_id = db.scalar(
+        select(CaseComponent.component_id).where(CaseComponent.case_id == case.id)
+    )
+    if component_id is None:
         return None
+    component = component_by_id(db, component_id)
     return CaseComponentOut(
         code=component.code,
         name=component.name,

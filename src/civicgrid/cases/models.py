@@ -64,10 +64,6 @@ class Case(Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="RESTRICT"), index=True
     )
-    # The city component (部件) the case is about, named at intake or by staff.
-    component_id: Mapped[int | None] = mapped_column(
-        ForeignKey("components.id", ondelete="RESTRICT"), index=True
-    )
     priority: Mapped[str] = mapped_column(String(16), default="normal")
     category_confidence: Mapped[float | None] = mapped_column(Float)
     category_source: Mapped[str] = mapped_column(String(16), default="none")
@@ -94,6 +90,23 @@ class Case(Base):
 
     # Duplicate detection looks for reports in a time window and a bounding box around a point.
     __table_args__ = (Index("ix_cases_lng_lat", "lng", "lat"),)
+
+
+class CaseComponent(Base):
+    """The city component (部件) a case is about, named at intake or by staff; one at most.
+
+    A table of its own rather than a column of cases: adding a constrained column to
+    cases would rebuild that table on SQLite, which its referencing rows forbid.
+    """
+
+    __tablename__ = "case_components"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    component_id: Mapped[int] = mapped_column(
+        ForeignKey("components.id", ondelete="RESTRICT"), index=True
+    )
 
 
 class CaseNumberCounter(Base):

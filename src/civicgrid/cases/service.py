@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +21,14 @@ from civicgrid.auth.scope import Actor
 from civicgrid.auth.service import require_role
 from civicgrid.cases import notices, photos, routing, sla
 from civicgrid.cases.access import readable
-from civicgrid.cases.models import CHANNELS, PRIORITIES, Case, CaseAction, CaseNumberCounter
+from civicgrid.cases.models import (
+    CHANNELS,
+    PRIORITIES,
+    Case,
+    CaseAction,
+    CaseComponent,
+    CaseNumberCounter,
+)
 from civicgrid.cases.reporters import seal_reporter
 from civicgrid.cases.roles import COMPONENT_LINKERS
 from civicgrid.cases.states import STATES, Status
@@ -282,9 +289,7 @@ def _new_cases(
     rules = routing.active_rules(db)
     home = _home_city(db, actor)
     cases = []
-    for item, (lng, lat, grid_code), category, component in zip(
-        items, grids, found, components, strict=True
-    ):
+    for item, (lng, lat, grid_code), category in zip(items, grids, found, strict=True):
         region = grid_code or home
         decision = routing.route(
             db,
@@ -298,7 +303,6 @@ def _new_cases(
             rules,
         )
         case = _case_row(item, lng=lng, lat=lat, grid_code=grid_code, region=region, now=now)
-        case.component_id = component.id if component is not None else None
         _apply_category(case, category)
         _apply_decision(case, decision)
         case.reporter_user_id = actor.user_id if actor.role is Role.RESIDENT else None
@@ -312,6 +316,11 @@ def _new_cases(
         seal_reporter(case, phone=item.intake.reporter_phone, name=item.intake.reporter_name)
     db.add_all(cases)
     db.flush()
+    db.add_all(
+        CaseComponent(case_id=case.id, component_id=component.id)
+        for case, component in zip(cases, components, strict=True)
+        if component is not None
+    )
     label = actor_label(actor)
     for case, pictures in zip(cases, images, strict=True):
         record_action(db, case, from_status=None, to=Status.REPORTED, actor=label, note="", now=now)
@@ -342,7 +351,10 @@ def link_component(db: Session, actor: Actor, number: str, *, code: str | None) 
     """
     require_role(actor, COMPONENT_LINKERS)
     case = visible_case(db, actor, number)
-    case.component_id = None if code is None else component_named(db, actor, code).id
+    component = None if code is None else component_named(db, actor, code)
+    db.execute(delete(CaseComponent).where(CaseComponent.case_id == case.id))
+    if component is not None:
+        db.add(CaseComponent(case_id=case.id, component_id=component.id))
     case.version += 1
     case.updated_at = utcnow()
     db.flush()

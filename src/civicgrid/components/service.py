@@ -86,6 +86,6 @@ def component_named(db: Session, actor: Actor, code: str) -> Component:
     return found
 
 
-def component_by_id(db: Session, component_id: int) -> Component | None:
+def component_by_id(db: Session, component_id: int) -> Component:
     """The component a readable case points at: the case's reader may see what it is about."""
-    return db.get(Component, component_id)
+    return db.get_one(Component, component_id)
