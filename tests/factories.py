@@ -468,6 +468,7 @@ class AccessWorld:
     own_resident: int
     foreign_resident: int
     own_device: str
+    own_device_key: str
     foreign_device: str
     own_alarm: int
     foreign_alarm: int
@@ -485,13 +486,14 @@ def _world_case(db: Session, city: City, grid: str, reporter: str, text: str) ->
     return case
 
 
-def _world_device(db: Session, city: City, code: str, grid: str, name: str) -> str:
+def _world_device(db: Session, city: City, code: str, grid: str, name: str) -> tuple[str, str]:
+    """The device's code and its own key: the one way a device proves itself."""
     lng, lat = city.point_in(grid)
     data = DeviceInput(code=code, kind=DeviceKind.SMOKE_SENSOR, name=name, spot=Spot(lng, lat))
-    device, _ = register_device(
+    device, key = register_device(
         db, _world_actor(db, "w.city_admin"), grid_index=GridIndex(), data=data
     )
-    return device.code
+    return device.code, key
 
 
 def _world_alarm(db: Session, device_code: str) -> int:
@@ -573,8 +575,10 @@ def build_access_world(db: Session, city: City, settings: Settings) -> AccessWor
     foreign_dispute = _world_dispute(
         db, settings, "w.foreign_dispatcher", OTHER_GRID, "外区邻里纠纷"
     )
-    own_device = _world_device(db, city, "53050200081346000101", OWN_GRID, "本辖区烟感")
-    foreign_device = _world_device(db, city, "53052100081346000102", OTHER_GRID, "外区烟感")
+    own_device, own_device_key = _world_device(
+        db, city, "53050200081346000101", OWN_GRID, "本辖区烟感"
+    )
+    foreign_device, _ = _world_device(db, city, "53052100081346000102", OTHER_GRID, "外区烟感")
     own_alarm = _world_alarm(db, own_device)
     foreign_alarm = _world_alarm(db, foreign_device)
     db.commit()
@@ -587,6 +591,7 @@ def build_access_world(db: Session, city: City, settings: Settings) -> AccessWor
         own_resident=own_resident,
         foreign_resident=foreign_resident,
         own_device=own_device,
+        own_device_key=own_device_key,
         foreign_device=foreign_device,
         own_alarm=own_alarm,
         foreign_alarm=foreign_alarm,

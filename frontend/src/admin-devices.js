@@ -15,6 +15,7 @@ import { t } from "./strings.js";
 const PAGE_SIZE = 20;
 let offset = 0;
 let picked = null; // the marker of the point chosen on the map
+let issued = []; // an import's new keys, held only while their dialog is open
 
 // The registry's refusals that name no field, placed at the field they are about.
 const REFUSAL_FIELDS = [
@@ -69,6 +70,83 @@ async function copyKey() {
   } catch {
     note.textContent = t("page.sensing.key.copy_failed");
   }
+}
+
+function csvField(value) {
+  // A name typed as "=…" must stay text when Excel opens the file, not become a formula.
+  const text = String(value ?? "").replace(/^[=+\-@]/, "'$&");
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** The keys as a CSV file the installers' lead saves: UTF-8 with a BOM so Excel reads it. */
+function saveKeys() {
+  const lines = [t("page.sensing.keys.headings")].concat(
+    issued.map((item) => [item.code, item.name, item.address, item.key].map(csvField).join(",")),
+  );
+  const file = new Blob([`\ufeff${lines.join("\r\n")}\r\n`], { type: "text/csv;charset=utf-8" });
+  const link = element("a");
+  link.href = URL.createObjectURL(file);
+  link.download = t("page.sensing.keys.file");
+  link.click();
+  URL.revokeObjectURL(link.href);
+  document.getElementById("device-keys-saved").textContent = t("page.sensing.keys.saved");
+}
+
+function showKeys(keys) {
+  issued = keys;
+  document.getElementById("device-keys-heading").textContent = t("page.sensing.keys.title", {
+    count: keys.length,
+  });
+  document.getElementById("device-keys-saved").textContent = "";
+  document.getElementById("device-keys-dialog").showModal();
+}
+
+function forgetKeys() {
+  // Like a single key, the list leaves the page with its dialog.
+  issued = [];
+  document.getElementById("device-keys-dialog").close();
+}
+
+function showImportReport(report) {
+  let summary = "page.sensing.import.summary";
+  if (report.dry_run) summary = "page.sensing.import.summary_dry_run";
+  else if (report.refused) summary = "page.sensing.import.summary_refused";
+  document.getElementById("device-import-summary").textContent = t(summary, report);
+  fillTable(
+    "device-import-errors",
+    report.errors.map((problem) => [String(problem.row), problem.column, problem.message]),
+  );
+  document.getElementById("device-import-errors").hidden = report.errors.length === 0;
+  document.getElementById("device-import-report").hidden = false;
+}
+
+function wireImport() {
+  const form = document.getElementById("device-import");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    if (!form.file.files.length) {
+      showError(form, "file", t("page.sensing.import.required"));
+      form.file.focus();
+      return;
+    }
+    try {
+      // The row report comes back whether or not anything was stored: it is what to fix.
+      const report = await send("POST", "/api/v1/devices/import", new FormData(form));
+      showImportReport(report);
+      if (report.keys.length) {
+        form.reset();
+        showKeys(report.keys);
+        offset = 0;
+        await loadDevices();
+      }
+    } catch (error) {
+      showFailure(form, error, t("page.admin.failed"));
+    }
+  });
+  document.getElementById("device-keys-save").addEventListener("click", saveKeys);
+  document.getElementById("device-keys-close").addEventListener("click", forgetKeys);
+  document.getElementById("device-keys-dialog").addEventListener("close", forgetKeys);
 }
 
 /** A row's action: refusals (a device with alarms cannot be deleted) show in the filter's line. */
@@ -242,6 +320,7 @@ export function startDevices(config) {
   document.getElementById("device-key-close").addEventListener("click", forgetKey);
   document.getElementById("device-key-dialog").addEventListener("close", forgetKey);
   wireForm();
+  wireImport();
   wireMap(config);
   return Promise.all([loadDevices(), loadDepartments()]);
 }

@@ -307,6 +307,9 @@ async function openCase(number) {
   document.getElementById("fact-due").textContent =
     formatTime(item.stage_due_at) || t("page.desk.none");
   document.getElementById("fact-routing").textContent = item.routing_explanation || t("page.desk.none");
+  document.getElementById("fact-component").textContent = item.component
+    ? t("page.desk.component", item.component)
+    : t("page.desk.none");
   showMoves(item, moves);
   showMap(item);
   showPhotos(number, photos);

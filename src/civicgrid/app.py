@@ -24,6 +24,7 @@ from civicgrid.cases.live import router as live_router
 from civicgrid.cases.photos_api import router as photos_router
 from civicgrid.cases.public_api import router as case_feedback_router
 from civicgrid.categories.api import router as categories_router
+from civicgrid.components.api import router as components_router
 from civicgrid.db import create_db_engine, database_kind, make_session_factory, upgrade_database
 from civicgrid.diagnosis.api import router as analysis_router
 from civicgrid.disputes.api import router as disputes_router
@@ -109,6 +110,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(cameras_router)
     app.include_router(readings_router)
     app.include_router(sos_router)
+    app.include_router(components_router)
     app.include_router(pages_router)
     app.add_api_route("/api/v1/health", health, methods=["GET"], response_model=HealthOut)
     STATIC_DIR.mkdir(parents=True, exist_ok=True)

@@ -245,7 +245,8 @@ def user_list(as_json: bool) -> None:
 
 @main.group("api-key")
 def api_key() -> None:
-    """Manage integration keys (Open311 clients, hotline systems, devices)."""
+    """Manage integration keys (Open311 clients, hotline systems); devices get theirs
+    when registered (`civicgrid alarms`, the admin page)."""
 
 
 @api_key.command("create")

@@ -212,3 +212,35 @@ def test_the_alarm_list_shows_each_area_its_own_alarms(
     assert len(page.json()) == 1
     by_type = client.get("/api/v1/alarms", params={"type": "water_level_high"}, headers=admin)
     assert [item["value"] for item in by_type.json()] == [1.8]
+
+
+def test_the_alarm_list_since_a_time_leaves_out_older_alarms(
+    client: TestClient, db: Session, smoke_sensor: Registered, people: People
+):
+    take(db, smoke_sensor, "old", AT - timedelta(hours=3))
+    take(db, smoke_sensor, "new", AT)
+    admin = auth(client, people.admin)
+    since = client.get(
+        "/api/v1/alarms", params={"since": "2026-12-07T09:00:00+08:00"}, headers=admin
+    )
+    assert since.status_code == 200, since.text
+    assert [item["event_id"] for item in since.json()] == ["new"]
+    assert since.headers["X-Total-Count"] == "1"
+    earlier = client.get("/api/v1/alarms", params={"since": "2026-12-06T00:00:00Z"}, headers=admin)
+    assert [item["event_id"] for item in earlier.json()] == ["new", "old"]
+
+
+def test_a_since_that_is_no_time_or_has_no_zone_is_refused_with_a_message(
+    client: TestClient, smoke_sensor: Registered, people: People
+):
+    admin = auth(client, people.admin)
+    for bad in ("yesterday", "2026-13-40T00:00:00Z", "2026-12-07T08:00:00", ""):
+        response = client.get("/api/v1/alarms", params={"since": bad}, headers=admin)
+        assert response.status_code == 422, bad
+        assert "带时区的时间" in response.json()["error"]["message"] or (
+            "时间须带时区" in response.json()["error"]["message"]
+        ), bad
+    english = client.get(
+        "/api/v1/alarms", params={"since": "soon"}, headers={**admin, "Accept-Language": "en"}
+    )
+    assert "time with its zone" in english.json()["error"]["message"]

@@ -3,7 +3,7 @@
 The expected answers live in `authorization_matrix.md` beside this module, one
 row per route and method, one column per caller: no account, each role of
 `auth.models.Role` (the administrator twice: of a street and of the city), an
-integration key and a device key. A cell holds one status, or `own/foreign`
+integration key and a device's own code and key. A cell holds one status, or `own/foreign`
 where the path names something that lies in an area (a case, a dispute, a
 resident, a region). The rows are checked against the router table both ways:
 a route without a row, or a row without a route, fails.
@@ -226,7 +226,10 @@ def matrix(world_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             token = token_for(client, f"w.{column}", PASSWORD)
             headers[column] = {"Authorization": f"Bearer {token}"}
         headers["integration_key"] = {"X-API-Key": world.keys["integration"]}
-        headers["device_key"] = {"X-API-Key": world.keys["device"]}
+        headers["device_key"] = {
+            "X-Device-Code": world.own_device,
+            "X-Device-Key": world.own_device_key,
+        }
         yield Matrix(client, world, headers, router_table(app))
     app.state.engine.dispose()
 

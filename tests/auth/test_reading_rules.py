@@ -130,14 +130,14 @@ def test_a_department_still_reads_a_case_it_held_once_it_moved_on(
     assert client.get(f"/api/v1/cases/{world.own_case}", headers=police).status_code == 200
 
 
-def test_an_integration_key_reads_its_scope_and_a_device_key_reads_nothing(
+def test_an_integration_key_reads_its_scope_and_a_device_reads_nothing(
     client: TestClient, world: AccessWorld
 ):
     numbers, _ = listed(client, {"X-API-Key": world.keys["integration"]})
     assert numbers == {world.own_case, world.neighbour_case}
-    device = {"X-API-Key": world.keys["device"]}
-    assert listed(client, device) == (set(), 0)
-    assert client.get(f"/api/v1/cases/{world.own_case}", headers=device).status_code == 404
+    device = {"X-Device-Code": world.own_device, "X-Device-Key": world.own_device_key}
+    assert client.get("/api/v1/cases", headers=device).status_code == 401
+    assert client.get(f"/api/v1/cases/{world.own_case}", headers=device).status_code == 401
 
 
 @pytest.mark.parametrize("tail", ["", "/sessions", "/triage", "/history", "/agreement.docx"])
@@ -151,9 +151,8 @@ def test_a_dispute_is_not_read_by_handlers_or_residents(
     assert response.status_code in {403, 404}
 
 
-@pytest.mark.parametrize("kind", ["integration", "device"])
-def test_no_key_reads_disputes(client: TestClient, world: AccessWorld, kind: str):
-    headers = {"X-API-Key": world.keys[kind]}
+def test_no_key_reads_disputes(client: TestClient, world: AccessWorld):
+    headers = {"X-API-Key": world.keys["integration"]}
     assert client.get(f"/api/v1/disputes/{world.own_dispute}", headers=headers).status_code == 404
     listing = client.get("/api/v1/disputes", headers=headers)
     assert world.own_dispute not in listing.text

@@ -1,11 +1,26 @@
 """HTTP routes of devices (staff, in their jurisdiction) and alarms (posted by devices)."""
 
+import io
+from pathlib import PurePath
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Header,
+    Path,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+    status,
+)
 
-from civicgrid.alarms import handling, health, intake, nearby, rules, service
+from civicgrid.alarms import device_files, handling, health, intake, nearby, rules, service
 from civicgrid.alarms.models import Device
+from civicgrid.alarms.roles import DEVICE_KEEPERS
 from civicgrid.alarms.schemas import (
     AlarmBatchIn,
     AlarmFilterIn,
@@ -14,6 +29,7 @@ from civicgrid.alarms.schemas import (
     AlarmRuleOut,
     DeviceChangesIn,
     DeviceFilterIn,
+    DeviceImportOut,
     DeviceIn,
     DeviceKeyOut,
     DeviceOut,
@@ -25,12 +41,17 @@ from civicgrid.alarms.schemas import (
 )
 from civicgrid.alarms.sos import SOS_TYPE
 from civicgrid.alarms.streams import allowed_origins
-from civicgrid.auth.deps import CurrentActor, DbSession
+from civicgrid.auth.deps import CurrentActor, DbSession, Locale
+from civicgrid.auth.service import require_role
 from civicgrid.cases.live import hub_of
 from civicgrid.db import MAX_SQL_INTEGER
-from civicgrid.errors import Unauthorized
+from civicgrid.errors import Invalid, Unauthorized
+from civicgrid.registry.export import XLSX_MEDIA_TYPE
+from civicgrid.registry.import_api import require_interactive_size
+from civicgrid.registry.importing.files import CSV_SUFFIXES, XLSX_SUFFIXES
 from civicgrid.settings import Settings
 from civicgrid.timeutil import utcnow
+from civicgrid.uploads import saved_upload
 
 devices_router = APIRouter(prefix="/api/v1/devices", tags=["alarms"])
 alarms_router = APIRouter(prefix="/api/v1/alarms", tags=["alarms"])
@@ -64,6 +85,10 @@ def _false_alarm_terms(request: Request) -> health.FalseAlarmTerms:
     return health.FalseAlarmTerms(limit=settings.false_alarm_limit, days=settings.false_alarm_days)
 
 
+# A district's devices fit in a few hundred kilobytes; a bigger upload is not a device list.
+MAX_IMPORT_BYTES = 8 * 1024 * 1024
+
+
 @devices_router.post("", response_model=DeviceKeyOut, status_code=status.HTTP_201_CREATED)
 def post_device(
     body: DeviceIn, request: Request, db: DbSession, actor: CurrentActor
@@ -93,6 +118,49 @@ def get_devices(
     devices, total = service.list_devices(db, actor, query)
     response.headers["X-Total-Count"] = str(total)
     return [DeviceOut.model_validate(device) for device in devices]
+
+
+@devices_router.post("/import", response_model=DeviceImportOut)
+def post_device_import(
+    *,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    locale: Locale,
+    file: Annotated[UploadFile, File()],
+    dry_run: Annotated[bool, Form()] = False,
+) -> DeviceImportOut:
+    """A file of devices registered all at once or not at all; 200 with the row report either
+    way, with the new devices' keys when stored. A file that is no table is a 422."""
+    require_role(actor, DEVICE_KEEPERS)
+    # An old .xls goes on to the reader, which says how to save it as .xlsx.
+    suffixes = XLSX_SUFFIXES | CSV_SUFFIXES | {".xls"}
+    if PurePath(file.filename or "").suffix.lower() not in suffixes:
+        raise Invalid("device_import_format")
+    with saved_upload(file, suffixes=suffixes, max_bytes=MAX_IMPORT_BYTES) as path:
+        require_interactive_size(path, device_files.MAX_ROWS, "device_import_too_many_rows")
+        report, keys = device_files.import_devices(
+            db,
+            path,
+            actor=actor,
+            settings=request.app.state.settings,
+            grid_index=request.app.state.grid_index,
+            dry_run=dry_run,
+        )
+    db.commit()
+    return DeviceImportOut.of_import(report, keys, locale)
+
+
+@devices_router.get("/export.xlsx", response_class=Response)
+def get_device_export(db: DbSession, actor: CurrentActor, locale: Locale) -> Response:
+    """The caller's area's devices as a workbook that imports back; never a key."""
+    buffer = io.BytesIO()
+    device_files.export_devices(db, actor=actor, locale=locale, target=buffer)
+    return Response(
+        buffer.getvalue(),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="devices.xlsx"'},
+    )
 
 
 @devices_router.post("/heartbeat", status_code=status.HTTP_204_NO_CONTENT)
@@ -192,7 +260,11 @@ def get_alarms(
 ) -> list[AlarmOut]:
     """The area's alarms, newest first; X-Total-Count gives the full count."""
     query = service.AlarmQuery(
-        device_code=asked.device, alarm_type=asked.type, limit=asked.limit, offset=asked.offset
+        device_code=asked.device,
+        alarm_type=asked.type,
+        since=asked.since,
+        limit=asked.limit,
+        offset=asked.offset,
     )
     found, total = service.list_alarms(db, actor, query)
     response.headers["X-Total-Count"] = str(total)

@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from civicgrid.alarms.device_codes import DeviceKind
+from civicgrid.alarms.device_files import IssuedKey
 from civicgrid.alarms.frigate import CAMERA_NAME
 from civicgrid.alarms.handling import DismissReason
 from civicgrid.alarms.health import DistrictHealth
@@ -17,6 +18,8 @@ from civicgrid.alarms.service import DeviceChanges, DeviceInput, Spot
 from civicgrid.alarms.sos import Press
 from civicgrid.db import MAX_SQL_INTEGER
 from civicgrid.geo.crs import Crs
+from civicgrid.registry.import_api import ImportReportOut
+from civicgrid.registry.importing.report import ImportReport
 
 MAX_ATTRIBUTES = 50
 MAX_BATCH = 100
@@ -105,6 +108,32 @@ class DeviceKeyOut(BaseModel):
     @classmethod
     def of(cls, device: Device, key: str) -> "DeviceKeyOut":
         return cls(device=DeviceOut.model_validate(device), key=key)
+
+
+class IssuedKeyOut(BaseModel):
+    """A new device's key, in the import's answer only: the installer configures it once."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    address: str
+    key: str
+
+
+class DeviceImportOut(ImportReportOut):
+    """The row report of a device file, and the keys of the devices it registered."""
+
+    keys: list[IssuedKeyOut]
+
+    @classmethod
+    def of_import(
+        cls, report: ImportReport, keys: list[IssuedKey], locale: str
+    ) -> "DeviceImportOut":
+        return cls(
+            **ImportReportOut.of(report, locale).model_dump(),
+            keys=[IssuedKeyOut.model_validate(key) for key in keys],
+        )
 
 
 class DeviceFilterIn(BaseModel):
@@ -214,8 +243,11 @@ class TakenOut(AlarmOut):
 
 
 class AlarmFilterIn(BaseModel):
+    """`since` is a time with its zone (`2026-12-07T08:00:00+08:00`); one without is a 422."""
+
     device: str | None = Field(default=None, max_length=20)
     type: str | None = Field(default=None, max_length=40)
+    since: AwareDatetime | None = None
     limit: int = Field(default=100, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=MAX_SQL_INTEGER)
 

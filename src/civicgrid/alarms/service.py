@@ -106,7 +106,7 @@ def register_device(
             db.add(device)
     except IntegrityError as error:
         raise Conflict("device_code_taken", code=str(code)) from error
-    _log(db, actor, "create", before=None, after=_snapshot(device))
+    log_device_change(db, actor, "create", before=None, after=snapshot(device))
     return device, key
 
 
@@ -179,7 +179,7 @@ def update_device(
     """Rename, move, re-own, or switch a device off and on again, inside the keeper's area."""
     require_role(actor, DEVICE_KEEPERS)
     device = visible_device(db, actor, code)
-    before = _snapshot(device)
+    before = snapshot(device)
     if changes.spot is not None:
         device.lng, device.lat, grid = _place(db, grid_index, actor, changes.spot)
         require_code_fits(
@@ -200,7 +200,7 @@ def update_device(
     if changes.stream_url is not None:
         device.stream_url = _stream_url(device.kind, changes.stream_url, stream_origins)
     db.flush()
-    _log(db, actor, "update", before=before, after=_snapshot(device))
+    log_device_change(db, actor, "update", before=before, after=snapshot(device))
     return device
 
 
@@ -228,7 +228,7 @@ def delete_device(db: Session, actor: Actor, code: str) -> None:
     device = visible_device(db, actor, code)
     if db.scalar(select(Alarm.id).where(Alarm.device_id == device.id).limit(1)) is not None:
         raise Conflict("device_has_alarms", code=device.code)
-    _log(db, actor, "delete", before=_snapshot(device), after=None)
+    log_device_change(db, actor, "delete", before=snapshot(device), after=None)
     db.delete(device)
     db.flush()
 
@@ -240,11 +240,11 @@ def rotate_key(db: Session, actor: Actor, code: str) -> tuple[Device, str]:
     key = new_key()
     device.key_hash = hash_key(key)
     db.flush()
-    _log(db, actor, "rotate_key", before=None, after=_snapshot(device))
+    log_device_change(db, actor, "rotate_key", before=None, after=snapshot(device))
     return device, key
 
 
-def _snapshot(device: Device) -> dict[str, Any]:
+def snapshot(device: Device) -> dict[str, Any]:
     """What the change log keeps of a device: never its key, not even hashed."""
     return {
         "code": device.code,
@@ -261,7 +261,7 @@ def _snapshot(device: Device) -> dict[str, Any]:
     }
 
 
-def _log(
+def log_device_change(
     db: Session,
     actor: Actor,
     action: str,
@@ -315,6 +315,7 @@ def mark_offline(db: Session, *, now: datetime | None = None, silence: timedelta
 class AlarmQuery:
     device_code: str | None = None
     alarm_type: str | None = None
+    since: datetime | None = None
     limit: int = 100
     offset: int = 0
 
@@ -323,13 +324,19 @@ def list_alarms(
     db: Session, actor: Actor, query: AlarmQuery
 ) -> tuple[list[tuple[Alarm, str, int | None]], int]:
     """The area's alarms newest first, each with its device's code and its case's alarm count;
-    a page and the full count."""
+    a page and the full count.
+
+    `since` bounds the time of receipt, the order the list is in, so a panel that
+    asks for the last hours gets what it shows.
+    """
     require_role(actor, ALARM_READERS)
     conditions = [in_scope(actor, Alarm.region_code)]
     if query.device_code is not None:
         conditions.append(Device.code == query.device_code)
     if query.alarm_type is not None:
         conditions.append(Alarm.alarm_type == query.alarm_type)
+    if query.since is not None:
+        conditions.append(Alarm.received_at >= query.since)
     joined = (
         select(Alarm, Device.code, AlarmCase.alarm_count)
         .join(Device, Device.id == Alarm.device_id)

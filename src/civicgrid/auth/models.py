@@ -22,8 +22,10 @@ class Role(StrEnum):
 
 
 class KeyKind(StrEnum):
+    """Integration keys only. A device proves itself with its own code and key
+    (`alarms.device_keys`); the old `device` kind was retired by migration 0019."""
+
     INTEGRATION = "integration"
-    DEVICE = "device"
 
 
 class Department(Base):
@@ -78,7 +80,7 @@ class AuthToken(Base):
 
 
 class ApiKey(Base):
-    """A key for an integration (Open311 client, hotline system) or a device."""
+    """A key for an integration (Open311 client, hotline system); devices hold their own."""
 
     __tablename__ = "api_keys"
 

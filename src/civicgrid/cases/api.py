@@ -3,13 +3,14 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession, Locale, OptionalActor
 from civicgrid.auth.scope import Actor
 from civicgrid.cases import routing, service, sla
-from civicgrid.cases.models import Case
+from civicgrid.cases.models import Case, CaseComponent
 from civicgrid.cases.roles import BATCH_ROLES, RULE_READERS
 from civicgrid.cases.schemas import (
     ActionOut,
@@ -17,9 +18,11 @@ from civicgrid.cases.schemas import (
     BatchItemOut,
     BulkItemOut,
     BulkTransitionIn,
+    CaseComponentOut,
     CaseFilterIn,
     CaseIn,
     CaseOut,
+    ComponentLinkIn,
     MoveOut,
     RoutingRuleIn,
     RoutingRuleOut,
@@ -29,6 +32,8 @@ from civicgrid.cases.schemas import (
 from civicgrid.cases.states import NEEDS_ACCOUNT, NEEDS_NOTE, Status
 from civicgrid.cases.supervision import list_supervisions
 from civicgrid.cases.workflow import Change, moves_for, transition
+from civicgrid.components.classes import class_of
+from civicgrid.components.service import component_by_id
 from civicgrid.db import RowId
 from civicgrid.errors import DomainError, Forbidden
 from civicgrid.i18n import translate
@@ -183,13 +188,44 @@ def post_transition(
     return case_out(db, moved, locale)
 
 
+@router.put("/{number}/component", response_model=CaseOut)
+def put_component(
+    number: str, body: ComponentLinkIn, db: DbSession, actor: CurrentActor, locale: Locale
+) -> CaseOut:
+    """Staff say which component (部件) the case is about, or `null` for none."""
+    case = service.link_component(db, actor, number, code=body.code)
+    db.commit()
+    return case_out(db, case, locale)
+
+
 def case_out(db: Session, case: Case, locale: str) -> CaseOut:
     """A case as the reader sees it: the routing reason in their language, its SLA light now."""
     out = CaseOut.model_validate(case)
     out.routing_explanation = routing.explain(case.routing_reason, locale)
     light = sla.light_for(db, case, utcnow())
     out.sla_light = light.value if light is not None else None
+    out.component = _component_out(db, case, locale)
     return out
+
+
+def _component_out(db: Session, case: Case, locale: str) -> CaseComponentOut | None:
+    """A readable case shows the component it is about, wherever that component is kept."""
+    component_id = db.scalar(
+        select(CaseComponent.component_id).where(CaseComponent.case_id == case.id)
+    )
+    if component_id is None:
+        return None
+    component = component_by_id(db, component_id)
+    return CaseComponentOut(
+        code=component.code,
+        name=component.name,
+        class_code=component.class_code,
+        class_name=class_of(component.class_code).label(locale),
+        status=component.status,
+        lng=component.lng,
+        lat=component.lat,
+        address=component.address,
+    )
 
 
 rules_router = APIRouter(prefix="/api/v1/routing-rules", tags=["routing"])

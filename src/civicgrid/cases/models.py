@@ -92,6 +92,23 @@ class Case(Base):
     __table_args__ = (Index("ix_cases_lng_lat", "lng", "lat"),)
 
 
+class CaseComponent(Base):
+    """The city component (部件) a case is about, named at intake or by staff; one at most.
+
+    A table of its own rather than a column of cases: adding a constrained column to
+    cases would rebuild that table on SQLite, which its referencing rows forbid.
+    """
+
+    __tablename__ = "case_components"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    component_id: Mapped[int] = mapped_column(
+        ForeignKey("components.id", ondelete="RESTRICT"), index=True
+    )
+
+
 class CaseNumberCounter(Base):
     """The last sequence handed out per district and local day (the first 14 digits of a number).
 

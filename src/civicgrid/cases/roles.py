@@ -21,6 +21,8 @@ GRID_WORKERS = frozenset({Role.GRID_WORKER})
 RESIDENTS = frozenset({Role.RESIDENT})
 # Evidence photos come from whoever may resolve or close the case.
 EVIDENCE_ROLES = HANDLERS | CENTRE
+# The centre and the field staff of an area say which city component a case is about.
+COMPONENT_LINKERS = CENTRE | FIELD_HANDLERS
 # A batch of reports comes from an integration key or from the centre.
 BATCH_ROLES = CENTRE
 # The routing table is read by staff to understand a routing and changed by an administrator.

@@ -24,6 +24,9 @@ class CaseIn(BaseModel):
     photos: tuple[str, ...] = Field(
         default=(), max_length=9, description="JPEG, PNG or WebP, as base64 or data: URLs"
     )
+    component_code: str | None = Field(
+        default=None, max_length=40, description="GB/T 30428.2 code of the component concerned"
+    )
 
 
 class BatchItemIn(CaseIn):
@@ -100,6 +103,25 @@ class ActionOut(BaseModel):
     created_at: datetime
 
 
+class CaseComponentOut(BaseModel):
+    """The city component a case is about, named in the reader's language."""
+
+    code: str
+    name: str
+    class_code: str
+    class_name: str
+    status: str
+    lng: float
+    lat: float
+    address: str
+
+
+class ComponentLinkIn(BaseModel):
+    """`code: null` says the case is about no component."""
+
+    code: str | None = Field(max_length=40)
+
+
 class CaseOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -131,6 +153,7 @@ class CaseOut(BaseModel):
     routing_explanation: str = ""
     # green / yellow (80 % of the stage's time used) / red (overdue); null when no clock runs.
     sla_light: str | None = None
+    component: CaseComponentOut | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -18,10 +18,19 @@ from civicgrid import photostore
 from civicgrid.audit.chain import Link, breaks
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
+from civicgrid.auth.service import require_role
 from civicgrid.cases import notices, photos, routing, sla
 from civicgrid.cases.access import readable
-from civicgrid.cases.models import CHANNELS, PRIORITIES, Case, CaseAction, CaseNumberCounter
+from civicgrid.cases.models import (
+    CHANNELS,
+    PRIORITIES,
+    Case,
+    CaseAction,
+    CaseComponent,
+    CaseNumberCounter,
+)
 from civicgrid.cases.reporters import seal_reporter
+from civicgrid.cases.roles import COMPONENT_LINKERS
 from civicgrid.cases.states import STATES, Status
 from civicgrid.cases.workflow import (
     action_hash,
@@ -31,6 +40,8 @@ from civicgrid.cases.workflow import (
 from civicgrid.categories import classifier
 from civicgrid.categories.keyword_rules import category_terms
 from civicgrid.categories.taxonomy import require_category, taxonomy
+from civicgrid.components.models import Component
+from civicgrid.components.service import component_named
 from civicgrid.divisions import Level
 from civicgrid.errors import BatchInvalid, Conflict, DomainError, Invalid, NotFound
 from civicgrid.geo.crs import Crs, to_wgs84
@@ -59,6 +70,8 @@ class Intake:
     reporter_name: str | None = None
     priority: str = "normal"
     photos: tuple[str, ...] = ()
+    # A component's GB/T 30428.2 code, as painted on it: the case is about that asset.
+    component_code: str | None = None
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.__dict__, sort_keys=True).encode()).hexdigest()
@@ -119,7 +132,7 @@ def report_cases(
     if len(submissions) > BATCH_LIMIT:
         raise Invalid("batch_too_large", limit=BATCH_LIMIT)
     now = now or utcnow()
-    images = _require_all_valid(db, submissions)
+    images = _require_all_valid(db, submissions, actor)
     for _ in range(NUMBER_ATTEMPTS):
         try:
             results = _store(db, index, submissions, images, actor=actor, now=now)
@@ -131,14 +144,14 @@ def report_cases(
 
 
 def _require_all_valid(
-    db: Session, submissions: Sequence[Submission]
+    db: Session, submissions: Sequence[Submission], actor: Actor
 ) -> list[list[photostore.CheckedImage]]:
     """Every item checked before anything is written; each item's photos, decoded."""
     problems: list[tuple[int, DomainError]] = []
     images: list[list[photostore.CheckedImage]] = []
     for position, submission in enumerate(submissions):
         try:
-            images.append(_require_valid(db, submission.intake))
+            images.append(_require_valid(db, submission.intake, actor))
         except DomainError as problem:
             problems.append((position, problem))
     if len(submissions) == 1 and problems:
@@ -213,7 +226,7 @@ def _earlier_cases(db: Session, submissions: Sequence[Submission]) -> dict[str, 
     return found
 
 
-def _require_valid(db: Session, intake: Intake) -> list[photostore.CheckedImage]:
+def _require_valid(db: Session, intake: Intake, actor: Actor) -> list[photostore.CheckedImage]:
     if not intake.description.strip():
         raise Invalid("case_description_required")
     if intake.channel not in CHANNELS:
@@ -224,8 +237,14 @@ def _require_valid(db: Session, intake: Intake) -> list[photostore.CheckedImage]
         raise Invalid("case_point_incomplete")
     if intake.category_code is not None:
         require_category(db, intake.category_code)
+    if intake.component_code is not None:
+        component_named(db, actor, intake.component_code)
     images = photostore.decode_base64_photos(intake.photos)
-    located = intake.lng is not None or photostore.exif_point(images) is not None
+    located = (
+        intake.lng is not None
+        or photostore.exif_point(images) is not None
+        or intake.component_code is not None
+    )
     if not located and not (intake.address or "").strip():
         raise Invalid("case_location_required")
     return images
@@ -252,8 +271,19 @@ def _new_cases(
 ) -> list[Case]:
     if not items:
         return []
+    components = [
+        None
+        if item.intake.component_code is None
+        else component_named(db, actor, item.intake.component_code)
+        for item in items
+    ]
     grids = _grids(
-        db, index, [_point(item.intake, found) for item, found in zip(items, images, strict=True)]
+        db,
+        index,
+        [
+            _point(item.intake, found, component)
+            for item, found, component in zip(items, images, components, strict=True)
+        ],
     )
     found = _categorise(db, [item.intake for item in items])
     rules = routing.active_rules(db)
@@ -286,6 +316,11 @@ def _new_cases(
         seal_reporter(case, phone=item.intake.reporter_phone, name=item.intake.reporter_name)
     db.add_all(cases)
     db.flush()
+    db.add_all(
+        CaseComponent(case_id=case.id, component_id=component.id)
+        for case, component in zip(cases, components, strict=True)
+        if component is not None
+    )
     label = actor_label(actor)
     for case, pictures in zip(cases, images, strict=True):
         record_action(db, case, from_status=None, to=Status.REPORTED, actor=label, note="", now=now)
@@ -296,13 +331,34 @@ def _new_cases(
 
 
 def _point(
-    intake: Intake, images: Sequence[photostore.CheckedImage]
+    intake: Intake, images: Sequence[photostore.CheckedImage], component: Component | None
 ) -> tuple[float, float, str] | None:
-    """Where the report says it is: its point, else the first photo's EXIF location (WGS-84)."""
+    """Where the report says it is: its point, else the first photo's EXIF location, else
+    the component it is about (both WGS-84)."""
     if intake.lng is not None and intake.lat is not None:
         return intake.lng, intake.lat, intake.crs
     exif = photostore.exif_point(images)
-    return None if exif is None else (exif[0], exif[1], Crs.WGS84.value)
+    if exif is not None:
+        return exif[0], exif[1], Crs.WGS84.value
+    return None if component is None else (component.lng, component.lat, Crs.WGS84.value)
+
+
+def link_component(db: Session, actor: Actor, number: str, *, code: str | None) -> Case:
+    """Staff say which component a case is about (or that it is about none).
+
+    The component must lie in the staff member's own area, like the case; the
+    case keeps its point: the component is what it is about, not where it was seen.
+    """
+    require_role(actor, COMPONENT_LINKERS)
+    case = visible_case(db, actor, number)
+    component = None if code is None else component_named(db, actor, code)
+    db.execute(delete(CaseComponent).where(CaseComponent.case_id == case.id))
+    if component is not None:
+        db.add(CaseComponent(case_id=case.id, component_id=component.id))
+    case.version += 1
+    case.updated_at = utcnow()
+    db.flush()
+    return case
 
 
 def _case_row(

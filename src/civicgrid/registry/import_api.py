@@ -46,7 +46,7 @@ class RowErrorOut(BaseModel):
 
 
 class ImportReportOut(BaseModel):
-    kind: ImportKind
+    kind: str
     file: str
     dry_run: bool
     skip_bad_rows: bool
@@ -107,7 +107,7 @@ def post_import(
     return ImportReportOut.of(report, locale)
 
 
-def require_interactive_size(path: Path, limit: int) -> None:
+def require_interactive_size(path: Path, limit: int, code: str = "import_too_many_rows") -> None:
     """A request holds a worker while it imports: past `limit` rows, the command line's job.
 
     Counting stops one row past the limit, so a million-row file costs no more to
@@ -119,7 +119,7 @@ def require_interactive_size(path: Path, limit: int) -> None:
     except DomainError:
         return  # an unreadable file: the import's own report says why
     if counted > limit + 1:  # the header row, then `limit` rows of data
-        raise TooLarge("import_too_many_rows", limit=limit)
+        raise TooLarge(code, limit=limit)
 
 
 @router.get("/exports/{kind}.xlsx", response_class=Response)

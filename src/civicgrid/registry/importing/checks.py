@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from civicgrid.auth.models import Department
 from civicgrid.auth.scope import may_see
 from civicgrid.registry.cells import folded
 from civicgrid.registry.importing.report import ImportKind
@@ -104,6 +105,21 @@ def _check_key_places(context: Context, rows: list[Row]) -> None:
         code = row.values["credit_code"].code
         if code not in context.organisations:
             row.refuse("credit_code", "registry_import_organisation_unknown", code=code)
+
+
+def check_departments(context: Context, rows: list[Row]) -> None:
+    """The owner department a row names by code exists; its id goes into `department_id`.
+
+    Devices and city components both name the department that owns them.
+    """
+    named = {row.values["department_code"] for row in rows if row.values["department_code"]}
+    query = select(Department.code, Department.id).where(Department.code.in_(named))
+    known: dict[str, int] = dict(context.db.execute(query).all())
+    for row in rows:
+        code = row.values["department_code"]
+        row.values["department_id"] = known.get(code) if code else None
+        if code and code not in known:
+            row.refuse("department_code", "department_not_found", code=code)
 
 
 CHECKS: dict[ImportKind, Callable[[Context, list[Row]], None]] = {

@@ -51,7 +51,7 @@ class Column:
     required: bool = False
 
 
-def _optional(parse: Callable[[Any], Any]) -> Parse:
+def optional_cell(parse: Callable[[Any], Any]) -> Parse:
     """Blank cells read as None; anything else goes to the validator as it came."""
 
     def read(value: object) -> Any:
@@ -62,7 +62,7 @@ def _optional(parse: Callable[[Any], Any]) -> Parse:
     return read
 
 
-def _text(limit: int, *, name: bool = False) -> Parse:
+def text_cell(limit: int, *, name: bool = False) -> Parse:
     def read(value: object) -> str | None:
         text = cell_name(value) if name else cell_text(value)
         if len(text) > limit:
@@ -93,15 +93,15 @@ def _words(group: str, values: tuple[str, ...]) -> dict[str, str]:
     return words
 
 
-def _choice(group: str, enum: type[StrEnum], *, many: bool = False) -> Parse:
+def choice_cell(group: str, enum: type[StrEnum], *, many: bool = False) -> Parse:
     words = _words(group, tuple(member.value for member in enum))
     return partial(cell_choices if many else cell_choice, words=words)
 
 
 def _location_columns() -> tuple[Column, ...]:
     return (
-        Column("address", _text(400)),
-        Column("grid_code", _grid_code),
+        Column("address", text_cell(400)),
+        Column("grid_code", grid_code_cell),
         Column("lng", partial(cell_coordinate, low=LNG_RANGE[0], high=LNG_RANGE[1])),
         Column("lat", partial(cell_coordinate, low=LAT_RANGE[0], high=LAT_RANGE[1])),
     )
@@ -113,7 +113,7 @@ def _region_code(raw: str) -> str:
     return parse_region_code(raw)
 
 
-def _grid_code(value: object) -> str | None:
+def grid_code_cell(value: object) -> str | None:
     if value is None:
         return None
     if type(value) is str:
@@ -125,41 +125,43 @@ def _grid_code(value: object) -> str | None:
 @cache
 def columns_of(kind: ImportKind, today: date) -> tuple[Column, ...]:
     """The columns of a kind; `today` bounds birth dates (the Shanghai date of the import)."""
-    phone = _optional(parse_phone)
+    phone = optional_cell(parse_phone)
     whole = _at_least(0, cell_integer)
     by_kind: dict[ImportKind, tuple[Column, ...]] = {
         ImportKind.RESIDENTS: (
-            Column("name", _text(64, name=True), required=True),
-            Column("id_number", _optional(partial(parse_resident_id, today=today)), required=True),
+            Column("name", text_cell(64, name=True), required=True),
+            Column(
+                "id_number", optional_cell(partial(parse_resident_id, today=today)), required=True
+            ),
             Column("phone", phone),
-            Column("residence_kind", _choice("residence_kind", ResidenceKind), required=True),
-            Column("household_number", _text(32)),
-            Column("relation_to_head", _text(16)),
+            Column("residence_kind", choice_cell("residence_kind", ResidenceKind), required=True),
+            Column("household_number", text_cell(32)),
+            Column("relation_to_head", text_cell(16)),
             Column("moved_in_on", cell_date),
-            Column("care_groups", _choice("care_group", CareGroup, many=True)),
+            Column("care_groups", choice_cell("care_group", CareGroup, many=True)),
         ),
-        ImportKind.HOUSEHOLDS: (Column("household_number", _text(32), required=True),),
+        ImportKind.HOUSEHOLDS: (Column("household_number", text_cell(32), required=True),),
         ImportKind.HOUSING: (
-            Column("use", _choice("housing_use", HousingUse), required=True),
-            Column("tenure", _choice("tenure", Tenure), required=True),
+            Column("use", choice_cell("housing_use", HousingUse), required=True),
+            Column("tenure", choice_cell("tenure", Tenure), required=True),
             Column("area_m2", _at_least(0, cell_number)),
-            Column("owner_name", _text(64, name=True)),
+            Column("owner_name", text_cell(64, name=True)),
             Column("owner_phone", phone),
         ),
         ImportKind.ORGANISATIONS: (
-            Column("name", _text(200, name=True), required=True),
-            Column("credit_code", _optional(parse_credit_code), required=True),
-            Column("organisation_kind", _choice("organisation_kind", OrganisationKind)),
-            Column("legal_representative", _text(64, name=True)),
+            Column("name", text_cell(200, name=True), required=True),
+            Column("credit_code", optional_cell(parse_credit_code), required=True),
+            Column("organisation_kind", choice_cell("organisation_kind", OrganisationKind)),
+            Column("legal_representative", text_cell(64, name=True)),
             Column("contact_phone", phone),
             Column("employees", whole),
         ),
         ImportKind.KEY_PLACES: (
-            Column("name", _text(200, name=True), required=True),
-            Column("place_kind", _choice("place_kind", PlaceKind), required=True),
-            Column("credit_code", _optional(parse_credit_code)),
+            Column("name", text_cell(200, name=True), required=True),
+            Column("place_kind", choice_cell("place_kind", PlaceKind), required=True),
+            Column("credit_code", optional_cell(parse_credit_code)),
             Column("patrol_every_days", _at_least(1, cell_integer)),
-            Column("note", _text(2000)),
+            Column("note", text_cell(2000)),
         ),
     }
     return by_kind[kind] + _location_columns()

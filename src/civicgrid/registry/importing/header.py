@@ -8,7 +8,7 @@ from civicgrid.i18n import SUPPORTED_LOCALES, translate
 from civicgrid.registry.cells import cell_text, folded
 from civicgrid.registry.importing.columns import ADDRESS_REQUIRED, ALIAS_SEPARATOR, Column
 from civicgrid.registry.importing.files import Rows
-from civicgrid.registry.importing.report import ImportKind, ImportReport, RowError, column_label
+from civicgrid.registry.importing.report import ImportReport, RowError, column_label
 
 HEADER_SEARCH_ROWS = 10  # offices put a title and a date line above the headings
 
@@ -34,7 +34,7 @@ class Header:
 
 
 def find_header(
-    kind: ImportKind, columns: tuple[Column, ...], rows: Rows, report: ImportReport
+    kind: str, columns: tuple[Column, ...], rows: Rows, report: ImportReport
 ) -> Header | None:
     """The first of the top rows naming two known columns: title lines above it are skipped."""
     words = _heading_words(columns)
@@ -54,7 +54,7 @@ class HeadingRow:
 
 
 def _header(
-    kind: ImportKind, columns: tuple[Column, ...], heading: HeadingRow, report: ImportReport
+    kind: str, columns: tuple[Column, ...], heading: HeadingRow, report: ImportReport
 ) -> Header | None:
     """Where each column is; unknown and repeated headings are warned about, missing ones refuse."""
     positions = _positions(heading, report)

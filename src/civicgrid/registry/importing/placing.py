@@ -4,11 +4,10 @@ from civicgrid.auth.scope import may_see
 from civicgrid.errors import BatchInvalid, DomainError
 from civicgrid.registry.addresses import AddressInput, ensure_addresses
 from civicgrid.registry.importing.columns import ADDRESS_REQUIRED
-from civicgrid.registry.importing.report import ImportKind
 from civicgrid.registry.importing.rows import Context, Row
 
 
-def place_rows(context: Context, kind: ImportKind, rows: list[Row]) -> None:
+def place_rows(context: Context, kind: str, rows: list[Row]) -> None:
     """Each row's grid: from its point when it has one (one vectorised lookup), else its code."""
     for row in rows:
         _check_location_cells(kind, row)
@@ -30,7 +29,7 @@ def place_rows(context: Context, kind: ImportKind, rows: list[Row]) -> None:
             row.refuse("grid_code", "registry_import_out_of_scope", code=row.region_code)
 
 
-def _check_location_cells(kind: ImportKind, row: Row) -> None:
+def _check_location_cells(kind: str, row: Row) -> None:
     values = row.values
     if (values.get("lng") is None) != (values.get("lat") is None):
         row.refuse(

@@ -34,7 +34,7 @@ class ImportReport:
     them; `skipped` counts the rows with a problem, which are never stored.
     """
 
-    kind: str  # an ImportKind here; other importers reusing the report name their own
+    kind: str  # an ImportKind, or another domain's kind of file
     file: str
     dry_run: bool = False
     skip_bad_rows: bool = False

@@ -3,6 +3,7 @@
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -68,7 +69,7 @@ class Context:
 
     db: Session
     actor: Actor
-    cipher: FieldCipher
+    settings: Settings
     grid_index: GridIndex
     now: datetime
     today: date
@@ -92,12 +93,17 @@ class Context:
         return cls(
             db=db,
             actor=actor,
-            cipher=cipher_for(settings),
+            settings=settings,
             grid_index=grid_index,
             now=now,
             today=now.astimezone(DISPLAY_ZONE).date(),
             known_areas=frozenset(areas),
         )
+
+    @cached_property
+    def cipher(self) -> FieldCipher:
+        """Asked for only by kinds with personal numbers: a device file needs no registry key."""
+        return cipher_for(self.settings)
 
     def repeated(self, row: Row, column: str, key: Hashable) -> bool:
         """Whether an earlier row of the file already had this key; refuses the row if so."""
