@@ -62,7 +62,7 @@ class ImportReportOut(BaseModel):
     @classmethod
     def of(cls, report: ImportReport, locale: str) -> "ImportReportOut":
         return cls(
-            kind=ImportKind(report.kind),
+            kind=report.kind,
             file=report.file,
             dry_run=report.dry_run,
             skip_bad_rows=report.skip_bad_rows,
