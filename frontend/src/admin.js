@@ -1,12 +1,14 @@
 // The administrator's pages: accounts and roles, departments, categories with
 // their time limits, routing rules, grid files with their check report, alarm rules
-// (admin-alarm-rules.js) and sensing devices (admin-devices.js).
+// (admin-alarm-rules.js), sensor threshold rules (admin-thresholds.js) and sensing
+// devices (admin-devices.js).
 // Every form is checked again by the API, whose refusals show at the field.
 
 import "./admin.css";
 import { startAlarmRules } from "./admin-alarm-rules.js";
 import { startDevices } from "./admin-devices.js";
 import { startScenes } from "./admin-scenes.js";
+import { startThresholds } from "./admin-thresholds.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
 import { button, element, fillTable as fill, tableRow as row } from "./lib/dom.js";
 import { send } from "./lib/http.js";
@@ -241,6 +243,7 @@ const settings = config.administrator
       loadRules(),
       loadResources(),
       startAlarmRules(config),
+      ...(config.cityAdmin ? [startThresholds()] : []),
     ]
   : [];
 if (config.administrator) wireForms();

@@ -23,6 +23,7 @@ from civicgrid.alarms.handling import DismissReason
 from civicgrid.alarms.models import DeviceStatus
 from civicgrid.alarms.roles import ALARM_HANDLERS, ALARM_READERS, CAMERA_VIEWERS, DEVICE_KEEPERS
 from civicgrid.alarms.rules import alarm_rules
+from civicgrid.alarms.thresholds import measures
 from civicgrid.analytics import dashboard
 from civicgrid.analytics import service as analytics
 from civicgrid.analytics.roles import DASHBOARD_VIEWERS, INDICATOR_VIEWERS
@@ -285,12 +286,18 @@ def admin_page(request: Request, db: DbSession, actor: OptionalActor, locale: Lo
         locale,
         **_staff(actor, locale),
         strings=page_strings(locale, extra=("resource.kind.",)),
-        sections=_admin_sections(administrator=administrator, may_keep_devices=may_keep_devices),
+        sections=_admin_sections(
+            administrator=administrator, city_admin=city_admin, may_keep_devices=may_keep_devices
+        ),
         administrator=administrator,
         may_keep_devices=may_keep_devices,
         device_kinds=[kind.value for kind in DeviceKind],
         device_statuses=[status.value for status in DeviceStatus],
         alarm_types=[(rule.type, rule.label(locale)) for rule in alarm_rules().values()],
+        measures=[
+            (item.measure, item.name_en if locale.startswith("en") else item.name, item.unit)
+            for item in measures().values()
+        ],
         roles=[role.value for role in Role],
         stages=list(SLA_STAGES),
         channels=list(CHANNELS),
@@ -310,7 +317,8 @@ def admin_page(request: Request, db: DbSession, actor: OptionalActor, locale: Lo
     )
 
 
-def _admin_sections(*, administrator: bool, may_keep_devices: bool) -> list[str]:
+def _admin_sections(*, administrator: bool, city_admin: bool, may_keep_devices: bool) -> list[str]:
+    """Threshold rules are the whole city's, read and changed by its administrators only."""
     sections = [
         "users",
         "departments",
@@ -319,6 +327,7 @@ def _admin_sections(*, administrator: bool, may_keep_devices: bool) -> list[str]
         "resources",
         "grids",
         "alarm_rules",
+        *(["thresholds"] if city_admin else []),
     ]
     return [*(sections if administrator else []), *(["devices"] if may_keep_devices else [])]
 
