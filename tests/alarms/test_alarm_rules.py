@@ -145,6 +145,36 @@ def test_a_steady_alarm_from_one_device_keeps_one_case_and_counts_it(
     assert gathered(db, alarms[0].case_number) == 5
 
 
+def test_a_cases_alarms_are_listed_by_its_number_inside_the_readers_area_only(
+    db: Session, grid_index: GridIndex, client: TestClient, people: People, smoke_sensor: Registered
+):
+    steady = [
+        send(db, grid_index, smoke_sensor, f"c-{n}", at=AT + timedelta(seconds=n)) for n in range(3)
+    ]
+    later = send(db, grid_index, smoke_sensor, "c-later", at=AT + timedelta(hours=2))
+    number = steady[0].case_number
+    assert number is not None and later.case_number != number
+
+    def listed(user: Any, case_number: str) -> Any:
+        return client.get(
+            "/api/v1/alarms", params={"case_number": case_number}, headers=auth(client, user)
+        )
+
+    own = listed(people.owner, number)
+    assert own.headers["X-Total-Count"] == "3"
+    assert [item["event_id"] for item in own.json()] == ["c-2", "c-1", "c-0"]
+    assert {item["case_alarm_count"] for item in own.json()} == {3}
+    assert own.json()[0]["outcome"] == "joined_case"
+    assert own.json()[0]["reason"]["dedupe_minutes"] == 10
+    elsewhere = listed(people.outsider, number)
+    assert (elsewhere.status_code, elsewhere.json()) == (200, [])
+    assert elsewhere.headers["X-Total-Count"] == "0"
+    for bad in ["abc", "1' OR 1=1", "9" * 25]:
+        refused = listed(people.owner, bad)
+        assert refused.status_code == 422
+        assert CHINESE.search(refused.json()["error"]["message"])
+
+
 @pytest.fixture
 def owned_sensor(db: Session, sensing: City) -> tuple[Registered, int]:
     """A smoke sensor in the own grid kept by the district's urban-management department."""

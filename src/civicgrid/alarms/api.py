@@ -258,11 +258,15 @@ def get_alarms(
     actor: CurrentActor,
     asked: Annotated[AlarmFilterIn, Query()],
 ) -> list[AlarmOut]:
-    """The area's alarms, newest first; X-Total-Count gives the full count."""
+    """The area's alarms, newest first; X-Total-Count gives the full count.
+
+    `case_number` lists the alarms one case gathered (the desk's case panel asks so).
+    """
     query = service.AlarmQuery(
         device_code=asked.device,
         alarm_type=asked.type,
         since=asked.since,
+        case_number=asked.case_number,
         limit=asked.limit,
         offset=asked.offset,
     )

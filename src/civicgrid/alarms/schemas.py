@@ -243,11 +243,14 @@ class TakenOut(AlarmOut):
 
 
 class AlarmFilterIn(BaseModel):
-    """`since` is a time with its zone (`2026-12-07T08:00:00+08:00`); one without is a 422."""
+    """`since` is a time with its zone (`2026-12-07T08:00:00+08:00`); one without is a 422.
+    `case_number` is digits only; anything else is a 422."""
 
     device: str | None = Field(default=None, max_length=20)
     type: str | None = Field(default=None, max_length=40)
     since: AwareDatetime | None = None
+    # A case's number (district code, date, sequence: digits only): the alarms it gathered.
+    case_number: str | None = Field(default=None, max_length=24, pattern=r"^[0-9]+$")
     limit: int = Field(default=100, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=MAX_SQL_INTEGER)
 

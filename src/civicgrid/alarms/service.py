@@ -316,6 +316,7 @@ class AlarmQuery:
     device_code: str | None = None
     alarm_type: str | None = None
     since: datetime | None = None
+    case_number: str | None = None
     limit: int = 100
     offset: int = 0
 
@@ -337,6 +338,8 @@ def list_alarms(
         conditions.append(Alarm.alarm_type == query.alarm_type)
     if query.since is not None:
         conditions.append(Alarm.received_at >= query.since)
+    if query.case_number is not None:
+        conditions.append(Alarm.case_number == query.case_number)
     joined = (
         select(Alarm, Device.code, AlarmCase.alarm_count)
         .join(Device, Device.id == Alarm.device_id)
