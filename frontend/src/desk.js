@@ -1,5 +1,6 @@
 // The workbench of dispatchers, department handlers and grid staff: queues
-// with SLA lights, a case's facts, map, photos, timeline and duplicates, and
+// with SLA lights, a case's facts, map, photos, timeline and duplicates (for a case
+// devices opened, the alarms it gathered: desk-alarm-origin.js), and
 // the moves the reader may make now (the server says which, see /moves).
 // Queues refresh on their own: at once when a new case is reported in the reader's
 // area (Server-Sent Events), and every minute for what others did to the cases.
@@ -7,6 +8,7 @@
 import "leaflet/dist/leaflet.css";
 import "./desk.css";
 import L from "leaflet";
+import { showAlarmOrigin } from "./desk-alarm-origin.js";
 import { showCameras, wireCameraView } from "./desk-cameras.js";
 import { wireIntake } from "./desk-intake.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
@@ -316,6 +318,7 @@ async function openCase(number) {
   showTimeline(actions);
   showDuplicates(number, candidates);
   if (config.mayViewCameras) showCameras(number, config);
+  if (config.mayReadAlarms) await showAlarmOrigin(item, config);
   detail.dataset.state = "ready";
 }
 

@@ -121,8 +121,12 @@ def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Respons
         may_bulk=may_bulk,
         intake_channels=DESK_CHANNELS,
         may_view_cameras=actor.role in CAMERA_VIEWERS,
+        may_read_alarms=actor.role in ALARM_READERS,
         config={
             "tabs": tabs,
+            # A case devices opened shows the alarms it gathered to those who read alarms.
+            "mayReadAlarms": actor.role in ALARM_READERS,
+            "alarmTypes": {kind: rule.label(locale) for kind, rule in alarm_rules().items()},
             "mayBulk": may_bulk,
             "tileUrl": settings.tile_url,
             "mayViewCameras": actor.role in CAMERA_VIEWERS,
