@@ -1,11 +1,12 @@
 // The devices section of the administrator's page: the area's sensing devices, paged
 // and filtered, registered with a point picked on a map, switched off and on, given a
-// new key (shown once) and deleted. The API checks every write again; its refusals
+// new key (shown once; an SOS button's enrolment link also as a QR code) and deleted. The API checks every write again; its refusals
 // show at their fields in the user's language. Names are other people's typing: they
 // go in as text only.
 
 import "leaflet/dist/leaflet.css";
 import L from "leaflet";
+import QRCode from "qrcode";
 import { clearErrors, showError, showFailure } from "./forms.js";
 import { button, element, fillTable, tableRow } from "./lib/dom.js";
 import { getList, send } from "./lib/http.js";
@@ -47,10 +48,19 @@ function showKey(device, key) {
   // An SOS button is a page on a key place's phone or kiosk: the link enrols it (sos.js).
   const enrol = device.kind === "sos_button";
   const fragment = new URLSearchParams({ code: device.code, key });
+  const link = enrol ? `${window.location.origin}/sos#${fragment}` : "";
   document.getElementById("device-enrol").hidden = !enrol;
-  document.getElementById("device-enrol-link").textContent = enrol
-    ? `${window.location.origin}/sos#${fragment}`
-    : "";
+  document.getElementById("device-enrol-link").textContent = link;
+  // The same link as a QR code, for the kiosk's or phone's camera to open.
+  if (enrol) {
+    const canvas = document.getElementById("device-enrol-qr");
+    const code = QRCode.create(link, { errorCorrectionLevel: "M" });
+    QRCode.toCanvas(canvas, link, { errorCorrectionLevel: "M", margin: 2, width: 240 }).then(() => {
+      // Its size in modules, so a reader (or a test) finds the fixed patterns.
+      canvas.dataset.modules = String(code.modules.size);
+      canvas.dataset.state = "drawn";
+    });
+  }
   document.getElementById("device-key-copied").textContent = "";
   document.getElementById("device-key-dialog").showModal();
 }
@@ -59,6 +69,10 @@ function forgetKey() {
   // The key leaves the page with the dialog: nothing keeps it once it is closed.
   document.getElementById("device-key").textContent = "";
   document.getElementById("device-enrol-link").textContent = "";
+  const canvas = document.getElementById("device-enrol-qr");
+  canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+  delete canvas.dataset.state;
+  delete canvas.dataset.modules;
   document.getElementById("device-key-dialog").close();
 }
 
