@@ -24,13 +24,13 @@ from civicgrid.alarms.device_codes import TYPE_CODES, DeviceKind, parse_device_c
 from civicgrid.alarms.device_keys import key_matches
 from civicgrid.alarms.listener import start_listener
 from civicgrid.alarms.local_broker import mosquitto_binary
-from civicgrid.alarms.models import Alarm, Device
+from civicgrid.alarms.models import Alarm, Device, SceneRule, ThresholdRule
 from civicgrid.auth.service import create_department
 from civicgrid.categories.seeds import seed_builtin
 from civicgrid.console import console_actor
 from civicgrid.db import make_session_factory
 from civicgrid.demo.city import CityPlan, plan_city
-from civicgrid.demo.fleet import FleetDevice, ensure_fleet, fleet_data
+from civicgrid.demo.fleet import FleetDevice, ensure_demo_rules, ensure_fleet, fleet_data
 from civicgrid.demo.simulator import FleetLink, FleetSchedule, Message, Rates
 from civicgrid.divisions import Level
 from civicgrid.geo.models import Region
@@ -108,6 +108,25 @@ def test_registering_again_keeps_the_known_keys_and_renews_a_lost_one(
     }
     for device in db.scalars(select(Device)):
         assert key_matches(device.key_hash, renewed[device.code])
+
+
+def test_the_demo_rules_are_seeded_once_and_its_cameras_have_frigate_names(
+    db: Session, demo_fleet: list[FleetDevice]
+):
+    ensure_demo_rules(db, console_actor())
+    ensure_demo_rules(db, console_actor())
+    db.commit()
+    scenes = Counter(db.scalars(select(SceneRule.alarm_type)))
+    assert scenes["illegal_parking"] == 1
+    assert scenes["crowding"] == 1
+    thresholds = list(db.scalars(select(ThresholdRule)))
+    assert [(t.device_kind, t.alarm_type) for t in thresholds] == [
+        ("water_level_sensor", "water_level_high")
+    ]
+    cameras = db.scalars(select(Device).where(Device.kind == DeviceKind.CAMERA.value))
+    assert {camera.frigate_camera for camera in cameras} == {
+        device.camera for device in demo_fleet if device.kind is DeviceKind.CAMERA
+    }
 
 
 def sample(fleet: list[FleetDevice]) -> list[FleetDevice]:
