@@ -1,6 +1,7 @@
 """The `civicgrid` command: serve, worker, demo, migrate, imports, user and API keys."""
 
 import json
+import secrets
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -44,6 +45,8 @@ STARTUP_GRACE_SECONDS = 60
 # Beside demo-accounts.json in the data folder: the fleet's keys and its broker's files.
 DEMO_DEVICES_FILE = "demo-devices.json"
 DEMO_BROKER_DIR = "mosquitto-demo"
+# The simulator publishes as the demo's Frigate server under this broker account.
+DEMO_FRIGATE_USER = "civicgrid-demo-frigate"
 
 
 @click.group()
@@ -584,7 +587,12 @@ def _build_demo_city(
 
 def _demo_fleet(seed: int) -> "list[FleetDevice]":
     """Register the fleet's missing devices and keep every key for the simulator."""
-    from civicgrid.demo.fleet import ensure_fleet, load_keys, save_keys  # noqa: PLC0415
+    from civicgrid.demo.fleet import (  # noqa: PLC0415
+        ensure_demo_rules,
+        ensure_fleet,
+        load_keys,
+        save_keys,
+    )
     from civicgrid.geo.service import GridIndex  # noqa: PLC0415
 
     path = get_settings().data_dir / DEMO_DEVICES_FILE
@@ -592,6 +600,7 @@ def _demo_fleet(seed: int) -> "list[FleetDevice]":
         fleet = ensure_fleet(
             db, console_actor(), grid_index=GridIndex(), seed=seed, known_keys=load_keys(path)
         )
+        ensure_demo_rules(db, console_actor())
         db.commit()
     save_keys(path, fleet)
     say("demo.fleet_ready", devices=len(fleet), path=path)
@@ -600,8 +609,10 @@ def _demo_fleet(seed: int) -> "list[FleetDevice]":
 
 def _serve_demo(fleet: "list[FleetDevice]", seed: int) -> None:
     """The server with its worker; with a fleet, a broker (ours unless one is configured),
-    the listener on it and the simulator publishing as the devices, all stopped with it."""
-    from civicgrid.alarms.broker import broker_address  # noqa: PLC0415
+    the listener on it and the simulator publishing as the devices, all stopped with it.
+    Our own broker also has an account for the simulator's Frigate server (a fresh
+    password each run); a configured broker has the one its keeper gave Frigate, if any."""
+    from civicgrid.alarms.broker import FrigateSource, broker_address  # noqa: PLC0415
     from civicgrid.alarms.local_broker import start_local_broker  # noqa: PLC0415
     from civicgrid.demo.simulator import simulate  # noqa: PLC0415
 
@@ -609,18 +620,28 @@ def _serve_demo(fleet: "list[FleetDevice]", seed: int) -> None:
     if not fleet:
         run_server(with_worker=True)
         return
+    prefix = settings.frigate_topic_prefix
     with ExitStack() as cleanup:
         if settings.mqtt_url:
             address = broker_address(settings.mqtt_url)
+            frigate = None
+            if settings.frigate_mqtt_user:
+                user, password = settings.frigate_mqtt_user, settings.frigate_mqtt_password
+                frigate = FrigateSource(user, password, prefix)
         else:
+            frigate = FrigateSource(DEMO_FRIGATE_USER, secrets.token_urlsafe(24), prefix)
             with database() as db:
                 broker = start_local_broker(
-                    db, settings.data_dir / DEMO_BROKER_DIR, root=settings.mqtt_topic_root
+                    db,
+                    settings.data_dir / DEMO_BROKER_DIR,
+                    root=settings.mqtt_topic_root,
+                    frigate=frigate,
                 )
             cleanup.callback(broker.stop)
             address = broker.address
             say("demo.broker_started", host=address.host, port=address.port)
-        simulator = simulate(address, fleet, root=settings.mqtt_topic_root, seed=seed)
+        root = settings.mqtt_topic_root
+        simulator = simulate(address, fleet, root=root, seed=seed, frigate=frigate)
         cleanup.callback(simulator.stop)
         say("demo.simulator_started", devices=len(fleet))
         run_server(with_worker=True, mqtt=address)

@@ -19,19 +19,20 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from civicgrid.alarms.broker import ALARMS, HEARTBEAT
+from civicgrid.alarms.broker import ALARMS, HEARTBEAT, FrigateSource
 from civicgrid.alarms.device_codes import TYPE_CODES, DeviceKind, parse_device_code
 from civicgrid.alarms.device_keys import key_matches
 from civicgrid.alarms.listener import start_listener
 from civicgrid.alarms.local_broker import mosquitto_binary
-from civicgrid.alarms.models import Alarm, Device
+from civicgrid.alarms.models import Alarm, Device, SceneRule, ThresholdRule
 from civicgrid.auth.service import create_department
+from civicgrid.cases.models import Case, CasePhoto
 from civicgrid.categories.seeds import seed_builtin
 from civicgrid.console import console_actor
 from civicgrid.db import make_session_factory
 from civicgrid.demo.city import CityPlan, plan_city
-from civicgrid.demo.fleet import FleetDevice, ensure_fleet, fleet_data
-from civicgrid.demo.simulator import FleetLink, FleetSchedule, Message, Rates
+from civicgrid.demo.fleet import FleetDevice, ensure_demo_rules, ensure_fleet, fleet_data
+from civicgrid.demo.simulator import FRIGATE, FleetLink, FleetSchedule, Message, Rates
 from civicgrid.divisions import Level
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import GridIndex, locate, save_regions
@@ -110,6 +111,25 @@ def test_registering_again_keeps_the_known_keys_and_renews_a_lost_one(
         assert key_matches(device.key_hash, renewed[device.code])
 
 
+def test_the_demo_rules_are_seeded_once_and_its_cameras_have_frigate_names(
+    db: Session, demo_fleet: list[FleetDevice]
+):
+    ensure_demo_rules(db, console_actor())
+    ensure_demo_rules(db, console_actor())
+    db.commit()
+    scenes = Counter(db.scalars(select(SceneRule.alarm_type)))
+    assert scenes["illegal_parking"] == 1
+    assert scenes["crowding"] == 1
+    thresholds = list(db.scalars(select(ThresholdRule)))
+    assert [(t.device_kind, t.alarm_type) for t in thresholds] == [
+        ("water_level_sensor", "water_level_high")
+    ]
+    cameras = db.scalars(select(Device).where(Device.kind == DeviceKind.CAMERA.value))
+    assert {camera.frigate_camera for camera in cameras} == {
+        device.camera for device in demo_fleet if device.kind is DeviceKind.CAMERA
+    }
+
+
 def sample(fleet: list[FleetDevice]) -> list[FleetDevice]:
     """One device of each kind that raises a case or none: a small, fast fleet."""
     wanted = (DeviceKind.SMOKE_SENSOR, DeviceKind.WATER_LEVEL_SENSOR, DeviceKind.CAMERA)
@@ -138,7 +158,11 @@ def test_the_simulated_fleet_publishes_alarms_and_a_case_a_dispatcher_reads(
                 for info in link.send(messages):
                     info.wait_for_publish(15)
                 sent += messages
-            alarms = {m.payload["event_id"] for m in sent if m.channel == ALARMS}
+            alarms = {
+                m.payload["event_id"]
+                for m in sent
+                if m.channel == ALARMS and isinstance(m.payload, dict)
+            }
             assert len(alarms) >= 3
 
             def stored() -> set[str]:
@@ -161,6 +185,53 @@ def test_the_simulated_fleet_publishes_alarms_and_a_case_a_dispatcher_reads(
     assert case.json()["region_code"].startswith(OWN_STREET)
     online = client.get("/api/v1/devices", headers=headers, params={"status": "online"})
     assert {device["code"] for device in online.json()} == {device.code for device in fleet}
+
+
+@pytest.mark.usefixtures("city", "photo_dir")
+def test_the_simulated_frigate_parks_a_car_into_an_illegal_parking_case_with_its_snapshot(
+    engine: Engine, db: Session, people: People, client: TestClient, tmp_path: Path
+):
+    seed_builtin(db)
+    fleet = ensure_fleet(db, console_actor(), grid_index=GridIndex(), seed=5, known_keys={})
+    ensure_demo_rules(db, console_actor())
+    db.commit()
+    camera = next(device for device in fleet if device.camera is not None)
+    frigate = FrigateSource("demo-frigate", "frigate-password")
+    with local_broker(db, tmp_path / "broker", root=ROOT, frigate=frigate) as broker:
+        listener = start_listener(make_session_factory(engine), address=broker.address, root=ROOT)
+        link = FleetLink(broker.address, [camera], ROOT, frigate)
+        try:
+            until(listener.listener.subscribed.is_set, "the listener's subscription")
+            assert link.wait_connected(15)
+            # A quarter of an hour of one camera's cars (one every half minute), played fast.
+            start = utcnow() - timedelta(minutes=15)
+            schedule = FleetSchedule([camera], 3, start, Rates(car_minutes=0.5))
+            for second in range(0, 15 * 60 + 1, 10):
+                messages = schedule.due(start + timedelta(seconds=second))
+                frigates = [m for m in messages if m.channel == FRIGATE]
+                for info in link.send(frigates):
+                    info.wait_for_publish(15)
+
+            def parked() -> list[Alarm]:
+                with Session(engine) as fresh:
+                    query = select(Alarm).where(Alarm.alarm_type == "illegal_parking")
+                    return list(fresh.scalars(query))
+
+            until(lambda: bool(parked()), "an illegal parking alarm")
+        finally:
+            link.close()
+            listener.stop()
+    alarm = parked()[0]
+    assert alarm.attributes["camera"] == camera.camera
+    case = db.scalar(select(Case).where(Case.number == alarm.case_number))
+    assert case is not None
+    photos = list(db.scalars(select(CasePhoto).where(CasePhoto.case_id == case.id)))
+    # Its snapshot, and one more for each car that lingered there since (folded into it).
+    assert photos
+    assert {photo.purpose for photo in photos} == {"report"}
+    headers = auth(client, people.owner)  # the dispatcher of the camera's street
+    listed = client.get("/api/v1/alarms", headers=headers, params={"limit": 100})
+    assert alarm.event_id in {item["event_id"] for item in listed.json()}
 
 
 def one_hour(seed: int) -> list[Message]:

@@ -27,8 +27,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.alarms.device_codes import DeviceKind
-from civicgrid.alarms.models import Device, DeviceStatus
-from civicgrid.alarms.service import DeviceInput, Spot, register_device, rotate_key
+from civicgrid.alarms.models import Device, DeviceStatus, ThresholdRule
+from civicgrid.alarms.scenes import seed_example_rules
+from civicgrid.alarms.service import (
+    DeviceChanges,
+    DeviceInput,
+    Spot,
+    register_device,
+    rotate_key,
+    update_device,
+)
+from civicgrid.alarms.thresholds import ThresholdInput, create_threshold
 from civicgrid.auth.models import Department
 from civicgrid.auth.scope import Actor
 from civicgrid.divisions import Level
@@ -57,17 +66,22 @@ class PlannedDevice:
     grid: str
     department_code: str | None
     rate: float
+    camera: str | None = None
+    presses_sos: bool = False
 
 
 @dataclass(frozen=True)
 class FleetDevice:
-    """A registered device as the simulator needs it: its credentials and its alarm rate."""
+    """A registered device as the simulator needs it: its credentials and its alarm rate,
+    its Frigate camera name, and whether the simulator presses it (an SOS button)."""
 
     code: str
     kind: DeviceKind
     name: str
     key: str
     rate: float = 1.0
+    camera: str | None = None
+    presses_sos: bool = False
 
 
 @cache
@@ -94,20 +108,28 @@ def plan_fleet(db: Session, *, seed: int) -> list[PlannedDevice]:
             district = street.code[:6]
             serials[district] = serials.get(district, 0) + 1
             department = f"{district}-{row['department']}"
+            code = f"{district}00{row['industry']}{row['type']:03d}{NETWORK}{serials[district]:06d}"
+            kind = DeviceKind(row["kind"])
             planned.append(
                 PlannedDevice(
-                    code=f"{district}00{row['industry']}{row['type']:03d}{NETWORK}"
-                    f"{serials[district]:06d}",
-                    kind=DeviceKind(row["kind"]),
+                    code=code,
+                    kind=kind,
                     name=name.format(street=street.name),
                     lng=lng,
                     lat=lat,
                     grid=grid,
                     department_code=department if department in departments else None,
                     rate=float(row.get("rate", 1.0)),
+                    camera=camera_name(code) if kind is DeviceKind.CAMERA else None,
+                    presses_sos=name in row.get("pressed", []),
                 )
             )
     return planned
+
+
+def camera_name(code: str) -> str:
+    """The name the demo's Frigate server knows a camera by: unique, as its code is."""
+    return f"cam_{code}"
 
 
 def _streets(db: Session, grids: dict[str, BaseGeometry]) -> list[Region]:
@@ -172,8 +194,37 @@ def ensure_fleet(
             key = known_keys[planned.code]
         else:
             device, key = rotate_key(db, actor, planned.code)
-        fleet.append(FleetDevice(device.code, planned.kind, device.name, key, planned.rate))
+        if planned.camera is not None and device.frigate_camera is None:
+            # An older demo's camera, registered before it had a Frigate name.
+            changes = DeviceChanges(frigate_camera=planned.camera)
+            update_device(db, actor, grid_index=grid_index, code=device.code, changes=changes)
+        fleet.append(
+            FleetDevice(
+                device.code,
+                planned.kind,
+                device.name,
+                key,
+                planned.rate,
+                camera=device.frigate_camera,
+                presses_sos=planned.presses_sos,
+            )
+        )
     return fleet
+
+
+def ensure_demo_rules(db: Session, actor: Actor) -> None:
+    """The rules the simulator's scenes and readings are made for: the built-in scene rules
+    for the whole demo city, and the water-level threshold, each added once."""
+    city = db.scalar(select(Region.code).where(Region.level == Level.CITY.value))
+    if city is not None:
+        seed_example_rules(db, actor, region_code=city)
+    rule = fleet_data()["water_level_rule"]
+    kind = DeviceKind.WATER_LEVEL_SENSOR.value
+    existing = select(ThresholdRule.id).where(
+        ThresholdRule.device_kind == kind, ThresholdRule.alarm_type == rule["alarm_type"]
+    )
+    if db.scalar(existing.limit(1)) is None:
+        create_threshold(db, actor, ThresholdInput(**rule, device_kind=kind))
 
 
 def _input(planned: PlannedDevice) -> DeviceInput:
@@ -183,6 +234,7 @@ def _input(planned: PlannedDevice) -> DeviceInput:
         name=planned.name,
         spot=Spot(planned.lng, planned.lat),
         department_code=planned.department_code,
+        frigate_camera=planned.camera,
     )
 
 
