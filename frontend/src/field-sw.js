@@ -9,8 +9,9 @@ self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
+      // Only this app's older caches: the origin's other app (/field, /sos) keeps its own.
       for (const name of await caches.keys()) {
-        if (name !== CACHE) await caches.delete(name);
+        if (name.startsWith("civicgrid-field-") && name !== CACHE) await caches.delete(name);
       }
       await self.clients.claim();
     })(),
