@@ -1,20 +1,14 @@
 """The `civicgrid` command: serve, worker, demo, migrate, imports, user and API keys."""
 
 import json
-import secrets
 import sys
-from collections.abc import Callable
-from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from civicgrid.alarms import cli as alarms_cli
-from civicgrid.alarms.broker import BrokerAddress
 from civicgrid.audit.log import ChangeKind, record_change
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import KeyKind, Role
@@ -23,30 +17,21 @@ from civicgrid.console import (
     console_actor,
     console_locale,
     database,
+    default_shared,
     domain_errors_exit,
     say,
     stop_on_signals,
 )
 from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
+from civicgrid.demo import cli as demo_cli
 from civicgrid.diagnosis import cli as diagnosis_cli
 from civicgrid.disputes import cli as disputes_cli
-from civicgrid.errors import Conflict, Invalid
 from civicgrid.fieldwork import cli as fieldwork_cli
 from civicgrid.i18n import translate
 from civicgrid.registry import cli as registry_cli
+from civicgrid.serving import run_server
 from civicgrid.settings import get_settings
 from civicgrid.sources import cli as sources_cli
-
-if TYPE_CHECKING:
-    from civicgrid.demo.fleet import FleetDevice
-    from civicgrid.demo.service import DemoParameters
-
-STARTUP_GRACE_SECONDS = 60
-# Beside demo-accounts.json in the data folder: the fleet's keys and its broker's files.
-DEMO_DEVICES_FILE = "demo-devices.json"
-DEMO_BROKER_DIR = "mosquitto-demo"
-# The simulator publishes as the demo's Frigate server under this broker account.
-DEMO_FRIGATE_USER = "civicgrid-demo-frigate"
 
 
 @click.group()
@@ -76,57 +61,6 @@ def main() -> None:
 def serve(host: str | None, port: int | None, workers: int | None, with_worker: bool) -> None:
     """Run the web server (migrates the database first)."""
     run_server(host=host, port=port, workers=workers, with_worker=with_worker)
-
-
-def run_server(
-    *,
-    host: str | None = None,
-    port: int | None = None,
-    workers: int | None = None,
-    with_worker: bool,
-    mqtt: BrokerAddress | None = None,
-) -> None:
-    """The server until it is stopped; with the worker, also the MQTT listener on `mqtt`
-    (default: CIVICGRID_MQTT_URL, when set)."""
-    import uvicorn  # noqa: PLC0415
-
-    from civicgrid.logs import server_log_config  # noqa: PLC0415
-    from civicgrid.metrics import prepare_multiprocess  # noqa: PLC0415
-    from civicgrid.registry.sealing import cipher_for  # noqa: PLC0415
-    from civicgrid.worker import start_background  # noqa: PLC0415
-
-    settings = get_settings()
-    # Before uvicorn starts the processes, so that each counts into the shared folder.
-    prepare_multiprocess(settings.data_dir, workers or settings.workers)
-    # Production without registry keys stops here with one line, not a server traceback.
-    cipher_for(settings)
-    engine = create_db_engine(settings.effective_database_url)
-    upgrade_database(engine)
-    sessions = make_session_factory(engine)
-    interval = settings.worker_interval_seconds
-    background = start_background(sessions, interval=interval) if with_worker else None
-    listener = alarms_cli.listener_beside_server(sessions, settings, mqtt) if with_worker else None
-    try:
-        # Each process builds its own app (and grid index) from the factory; the schema
-        # is already current, so their start-up migrations have nothing to do.
-        uvicorn.run(
-            "civicgrid.app:create_app",
-            factory=True,
-            host=host or settings.host,
-            port=port or settings.port,
-            workers=workers or settings.workers,
-            # A process answers the supervisor's ping only once it has imported the app; on
-            # a busy host that took longer than uvicorn's 5 s, and it killed them in a loop.
-            timeout_worker_healthcheck=STARTUP_GRACE_SECONDS,
-            log_level="info",
-            log_config=server_log_config(settings),
-        )
-    finally:
-        if background is not None:
-            background.stop()
-        if listener is not None:
-            listener.stop()
-        engine.dispose()
 
 
 @main.command()
@@ -329,22 +263,6 @@ def classifier_evaluate(csv_file: Path, model_file: Path | None, per_class: bool
     )
 
 
-def _shared_data_dir(given: Path | None) -> Path | None:
-    """The shared data folder beside a development checkout, if there is one.
-
-    A user's clone has none; the demo then generates clearly marked townships.
-    """
-    if given is not None:
-        return given
-    candidate = Path(__file__).resolve().parents[3] / "shared" / "data"
-    return candidate if (candidate / "geo").is_dir() else None
-
-
-def _default_shared(*parts: str) -> Path | None:
-    shared = _shared_data_dir(None)
-    return shared.joinpath(*parts) if shared is not None else None
-
-
 @main.command("import-regions")
 @click.option(
     "--codes",
@@ -360,7 +278,7 @@ def import_regions(codes_dir: Path | None, boundaries_dir: Path | None, prefix: 
     """Load national division codes and DataV district boundaries (GCJ-02 → WGS-84)."""
     from civicgrid.geo.region_import import import_regions as run_import  # noqa: PLC0415
 
-    boundaries_dir = boundaries_dir or _default_shared("geo", "boundaries")
+    boundaries_dir = boundaries_dir or default_shared("geo", "boundaries")
     with database() as db:
         report = run_import(db, codes_dir=codes_dir, boundaries_dir=boundaries_dir, prefix=prefix)
         db.commit()
@@ -473,204 +391,6 @@ def routing_seed() -> None:
     say("cli.routing_seeded", added=added)
 
 
-@main.command()
-@click.option("--city", "city_code", default="530500", show_default=True, help="Prefecture code.")
-@click.option(
-    "--grids", "grid_count", default=2000, show_default=True, type=click.IntRange(50, 60000)
-)
-@click.option("--seed", default=20261123, show_default=True, type=int)
-@click.option(
-    "--cases",
-    default=20000,
-    show_default=True,
-    type=click.IntRange(0, 200000),
-    help="Cases over the past year, each walked through the workflow (0: none).",
-)
-@click.option("--rebuild", is_flag=True, help="Empty the database and build again.")
-@click.option("--shared-data", type=click.Path(file_okay=False, path_type=Path), default=None)
-@click.option(
-    "--no-devices",
-    is_flag=True,
-    help="No device fleet, broker or simulator (a machine without mosquitto).",
-)
-@click.option(
-    "--serve",
-    "then_serve",
-    is_flag=True,
-    help="Then serve it with the worker, a broker and the simulated fleet (make demo).",
-)
-@domain_errors_exit
-def demo(
-    *,
-    city_code: str,
-    grid_count: int,
-    seed: int,
-    cases: int,
-    rebuild: bool,
-    shared_data: Path | None,
-    no_devices: bool,
-    then_serve: bool,
-) -> None:
-    """Build the demo city (real districts, generated communities and grids), its accounts
-    and its device fleet; with --serve, run it."""
-    settings = get_settings()
-    if then_serve and not no_devices and not settings.mqtt_url:
-        from civicgrid.alarms.local_broker import require_room_for_broker  # noqa: PLC0415
-
-        require_room_for_broker(settings.data_dir / DEMO_BROKER_DIR)
-    wanted = _build_demo_city(
-        city_code=city_code,
-        grid_count=grid_count,
-        seed=seed,
-        cases=cases,
-        rebuild=rebuild,
-        shared_data=shared_data,
-    )
-    fleet = [] if no_devices else _demo_fleet(wanted.seed)
-    if then_serve:
-        _serve_demo(fleet, wanted.seed)
-
-
-def _build_demo_city(
-    *,
-    city_code: str,
-    grid_count: int,
-    seed: int,
-    cases: int,
-    rebuild: bool,
-    shared_data: Path | None,
-) -> "DemoParameters":
-    """The city as asked, built unless the database already holds exactly it."""
-    from civicgrid.demo import service as demo_service  # noqa: PLC0415
-
-    settings = get_settings()
-    shared = _shared_data_dir(shared_data)
-    wanted = demo_service.DemoParameters(city_code, grid_count, seed, shared is not None, cases)
-    accounts_path = settings.data_dir / "demo-accounts.json"
-    engine = create_db_engine(settings.effective_database_url)
-    upgrade_database(engine)
-    with make_session_factory(engine)() as db:
-        existing = demo_service.existing_demo(db)
-        if existing == wanted and not rebuild:
-            say("cli.demo_exists", path=accounts_path)
-            engine.dispose()
-            return wanted
-        if (existing is not None or _has_regions(db)) and not rebuild:
-            raise Conflict("demo_database_not_empty")
-    if rebuild:
-        demo_service.reset_database(engine)
-    with make_session_factory(engine)() as db:
-        try:
-            result = demo_service.build_demo(
-                db,
-                wanted,
-                shared_data=shared,
-                accounts_path=accounts_path,
-                progress=_case_progress(cases),
-            )
-        except ValueError as error:
-            raise Invalid("demo_city_unknown", city=city_code, detail=str(error)) from None
-    engine.dispose()
-    for note in result.notes:
-        click.echo(f"  - {note}")
-    say("cli.demo_built", counts=_format_counts(result.region_counts), path=result.accounts_path)
-    if result.cases is not None:
-        say(
-            "cli.demo_cases",
-            cases=result.cases.cases,
-            actions=result.cases.actions,
-            seconds=f"{result.cases.seconds:.1f}",
-            statuses=_format_counts(dict(result.cases.by_status.most_common())),
-        )
-    return wanted
-
-
-def _demo_fleet(seed: int) -> "list[FleetDevice]":
-    """Register the fleet's missing devices and keep every key for the simulator."""
-    from civicgrid.demo.fleet import (  # noqa: PLC0415
-        ensure_demo_rules,
-        ensure_fleet,
-        load_keys,
-        save_keys,
-    )
-    from civicgrid.geo.service import GridIndex  # noqa: PLC0415
-
-    path = get_settings().data_dir / DEMO_DEVICES_FILE
-    with database() as db:
-        fleet = ensure_fleet(
-            db, console_actor(), grid_index=GridIndex(), seed=seed, known_keys=load_keys(path)
-        )
-        ensure_demo_rules(db, console_actor())
-        db.commit()
-    save_keys(path, fleet)
-    say("demo.fleet_ready", devices=len(fleet), path=path)
-    return fleet
-
-
-def _serve_demo(fleet: "list[FleetDevice]", seed: int) -> None:
-    """The server with its worker; with a fleet, a broker (ours unless one is configured),
-    the listener on it and the simulator publishing as the devices, all stopped with it.
-    Our own broker also has an account for the simulator's Frigate server (a fresh
-    password each run); a configured broker has the one its keeper gave Frigate, if any."""
-    from civicgrid.alarms.broker import FrigateSource, broker_address  # noqa: PLC0415
-    from civicgrid.alarms.local_broker import start_local_broker  # noqa: PLC0415
-    from civicgrid.demo.simulator import simulate  # noqa: PLC0415
-
-    settings = get_settings()
-    if not fleet:
-        run_server(with_worker=True)
-        return
-    prefix = settings.frigate_topic_prefix
-    with ExitStack() as cleanup:
-        if settings.mqtt_url:
-            address = broker_address(settings.mqtt_url)
-            frigate = None
-            if settings.frigate_mqtt_user:
-                user, password = settings.frigate_mqtt_user, settings.frigate_mqtt_password
-                frigate = FrigateSource(user, password, prefix)
-        else:
-            frigate = FrigateSource(DEMO_FRIGATE_USER, secrets.token_urlsafe(24), prefix)
-            with database() as db:
-                broker = start_local_broker(
-                    db,
-                    settings.data_dir / DEMO_BROKER_DIR,
-                    root=settings.mqtt_topic_root,
-                    frigate=frigate,
-                )
-            cleanup.callback(broker.stop)
-            address = broker.address
-            say("demo.broker_started", host=address.host, port=address.port)
-        root = settings.mqtt_topic_root
-        simulator = simulate(address, fleet, root=root, seed=seed, frigate=frigate)
-        cleanup.callback(simulator.stop)
-        say("demo.simulator_started", devices=len(fleet))
-        run_server(with_worker=True, mqtt=address)
-
-
-def _case_progress(total: int) -> Callable[[int], None]:
-    """Tell the operator how far the year of demo cases has come, every tenth or so."""
-    step = max(total // 10, 1)
-    shown = 0
-
-    def report(done: int) -> None:
-        nonlocal shown
-        if done - shown >= step:
-            shown = done
-            say("cli.demo_cases_progress", done=done, total=total)
-
-    return report
-
-
-def _has_regions(db: Session) -> bool:
-    from civicgrid.geo.models import Region  # noqa: PLC0415
-
-    return db.scalar(select(Region.code).limit(1)) is not None
-
-
-def _format_counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{level} {count}" for level, count in counts.items())
-
-
 @registry_cli.group.command("rotate-keys")
 @click.option("--resume", is_flag=True, help="Finish an interrupted rotation without adding a key.")
 @domain_errors_exit
@@ -709,3 +429,4 @@ main.add_command(backup_command)
 main.add_command(restore_command)
 main.add_command(diagnosis_cli.group)
 main.add_command(sources_cli.group)
+main.add_command(demo_cli.demo)

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -69,3 +70,19 @@ def stop_on_signals(stop: threading.Event) -> None:
     """SIGTERM (systemd, docker stop) and SIGINT (Ctrl-C) finish the work in hand, then stop."""
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stop.set())
+
+
+def shared_data_dir(given: Path | None) -> Path | None:
+    """The shared data folder beside a development checkout, if there is one.
+
+    A user's clone has none; the demo then generates clearly marked townships.
+    """
+    if given is not None:
+        return given
+    candidate = Path(__file__).resolve().parents[3] / "shared" / "data"
+    return candidate if (candidate / "geo").is_dir() else None
+
+
+def default_shared(*parts: str) -> Path | None:
+    shared = shared_data_dir(None)
+    return shared.joinpath(*parts) if shared is not None else None

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, Field
@@ -152,83 +152,11 @@ def field_page(request: Request, actor: OptionalActor, locale: Locale) -> Respon
     )
 
 
-@router.get("/field/manifest.webmanifest")
-def field_manifest(locale: Locale) -> Response:
-    """What makes the app installable: its name in the user's language, its icon, its start."""
-    manifest = {
-        "name": translate("page.field.title", locale),
-        "short_name": translate("page.field.short_name", locale),
-        "lang": locale,
-        "start_url": "/field",
-        "scope": "/field",
-        "display": "standalone",
-        "background_color": "#f3f6fb",
-        "theme_color": "#0b3d91",
-        "icons": [{"src": "/field/icon.svg", "sizes": "any", "type": "image/svg+xml"}],
-    }
-    return JSONResponse(manifest, media_type="application/manifest+json")
-
-
-@router.get("/field/sw.js")
-def field_service_worker() -> Response:
-    """Served beside the app, and allowed the scope /field itself, which it could not claim
-    from /field/sw.js alone (a worker controls only what lies below its own folder)."""
-    return FileResponse(
-        DIST_DIR / "field-sw.js",
-        media_type="text/javascript",
-        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/field"},
-    )
-
-
-@router.get("/field/icon.svg")
-def field_icon() -> Response:
-    return Response(
-        templates.get_template("field-icon.svg").render(),
-        media_type="image/svg+xml",
-        headers={"Cache-Control": f"max-age={ONE_YEAR}"},
-    )
-
-
 @router.get("/sos")
 def sos_page(request: Request, locale: Locale) -> Response:
     """A key place's SOS terminal (平安校园/平安医院): no account; the device's code and key,
     enrolled from the link an administrator was given, live in the browser (see sos.js)."""
     return _page(request, "sos.html", locale, strings=page_strings(locale))
-
-
-@router.get("/sos/manifest.webmanifest")
-def sos_manifest(locale: Locale) -> Response:
-    manifest = {
-        "name": translate("page.sos.title", locale),
-        "short_name": translate("page.sos.short_name", locale),
-        "lang": locale,
-        "start_url": "/sos",
-        "scope": "/sos",
-        "display": "standalone",
-        "background_color": "#ffffff",
-        "theme_color": "#b71c1c",
-        "icons": [{"src": "/sos/icon.svg", "sizes": "any", "type": "image/svg+xml"}],
-    }
-    return JSONResponse(manifest, media_type="application/manifest+json")
-
-
-@router.get("/sos/sw.js")
-def sos_service_worker() -> Response:
-    """Like the field app's: served beside the page and allowed the scope /sos itself."""
-    return FileResponse(
-        DIST_DIR / "sos-sw.js",
-        media_type="text/javascript",
-        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/sos"},
-    )
-
-
-@router.get("/sos/icon.svg")
-def sos_icon() -> Response:
-    return Response(
-        templates.get_template("sos-icon.svg").render(),
-        media_type="image/svg+xml",
-        headers={"Cache-Control": f"max-age={ONE_YEAR}"},
-    )
 
 
 @router.get("/fieldwork")
