@@ -89,6 +89,12 @@ def transaction_memo(db: Session, key: Hashable, load: Callable[[], T]) -> T:
     return memo[key]
 
 
+def remember(db: Session, key: Hashable, value: Any) -> None:
+    """Hold an answer loaded together with others (one query for a batch) for this
+    transaction, as `transaction_memo` would have after asking for it alone."""
+    db.info.setdefault(_MEMO, {})[key] = value
+
+
 def forget(db: Session, key: Hashable) -> None:
     """Drop one remembered answer, when this transaction has just changed it."""
     db.info.get(_MEMO, {}).pop(key, None)

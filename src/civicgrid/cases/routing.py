@@ -9,7 +9,7 @@ parameters so it reads in the viewer's language.
 """
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -24,7 +24,7 @@ from civicgrid.auth.models import Department
 from civicgrid.auth.scope import Actor, may_see
 from civicgrid.cases.models import CHANNELS, PRIORITIES, RoutingRule
 from civicgrid.cases.roles import RULE_ROLES
-from civicgrid.db import transaction_memo
+from civicgrid.db import remember, transaction_memo
 from civicgrid.errors import Forbidden, Invalid, NotFound
 from civicgrid.geo.models import Region
 from civicgrid.i18n import translate
@@ -38,6 +38,8 @@ class TargetLevel(StrEnum):
     GRID = "grid"
 
 
+# Codes per IN list when naming a batch's units: well inside every engine's parameter limit.
+NAME_QUERY_CHUNK = 2000
 PREFIX_LENGTH = {
     TargetLevel.DISTRICT: 6,
     TargetLevel.STREET: 9,
@@ -165,9 +167,31 @@ def by_department(department: Department, reason_key: str, **params: Any) -> Dec
 def _region_name(db: Session, code: str) -> str:
     return transaction_memo(
         db,
-        ("routing.region_name", code),
+        _name_key(code),
         lambda: db.scalar(select(Region.name).where(Region.code == code)) or code,
     )
+
+
+def remember_unit_names(
+    db: Session, region_codes: Iterable[str], rules: Sequence[RoutingRule]
+) -> None:
+    """Name, in one query, every unit a batch's decisions may name: at each rule's target
+    level and at the street (the fallback). A decision names its unit in its reason; one
+    look-up per case cost a batch of 500 reports about 130 round trips."""
+    levels = {TargetLevel(rule.target_level) for rule in rules} | {TargetLevel.STREET}
+    units = {unit_code(code, level) for code in set(region_codes) for level in levels}
+    wanted = sorted(units)
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), NAME_QUERY_CHUNK):
+        chunk = wanted[start : start + NAME_QUERY_CHUNK]
+        rows = db.execute(select(Region.code, Region.name).where(Region.code.in_(chunk)))
+        found.update({code: name for code, name in rows})
+    for unit in wanted:
+        remember(db, _name_key(unit), found.get(unit, unit))
+
+
+def _name_key(code: str) -> tuple[str, str]:
+    return ("routing.region_name", code)
 
 
 def unit_code(region_code: str, level: TargetLevel) -> str:

@@ -288,6 +288,7 @@ def _new_cases(
     found = _categorise(db, [item.intake for item in items])
     rules = routing.active_rules(db)
     home = _home_city(db, actor)
+    routing.remember_unit_names(db, [grid_code or home for _, _, grid_code in grids], rules)
     cases = []
     for item, (lng, lat, grid_code), category in zip(items, grids, found, strict=True):
         region = grid_code or home
