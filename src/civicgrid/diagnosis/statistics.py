@@ -8,11 +8,18 @@ comparing two Poisson rates (as R's `poisson.test` with two counts). It needs no
 estimate of the rate, so a grid with a thin history is judged by its own counts
 rather than by a guessed prior. One p-value per tested cell; Benjamini–Hochberg
 keeps the expected share of false alarms among the flagged cells at `FDR`.
+
+The second test (`peer_test`) asks the other question a grid worker's leader asks: is
+this grid high against the other grids of its street this month? Its model and why are
+in its docstring; it gets its own Benjamini–Hochberg family, so each test's q-values
+mean what they say.
 """
+
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import binom
+from scipy.stats import binom, nbinom, poisson
 
 FDR = 0.05
 
@@ -39,3 +46,64 @@ def benjamini_hochberg(p_values: NDArray[np.float64]) -> NDArray[np.float64]:
     adjusted = np.empty(count, dtype=np.float64)
     adjusted[order] = np.minimum(monotone, 1.0)
     return adjusted
+
+
+def peer_test(
+    counts: NDArray[np.int64], exposure: NDArray[np.float64], street: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """One-sided p-value per grid × class (rows × columns of `counts`) that the grid's count
+    exceeds what its street's other grids (its peers) had this month.
+
+    The model: each grid's count is negative binomial with mean `exposure × peer rate` and
+    variance `mean × (1 + φ)` (a Poisson whose rate varies between grids as a gamma, "NB1").
+    Why this and not a plain Poisson: grids of one street differ beyond their size (a market,
+    a school, a bar street), so their counts spread wider than Poisson; a Poisson test would
+    call every busy grid anomalous at the 48,000-grid scale. φ is measured from the peers
+    themselves (Pearson's χ² over their degrees of freedom, less one, never below 0), so a
+    street whose grids always differ widely flags only a grid far outside that spread.
+
+    Everything about the expectation is leave-one-out: the peer rate and φ come from the
+    street's other grids only, so a spike cannot hide itself by raising its own expectation,
+    and the p-value falls as the grid's own count rises with its peers unchanged. The peer
+    rate carries half an event more than the peers had (the usual continuity half): a
+    street whose peers had none of a class does not make one event infinitely surprising.
+    A grid alone in its street has no peers and is not tested (p = 1).
+    """
+    grids = counts.shape[0]
+    streets = int(street.max()) + 1 if grids else 0
+    x = counts.astype(np.float64)
+    e = exposure.astype(np.float64)[:, None]
+    total = _by_street(x, street, streets)[street]
+    weighted = _by_street(x * x / e, street, streets)[street]
+    size = np.bincount(street, weights=exposure, minlength=streets)[street][:, None]
+    members = np.bincount(street, minlength=streets)[street][:, None]
+    peers_x, peers_e, peers_n = total - x, size - e, members - 1
+    tested = (x > 0) & (peers_n >= 1) & (peers_e > 0)
+    safe_e = np.where(peers_e > 0, peers_e, 1.0)
+    observed_rate = peers_x / safe_e
+    rate = (peers_x + 0.5) / safe_e
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pearson = (weighted - x * x / e) / observed_rate - peers_x
+        dispersion = pearson / np.maximum(peers_n - 1, 1) - 1.0
+    dispersion = np.where((peers_n >= 2) & (peers_x > 0), np.maximum(dispersion, 0.0), 0.0)
+    return _nb1_tail(x, e * rate, dispersion, tested)
+
+
+def _by_street(values: NDArray[np.float64], street: NDArray[np.int64], streets: int) -> Any:
+    """Column sums per street: a (streets × classes) table from a (grids × classes) one."""
+    classes = values.shape[1]
+    index = (street[:, None] * classes + np.arange(classes)).ravel()
+    sums = np.bincount(index, weights=values.ravel(), minlength=streets * classes)
+    return sums.reshape(streets, classes)
+
+
+def _nb1_tail(
+    x: NDArray[np.float64], mean: Any, dispersion: Any, tested: Any
+) -> NDArray[np.float64]:
+    """P(count ≥ x) under NB1 (Poisson where φ is 0); 1 where the cell is not tested."""
+    spread = dispersion > 0
+    shape = np.where(spread, mean / np.where(spread, dispersion, 1.0), 1.0)
+    negative_binomial = nbinom.sf(x - 1, shape, 1.0 / (1.0 + dispersion))
+    plain = poisson.sf(x - 1, mean)
+    p_values = np.where(spread, negative_binomial, plain)
+    return np.where(tested, np.clip(p_values, 0.0, 1.0), 1.0).astype(np.float64)
