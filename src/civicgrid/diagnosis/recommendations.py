@@ -100,12 +100,12 @@ def decline(
     now: datetime | None = None,
 ) -> Recommendation:
     """Keep the plans as they are; the reason is required, so the decision explains itself."""
+    found = _undecided(db, actor, recommendation_id)
     text = reason.strip()
     if not text:
         raise Invalid("analysis_recommendation_reason_required", field="reason")
     if len(text) > REASON_LIMIT:
         raise Invalid("analysis_recommendation_reason_too_long", field="reason", limit=REASON_LIMIT)
-    found = _undecided(db, actor, recommendation_id)
     return _decide(found, actor, Status.DECLINED, reason=text, plans_changed=0, now=now)
 
 
