@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import binom, nbinom, poisson
+from scipy.special import betainc, gammainc
 
 FDR = 0.05
 
@@ -28,22 +28,31 @@ def rate_test(
     events: NDArray[np.int64], baseline: NDArray[np.int64], baseline_months: int
 ) -> NDArray[np.float64]:
     """One-sided p-value that this month's count exceeds the baseline months' rate."""
-    if baseline_months == 0:
-        return np.ones(len(events))
-    total = events + baseline
-    p_values = binom.sf(events - 1, total, 1.0 / (baseline_months + 1))
-    return np.where(events > 0, np.minimum(p_values, 1.0), 1.0).astype(np.float64)
+    p_values = np.ones(len(events), dtype=np.float64)
+    tested = events > 0
+    if baseline_months == 0 or not tested.any():
+        return p_values
+    # P(Binomial(n, p) ≥ x) = I_p(x, n - x + 1) for 1 ≤ x ≤ n: the regularised incomplete
+    # beta function directly (what `binom.sf` computes too, without its per-call checks).
+    x, n = events[tested], events[tested] + baseline[tested]
+    p_values[tested] = betainc(x, n - x + 1, 1.0 / (baseline_months + 1))
+    return np.minimum(p_values, 1.0)
 
 
 def benjamini_hochberg(p_values: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Adjusted p-values (q): a cell is flagged at level α exactly when its q ≤ α."""
+    """Adjusted p-values (q): a cell is flagged at level α exactly when its q ≤ α.
+
+    Only p < 1 is sorted: a p of 1 (a cell not tested) has q = 1 whatever its rank, and
+    every p < 1 ranks before it, so the family's size is all that the rest contribute.
+    Tied p-values get one q whatever their order, so the sort need not be stable."""
     count = len(p_values)
-    if count == 0:
-        return np.array([], dtype=np.float64)
-    order = np.argsort(p_values, kind="stable")
-    scaled = p_values[order] * count / np.arange(1, count + 1)
+    adjusted = np.ones(count, dtype=np.float64)
+    below = np.flatnonzero(p_values < 1.0)
+    if len(below) == 0:
+        return adjusted
+    order = below[np.argsort(p_values[below])]
+    scaled = p_values[order] * count / np.arange(1, len(order) + 1)
     monotone = np.minimum.accumulate(scaled[::-1])[::-1]
-    adjusted = np.empty(count, dtype=np.float64)
     adjusted[order] = np.minimum(monotone, 1.0)
     return adjusted
 
@@ -100,10 +109,15 @@ def _by_street(values: NDArray[np.float64], street: NDArray[np.int64], streets: 
 def _nb1_tail(
     x: NDArray[np.float64], mean: Any, dispersion: Any, tested: Any
 ) -> NDArray[np.float64]:
-    """P(count ≥ x) under NB1 (Poisson where φ is 0); 1 where the cell is not tested."""
-    spread = dispersion > 0
-    shape = np.where(spread, mean / np.where(spread, dispersion, 1.0), 1.0)
-    negative_binomial = nbinom.sf(x - 1, shape, 1.0 / (1.0 + dispersion))
-    plain = poisson.sf(x - 1, mean)
-    p_values = np.where(spread, negative_binomial, plain)
-    return np.where(tested, np.clip(p_values, 0.0, 1.0), 1.0).astype(np.float64)
+    """P(count ≥ x) under NB1 (Poisson where φ is 0); 1 where the cell is not tested.
+
+    Computed only for the tested cells, with the special functions the distributions are
+    made of: P(Poisson(μ) ≥ x) = P(x, μ), the regularised lower incomplete gamma, and
+    P(NB(r, p) ≥ x) = I_{1-p}(x, r) with r = μ/φ and 1 - p = φ/(1 + φ)."""
+    p_values = np.ones(x.shape, dtype=np.float64)
+    spread = tested & (dispersion > 0)
+    plain = tested & ~spread
+    phi = dispersion[spread]
+    p_values[spread] = betainc(x[spread], mean[spread] / phi, phi / (1.0 + phi))
+    p_values[plain] = gammainc(x[plain], mean[plain])
+    return np.clip(p_values, 0.0, 1.0)
