@@ -30,7 +30,8 @@ def _event(serial: int, source: str, risk_class: str | None, kind: str) -> Archi
 
 
 def test_alarms_count_as_device_alarms_beside_the_grids_events_not_in_them(tmp_path: Path):
-    """Three water-level alarms (one opened the flooding case) and two cases."""
+    """Three water-level alarms (one opened the flooding case) and two cases; a grid's
+    alarms are not compared with other grids' (they follow how many devices it has)."""
     store.write_batch(
         tmp_path,
         "case",
@@ -46,3 +47,5 @@ def test_alarms_count_as_device_alarms_beside_the_grids_events_not_in_them(tmp_p
     assert classes == {"flooding": 1, "theft": 1, DEVICE_ALARMS: 3}
     (grid,) = figures.grids.to_pylist()
     assert (grid["events"], grid["device_alarms"]) == (2, 3)
+    alarms = next(row for row in figures.cells.to_pylist() if row["risk_class"] == DEVICE_ALARMS)
+    assert alarms["peer_p_value"] == 1.0

@@ -10,8 +10,8 @@ monthly report, which counts rows with a class, counts neither twice.
 Sensor readings stay in their own store (`alarms.reading_store`): a reading means risk
 only when it crosses a threshold rule, and that crossing becomes an alarm through alarm
 intake, which lands here as an `alarm` row. The monthly report counts alarm rows per grid
-as one class of their own, `device_alarms` (`diagnosis.definition`), tested like the
-others and kept beside each grid's total, never added to it; raw readings are not
+as one class of their own, `device_alarms` (`diagnosis.definition`), tested against the
+grid's own months and kept beside each grid's total, never added to it; raw readings are not
 counted again, so a crossing is one alarm, once.
 """
 

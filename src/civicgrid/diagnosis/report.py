@@ -94,6 +94,8 @@ def _peer_p_values(cells: pa.Table, residents: Mapping[str, int]) -> Any:
     window and those the registry has residents in (a grid with no event is a peer with
     zeros). The exposure is residents when the registry knows every grid of the street,
     otherwise one per grid: rates per resident and per grid cannot be mixed in one street.
+    Device alarms are not compared between grids (p = 1): they follow how many devices a
+    grid has, which no exposure here measures; their own-history test still runs.
     """
     grid_codes = pc.dictionary_encode(cells.column("grid_code")).combine_chunks()
     class_codes = pc.dictionary_encode(cells.column("risk_class")).combine_chunks()
@@ -106,6 +108,9 @@ def _peer_p_values(cells: pa.Table, residents: Mapping[str, int]) -> Any:
     rows = grid_codes.indices.to_numpy(zero_copy_only=False)
     columns = class_codes.indices.to_numpy(zero_copy_only=False)
     counts[rows, columns] = cells.column("events").to_numpy()
+    names = class_codes.dictionary.to_pylist()
+    if DEVICE_ALARMS in names:
+        counts[:, names.index(DEVICE_ALARMS)] = 0
     streets = pc.dictionary_encode(pa.array([code[:STREET_DIGITS] for code in codes]))
     street = streets.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     people = np.array([residents.get(code, 0) for code in codes], dtype=np.float64)
