@@ -93,7 +93,7 @@ def test_the_monthly_workbook_carries_the_same_grids_headed_in_chinese(
     rows = list(grids.iter_rows(values_only=True))
     assert rows[0][:4] == ("排名", "网格编码", "网格", "本月事件数")
     assert [row[1] for row in rows[1:]] == [OWN_GRID]
-    assert rows[1][11] == f"网格{OWN_GRID}本月共发生2起事件，主要为市容与城市管理秩序。"
+    assert rows[1][15] == f"网格{OWN_GRID}本月共发生2起事件，主要为市容与城市管理秩序。"
     assert [row[2] for row in risks.iter_rows(min_row=2, values_only=True)] == [
         "市容与城市管理秩序"
     ]

@@ -13,7 +13,7 @@ from civicgrid.fieldwork import plans
 from civicgrid.fieldwork.models import Cadence, Task, TaskType
 from civicgrid.worker import generate_day_tasks
 from tests.factories import auth, user_row
-from tests.fieldwork.conftest import GRID, add_household, add_key_place
+from tests.fieldwork.conftest import GRID, OTHER_DISTRICT_GRID, add_household, add_key_place
 
 NOVEMBER = [date(2026, 11, 1) + timedelta(days=offset) for offset in range(30)]
 
@@ -159,3 +159,38 @@ def test_the_background_worker_makes_todays_tasks_once_a_day(db, engine, people,
     assert generate_day_tasks(sessions, done_for=today) == today
     assert generate_day_tasks(sessions, done_for=None) == today
     assert db.scalar(count) == made
+
+
+def test_raising_frequency_moves_the_grids_visit_and_patrol_plans_one_cadence_up(
+    db, people, workers
+):
+    worker = user_row(db, "worker")
+    made = {
+        (task_type, cadence): plans.create_plan(
+            db, staff(db), worker_id=worker.id, task_type=task_type, cadence=cadence, times=times
+        )
+        for task_type, cadence, times in (
+            (TaskType.HOUSEHOLD_VISIT, Cadence.YEARLY, 3),
+            (TaskType.KEY_PLACE_PATROL, Cadence.WEEKLY, 5),
+            (TaskType.KEY_PLACE_PATROL, Cadence.PLACE_SCHEDULE, 1),
+            (TaskType.CHECK_IN, Cadence.WEEKLY, 1),
+        )
+    }
+
+    changed = plans.raise_frequency(db, staff(db), grid_code=GRID, why="test")
+
+    assert sorted(plan.id for plan in changed) == sorted(
+        made[key].id
+        for key in (
+            (TaskType.HOUSEHOLD_VISIT, Cadence.YEARLY),
+            (TaskType.KEY_PLACE_PATROL, Cadence.WEEKLY),
+        )
+    )
+    assert [(plan.cadence, plan.times) for plan in made.values()] == [
+        ("monthly", 3),
+        ("daily", 1),
+        ("place_schedule", 1),
+        ("weekly", 1),
+    ]
+    with pytest.raises(DomainError):
+        plans.raise_frequency(db, staff(db), grid_code=OTHER_DISTRICT_GRID, why="test")

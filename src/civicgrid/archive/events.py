@@ -6,6 +6,13 @@ from its kind (`data/dispute_risk_classes.json`); an imported record's from its 
 mapping. A case action (a transition) and an alarm carry no risk class: the case an
 action belongs to, or an alarm opened, is already counted once as a case, so the
 monthly report, which counts rows with a class, counts neither twice.
+
+Sensor readings stay in their own store (`alarms.reading_store`): a reading means risk
+only when it crosses a threshold rule, and that crossing becomes an alarm through alarm
+intake, which lands here as an `alarm` row. The monthly report counts alarm rows per grid
+as one class of their own, `device_alarms` (`diagnosis.definition`), tested against the
+grid's own months and kept beside each grid's total, never added to it; raw readings are not
+counted again, so a crossing is one alarm, once.
 """
 
 import json

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.auth.scope import Actor
-from civicgrid.diagnosis import excel, service
-from civicgrid.diagnosis.schemas import MonthlyOut
+from civicgrid.db import RowId
+from civicgrid.diagnosis import excel, recommendations, service
+from civicgrid.diagnosis.schemas import DecisionIn, MonthlyOut, RecommendationOut
 
 router = APIRouter(prefix="/api/v1/analysis", tags=["analysis"])
 
@@ -47,3 +48,37 @@ def get_monthly_workbook(
         media_type=excel.MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@router.get("/recommendations", response_model=list[RecommendationOut])
+def get_recommendations(
+    db: DbSession,
+    actor: CurrentActor,
+    locale: Locale,
+    month: Annotated[str | None, Query(description="The report's month, YYYY-MM")] = None,
+) -> list[RecommendationOut]:
+    """The month's recommendations for the caller's grids, proposed and decided."""
+    found = recommendations.for_month(db, actor, month=month)
+    return [RecommendationOut.of(item, locale) for item in found]
+
+
+@router.post("/recommendations/{recommendation_id}/accept", response_model=RecommendationOut)
+def post_accept(
+    recommendation_id: RowId, db: DbSession, actor: CurrentActor, locale: Locale
+) -> RecommendationOut:
+    """Accept: the grid's household-visit and patrol plans move one cadence up."""
+    found = recommendations.accept(db, actor, recommendation_id=recommendation_id)
+    db.commit()
+    return RecommendationOut.of(found, locale)
+
+
+@router.post("/recommendations/{recommendation_id}/decline", response_model=RecommendationOut)
+def post_decline(
+    recommendation_id: RowId, body: DecisionIn, db: DbSession, actor: CurrentActor, locale: Locale
+) -> RecommendationOut:
+    """Decline with a reason: the plans stay as they are."""
+    found = recommendations.decline(
+        db, actor, recommendation_id=recommendation_id, reason=body.reason
+    )
+    db.commit()
+    return RecommendationOut.of(found, locale)

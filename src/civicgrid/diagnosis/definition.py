@@ -25,21 +25,25 @@ from civicgrid.errors import Invalid
 SOURCE_DIALECT = "duckdb"
 EVENTS = "events"
 BASELINE_MONTHS = 12
+# Device alarms (sensor readings' threshold crossings among them) as a class of their own:
+# an archived alarm has no risk class (the case it opens is counted in its class), so it
+# is counted here under this name and the report keeps it out of each grid's total.
+DEVICE_ALARMS = "device_alarms"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _TABLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 _CELLS = """
 SELECT
   grid_code,
-  risk_class,
+  COALESCE(risk_class, '{device_alarms}') AS risk_class,
   SUM(CASE WHEN month = '{month}' THEN 1 ELSE 0 END) AS events,
   SUM(CASE WHEN month = '{previous}' THEN 1 ELSE 0 END) AS previous_month,
   SUM(CASE WHEN month = '{year_ago}' THEN 1 ELSE 0 END) AS year_ago,
   SUM(CASE WHEN month < '{month}' THEN 1 ELSE 0 END) AS baseline
 FROM {table}
 WHERE month >= '{year_ago}' AND month <= '{month}'
-  AND grid_code IS NOT NULL AND risk_class IS NOT NULL
-GROUP BY grid_code, risk_class
+  AND grid_code IS NOT NULL AND (risk_class IS NOT NULL OR source = 'alarm')
+GROUP BY grid_code, COALESCE(risk_class, '{device_alarms}')
 """
 
 _MONTHS = """
@@ -78,6 +82,7 @@ def cells_sql(month: str, dialect: str, table: str = EVENTS) -> str:
             previous=shift(month, -1),
             year_ago=shift(month, -BASELINE_MONTHS),
             table=_checked(table),
+            device_alarms=DEVICE_ALARMS,
         ),
         dialect,
     )

@@ -5,6 +5,7 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from civicgrid.diagnosis.schemas import MonthlyOut
@@ -22,7 +23,11 @@ GRID_COLUMNS = (
     "year_on_year",
     "residents",
     "rate_per_1000",
+    "households",
+    "rate_per_household",
+    "device_alarms",
     "anomalies",
+    "peer_anomalies",
     "problems",
 )
 RISK_COLUMNS = (
@@ -38,6 +43,9 @@ RISK_COLUMNS = (
     "p_value",
     "q_value",
     "anomaly",
+    "peer_p_value",
+    "peer_q_value",
+    "peer_anomaly",
 )
 FORMATS = {
     "month_on_month": "0.0%",
@@ -46,6 +54,9 @@ FORMATS = {
     "baseline_mean": "0.00",
     "p_value": "0.00E+00",
     "q_value": "0.00E+00",
+    "rate_per_household": "0.000",
+    "peer_p_value": "0.00E+00",
+    "peer_q_value": "0.00E+00",
 }
 
 
@@ -64,8 +75,9 @@ def workbook(report: MonthlyOut, locale: str) -> bytes:
         for risk in grid.risks:
             row = {**risk.model_dump(), "grid_code": grid.grid_code, "name": grid.name}
             row["risk"], row["anomaly"] = risk.name, yes if risk.anomaly else no
+            row["peer_anomaly"] = yes if risk.peer_anomaly else no
             _append(risks, RISK_COLUMNS, [row[column] for column in RISK_COLUMNS])
-    grids.column_dimensions["L"].width = 60
+    grids.column_dimensions[get_column_letter(GRID_COLUMNS.index("problems") + 1)].width = 60
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()

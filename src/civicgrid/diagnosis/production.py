@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 from civicgrid.diagnosis.definition import parse_month
 from civicgrid.diagnosis.engines import ReportEngine
 from civicgrid.diagnosis.models import MonthlyGrid, MonthlyReport, MonthlyRisk
+from civicgrid.diagnosis.recommendations import propose
 from civicgrid.diagnosis.report import MonthlyFigures, compute
-from civicgrid.registry.counts import residents_per_region
+from civicgrid.registry.counts import households_per_region, residents_per_region
 from civicgrid.timeutil import utcnow
 
 
@@ -17,13 +18,19 @@ def produce(
     db: Session, *, engine: ReportEngine, month: str, now: datetime | None = None
 ) -> MonthlyReport:
     """Compute a month's report on `engine` and store it in place of any earlier one."""
-    figures = compute(engine, parse_month(month), residents_per_region(db))
+    figures = compute(
+        engine,
+        parse_month(month),
+        residents_per_region(db),
+        households=households_per_region(db),
+    )
     return store(db, figures, now=now)
 
 
 def store(db: Session, figures: MonthlyFigures, *, now: datetime | None = None) -> MonthlyReport:
-    """Replace the month's stored report. Cells with no event in the month, last month or
-    a year ago are left out: they carry nothing a reader compares."""
+    """Replace the month's stored report and its undecided recommendations. Cells with no
+    event in the month, last month or a year ago are left out: they carry nothing a reader
+    compares (and no test flags a cell without an event this month)."""
     for model in (MonthlyRisk, MonthlyGrid, MonthlyReport):
         db.execute(delete(model).where(model.month == figures.month))
     header = MonthlyReport(
@@ -32,6 +39,7 @@ def store(db: Session, figures: MonthlyFigures, *, now: datetime | None = None) 
         baseline_months=figures.baseline_months,
         tests=figures.cells.num_rows,
         anomalies=figures.anomalies,
+        peer_anomalies=figures.peer_anomalies,
         computed_at=now or utcnow(),
     )
     db.add(header)
@@ -46,4 +54,5 @@ def store(db: Session, figures: MonthlyFigures, *, now: datetime | None = None) 
     ]
     if risks:
         db.execute(insert(MonthlyRisk), risks)
+    propose(db, figures.month, figures.cells)
     return header

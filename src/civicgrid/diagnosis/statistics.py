@@ -8,11 +8,18 @@ comparing two Poisson rates (as R's `poisson.test` with two counts). It needs no
 estimate of the rate, so a grid with a thin history is judged by its own counts
 rather than by a guessed prior. One p-value per tested cell; Benjamini–Hochberg
 keeps the expected share of false alarms among the flagged cells at `FDR`.
+
+The second test (`peer_test`) asks the other question a grid worker's leader asks: is
+this grid high against the other grids of its street this month? Its model and why are
+in its docstring; it gets its own Benjamini–Hochberg family, so each test's q-values
+mean what they say.
 """
+
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import binom
+from scipy.special import betainc, gammainc
 
 FDR = 0.05
 
@@ -21,21 +28,96 @@ def rate_test(
     events: NDArray[np.int64], baseline: NDArray[np.int64], baseline_months: int
 ) -> NDArray[np.float64]:
     """One-sided p-value that this month's count exceeds the baseline months' rate."""
-    if baseline_months == 0:
-        return np.ones(len(events))
-    total = events + baseline
-    p_values = binom.sf(events - 1, total, 1.0 / (baseline_months + 1))
-    return np.where(events > 0, np.minimum(p_values, 1.0), 1.0).astype(np.float64)
+    p_values = np.ones(len(events), dtype=np.float64)
+    tested = events > 0
+    if baseline_months == 0 or not tested.any():
+        return p_values
+    # P(Binomial(n, p) ≥ x) = I_p(x, n - x + 1) for 1 ≤ x ≤ n: the regularised incomplete
+    # beta function directly (what `binom.sf` computes too, without its per-call checks).
+    x, n = events[tested], events[tested] + baseline[tested]
+    p_values[tested] = betainc(x, n - x + 1, 1.0 / (baseline_months + 1))
+    return np.minimum(p_values, 1.0)
 
 
 def benjamini_hochberg(p_values: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Adjusted p-values (q): a cell is flagged at level α exactly when its q ≤ α."""
+    """Adjusted p-values (q): a cell is flagged at level α exactly when its q ≤ α.
+
+    Only p < 1 is sorted: a p of 1 (a cell not tested) has q = 1 whatever its rank, and
+    every p < 1 ranks before it, so the family's size is all that the rest contribute.
+    Tied p-values get one q whatever their order, so the sort need not be stable."""
     count = len(p_values)
-    if count == 0:
-        return np.array([], dtype=np.float64)
-    order = np.argsort(p_values, kind="stable")
-    scaled = p_values[order] * count / np.arange(1, count + 1)
+    adjusted = np.ones(count, dtype=np.float64)
+    below = np.flatnonzero(p_values < 1.0)
+    if len(below) == 0:
+        return adjusted
+    order = below[np.argsort(p_values[below])]
+    scaled = p_values[order] * count / np.arange(1, len(order) + 1)
     monotone = np.minimum.accumulate(scaled[::-1])[::-1]
-    adjusted = np.empty(count, dtype=np.float64)
     adjusted[order] = np.minimum(monotone, 1.0)
     return adjusted
+
+
+def peer_test(
+    counts: NDArray[np.int64], exposure: NDArray[np.float64], street: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """One-sided p-value per grid × class (rows × columns of `counts`) that the grid's count
+    exceeds what its street's other grids (its peers) had this month.
+
+    The model: each grid's count is negative binomial with mean `exposure × peer rate` and
+    variance `mean × (1 + φ)` (a Poisson whose rate varies between grids as a gamma, "NB1").
+    Why this and not a plain Poisson: grids of one street differ beyond their size (a market,
+    a school, a bar street), so their counts spread wider than Poisson; a Poisson test would
+    call every busy grid anomalous at the 48,000-grid scale. φ is measured from the peers
+    themselves (Pearson's χ² over their degrees of freedom, less one, never below 0), so a
+    street whose grids always differ widely flags only a grid far outside that spread.
+
+    Everything about the expectation is leave-one-out: the peer rate and φ come from the
+    street's other grids only, so a spike cannot hide itself by raising its own expectation,
+    and the p-value falls as the grid's own count rises with its peers unchanged. The peer
+    rate carries half an event more than the peers had (the usual continuity half): a
+    street whose peers had none of a class does not make one event infinitely surprising.
+    A grid alone in its street has no peers and is not tested (p = 1).
+    """
+    grids = counts.shape[0]
+    streets = int(street.max()) + 1 if grids else 0
+    x = counts.astype(np.float64)
+    e = exposure.astype(np.float64)[:, None]
+    total = _by_street(x, street, streets)[street]
+    weighted = _by_street(x * x / e, street, streets)[street]
+    size = np.bincount(street, weights=exposure, minlength=streets)[street][:, None]
+    members = np.bincount(street, minlength=streets)[street][:, None]
+    peers_x, peers_e, peers_n = total - x, size - e, members - 1
+    tested = (x > 0) & (peers_n >= 1) & (peers_e > 0)
+    safe_e = np.where(peers_e > 0, peers_e, 1.0)
+    observed_rate = peers_x / safe_e
+    rate = (peers_x + 0.5) / safe_e
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pearson = (weighted - x * x / e) / observed_rate - peers_x
+        dispersion = pearson / np.maximum(peers_n - 1, 1) - 1.0
+    dispersion = np.where((peers_n >= 2) & (peers_x > 0), np.maximum(dispersion, 0.0), 0.0)
+    return _nb1_tail(x, e * rate, dispersion, tested)
+
+
+def _by_street(values: NDArray[np.float64], street: NDArray[np.int64], streets: int) -> Any:
+    """Column sums per street: a (streets × classes) table from a (grids × classes) one."""
+    classes = values.shape[1]
+    index = (street[:, None] * classes + np.arange(classes)).ravel()
+    sums = np.bincount(index, weights=values.ravel(), minlength=streets * classes)
+    return sums.reshape(streets, classes)
+
+
+def _nb1_tail(
+    x: NDArray[np.float64], mean: Any, dispersion: Any, tested: Any
+) -> NDArray[np.float64]:
+    """P(count ≥ x) under NB1 (Poisson where φ is 0); 1 where the cell is not tested.
+
+    Computed only for the tested cells, with the special functions the distributions are
+    made of: P(Poisson(μ) ≥ x) = P(x, μ), the regularised lower incomplete gamma, and
+    P(NB(r, p) ≥ x) = I_{1-p}(x, r) with r = μ/φ and 1 - p = φ/(1 + φ)."""
+    p_values = np.ones(x.shape, dtype=np.float64)
+    spread = tested & (dispersion > 0)
+    plain = tested & ~spread
+    phi = dispersion[spread]
+    p_values[spread] = betainc(x[spread], mean[spread] / phi, phi / (1.0 + phi))
+    p_values[plain] = gammainc(x[plain], mean[plain])
+    return np.clip(p_values, 0.0, 1.0)

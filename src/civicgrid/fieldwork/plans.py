@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from civicgrid.audit.log import ChangeKind, record_change
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role, User
 from civicgrid.auth.scope import Actor, in_scope, may_see
@@ -75,6 +76,53 @@ def _require_sensible(task_type: TaskType, cadence: Cadence, times: int) -> None
     limit = MAX_TIMES[cadence]
     if not 1 <= times <= limit:
         raise Invalid("fieldwork_times_out_of_range", cadence=cadence.value, limit=limit)
+
+
+# One rung up each time: what "raise the visit or patrol frequency" means for a plan.
+# A plan on `place_schedule` follows each key place's own interval, which belongs to the
+# place, so it is left as it is; a daily plan is already as frequent as plans go.
+MORE_OFTEN = {
+    Cadence.YEARLY: Cadence.MONTHLY,
+    Cadence.MONTHLY: Cadence.WEEKLY,
+    Cadence.WEEKLY: Cadence.DAILY,
+}
+# The plans over a grid's households and places, the ones an analysis raises.
+VISIT_AND_PATROL = (TaskType.HOUSEHOLD_VISIT, TaskType.KEY_PLACE_PATROL)
+
+
+def raise_frequency(db: Session, actor: Actor, *, grid_code: str, why: str) -> list[Plan]:
+    """Move every active household-visit and key-place-patrol plan of a grid one cadence
+    up (`MORE_OFTEN`), its times kept within the new cadence's limit; each change is
+    audited with `why`. Returns the plans changed; the caller commits."""
+    auth_service.require_role(actor, PLAN_ROLES)
+    if not may_see(actor, grid_code):
+        raise NotFound("fieldwork_grid_not_found", grid=grid_code)
+    query = select(Plan).where(
+        Plan.region_code == grid_code,
+        Plan.active.is_(True),
+        Plan.task_type.in_([task.value for task in VISIT_AND_PATROL]),
+        in_scope(actor, Plan.region_code),
+    )
+    changed = []
+    for plan in db.scalars(query.order_by(Plan.id)):
+        cadence = MORE_OFTEN.get(Cadence(plan.cadence))
+        if cadence is None:
+            continue
+        before = {"cadence": plan.cadence, "times": plan.times}
+        plan.cadence, plan.times = cadence.value, min(plan.times, MAX_TIMES[cadence])
+        record_change(
+            db,
+            author=actor,
+            kind=ChangeKind.FIELDWORK_PLAN,
+            action="raise_frequency",
+            target=f"fieldwork_plan:{plan.id}",
+            region_code=plan.region_code,
+            before=before,
+            after={"cadence": plan.cadence, "times": plan.times, "why": why},
+        )
+        changed.append(plan)
+    db.flush()
+    return changed
 
 
 def list_plans(db: Session, actor: Actor) -> list[Plan]:

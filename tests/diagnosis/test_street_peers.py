@@ -1,0 +1,124 @@
+"""The street-peer test: a grid far above the other grids of its street this month is
+flagged, a grid like its peers is not, and its p-values behave as p-values."""
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from civicgrid.archive import store
+from civicgrid.archive.events import ArchiveEvent
+from civicgrid.diagnosis.definition import window
+from civicgrid.diagnosis.engines import DuckDBEngine
+from civicgrid.diagnosis.report import MonthlyFigures, compute
+from civicgrid.diagnosis.statistics import peer_test
+from tests.factories import OTHER_STREET_SAME_DISTRICT, OWN_COMMUNITY, OWN_DISTRICT
+
+MONTH = "2026-11"
+PEERS = tuple(f"{OWN_COMMUNITY}{n:03d}" for n in range(1, 9))
+SPIKE, FLAT = PEERS[0], PEERS[1]
+OTHERS = tuple(f"{OTHER_STREET_SAME_DISTRICT}001{n:03d}" for n in range(1, 9))
+CHRONIC = OTHERS[0]
+LONE = f"{OWN_DISTRICT}003001001"
+
+
+def _count(grid: str, month: str) -> int:
+    """Thefts per grid and month: 8 everywhere, the spike 24 this month only, the chronic
+    grid (in another street) 24 every month, the grid alone in its street 40 every month."""
+    if grid == SPIKE and month == MONTH:
+        return 24
+    return {CHRONIC: 24, LONE: 40}.get(grid, 8)
+
+
+def _archive(root: Path) -> Path:
+    serial = 0
+    for month in window(MONTH):
+        when = datetime.fromisoformat(f"{month}-10T02:00:00+00:00")
+        batch = []
+        for grid in (*PEERS, *OTHERS, LONE):
+            for _ in range(_count(grid, month)):
+                serial += 1
+                batch.append(
+                    ArchiveEvent(
+                        source="case",
+                        source_id=serial,
+                        occurred_at=when,
+                        region_code=grid,
+                        grid_code=grid,
+                        risk_class="theft",
+                        category_code=None,
+                        kind="",
+                        status="closed",
+                    )
+                )
+        store.write_batch(root, "case", batch)
+    return root
+
+
+def _theft(figures: MonthlyFigures, grid: str) -> dict[str, Any]:
+    return next(row for row in figures.cells.to_pylist() if row["grid_code"] == grid)
+
+
+def test_a_spike_against_flat_street_peers_is_flagged_by_the_peer_test_and_a_flat_grid_is_not(
+    tmp_path: Path,
+):
+    figures = compute(DuckDBEngine(_archive(tmp_path)), MONTH, {})
+
+    spike, flat = _theft(figures, SPIKE), _theft(figures, FLAT)
+    assert spike["peer_anomaly"] is True
+    assert spike["peer_p_value"] < 1e-4
+    assert flat["peer_anomaly"] is False
+    assert flat["peer_p_value"] > 0.3
+    # The chronic grid never changed, so only the comparison with its peers finds it.
+    chronic = _theft(figures, CHRONIC)
+    assert (chronic["anomaly"], chronic["peer_anomaly"]) == (False, True)
+    # A grid alone in its street has no peers: it is not tested against them.
+    assert _theft(figures, LONE)["peer_p_value"] == 1.0
+    grids = {row["grid_code"]: row for row in figures.grids.to_pylist()}
+    assert grids[SPIKE]["peer_anomalies"] == 1
+    assert grids[FLAT]["peer_anomalies"] == 0
+    assert figures.peer_anomalies == 2
+
+
+def test_a_grid_with_twice_the_residents_and_twice_the_events_is_not_flagged(tmp_path: Path):
+    """With residents known for every grid of the street, the peers' rate is per resident."""
+    residents = dict.fromkeys((*PEERS, *OTHERS), 1000) | {CHRONIC: 3000}
+
+    figures = compute(DuckDBEngine(_archive(tmp_path)), MONTH, residents)
+
+    assert _theft(figures, CHRONIC)["peer_anomaly"] is False
+    assert _theft(figures, SPIKE)["peer_anomaly"] is True
+    grids = {row["grid_code"]: row for row in figures.grids.to_pylist()}
+    assert grids[CHRONIC]["rate_per_1000"] == 8.0
+    assert grids[SPIKE]["rate_per_1000"] == 24.0
+    assert grids[SPIKE]["month_on_month_pct"] == 200.0
+    assert grids[FLAT]["year_on_year_pct"] == 0.0
+
+
+_counts = st.lists(st.integers(min_value=0, max_value=500), min_size=1, max_size=8)
+
+
+@given(
+    peers=_counts,
+    exposures=st.lists(st.integers(min_value=1, max_value=5000), min_size=9, max_size=9),
+    own=st.integers(min_value=0, max_value=500),
+    more=st.integers(min_value=1, max_value=50),
+)
+def test_peer_p_values_lie_in_0_1_and_fall_as_the_grids_own_count_rises(
+    peers, exposures, own, more
+):
+    street = np.zeros(len(peers) + 1, dtype=np.int64)
+    exposure = np.array(exposures[: len(peers) + 1], dtype=np.float64)
+
+    def p_of(count: int) -> float:
+        counts = np.array([[count], *([c] for c in peers)], dtype=np.int64)
+        p_values = peer_test(counts, exposure, street)
+        assert np.all((p_values >= 0) & (p_values <= 1))
+        return float(p_values[0, 0])
+
+    lower, higher = p_of(own), p_of(own + more)
+    assert higher <= lower + 1e-12
+    assert p_of(0) == 1.0
