@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from civicgrid.diagnosis import sentences
 from civicgrid.diagnosis.figures import change, per_thousand
 from civicgrid.diagnosis.models import MonthlyRisk
-from civicgrid.diagnosis.service import GridMonth, MonthlyView
+from civicgrid.diagnosis.service import GridMonth, MonthlyView, TrendMonth
 
 TEST_NAME = "poisson_conditional_rate_test+benjamini_hochberg"
 
@@ -101,4 +101,24 @@ class MonthlyOut(BaseModel):
             anomalies=report.anomalies,
             computed_at=report.computed_at,
             grids=[GridOut.of(entry, locale) for entry in view.grids],
+        )
+
+
+class TrendMonthOut(BaseModel):
+    month: str
+    events: int
+    previous_month: int
+    year_ago: int
+    month_on_month: float | None
+    year_on_year: float | None
+
+    @classmethod
+    def of(cls, entry: TrendMonth) -> "TrendMonthOut":
+        return cls(
+            month=entry.month,
+            events=entry.events,
+            previous_month=entry.previous_month,
+            year_ago=entry.year_ago,
+            month_on_month=change(entry.events, entry.previous_month),
+            year_on_year=change(entry.events, entry.year_ago),
         )
