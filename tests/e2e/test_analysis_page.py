@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from civicgrid.settings import Settings
-from tests.e2e.helpers import sign_in, zh
+from tests.e2e.helpers import policy_refusals, record_policy_violations, sign_in, zh
 from tests.factories import (
     FLAT_GRID,
     OWN_COMMUNITY,
@@ -55,6 +55,7 @@ def test_a_leader_finds_the_planted_spike_and_opens_the_cases_behind_it(
     page: Any, people: People, artifacts: Path
 ) -> None:
     page.set_viewport_size(DESKTOP)
+    record_policy_violations(page)
     sign_in(page, people.leader.username, people.leader.password)
     page.goto("/analysis")
     _ready(page, people.leader.scope_code)
@@ -95,6 +96,7 @@ def test_a_leader_finds_the_planted_spike_and_opens_the_cases_behind_it(
     page.screenshot(path=str(artifacts / "analysis-390.png"), full_page=True)
     _see_spike_cases(page)
     page.screenshot(path=str(artifacts / "analysis-cases-390.png"), full_page=True)
+    assert policy_refusals(page) == []  # the map and the charts need no inline style or script
 
 
 def test_a_role_that_may_not_read_the_report_is_sent_to_its_workbench(

@@ -17,7 +17,7 @@ from civicgrid.db import make_session_factory
 from civicgrid.geo.service import GridIndex
 from civicgrid.settings import Settings
 from civicgrid.sources.watch import take_drops
-from tests.e2e.helpers import sign_in, zh
+from tests.e2e.helpers import policy_refusals, record_policy_violations, sign_in, zh
 from tests.factories import (
     OWN_GRID,
     POLICE_HEADINGS,
@@ -70,6 +70,7 @@ def test_a_bad_file_shows_each_bad_row_with_its_reason_and_imports_nothing(
     page: Any, people: People, city: City, tmp_path: Path, artifacts: Path
 ) -> None:
     page.set_viewport_size(DESKTOP)
+    record_policy_violations(page)
     sign_in(page, people.admin.username, people.admin.password)
     page.goto("/sources")
     expect(page.locator("#sources-page")).to_have_attribute("data-state", "ready")
@@ -99,6 +100,7 @@ def test_a_bad_file_shows_each_bad_row_with_its_reason_and_imports_nothing(
 
     page.set_viewport_size(PHONE)
     page.screenshot(path=str(artifacts / "sources-refused-390.png"), full_page=True)
+    assert policy_refusals(page) == []
 
 
 def test_a_leader_is_sent_to_the_workbench_from_the_sources_page(page: Any, people: People) -> None:

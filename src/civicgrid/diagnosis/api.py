@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.auth.scope import Actor
-from civicgrid.diagnosis import excel, pdf, service
+from civicgrid.diagnosis import excel, service
 from civicgrid.diagnosis.schemas import MonthlyOut, TrendMonthOut
 
 router = APIRouter(prefix="/api/v1/analysis", tags=["analysis"])
@@ -68,7 +68,13 @@ def get_monthly_workbook(
 
 @router.get("/monthly.pdf", response_class=Response)
 def get_monthly_pdf(db: DbSession, actor: CurrentActor, locale: Locale, asked: Asked) -> Response:
-    """The same report as a printable PDF, with its trend chart and a map of the grids."""
+    """The same report as a printable PDF, with its trend chart and a map of the grids.
+
+    fpdf2, fontTools and matplotlib load on the first PDF, not with the app: their
+    seconds of import time would delay every server start for a rarely asked export.
+    """
+    from civicgrid.diagnosis import pdf  # noqa: PLC0415
+
     found = asked.report(db, actor, locale)
     trend = service.trend(db, actor, region=found.region_code or None)
     body = pdf.document(

@@ -23,7 +23,6 @@ from civicgrid.i18n import translate
 
 FONT_DIR = Path("/usr/share/fonts/opentype/noto")
 REGULAR_FONT = FONT_DIR / "NotoSansCJK-Regular.ttc"
-BOLD_FONT = FONT_DIR / "NotoSansCJK-Bold.ttc"
 # The collection's faces are JP, KR, SC, TC, HK…: simplified Chinese is the third.
 SIMPLIFIED_FACE = 2
 FAMILY = "Noto Sans CJK SC"
