@@ -19,6 +19,7 @@ import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ from openpyxl import Workbook
 from PIL import ExifTags, Image
 from PIL.TiffImagePlugin import IFDRational
 from shapely.geometry import box, mapping
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from civicgrid.alarms.broker import FrigateSource
@@ -684,3 +685,45 @@ def police_row(
         point[0],
         point[1],
     ]
+
+
+SPIKE_MONTH = "2026-11"
+SPIKE_CATEGORY = "UM-01-01"  # 暴露垃圾, of the risk class city_appearance
+SPIKE_CLASS = "city_appearance"
+SPIKE_PER_MONTH = 1
+SPIKE_COUNT = 6
+
+
+FLAT_GRID = f"{OWN_COMMUNITY}002"  # beside the spike, steady all year
+
+
+def plant_case_spike(db: Session, city: City, engine: Engine, settings: Settings) -> None:
+    """A year of rubbish reports through intake: OWN_GRID's run at one a month and jump to
+    six in SPIKE_MONTH, the flat grid's stay at one; the worker then archives them and
+    stores October's and November's monthly reports, as it does on each first working day."""
+    from civicgrid.categories.seeds import seed_builtin  # noqa: PLC0415
+    from civicgrid.db import make_session_factory  # noqa: PLC0415
+    from civicgrid.worker import analyse  # noqa: PLC0415
+
+    seed_builtin(db)
+    resident = actor(Role.RESIDENT)
+    for offset in range(13):
+        year, month = divmod(2025 * 12 + 10 + offset, 12)
+        when = datetime(year, month + 1, 12, 3, tzinfo=UTC)
+        for grid in (OWN_GRID, FLAT_GRID):
+            spiking = grid == OWN_GRID and offset == 12
+            for _ in range(SPIKE_COUNT if spiking else SPIKE_PER_MONTH):
+                lng, lat = city.point_in(grid)
+                intake = Intake(
+                    description="垃圾堆放没人清",
+                    channel="resident",
+                    lng=lng,
+                    lat=lat,
+                    category_code=SPIKE_CATEGORY,
+                )
+                report_case(db, GridIndex(), intake=intake, actor=resident, now=when)
+    db.commit()
+    sessions = make_session_factory(engine)
+    root = settings.effective_archive_dir
+    october = analyse(sessions, root=root, today=date(2026, 11, 2), done_for=None)
+    analyse(sessions, root=root, today=date(2026, 12, 1), done_for=october)

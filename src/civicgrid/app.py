@@ -42,6 +42,7 @@ from civicgrid.resources.api import router as resources_router
 from civicgrid.settings import Settings, get_settings
 from civicgrid.sources.api import router as sources_router
 from civicgrid.throttle import Throttle
+from civicgrid.web.analysis_pages import router as analysis_pages_router
 from civicgrid.web.installable import router as installable_router
 from civicgrid.web.pages import router as pages_router
 from civicgrid.web.security import install_security
@@ -113,6 +114,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(sos_router)
     app.include_router(components_router)
     app.include_router(pages_router)
+    app.include_router(analysis_pages_router)
     app.include_router(installable_router)
     app.add_api_route("/api/v1/health", health, methods=["GET"], response_model=HealthOut)
     STATIC_DIR.mkdir(parents=True, exist_ok=True)

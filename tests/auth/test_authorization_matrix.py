@@ -312,6 +312,7 @@ def query(asked: Asked, world: AccessWorld) -> str:
         "/api/v1/analysis/monthly": "?month=2026-11",
         "/api/v1/analysis/monthly.xlsx": "?month=2026-11",
         "/api/v1/analysis/recommendations": "?month=2026-11",
+        "/api/v1/analysis/monthly.pdf": "?month=2026-11",
     }.get(asked.path, "")
 
 

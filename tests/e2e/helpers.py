@@ -185,3 +185,17 @@ def post_from_page(page: Any, path: str, data: dict[str, Any]) -> Any:
         token = page.locator('meta[name="csrf-token"]').get_attribute("content")
         headers = {"Origin": f"{parts.scheme}://{parts.netloc}", "X-CSRF-Token": token}
     return page.request.post(path, data=data, headers=headers)
+
+
+def record_policy_violations(page: Any) -> None:
+    """From the next page on, keep every Content-Security-Policy refusal in
+    `window.__refused` (read it with `policy_refusals`)."""
+    page.add_init_script(
+        "window.__refused = [];"
+        "document.addEventListener('securitypolicyviolation', (event) =>"
+        " window.__refused.push(`${event.violatedDirective} ${event.blockedURI}`));"
+    )
+
+
+def policy_refusals(page: Any) -> list[str]:
+    return list(page.evaluate("window.__refused"))

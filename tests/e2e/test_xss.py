@@ -118,7 +118,17 @@ def test_the_policy_stops_an_inline_handler_that_did_get_into_the_page(
     assert any(item.startswith("script-src") for item in page.evaluate("window.__violations"))
 
 
-STAFF_PAGES = ["/", "/desk", "/registry", "/mediation", "/indicators", "/fieldwork", "/admin"]
+STAFF_PAGES = [
+    "/",
+    "/desk",
+    "/registry",
+    "/mediation",
+    "/indicators",
+    "/fieldwork",
+    "/admin",
+    "/analysis",
+    "/sources",
+]
 
 
 def test_every_page_runs_under_the_policy_without_a_single_refusal(

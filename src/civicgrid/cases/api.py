@@ -114,6 +114,9 @@ def get_cases(
         department_id=actor.department_id if asked.mine else None,
         overdue=asked.overdue,
         text=asked.q,
+        region=asked.region,
+        risk_class=asked.risk_class,
+        month=asked.month,
     )
     cases, total = service.list_cases(db, actor, query, limit=asked.limit, offset=asked.offset)
     response.headers["X-Total-Count"] = str(total)

@@ -61,6 +61,10 @@ class CaseFilterIn(BaseModel):
     mine: bool = False
     overdue: bool = False
     q: str = Field(default="", max_length=100)
+    # The cases behind an analysis figure (see cases/drill.py).
+    region: str | None = Field(default=None, pattern=r"^\d{6}(\d{3}){0,3}$")
+    risk_class: str | None = Field(default=None, max_length=40)
+    month: str | None = Field(default=None, max_length=7)
     limit: int = Field(default=100, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=MAX_SQL_INTEGER)
 

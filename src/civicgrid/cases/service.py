@@ -19,7 +19,7 @@ from civicgrid.audit.chain import Link, breaks
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.auth.service import require_role
-from civicgrid.cases import notices, photos, routing, sla
+from civicgrid.cases import drill, notices, photos, routing, sla
 from civicgrid.cases.access import readable
 from civicgrid.cases.models import (
     CHANNELS,
@@ -508,6 +508,9 @@ class CaseQuery:
     department_id: int | None = None
     overdue: bool = False
     text: str = ""
+    region: str | None = None
+    risk_class: str | None = None
+    month: str | None = None
 
 
 def list_cases(
@@ -544,6 +547,12 @@ def _conditions(query: CaseQuery, now: datetime | None) -> list[ColumnElement[bo
         conditions.append(Case.department_id == query.department_id)
     if query.overdue:
         conditions.append(Case.stage_due_at < (now or utcnow()))
+    if query.region:
+        conditions.append(drill.in_region(query.region))
+    if query.risk_class:
+        conditions.append(drill.of_risk_class(query.risk_class))
+    if query.month:
+        conditions.append(drill.in_month(query.month))
     text = query.text.strip()
     if text:
         conditions.append(

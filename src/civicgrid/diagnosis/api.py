@@ -10,7 +10,7 @@ from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.auth.scope import Actor
 from civicgrid.db import RowId
 from civicgrid.diagnosis import excel, recommendations, service
-from civicgrid.diagnosis.schemas import DecisionIn, MonthlyOut, RecommendationOut
+from civicgrid.diagnosis.schemas import DecisionIn, MonthlyOut, RecommendationOut, TrendMonthOut
 
 router = APIRouter(prefix="/api/v1/analysis", tags=["analysis"])
 
@@ -28,6 +28,23 @@ class MonthlyQuery:
 
 
 Asked = Annotated[MonthlyQuery, Depends()]
+RiskClass = Annotated[str | None, Query(max_length=40, description="One risk class only")]
+Region = Annotated[str | None, Query(max_length=15, description="A region or a grid")]
+
+
+@router.get("/months", response_model=list[str])
+def get_months(db: DbSession, actor: CurrentActor) -> list[str]:
+    """The months with a stored report, newest first."""
+    return service.months(db, actor)
+
+
+@router.get("/trend", response_model=list[TrendMonthOut])
+def get_trend(
+    db: DbSession, actor: CurrentActor, region: Region = None, risk_class: RiskClass = None
+) -> list[TrendMonthOut]:
+    """A region's or a grid's events in each stored month, with its changes."""
+    found = service.trend(db, actor, region=region, risk_class=risk_class)
+    return [TrendMonthOut.of(entry) for entry in found]
 
 
 @router.get("/monthly", response_model=MonthlyOut)
@@ -82,3 +99,29 @@ def post_decline(
     )
     db.commit()
     return RecommendationOut.of(found, locale)
+
+
+@router.get("/monthly.pdf", response_class=Response)
+def get_monthly_pdf(db: DbSession, actor: CurrentActor, locale: Locale, asked: Asked) -> Response:
+    """The same report as a printable PDF, with its trend chart and a map of the grids.
+
+    fpdf2, fontTools and matplotlib load on the first PDF, not with the app: their
+    seconds of import time would delay every server start for a rarely asked export.
+    """
+    from civicgrid.diagnosis import pdf  # noqa: PLC0415
+
+    found = asked.report(db, actor, locale)
+    trend = service.trend(db, actor, region=found.region_code or None)
+    body = pdf.document(
+        found,
+        region=service.region_name(db, found.region_code),
+        trend=trend,
+        shapes=service.shapes(db, [grid.grid_code for grid in found.grids]),
+        locale=locale,
+    )
+    filename = f"analysis-{found.month}-{found.region_code or 'all'}.pdf"
+    return Response(
+        body,
+        media_type=pdf.MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

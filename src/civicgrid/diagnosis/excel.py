@@ -4,6 +4,7 @@ from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -11,6 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from civicgrid.diagnosis.schemas import MonthlyOut
 from civicgrid.i18n import translate
 
+CHARTED = 20
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GRID_COLUMNS = (
     "rank",
@@ -78,9 +80,29 @@ def workbook(report: MonthlyOut, locale: str) -> bytes:
             row["peer_anomaly"] = yes if risk.peer_anomaly else no
             _append(risks, RISK_COLUMNS, [row[column] for column in RISK_COLUMNS])
     grids.column_dimensions[get_column_letter(GRID_COLUMNS.index("problems") + 1)].width = 60
+    _ranking_chart(grids, len(report.grids), locale)
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _ranking_chart(sheet: Worksheet, rows: int, locale: str) -> None:
+    """The top grids' events as bars beside the table (office software draws it)."""
+    if not rows:
+        return
+    last = 1 + min(rows, CHARTED)
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = translate("analysis.sheet.chart", locale, count=last - 1)
+    chart.legend = None
+    chart.y_axis.title = translate("analysis.column.events", locale)
+    events = GRID_COLUMNS.index("events") + 1
+    names = GRID_COLUMNS.index("name") + 1
+    chart.add_data(Reference(sheet, min_col=events, min_row=1, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=names, min_row=2, max_row=last))
+    chart.x_axis.scaling.orientation = "maxMin"  # rank 1 on top
+    chart.height, chart.width = 12, 18
+    sheet.add_chart(chart, f"{get_column_letter(len(GRID_COLUMNS) + 2)}2")
 
 
 def _header(sheet: Worksheet, columns: tuple[str, ...], locale: str) -> None:

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from civicgrid.diagnosis import sentences
 from civicgrid.diagnosis.figures import change
 from civicgrid.diagnosis.models import MonthlyRisk, Recommendation
-from civicgrid.diagnosis.service import GridMonth, MonthlyView
+from civicgrid.diagnosis.service import GridMonth, MonthlyView, TrendMonth
 from civicgrid.i18n import translate
 
 TEST_NAME = "poisson_conditional_rate_test+benjamini_hochberg"
@@ -193,4 +193,24 @@ class RecommendationOut(BaseModel):
             plans_changed=found.plans_changed,
             decided_by=found.decided_by,
             decided_at=found.decided_at,
+        )
+
+
+class TrendMonthOut(BaseModel):
+    month: str
+    events: int
+    previous_month: int
+    year_ago: int
+    month_on_month: float | None
+    year_on_year: float | None
+
+    @classmethod
+    def of(cls, entry: TrendMonth) -> "TrendMonthOut":
+        return cls(
+            month=entry.month,
+            events=entry.events,
+            previous_month=entry.previous_month,
+            year_ago=entry.year_ago,
+            month_on_month=change(entry.events, entry.previous_month),
+            year_on_year=change(entry.events, entry.year_ago),
         )

@@ -4,7 +4,7 @@ engines and the statistics; this module stays light, for the API)."""
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.scope import Actor, in_scope, within
@@ -85,3 +85,67 @@ def _names(db: Session, codes: list[str]) -> dict[str, str]:
         query = select(Region.code, Region.name).where(Region.code.in_(chunk))
         names.update(dict(db.execute(query).all()))
     return names
+
+
+def region_name(db: Session, code: str) -> str:
+    """The report's region as a reader knows it (its code when the map has no such region)."""
+    return _names(db, [code]).get(code, code) if code else ""
+
+
+def shapes(db: Session, codes: list[str]) -> dict[str, str]:
+    """The display outlines (GeoJSON geometries) of grids already read through the
+    jurisdiction filter, for the printed map."""
+    found: dict[str, str] = {}
+    for start in range(0, len(codes), 1000):
+        query = select(Region.code, Region.display_geojson).where(
+            Region.code.in_(codes[start : start + 1000]), Region.display_geojson.is_not(None)
+        )
+        found.update({code: geometry for code, geometry in db.execute(query) if geometry})
+    return found
+
+
+def months(db: Session, actor: Actor) -> list[str]:
+    """The months with a stored report, newest first: what the analysis page offers."""
+    require_role(actor, ANALYSIS_VIEWERS)
+    return list(db.scalars(select(MonthlyReport.month).order_by(MonthlyReport.month.desc())))
+
+
+@dataclass(frozen=True)
+class TrendMonth:
+    month: str
+    events: int
+    previous_month: int
+    year_ago: int
+
+
+def trend(
+    db: Session, actor: Actor, *, region: str | None, risk_class: str | None = None
+) -> list[TrendMonth]:
+    """A region's (or a grid's) events in each stored month, oldest first, with the same
+    grids' last month and year-ago figures so each month's changes can be read beside it;
+    one risk class's alone when `risk_class` is given."""
+    require_role(actor, ANALYSIS_VIEWERS)
+    region_code = visible_region(db, actor, region).code if region else actor.scope_code or ""
+    prefix = significant_prefix(region_code) if region_code else ""
+    table = MonthlyGrid if risk_class is None else MonthlyRisk
+    query = (
+        select(
+            table.month,
+            func.sum(table.events),
+            func.sum(table.previous_month),
+            func.sum(table.year_ago),
+        )
+        .where(in_scope(actor, table.grid_code), within(table.grid_code, prefix))
+        .group_by(table.month)
+        .order_by(table.month)
+    )
+    if risk_class is not None:
+        query = query.where(MonthlyRisk.risk_class == risk_class)
+    totals = {
+        month: (events, previous, year_ago)
+        for month, events, previous, year_ago in db.execute(query)
+    }
+    return [
+        TrendMonth(month, *(int(value or 0) for value in totals.get(month, (0, 0, 0))))
+        for month in reversed(months(db, actor))
+    ]

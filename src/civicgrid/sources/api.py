@@ -4,6 +4,7 @@ An import answers 200 with its report whether or not it stored anything, as the
 registry's does: the report, row by row, is what the administrator needs.
 """
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
@@ -17,7 +18,7 @@ from civicgrid.registry.import_api import (
     require_interactive_size,
 )
 from civicgrid.registry.importing.files import CSV_SUFFIXES, XLSX_SUFFIXES
-from civicgrid.sources import service
+from civicgrid.sources import service, watch
 from civicgrid.sources.importer import SourceReport, import_records
 from civicgrid.sources.roles import SOURCE_ADMINS
 from civicgrid.sources.schemas import SourceIn, SourceName, SourceOut
@@ -60,6 +61,23 @@ class SourceReportOut(BaseModel):
         )
 
 
+class RunOut(BaseModel):
+    file: str
+    outcome: str
+    taken_at: datetime
+    report: list[str]
+
+    @classmethod
+    def of(cls, run: watch.Run) -> "RunOut":
+        taken = datetime.fromtimestamp(run.taken_at, tz=UTC)
+        return cls(file=run.file, outcome=run.outcome, taken_at=taken, report=run.report)
+
+
+class DropsOut(BaseModel):
+    watched: bool
+    runs: list[RunOut]
+
+
 @router.get("", response_model=list[SourceOut])
 def get_sources(db: DbSession, actor: CurrentActor) -> list[SourceOut]:
     return [SourceOut.of(source, count) for source, count in service.list_sources(db, actor=actor)]
@@ -69,6 +87,16 @@ def get_sources(db: DbSession, actor: CurrentActor) -> list[SourceOut]:
 def get_source(name: NamePath, db: DbSession, actor: CurrentActor) -> SourceOut:
     source = service.get_source(db, actor=actor, name=name)
     return SourceOut.of(source, service.record_count(db, source))
+
+
+@router.get("/{name}/drops", response_model=DropsOut)
+def get_drops(name: NamePath, request: Request, db: DbSession, actor: CurrentActor) -> DropsOut:
+    """The watched folder's latest runs for this source (its reports as the worker wrote
+    them, in the platform's language); `watched` is false when no folder is set."""
+    source = service.get_source(db, actor=actor, name=name)
+    root = request.app.state.settings.sources_watch_dir
+    runs = watch.latest_runs(root, source.name)
+    return DropsOut(watched=root is not None, runs=[RunOut.of(run) for run in runs])
 
 
 @router.put("/{name}", response_model=SourceOut)

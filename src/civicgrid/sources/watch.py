@@ -114,3 +114,37 @@ def _free_name(target: Path) -> Path:
         candidate = target.with_name(f"{target.stem}-{number}{target.suffix}")
         number += 1
     return candidate
+
+
+@dataclass(frozen=True)
+class Run:
+    """A file the worker took from a source's folder: where it went and its report."""
+
+    file: str
+    outcome: str
+    taken_at: float
+    report: list[str]
+
+
+def latest_runs(root: Path | None, name: str, *, limit: int = 20) -> list[Run]:
+    """The source's last taken files, newest first, read back from `done/` and `failed/`
+    (the folder is the record: the report beside each file is what the worker wrote)."""
+    if root is None:
+        return []
+    reports = [
+        path
+        for outcome in (DONE, FAILED)
+        if (root / name / outcome).is_dir()
+        for path in (root / name / outcome).iterdir()
+        if path.name.endswith(REPORT_SUFFIX) and path.is_file()
+    ]
+    reports.sort(key=lambda path: path.stat().st_mtime, reverse=True)
+    return [
+        Run(
+            file=path.name.removesuffix(REPORT_SUFFIX),
+            outcome=path.parent.name,
+            taken_at=path.stat().st_mtime,
+            report=path.read_text("utf-8").splitlines(),
+        )
+        for path in reports[:limit]
+    ]

@@ -38,6 +38,7 @@ from civicgrid.cases.roles import CENTRE, CENTRE_DESK, DEPARTMENT_DESK
 from civicgrid.cases.routing import TargetLevel
 from civicgrid.cases.states import Queue, statuses_in
 from civicgrid.categories.reference import SLA_STAGES
+from civicgrid.diagnosis.roles import ANALYSIS_VIEWERS
 from civicgrid.disputes.models import DisputeKind, ReferralTarget
 from civicgrid.disputes.roles import REGISTRARS
 from civicgrid.errors import DomainError, TooManyRequests, Unauthorized
@@ -50,6 +51,7 @@ from civicgrid.registry import roles as registry_roles
 from civicgrid.registry.importing import report as registry_import_report
 from civicgrid.resources.models import ResourceKind
 from civicgrid.settings import Settings
+from civicgrid.sources.roles import SOURCE_ADMINS
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 from civicgrid.web.security import csrf_token
 
@@ -487,6 +489,8 @@ NAVIGATION = (
     ("/registry", "page.nav.registry", None),
     ("/mediation", "page.nav.mediation", None),
     ("/indicators", "page.nav.indicators", INDICATOR_VIEWERS),
+    ("/analysis", "page.nav.analysis", ANALYSIS_VIEWERS),
+    ("/sources", "page.nav.sources", SOURCE_ADMINS),
     ("/field", "page.nav.field", WORKER_ROLES),
     ("/fieldwork", "page.nav.fieldwork", STAFF_ROLES),
     ("/admin", "page.nav.admin", ADMIN_PAGE_ROLES),
