@@ -32,6 +32,7 @@ from civicgrid.errors import install_error_handlers
 from civicgrid.fieldwork.api import router as fieldwork_router
 from civicgrid.geo.api import router as geo_router
 from civicgrid.geo.service import GridIndex
+from civicgrid.hotspots.api import router as hotspots_router
 from civicgrid.metrics import install_metrics
 from civicgrid.notify.api import router as notify_router
 from civicgrid.open311.api import router as open311_router
@@ -102,6 +103,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(fieldwork_router)
     app.include_router(disputes_router)
     app.include_router(analysis_router)
+    app.include_router(hotspots_router)
     app.include_router(sources_router)
     app.include_router(resources_router)
     app.include_router(admin_router)

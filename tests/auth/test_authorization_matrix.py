@@ -311,6 +311,8 @@ def query(asked: Asked, world: AccessWorld) -> str:
         "/api/v1/cases/track": f"?number={world.own_case}",
         "/api/v1/analysis/monthly": "?month=2026-11",
         "/api/v1/analysis/monthly.xlsx": "?month=2026-11",
+        "/api/v1/analysis/hotspots": "?window=2026-11",
+        "/api/v1/analysis/hotspots/hours": "?window=2026-11",
     }.get(asked.path, "")
 
 
