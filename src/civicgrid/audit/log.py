@@ -39,6 +39,7 @@ class ChangeKind(StrEnum):
     ALARM_RULE = "alarm_rule"
     THRESHOLD_RULE = "threshold_rule"
     EXTERNAL_SOURCE = "external_source"
+    SAFE_PLACE_LIST = "safe_place_list"
 
 
 class Author(Protocol):
