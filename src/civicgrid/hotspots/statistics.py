@@ -17,14 +17,18 @@ is hot (or cold) when its Benjamini–Hochberg q ≤ `alpha` and z > 0 (or < 0).
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import h3
+import h3ronpy
 import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
 from scipy.stats import norm
 
 from civicgrid.diagnosis.statistics import benjamini_hochberg
 
 RING = 1
 ALPHA = 0.05
+
+Cells = NDArray[np.uint64]
 
 
 @dataclass(frozen=True)
@@ -37,30 +41,45 @@ class Hexagon:
     spot: str  # "hot", "cold" or "none"
 
 
+def _disks(cells: Cells, k: int) -> tuple[NDArray[np.intp], Cells]:
+    """Every hexagon's k-ring at once (h3ronpy): the owner's position and the neighbour."""
+    disks = pa.array(h3ronpy.grid_disk(cells, k))
+    offsets = disks.offsets.to_numpy()
+    owners = np.repeat(np.arange(len(cells)), np.diff(offsets))
+    return owners, disks.flatten().to_numpy().astype(np.uint64)
+
+
+def _ids(cells: list[str]) -> Cells:
+    return np.array([int(cell, 16) for cell in cells], dtype=np.uint64)
+
+
 def study_area(counts: Mapping[str, int], k: int = RING) -> list[str]:
     """The hexagons with events and every hexagon within `k` of one, in a fixed order."""
-    cells: set[str] = set()
-    for cell in counts:
-        cells.update(h3.grid_disk(cell, k))
-    return sorted(cells)
+    return [f"{cell:x}" for cell in _study_ids(counts, k)]
+
+
+def _study_ids(counts: Mapping[str, int], k: int) -> Cells:
+    if not counts:
+        return np.array([], dtype=np.uint64)
+    _, neighbours = _disks(_ids(list(counts)), k)
+    return np.unique(neighbours)
 
 
 def gi_star(counts: Mapping[str, int], *, k: int = RING, alpha: float = ALPHA) -> list[Hexagon]:
     """Gi* of every hexagon of the study area (see the module's docstring)."""
-    cells = study_area(counts, k)
+    ids = _study_ids(counts, k)
+    cells = [f"{cell:x}" for cell in ids]
     n = len(cells)
     if n < 2:
         return [Hexagon(cell, counts.get(cell, 0), 0.0, 1.0, 1.0, "none") for cell in cells]
-    position = {cell: index for index, cell in enumerate(cells)}
     x = np.array([counts.get(cell, 0) for cell in cells], dtype=np.float64)
     mean = x.mean()
     spread = float(np.sqrt((x**2).mean() - mean**2))
-    sums = np.zeros(n)
-    weights = np.zeros(n)
-    for index, cell in enumerate(cells):
-        near = [position[other] for other in h3.grid_disk(cell, k) if other in position]
-        sums[index] = x[near].sum()
-        weights[index] = len(near)
+    owners, neighbours = _disks(ids, k)
+    found = np.minimum(np.searchsorted(ids, neighbours), n - 1)
+    inside = ids[found] == neighbours  # neighbours outside the study area hold no event
+    sums = np.bincount(owners[inside], weights=x[found[inside]], minlength=n)
+    weights = np.bincount(owners[inside], minlength=n).astype(np.float64)
     # No spread (every count equal), or a hexagon whose neighbourhood is the whole study
     # area: nothing to compare it with, so it is not a spot (z = 0 rather than 0 / 0).
     denominator = spread * np.sqrt((n * weights - weights**2) / (n - 1))
