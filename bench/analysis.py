@@ -194,6 +194,9 @@ def _write_month(root: Path, month: str, grids: np.ndarray, classes: np.ndarray,
             "category_code": pa.nulls(count, pa.string()),
             "kind": pa.array(np.full(count, "neighbour")),
             "status": pa.array(np.full(count, "closed")),
+            # Disputes carry no point: no H3 cell, no compound.
+            "h3_cell": pa.nulls(count, pa.string()),
+            "compound_id": pa.nulls(count, pa.int64()),
         },
         schema=SCHEMA,
     )

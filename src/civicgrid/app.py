@@ -32,6 +32,7 @@ from civicgrid.errors import install_error_handlers
 from civicgrid.fieldwork.api import router as fieldwork_router
 from civicgrid.geo.api import router as geo_router
 from civicgrid.geo.service import GridIndex
+from civicgrid.hotspots.api import router as hotspots_router
 from civicgrid.metrics import install_metrics
 from civicgrid.notify.api import router as notify_router
 from civicgrid.open311.api import router as open311_router
@@ -39,6 +40,7 @@ from civicgrid.registry.api import router as registry_router
 from civicgrid.registry.import_api import router as registry_files_router
 from civicgrid.registry.sealing import cipher_for
 from civicgrid.resources.api import router as resources_router
+from civicgrid.safeplaces.api import router as safe_places_router
 from civicgrid.settings import Settings, get_settings
 from civicgrid.sources.api import router as sources_router
 from civicgrid.throttle import Throttle
@@ -103,6 +105,8 @@ def _mount(app: FastAPI) -> None:
     app.include_router(fieldwork_router)
     app.include_router(disputes_router)
     app.include_router(analysis_router)
+    app.include_router(hotspots_router)
+    app.include_router(safe_places_router)
     app.include_router(sources_router)
     app.include_router(resources_router)
     app.include_router(admin_router)

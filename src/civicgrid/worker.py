@@ -28,6 +28,7 @@ from civicgrid.diagnosis.service import stored
 from civicgrid.fieldwork.plans import generate_tasks
 from civicgrid.geo.service import GridIndex
 from civicgrid.notify.delivery import Delivery, deliver_due
+from civicgrid.safeplaces.service import stored as safe_list_stored
 from civicgrid.settings import get_settings
 from civicgrid.sources.watch import take_drops
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
@@ -84,7 +85,8 @@ def analyse(
     sessions: sessionmaker[Session], *, root: Path, today: date, done_for: str | None
 ) -> str | None:
     """Archive what has settled, then, from the first working day of a month, last month's
-    report once (a stored report is not made again, so a restart costs nothing).
+    report and safe-place list once (neither is made again when stored, so a restart costs
+    nothing).
 
     Arrow, DuckDB and SciPy load on the first round, not when `serve --with-worker`
     starts: their seconds of import time would delay the server's first answer.
@@ -92,6 +94,7 @@ def analyse(
     from civicgrid.archive.service import append  # noqa: PLC0415
     from civicgrid.diagnosis.engines import DuckDBEngine  # noqa: PLC0415
     from civicgrid.diagnosis.production import produce  # noqa: PLC0415
+    from civicgrid.safeplaces.production import produce as produce_safe_places  # noqa: PLC0415
 
     with sessions() as db:
         appended = append(db, root=root)
@@ -104,6 +107,10 @@ def analyse(
             report = produce(db, engine=DuckDBEngine(root), month=month)
             db.commit()
             log.info("monthly diagnosis %s: %d anomalies", month, report.anomalies)
+        if not safe_list_stored(db, month):
+            produce_safe_places(db, root=root, month=month)
+            db.commit()
+            log.info("safe-place list %s made", month)
     return month
 
 

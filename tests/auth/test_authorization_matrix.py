@@ -313,6 +313,10 @@ def query(asked: Asked, world: AccessWorld) -> str:
         "/api/v1/analysis/monthly.xlsx": "?month=2026-11",
         "/api/v1/analysis/recommendations": "?month=2026-11",
         "/api/v1/analysis/monthly.pdf": "?month=2026-11",
+        "/api/v1/analysis/hotspots": "?window=2026-11",
+        "/api/v1/analysis/hotspots/hours": "?window=2026-11",
+        "/api/v1/analysis/safe-places": "?month=2026-11",
+        "/api/v1/analysis/safe-places.xlsx": "?month=2026-11",
     }.get(asked.path, "")
 
 

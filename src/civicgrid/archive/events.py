@@ -1,7 +1,10 @@
 """One archived event: the row layout every report reads, and how a live row becomes one.
 
 Only facts about places and times enter: no names, phones, ID numbers, addresses,
-coordinates or free text. A case's risk class comes from its category; a dispute's
+coordinates or free text. A located case keeps only a coarse H3 cell (resolution 9, about
+0.1 km²: enough for a map, too coarse to point at a home) and the id of the compound (小区,
+`registry.compounds`) its point falls in; both are worked out while archiving, from the
+point the archive then drops. A case's risk class comes from its category; a dispute's
 from its kind (`data/dispute_risk_classes.json`); an imported record's from its source's
 mapping. A case action (a transition) and an alarm carry no risk class: the case an
 action belongs to, or an alarm opened, is already counted once as a case, so the
@@ -22,12 +25,14 @@ from datetime import datetime
 from functools import cache
 from importlib import resources
 
+import h3
 import pyarrow as pa
 
 from civicgrid.alarms.feed import AlarmFact
 from civicgrid.cases.feed import ActionFact, CaseFact
 from civicgrid.disputes.feed import DisputeFact
 from civicgrid.divisions import Level, level_of
+from civicgrid.registry.compounds import CompoundIndex
 from civicgrid.sources.feed import RecordFact
 from civicgrid.timeutil import DISPLAY_ZONE, as_utc
 
@@ -46,10 +51,17 @@ SCHEMA = pa.schema(
         ("category_code", pa.string()),
         ("kind", pa.string()),
         ("status", pa.string()),
+        ("h3_cell", pa.string()),
+        ("compound_id", pa.int64()),
     ]
 )
 """The archive's columns. `month` (local, YYYY-MM) and `district` (six digits) are also the
-partition folders; they stay inside the files too so every engine reads them as plain text."""
+partition folders; they stay inside the files too so every engine reads them as plain text.
+`h3_cell` and `compound_id` came later: files written before them lack both, and readers
+take them as null (DuckDB's `union_by_name`, pyarrow's `schema=`)."""
+
+CELL_RESOLUTION = 9
+"""H3 resolution of `h3_cell`: hexagons of about 0.1 km² (edge about 174 m)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,8 @@ class ArchiveEvent:
     category_code: str | None
     kind: str
     status: str
+    h3_cell: str | None = None
+    compound_id: int | None = None
 
     @property
     def month(self) -> str:
@@ -85,7 +99,17 @@ def dispute_risk_classes() -> Mapping[str, str]:
     return mapping
 
 
-def from_case(fact: CaseFact, risk_by_category: Mapping[str, str]) -> ArchiveEvent:
+def cell_of(lng: float | None, lat: float | None) -> str | None:
+    """The H3 cell (resolution 9) of a WGS-84 point, or None without a usable point."""
+    if lng is None or lat is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        return None
+    cell: str = h3.latlng_to_cell(lat, lng, CELL_RESOLUTION)
+    return cell
+
+
+def from_case(
+    fact: CaseFact, risk_by_category: Mapping[str, str], compounds: CompoundIndex
+) -> ArchiveEvent:
     return ArchiveEvent(
         source="case",
         source_id=fact.id,
@@ -96,6 +120,8 @@ def from_case(fact: CaseFact, risk_by_category: Mapping[str, str]) -> ArchiveEve
         category_code=fact.category_code,
         kind=fact.channel,
         status=fact.status,
+        h3_cell=cell_of(fact.lng, fact.lat),
+        compound_id=compounds.locate(fact.lng, fact.lat),
     )
 
 

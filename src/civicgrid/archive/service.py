@@ -30,6 +30,7 @@ from civicgrid.archive.models import ArchiveWatermark
 from civicgrid.cases.feed import actions_after, cases_after
 from civicgrid.categories.service import risk_classes_by_category
 from civicgrid.disputes.feed import disputes_after
+from civicgrid.registry.compounds import CompoundIndex
 from civicgrid.sources.feed import records_after
 from civicgrid.timeutil import utcnow
 
@@ -41,7 +42,11 @@ Reader = Callable[[Session, int, datetime, int], list[ArchiveEvent]]
 
 def _read_cases(db: Session, after: int, until: datetime, limit: int) -> list[ArchiveEvent]:
     risk = risk_classes_by_category(db)
-    return [from_case(f, risk) for f in cases_after(db, after_id=after, until=until, limit=limit)]
+    facts = cases_after(db, after_id=after, until=until, limit=limit)
+    if not facts:
+        return []
+    compounds = CompoundIndex.of(db)
+    return [from_case(fact, risk, compounds) for fact in facts]
 
 
 def _read_disputes(db: Session, after: int, until: datetime, limit: int) -> list[ArchiveEvent]:

@@ -40,6 +40,7 @@ class ChangeKind(StrEnum):
     THRESHOLD_RULE = "threshold_rule"
     EXTERNAL_SOURCE = "external_source"
     FIELDWORK_PLAN = "fieldwork_plan"
+    SAFE_PLACE_LIST = "safe_place_list"
 
 
 class Author(Protocol):

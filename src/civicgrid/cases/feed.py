@@ -11,7 +11,10 @@ from civicgrid.cases.models import Case, CaseAction
 
 @dataclass(frozen=True)
 class CaseFact:
-    """The columns of a case that carry no personal data (no text, no reporter, no address)."""
+    """The columns of a case that carry no personal data (no text, no reporter, no address).
+
+    The point is handed over only to be coarsened: the archive keeps its H3 cell and the
+    compound it falls in, never the coordinates."""
 
     id: int
     created_at: datetime
@@ -21,6 +24,8 @@ class CaseFact:
     channel: str
     status: str
     priority: str
+    lng: float | None
+    lat: float | None
 
 
 def cases_after(db: Session, *, after_id: int, until: datetime, limit: int) -> list[CaseFact]:
@@ -39,6 +44,8 @@ def cases_after(db: Session, *, after_id: int, until: datetime, limit: int) -> l
             Case.channel,
             Case.status,
             Case.priority,
+            Case.lng,
+            Case.lat,
         )
         .where(Case.id > after_id)
         .order_by(Case.id)
@@ -48,7 +55,7 @@ def cases_after(db: Session, *, after_id: int, until: datetime, limit: int) -> l
     for row in rows:
         if row.created_at > until:
             break
-        facts.append(CaseFact(*row))
+        facts.append(CaseFact(**row._asdict()))
     return facts
 
 

@@ -56,7 +56,8 @@ class DuckDBEngine:
         import duckdb  # noqa: PLC0415 - only the engine that runs loads its driver
 
         connection = duckdb.connect()
-        connection.read_parquet(files).create_view(EVENTS)
+        # By name: files older than a column lack it, and read it as null.
+        connection.read_parquet(files, union_by_name=True).create_view(EVENTS)
         return connection
 
     def cells(self, month: str) -> pa.Table:
