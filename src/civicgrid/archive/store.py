@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from civicgrid.archive.events import ArchiveEvent, to_table
 
-_FILE = re.compile(r"^(?P<source>[a-z_]+)-(?P<first>\d{12})-(?P<last>\d{12})\.parquet$")
+FILE_NAME = re.compile(r"^(?P<source>[a-z_]+)-(?P<first>\d{12})-(?P<last>\d{12})\.parquet$")
 
 
 def partition_dir(root: Path, month: str, district: str) -> Path:
@@ -47,10 +47,10 @@ def _write_atomically(target: Path, events: list[ArchiveEvent]) -> None:
     with temporary.open("rb") as handle:
         os.fsync(handle.fileno())
     os.replace(temporary, target)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)
@@ -64,7 +64,7 @@ def repair(root: Path, source: str, watermark: int) -> int:
     if not root.exists():
         return removed
     for path in root.glob("month=*/district=*/*"):
-        match = _FILE.match(path.name)
+        match = FILE_NAME.match(path.name)
         leftover = path.name.startswith(f".{source}-") and path.name.endswith(".tmp")
         if leftover or (match and match["source"] == source and int(match["first"]) > watermark):
             path.unlink()

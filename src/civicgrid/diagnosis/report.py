@@ -37,7 +37,7 @@ def compute(
     engine: ReportEngine, month: str, residents: Mapping[str, int], fdr: float = FDR
 ) -> MonthlyFigures:
     baseline_months = engine.baseline_months(month)
-    cells = engine.cells(month).sort_by([("grid_code", "ascending"), ("risk_class", "ascending")])
+    cells = engine.cells(month)
     events = cells.column("events").to_numpy()
     baseline = cells.column("baseline").to_numpy()
     p_values = rate_test(events, baseline, baseline_months)
