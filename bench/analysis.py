@@ -41,6 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import create_engine
 
+from civicgrid.archive.compaction import compact_month
 from civicgrid.archive.events import SCHEMA
 from civicgrid.archive.store import month_files, partition_dir
 from civicgrid.categories.reference import risk_classes
@@ -72,6 +73,9 @@ def main() -> None:
     generated = time.perf_counter() - started
     print(f"archive ready in {generated:.1f} s", file=sys.stderr)
     if args.generate_only:
+        return
+    if args.split:
+        _split_then_compact(root, args.split, args.repeat)
         return
     files = month_files(root, window(LAST_MONTH))
     rows: list[tuple[str, float, str]] = []
@@ -123,6 +127,14 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--data", type=Path, default=WORK, help="where archives are kept")
     parser.add_argument("--generate-only", action="store_true")
+    parser.add_argument(
+        "--split",
+        type=int,
+        default=0,
+        help="DuckDB only: the window cut into files of this many rows (as the writer's "
+        "batches leave a month), then compacted by the archive's compaction, timed before "
+        "and after",
+    )
     return parser.parse_args()
 
 
@@ -230,6 +242,35 @@ def _write_month(  # noqa: PLR0917 - one month's arrays
         name = f"dispute-{first + start:012d}-{first + stop - 1:012d}.parquet"
         pq.write_table(table.slice(start, stop - start), folder / name, compression="zstd")
     return first + count
+
+
+def _split_then_compact(root: Path, rows: int, repeat: int) -> None:
+    """The report month's window as the writer leaves it (a file per batch), then compacted."""
+    split = root.with_name(f"{root.name}-split-{rows}")
+    shutil.rmtree(split, ignore_errors=True)
+    for path in month_files(root, window(LAST_MONTH)):
+        table = pq.read_table(path)
+        folder = split / path.parent.relative_to(root)
+        folder.mkdir(parents=True, exist_ok=True)
+        ids = table.column("source_id").to_numpy()
+        for start in range(0, table.num_rows, rows):
+            part = table.slice(start, rows)
+            last = int(ids[min(start + rows, table.num_rows) - 1])
+            name = f"dispute-{int(ids[start]):012d}-{last:012d}.parquet"
+            pq.write_table(part, folder / name, compression="zstd")
+    files = len(month_files(split, window(LAST_MONTH)))
+    duck = DuckDBEngine(split)
+    before, _ = _best(repeat, lambda: compute(duck, LAST_MONTH, {}))
+    started = time.perf_counter()
+    for month in window(LAST_MONTH):
+        compact_month(split, month, {"dispute": 10**12})
+    compacting = time.perf_counter() - started
+    after, _ = _best(repeat, lambda: compute(duck, LAST_MONTH, {}))
+    events = sum(pq.read_metadata(p).num_rows for p in month_files(split, window(LAST_MONTH)))
+    print(f"| window as batches of {rows:,} rows ({files:,} files) | {before:.3f} |")
+    print(f"| the same compacted (65 files) | {after:.3f} |")
+    print(f"compaction of 13 months: {events:,} events in {compacting:.1f} s")
+    shutil.rmtree(split)
 
 
 def _timed(run: Callable[[], MonthlyFigures]) -> tuple[float, MonthlyFigures]:
