@@ -12,6 +12,8 @@ in the same run, each `--repeat` times with the archive folder emptied in betwee
   month/district partitions (no batches, no watermark, no fsync, no personal-data rule).
 
     .venv/bin/python bench/archive_write.py --url DATABASE_URL --out FOLDER [--repeat 3]
+
+It deletes the database's archive watermarks before each writer run: give it a copy.
 """
 
 import argparse
