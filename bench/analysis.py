@@ -28,6 +28,7 @@ its size, grids, months and seed match. Figures go to stdout as markdown.
 import argparse
 import datetime
 import os
+import resource
 import shutil
 import sys
 import time
@@ -40,6 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import create_engine
 
+from civicgrid.archive.compaction import compact_month
 from civicgrid.archive.events import SCHEMA
 from civicgrid.archive.store import month_files, partition_dir
 from civicgrid.categories.reference import risk_classes
@@ -65,11 +67,16 @@ LAST_MONTH = "2026-11"
 
 def main() -> None:
     args = _arguments()
-    WORK.mkdir(parents=True, exist_ok=True)
+    args.data.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     root, planted = _archive(args)
     generated = time.perf_counter() - started
     print(f"archive ready in {generated:.1f} s", file=sys.stderr)
+    if args.generate_only:
+        return
+    if args.split:
+        _split_then_compact(root, args.split, args.repeat)
+        return
     files = month_files(root, window(LAST_MONTH))
     rows: list[tuple[str, float, str]] = []
     reports: dict[str, MonthlyFigures] = {}
@@ -118,6 +125,16 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--data", type=Path, default=WORK, help="where archives are kept")
+    parser.add_argument("--generate-only", action="store_true")
+    parser.add_argument(
+        "--split",
+        type=int,
+        default=0,
+        help="DuckDB only: the window cut into files of this many rows (as the writer's "
+        "batches leave a month), then compacted by the archive's compaction, timed before "
+        "and after",
+    )
     return parser.parse_args()
 
 
@@ -126,7 +143,9 @@ def _all_months(count: int) -> list[str]:
 
 
 def _grid_codes(count: int) -> np.ndarray:
-    """Codes shaped like the real ones: district, street, community, grid (15 digits)."""
+    """Codes shaped like the real ones: district, street, community, grid (15 digits).
+
+    Made district by district in code order, so a grid's index orders like its code."""
     per_district = -(-count // len(DISTRICTS))
     codes = []
     for district in DISTRICTS:
@@ -138,8 +157,11 @@ def _grid_codes(count: int) -> np.ndarray:
 
 
 def _archive(args: argparse.Namespace) -> tuple[Path, tuple[str, str]]:
-    """Write the archive (or reuse the one of the same shape); returns the planted cell."""
-    root = WORK / f"archive-{args.events}-{args.grids}-{args.months}-{args.seed}"
+    """Write the archive (or reuse the one of the same shape); returns the planted cell.
+
+    One month at a time in arrays (memory stays at one month's events), in the layout a
+    compacted month has: one file per district, rows ordered by grid and class."""
+    root = args.data / f"archive-{args.events}-{args.grids}-{args.months}-{args.seed}"
     rng = np.random.default_rng(args.seed)
     grids = _grid_codes(args.grids)
     classes = np.array([risk.code for risk in risk_classes()])
@@ -158,7 +180,7 @@ def _archive(args: argparse.Namespace) -> tuple[Path, tuple[str, str]]:
         class_index = rng.choice(len(classes), per_month, p=class_weights)
         if month == LAST_MONTH:
             grid_index, class_index = _plant(grid_index, class_index, 7, classes, planted[1])
-        next_id = _write_month(root, month, grids[grid_index], classes[class_index], next_id)
+        next_id = _write_month(root, month, grids, classes, grid_index, class_index, next_id)
     (root / "done").touch()
     return root, planted
 
@@ -176,43 +198,94 @@ def _plant(
     )
 
 
-def _write_month(root: Path, month: str, grids: np.ndarray, classes: np.ndarray, first: int) -> int:
-    count = len(grids)
-    ids = np.arange(first, first + count, dtype=np.int64)
+def _constant(value: str, count: int) -> pa.Array:
+    return pc.take(pa.array([value]), pa.array(np.zeros(count, np.int32)))
+
+
+def _write_month(  # noqa: PLR0917 - one month's arrays
+    root: Path,
+    month: str,
+    grids: np.ndarray,
+    classes: np.ndarray,
+    grid_index: np.ndarray,
+    class_index: np.ndarray,
+    first: int,
+) -> int:
+    """One month's events, one file per district, ordered by grid then class."""
+    key = np.sort(grid_index.astype(np.int64) * len(classes) + class_index)
+    grid_index, class_index = np.divmod(key, len(classes))
+    count = len(key)
+    grid_codes = pc.take(pa.array(grids), pa.array(grid_index))
     day = np.datetime64(f"{month}-10T02:00:00", "us")
-    districts = grids.astype("U6")
     table = pa.table(
         {
-            "source": pa.array(np.full(count, "dispute")),
-            "source_id": pa.array(ids),
+            "source": _constant("dispute", count),
+            "source_id": pa.array(np.arange(first, first + count, dtype=np.int64)),
             "occurred_at": pa.array(np.full(count, day)).cast(pa.timestamp("us", tz="UTC")),
-            "month": pa.array(np.full(count, month)),
-            "district": pa.array(districts),
-            "region_code": pa.array(grids),
-            "grid_code": pa.array(grids),
-            "risk_class": pa.array(classes),
+            "month": _constant(month, count),
+            "district": pc.utf8_slice_codeunits(grid_codes, 0, 6),
+            "region_code": grid_codes,
+            "grid_code": grid_codes,
+            "risk_class": pc.take(pa.array(classes), pa.array(class_index)),
             "category_code": pa.nulls(count, pa.string()),
-            "kind": pa.array(np.full(count, "neighbour")),
-            "status": pa.array(np.full(count, "closed")),
+            "kind": _constant("neighbour", count),
+            "status": _constant("closed", count),
             # Disputes carry no point: no H3 cell, no compound.
             "h3_cell": pa.nulls(count, pa.string()),
             "compound_id": pa.nulls(count, pa.int64()),
         },
         schema=SCHEMA,
     )
-    for district in DISTRICTS:
-        part = table.filter(pc.equal(table.column("district"), district))
+    per_district = -(-len(grids) // len(DISTRICTS))
+    bounds = np.searchsorted(grid_index, np.arange(len(DISTRICTS) + 1) * per_district)
+    for number, district in enumerate(DISTRICTS):
+        start, stop = int(bounds[number]), int(bounds[number + 1])
         folder = partition_dir(root, month, district)
         folder.mkdir(parents=True, exist_ok=True)
-        name = f"dispute-{first:012d}-{first + count - 1:012d}.parquet"
-        pq.write_table(part, folder / name, compression="zstd")
+        name = f"dispute-{first + start:012d}-{first + stop - 1:012d}.parquet"
+        pq.write_table(table.slice(start, stop - start), folder / name, compression="zstd")
     return first + count
 
 
-def _timed(run: Callable[[], MonthlyFigures]) -> tuple[float, MonthlyFigures]:
+def _split_then_compact(root: Path, rows: int, repeat: int) -> None:
+    """The report month's window as the writer leaves it (a file per batch), then compacted."""
+    split = root.with_name(f"{root.name}-split-{rows}")
+    shutil.rmtree(split, ignore_errors=True)
+    for path in month_files(root, window(LAST_MONTH)):
+        table = pq.read_table(path)
+        folder = split / path.parent.relative_to(root)
+        folder.mkdir(parents=True, exist_ok=True)
+        ids = table.column("source_id").to_numpy()
+        for start in range(0, table.num_rows, rows):
+            part = table.slice(start, rows)
+            last = int(ids[min(start + rows, table.num_rows) - 1])
+            name = f"dispute-{int(ids[start]):012d}-{last:012d}.parquet"
+            pq.write_table(part, folder / name, compression="zstd")
+    files = len(month_files(split, window(LAST_MONTH)))
+    duck = DuckDBEngine(split)
+    before, _ = _best(repeat, lambda: compute(duck, LAST_MONTH, {}))
     started = time.perf_counter()
+    for month in window(LAST_MONTH):
+        compact_month(split, month, {"dispute": 10**12})
+    compacting = time.perf_counter() - started
+    after, _ = _best(repeat, lambda: compute(duck, LAST_MONTH, {}))
+    events = sum(pq.read_metadata(p).num_rows for p in month_files(split, window(LAST_MONTH)))
+    print(f"| window as batches of {rows:,} rows ({files:,} files) | {before:.3f} |")
+    print(f"| the same compacted (65 files) | {after:.3f} |")
+    print(f"compaction of 13 months: {events:,} events in {compacting:.1f} s")
+    shutil.rmtree(split)
+
+
+def _timed(run: Callable[[], MonthlyFigures]) -> tuple[float, MonthlyFigures]:
+    started, cpu = time.perf_counter(), time.process_time()
     result = run()
-    return time.perf_counter() - started, result
+    seconds = time.perf_counter() - started
+    print(
+        f"  run {seconds:.3f} s, this process's CPU {time.process_time() - cpu:.3f} s, "
+        f"load {os.getloadavg()[0]:.1f}",
+        file=sys.stderr,
+    )
+    return seconds, result
 
 
 def _best(repeat: int, run: Callable[[], MonthlyFigures]) -> tuple[float, MonthlyFigures]:
@@ -252,6 +325,8 @@ def _print(  # noqa: PLR0917 - one call, every figure of the run
     print(f"- planted cell {planted} flagged: {planted in flagged}")
     print(f"- identical to DuckDB's report: {same}")
     print(f"- archive generation (not timed above): {generated:.1f} s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"- peak RSS of this process (DuckDB runs in it): {peak:,.0f} MB")
 
 
 if __name__ == "__main__":

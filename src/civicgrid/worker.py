@@ -84,14 +84,14 @@ def generate_day_tasks(sessions: sessionmaker[Session], *, done_for: date | None
 def analyse(
     sessions: sessionmaker[Session], *, root: Path, today: date, done_for: str | None
 ) -> str | None:
-    """Archive what has settled, then, from the first working day of a month, last month's
-    report and safe-place list once (neither is made again when stored, so a restart costs
-    nothing).
+    """Archive what has settled and compact the closed months' folders, then, from the
+    first working day of a month, last month's report and safe-place list once (neither
+    is made again when stored, so a restart costs nothing).
 
     Arrow, DuckDB and SciPy load on the first round, not when `serve --with-worker`
     starts: their seconds of import time would delay the server's first answer.
     """
-    from civicgrid.archive.service import append  # noqa: PLC0415
+    from civicgrid.archive.service import append, compact_closed  # noqa: PLC0415
     from civicgrid.diagnosis.engines import DuckDBEngine  # noqa: PLC0415
     from civicgrid.diagnosis.production import produce  # noqa: PLC0415
     from civicgrid.safeplaces.production import produce as produce_safe_places  # noqa: PLC0415
@@ -100,6 +100,8 @@ def analyse(
         appended = append(db, root=root)
         if appended.total:
             log.info("archived %d events into %d files", appended.total, appended.files)
+        if compacted := compact_closed(db, root=root):
+            log.info("compacted %d archive folders of closed months", len(compacted))
         month = month_due(today)
         if month is None or month == done_for:
             return done_for

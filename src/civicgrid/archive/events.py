@@ -27,6 +27,7 @@ from importlib import resources
 
 import h3
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from civicgrid.alarms.feed import AlarmFact
 from civicgrid.cases.feed import ActionFact, CaseFact
@@ -188,8 +189,23 @@ def from_alarm(fact: AlarmFact) -> ArchiveEvent:
 
 
 def to_table(events: list[ArchiveEvent]) -> pa.Table:
-    columns = {name: [] for name in SCHEMA.names}  # type: dict[str, list[object]]
-    for event in events:
-        for name in SCHEMA.names:
-            columns[name].append(getattr(event, name))
-    return pa.Table.from_pydict(columns, schema=SCHEMA)
+    """The batch as columns. The local month and the district are computed in Arrow for the
+    whole batch: per event in Python they were a third of the writer's time."""
+    moments = pa.array([event.occurred_at for event in events], SCHEMA.field("occurred_at").type)
+    regions = pa.array([event.region_code for event in events], pa.string())
+    local = moments.cast(pa.timestamp("us", tz=DISPLAY_ZONE.key))
+    computed = {
+        "occurred_at": moments,
+        "month": pc.strftime(local, "%Y-%m"),
+        "district": pc.utf8_slice_codeunits(regions, 0, 6),
+        "region_code": regions,
+    }
+    return pa.table(
+        {
+            field.name: computed[field.name]
+            if field.name in computed
+            else pa.array([getattr(event, field.name) for event in events], field.type)
+            for field in SCHEMA
+        },
+        schema=SCHEMA,
+    )

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.alarms.feed import alarms_after
-from civicgrid.archive import store
+from civicgrid.archive import compaction, store
 from civicgrid.archive.events import (
     ArchiveEvent,
     from_action,
@@ -25,6 +25,7 @@ from civicgrid.archive.events import (
     from_case,
     from_dispute,
     from_record,
+    local_month,
 )
 from civicgrid.archive.models import ArchiveWatermark
 from civicgrid.cases.feed import actions_after, cases_after
@@ -126,3 +127,22 @@ def _watermark(db: Session, source: str) -> ArchiveWatermark:
         db.add(mark)
         db.flush()
     return mark
+
+
+def compact_closed(
+    db: Session, *, root: Path, now: datetime | None = None, settle: timedelta = SETTLE
+) -> list[Path]:
+    """Compact each closed month's district folders (`compaction`), holding the sources'
+    watermark rows so that no batch of another worker commits while files move.
+
+    A month is closed once its last day is past the settle time, as `append` sees it;
+    an event archived late into it (an import of old records) is merged on the next round.
+    """
+    closing = local_month((now or utcnow()) - settle)
+    marks = {source: _watermark(db, source).last_id for source in READERS}
+    compacted = []
+    for month in compaction.archived_months(root):
+        if month < closing:
+            compacted.extend(compaction.compact_month(root, month, marks))
+    db.commit()
+    return compacted

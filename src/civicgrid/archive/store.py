@@ -14,11 +14,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from civicgrid.archive.events import ArchiveEvent, to_table
 
-_FILE = re.compile(r"^(?P<source>[a-z_]+)-(?P<first>\d{12})-(?P<last>\d{12})\.parquet$")
+FILE_NAME = re.compile(r"^(?P<source>[a-z_]+)-(?P<first>\d{12})-(?P<last>\d{12})\.parquet$")
 
 
 def partition_dir(root: Path, month: str, district: str) -> Path:
@@ -28,29 +29,31 @@ def partition_dir(root: Path, month: str, district: str) -> Path:
 def write_batch(root: Path, source: str, events: list[ArchiveEvent]) -> list[Path]:
     """Write one batch of a source's events, one file per (month, district), each atomically."""
     first, last = events[0].source_id, events[-1].source_id
-    groups: dict[tuple[str, str], list[ArchiveEvent]] = defaultdict(list)
-    for event in events:
-        groups[(event.month, event.district)].append(event)
+    table = to_table(events)
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    months, districts = table.column("month").to_pylist(), table.column("district").to_pylist()
+    for row, key in enumerate(zip(months, districts, strict=True)):
+        groups[key].append(row)
     written = []
-    for (month, district), members in sorted(groups.items()):
+    for (month, district), rows in sorted(groups.items()):
         folder = partition_dir(root, month, district)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{source}-{first:012d}-{last:012d}.parquet"
-        _write_atomically(target, members)
+        _write_atomically(target, table.take(rows))
         written.append(target)
     return written
 
 
-def _write_atomically(target: Path, events: list[ArchiveEvent]) -> None:
+def _write_atomically(target: Path, table: pa.Table) -> None:
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    pq.write_table(to_table(events), temporary, compression="zstd")
+    pq.write_table(table, temporary, compression="zstd")
     with temporary.open("rb") as handle:
         os.fsync(handle.fileno())
     os.replace(temporary, target)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)
@@ -64,7 +67,7 @@ def repair(root: Path, source: str, watermark: int) -> int:
     if not root.exists():
         return removed
     for path in root.glob("month=*/district=*/*"):
-        match = _FILE.match(path.name)
+        match = FILE_NAME.match(path.name)
         leftover = path.name.startswith(f".{source}-") and path.name.endswith(".tmp")
         if leftover or (match and match["source"] == source and int(match["first"]) > watermark):
             path.unlink()

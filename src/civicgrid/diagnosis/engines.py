@@ -6,8 +6,9 @@ is the same Python for all three.
 """
 
 import io
+import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,7 +29,8 @@ class ReportEngine(Protocol):
     name: str
 
     def cells(self, month: str) -> pa.Table:
-        """Counts per grid × risk class over the month's window (`definition.cells_sql`)."""
+        """Counts per grid × risk class over the month's window (`definition.cells_sql`),
+        ordered by grid code, then class (byte order)."""
 
     def baseline_months(self, month: str) -> int:
         """How many of the 12 months before `month` hold any archived event."""
@@ -47,15 +49,25 @@ def _normalised(table: pa.Table) -> pa.Table:
 
 @dataclass
 class DuckDBEngine:
-    """The embedded default: DuckDB reads the month folders of the Parquet archive."""
+    """The embedded default: DuckDB reads the month folders of the Parquet archive.
+
+    Only the window's 13 month folders are listed (`store.month_files`), so the other
+    months are never opened. DuckDB gets every core and a memory cap (`memory_limit`,
+    DuckDB's own syntax such as "4GB"; past it the grouping spills to disk instead of
+    taking the worker down).
+    """
 
     root: Path
     name: str = "duckdb"
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    memory_limit: str = "4GB"
 
     def _connection(self, files: list[str]) -> Any:
         import duckdb  # noqa: PLC0415 - only the engine that runs loads its driver
 
-        connection = duckdb.connect()
+        connection = duckdb.connect(
+            config={"threads": self.threads, "memory_limit": self.memory_limit}
+        )
         # By name: files older than a column lack it, and read it as null.
         connection.read_parquet(files, union_by_name=True).create_view(EVENTS)
         return connection

@@ -54,7 +54,7 @@ def compute(
     """The report from the engine's grouped counts and the registry's residents and
     households per grid (counts only)."""
     baseline_months = engine.baseline_months(month)
-    cells = engine.cells(month).sort_by([("grid_code", "ascending"), ("risk_class", "ascending")])
+    cells = engine.cells(month)
     events = cells.column("events").to_numpy()
     baseline = cells.column("baseline").to_numpy()
     previous = cells.column("previous_month").to_numpy()
