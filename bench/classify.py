@@ -50,7 +50,12 @@ from civicgrid.categories.keyword_rules import CategoryTerms, KeywordRules, cate
 from civicgrid.categories.text import normalise_text
 from civicgrid.categories.training import train
 from civicgrid.categories.training_data import read_messages, term_rows, weak_labels
-from civicgrid.categories.weak_training import derived_terms, seed_labels, self_train
+from civicgrid.categories.weak_training import (
+    SELF_TRAINING_ROUNDS,
+    derived_terms,
+    seed_labels,
+    self_train,
+)
 from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
 from civicgrid.settings import Settings
 
@@ -140,6 +145,7 @@ def _report(terms: list[CategoryTerms], pool: list[str], test: list[str], seed: 
     methods = {
         "old: keyword weak labels": (old_model, terms),
         "new: derived names, seeds, self-training": (new_model, derived),
+        "new without self-training (seeds only)": (self_train(pool, terms, rounds=0), derived),
     }
     masker = KeywordRules(derived)
     load = ", ".join(f"{figure:.1f}" for figure in os.getloadavg())
@@ -178,8 +184,8 @@ def _report(terms: list[CategoryTerms], pool: list[str], test: list[str], seed: 
         f"{len(test)} held-out messages, labelled or not: {agreement:.3f}.",
         "",
         f"Training on {len(pool)} messages: old {old_seconds:.1f} s ({old_model.rows} rows), "
-        f"new {new_seconds:.1f} s (seeds and {new_model.rows} rows in the last round, "
-        "three fits of the model with its calibration).",
+        f"new {new_seconds:.1f} s ({new_model.rows} rows in the last round; seeds, then "
+        f"{SELF_TRAINING_ROUNDS} self-training round, each a fit with its calibration).",
         "",
         _latency(new_model, derived, test),
         "",
@@ -242,7 +248,7 @@ def _agreement(
     methods: dict[str, tuple[TrainedModel, list[CategoryTerms]]],
     texts: list[str],
 ) -> float:
-    (old, old_terms), (new, new_terms) = methods.values()
+    (old, old_terms), (new, new_terms), _ = methods.values()
     first = _suggested_groups(old, old_terms, texts)
     second = _suggested_groups(new, new_terms, texts)
     return sum(a == b for a, b in zip(first, second, strict=True)) / len(texts)
