@@ -226,7 +226,7 @@ def classifier_train(csv_file: Path, out_path: Path | None) -> None:
 
     rows = read_training_csv(csv_file)
     with database() as db:
-        known = {terms.code for terms in category_terms(db)}
+        known = {terms.code for terms in category_terms(db, in_force_only=False)}
     model = train(rows, known_codes=known)
     path = text_classifier.save_model(model, out_path or text_classifier.model_path())
     say("cli.classifier_trained", rows=model.rows, classes=len(model.classes), path=path)

@@ -106,6 +106,9 @@ BODIES: dict[str, Any] = {
     "POST /api/v1/routing-rules": INACTIVE_RULE,
     "PUT /api/v1/routing-rules/{rule_id}": INACTIVE_RULE,
     "PUT /api/v1/fieldwork/weights": {"weights": {"plan_completion": 1}},
+    # The choice in force already (none made yet means all): the world stays as it was.
+    "PUT /api/v1/categories/taxonomy-in-force": {"choice": "all"},
+    "POST /api/v1/categories/suggest": {"text": "小区路灯不亮"},
     "POST /api/v1/alarms/scene-rules": SWITCHED_OFF_SCENE,
     "PUT /api/v1/alarms/scene-rules/{rule_id}": SWITCHED_OFF_SCENE,
     # The built-in rule of `low_battery` (PLAIN), set again: only its version moves.

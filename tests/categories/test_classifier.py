@@ -23,9 +23,9 @@ from civicgrid.categories.training_data import (
     read_messages,
     read_training_csv,
     term_rows,
-    train_demo_model,
     weak_labels,
 )
+from civicgrid.categories.weak_training import derived_terms, train_demo_model
 from civicgrid.cli import main
 from civicgrid.errors import Invalid
 from civicgrid.settings import Settings
@@ -299,7 +299,7 @@ def test_term_rows_train_a_model_with_no_shared_data(settings):
 
 def test_the_demo_model_is_trained_from_the_seeded_categories(seeded: Session, tmp_path):
     settings = Settings(data_dir=tmp_path)
-    model = train_demo_model(seeded, messages_path=tmp_path / "absent.csv", settings=settings)
+    model = train_demo_model(seeded, messages_paths=[tmp_path / "absent.csv"], settings=settings)
     assert model is not None
     terms = category_terms(seeded)
     assert set(model.classes) == {t.code for t in terms}
@@ -317,10 +317,12 @@ def test_the_demo_model_learns_from_messages_when_given(seeded: Session, tmp_pat
         writer.writerow(["1", "小区井盖缺失", "\n\t\t井盖缺失好几天了，晚上路过很危险\n"])
         writer.writerow(["2", "咨询", "请问社保怎么办理"])
     settings = Settings(data_dir=tmp_path)
-    terms = category_terms(seeded)
-    model = train_demo_model(seeded, messages_path=messages, settings=settings)
+    model = train_demo_model(seeded, messages_paths=[messages], settings=settings)
     assert model is not None
-    assert model.rows == len(term_rows(terms)) + 1
+    # The names' own rows (derived words included), and the 井盖 message as a seed.
+    terms = derived_terms(category_terms(seeded))
+    assert model.rows >= len(term_rows(terms)) + 1
+    assert model.predict(["井盖缺失好几天了"]) == ["UM-03-01"]
 
 
 def test_real_messages_get_weak_labels_from_the_built_in_keywords(shared_data):
@@ -335,7 +337,7 @@ def test_real_messages_get_weak_labels_from_the_built_in_keywords(shared_data):
 
 def test_the_demo_model_needs_categories(db: Session, tmp_path):
     settings = Settings(data_dir=tmp_path)
-    assert train_demo_model(db, messages_path=None, settings=settings) is None
+    assert train_demo_model(db, messages_paths=[], settings=settings) is None
     assert not classifier.model_path(settings).exists()
 
 

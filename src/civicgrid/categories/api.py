@@ -6,14 +6,20 @@ from fastapi import APIRouter, File, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale, OptionalActor
-from civicgrid.categories import excel, reference, service, taxonomy
+from civicgrid.categories import classifier, excel, in_force, reference, service, taxonomy
+from civicgrid.categories.keyword_rules import category_terms
 from civicgrid.categories.schemas import (
+    AlternativeOut,
     CategoryChange,
     CategoryIn,
     CategoryListOut,
     CategoryOut,
     ImportReportOut,
     RiskClassOut,
+    SuggestIn,
+    SuggestionOut,
+    TaxonomyInForceIn,
+    TaxonomyInForceOut,
 )
 from civicgrid.errors import NotFound, error_body
 from civicgrid.i18n import translate
@@ -67,6 +73,43 @@ def post_import(
         return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     db.commit()
     return report
+
+
+@router.get("/taxonomy-in-force", response_model=TaxonomyInForceOut)
+def get_taxonomy_in_force(db: DbSession, actor: CurrentActor) -> TaxonomyInForceOut:
+    service.require_admin(actor)
+    return TaxonomyInForceOut(choice=in_force.taxonomy_in_force(db), choices=list(in_force.CHOICES))
+
+
+@router.put("/taxonomy-in-force", response_model=TaxonomyInForceOut)
+def put_taxonomy_in_force(
+    body: TaxonomyInForceIn, db: DbSession, actor: CurrentActor
+) -> TaxonomyInForceOut:
+    """City-wide: suggestion offers only the chosen taxonomy's categories from the next case on."""
+    choice = in_force.set_taxonomy_in_force(db, actor=actor, choice=body.choice)
+    db.commit()
+    return TaxonomyInForceOut(choice=choice, choices=list(in_force.CHOICES))
+
+
+@router.post("/suggest", response_model=SuggestionOut | None)
+def post_suggest(body: SuggestIn, db: DbSession, actor: CurrentActor) -> SuggestionOut | None:
+    """The suggested group and category for a text, from the taxonomy in force; null when
+    nothing in the text points anywhere. Any signed-in caller: it reads no case."""
+    found = classifier.suggest(body.text, category_terms(db))
+    if found is None:
+        return None
+    return SuggestionOut(
+        code=found.code,
+        confidence=found.confidence,
+        source=found.source,
+        alternatives=[
+            AlternativeOut(code=a.code, confidence=a.confidence) for a in found.alternatives
+        ],
+        low_confidence=found.low_confidence,
+        group_code=found.group,
+        group_confidence=found.group_confidence,
+        confidence_in_group=found.confidence_in_group,
+    )
 
 
 @router.get("/{code}", response_model=CategoryOut)

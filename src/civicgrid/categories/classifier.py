@@ -57,8 +57,13 @@ class Alternative:
 class Suggestion:
     """The best category for a text, how sure (0..1), which evidence decided, the runners-up.
 
-    `alternatives` holds up to three other codes, best first, for a dispatcher
-    to choose from when `low_confidence` is set.
+    Chosen in two steps: the level-1 group with the most evidence (`group`,
+    `group_confidence`: the summed confidence of its categories), then the best
+    category inside it. `confidence` is the category's own share of all the
+    evidence, `confidence_in_group` its share of the group's, so
+    `confidence ≤ group_confidence`. `group` is None for categories given
+    without one. `alternatives` holds up to three other codes, best first, for
+    a dispatcher to choose from when `low_confidence` is set.
     """
 
     code: str
@@ -66,6 +71,9 @@ class Suggestion:
     source: Source
     alternatives: tuple[Alternative, ...]
     low_confidence: bool
+    group: str | None = None
+    group_confidence: float = 0.0
+    confidence_in_group: float = 0.0
 
 
 @dataclass
@@ -156,10 +164,37 @@ def suggest_many(
     model_part = (1.0 - strength) * _model_probabilities(model, read, rules.codes)
     combined = rule_part + model_part
     threshold = settings.classifier_min_confidence
+    groups = _groups(categories, rules.codes)
     return [
-        _suggestion(rules.codes, combined[row], rule_part[row], model_part[row], threshold)
+        _suggestion(
+            rules.codes,
+            groups,
+            combined[row],
+            rule_part=rule_part[row],
+            model_part=model_part[row],
+            threshold=threshold,
+        )
         for row in range(len(texts))
     ]
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """Each category column's group as an index, and each index's level-1 code."""
+
+    of_column: NDArray[np.int64]
+    codes: tuple[str | None, ...]
+
+
+def _groups(categories: Sequence[CategoryTerms], codes: Sequence[str]) -> _Groups:
+    group_of = {category.code: category.group for category in categories}
+    index: dict[str, int] = {}
+    of_column = np.fromiter(
+        (index.setdefault(group_of[code], len(index)) for code in codes),
+        dtype=np.int64,
+        count=len(codes),
+    )
+    return _Groups(of_column, tuple(code or None for code in index))
 
 
 def _model_probabilities(
@@ -184,22 +219,49 @@ def _model_probabilities(
 
 
 def _suggestion(
-    codes: Sequence[str], combined: Floats, rule_part: Floats, model_part: Floats, threshold: float
+    codes: Sequence[str],
+    groups: _Groups,
+    combined: Floats,
+    *,
+    rule_part: Floats,
+    model_part: Floats,
+    threshold: float,
 ) -> Suggestion | None:
-    if not codes:
+    """The group with the most evidence first, then its best category.
+
+    Summing over a group lets evidence spread over its categories (a noise
+    complaint split between 噪音扰民 and 施工噪音) still outweigh one category of
+    another group that happens to score a little higher alone.
+    """
+    if not codes or combined.max() <= 0.0:
         return None
-    order = np.argsort(-combined, kind="stable")
-    best = int(order[0])
-    if combined[best] <= 0.0:
-        return None
-    confidence = min(1.0, float(combined[best]))
+    group_scores = np.bincount(groups.of_column, weights=combined)
+    best_group = int(group_scores.argmax())
+    in_group = np.where(groups.of_column == best_group, combined, -1.0)
+    best = int(in_group.argmax())
+    confidence = _unit(combined[best])
     alternatives = tuple(
-        Alternative(codes[int(i)], float(combined[i]))
-        for i in order[1 : 1 + TOP_ALTERNATIVES]
-        if combined[i] > 0.0
-    )
+        Alternative(codes[int(i)], _unit(combined[i]))
+        for i in np.argsort(-combined, kind="stable")
+        if int(i) != best and combined[i] > 0.0
+    )[:TOP_ALTERNATIVES]
     source: Source = "rules" if rule_part[best] >= model_part[best] else "model"
-    return Suggestion(codes[best], confidence, source, alternatives, confidence < threshold)
+    group_confidence = _unit(group_scores[best_group])
+    return Suggestion(
+        codes[best],
+        confidence,
+        source,
+        alternatives,
+        confidence < threshold,
+        group=groups.codes[best_group],
+        group_confidence=group_confidence,
+        confidence_in_group=_unit(combined[best] / group_scores[best_group]),
+    )
+
+
+def _unit(value: float) -> float:
+    """A confidence clipped into 0..1 against rounding in the sums."""
+    return min(1.0, max(0.0, float(value)))
 
 
 def log_softmax(logits: Floats) -> Floats:

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
+from civicgrid.categories.in_force import sources_in_force
 from civicgrid.categories.taxonomy import taxonomy
 from civicgrid.categories.text import normalise_text
 
@@ -22,19 +23,31 @@ Floats = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class CategoryTerms:
-    """What the classifier needs of a category: its code and the words that name it."""
+    """What the classifier needs of a category: its code, the words that name it, its group.
+
+    `group` is the level-1 code and `group_name` its name: suggestion chooses a
+    group first, and the group's name is training evidence for its categories.
+    """
 
     code: str
     name: str
     keywords: tuple[str, ...] = ()
+    group: str = ""
+    group_name: str = ""
 
 
-def category_terms(db: Session) -> list[CategoryTerms]:
-    """The active level-2 categories, the only ones a case may be filed under."""
+def category_terms(db: Session, *, in_force_only: bool = True) -> list[CategoryTerms]:
+    """The active level-2 categories of the taxonomy in force, the ones suggestion offers.
+
+    With `in_force_only` false, every active level-2 category: what a case may be
+    filed under by hand, and what a model may be trained for ahead of a switch.
+    """
+    filings = taxonomy(db)
+    sources = sources_in_force(db) if in_force_only else None
     return [
-        CategoryTerms(f.code, f.name, f.keywords)
-        for f in taxonomy(db).values()
-        if f.active and f.parent_code is not None
+        CategoryTerms(f.code, f.name, f.keywords, f.parent_code, filings[f.parent_code].name)
+        for f in filings.values()
+        if f.active and f.parent_code is not None and (sources is None or f.source in sources)
     ]
 
 

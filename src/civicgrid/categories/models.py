@@ -40,3 +40,17 @@ class Category(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     # Every edit moves it on, so readers can tell a cached taxonomy is out of date.
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class TaxonomyInForce(Base):
+    """Which taxonomy the city files cases under: one row, absent until a city admin chooses.
+
+    `choice` is one of `in_force.CHOICES`; without the row every active category
+    is in force, as before the setting existed.
+    """
+
+    __tablename__ = "taxonomy_in_force"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    choice: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)

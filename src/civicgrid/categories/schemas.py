@@ -140,3 +140,40 @@ class ImportReportOut(BaseModel):
             updated=report.updated,
             errors=errors,
         )
+
+
+class TaxonomyInForceIn(BaseModel):
+    choice: str = Field(max_length=16, examples=["government"])
+
+
+class TaxonomyInForceOut(BaseModel):
+    """The taxonomy in force and every choice a city administrator may make."""
+
+    choice: str
+    choices: list[str]
+
+
+class SuggestIn(BaseModel):
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+class AlternativeOut(BaseModel):
+    code: str
+    confidence: float
+
+
+class SuggestionOut(BaseModel):
+    """A category suggestion: the group first, then the category, each with its confidence.
+
+    `code`, `confidence`, `source`, `alternatives` and `low_confidence` are the
+    fields callers read before suggestion became hierarchical.
+    """
+
+    code: str
+    confidence: float
+    source: str
+    alternatives: list[AlternativeOut]
+    low_confidence: bool
+    group_code: str | None
+    group_confidence: float
+    confidence_in_group: float

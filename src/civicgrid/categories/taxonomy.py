@@ -26,6 +26,8 @@ class Filing:
     default_departments: Mapping[str, Any]
     sla_hours: Mapping[str, float]
     hour_basis: str
+    # builtin, government or admin: which taxonomy the category belongs to (in_force).
+    source: str = "builtin"
 
 
 TAXONOMY_STAMP = "categories.taxonomy_stamp"
@@ -73,6 +75,7 @@ def _filing(category: Category) -> Filing:
         default_departments=dict(category.default_departments or {}),
         sla_hours={stage: float(h) for stage, h in (category.sla_hours or {}).items()},
         hour_basis=category.hour_basis,
+        source=category.source,
     )
 
 

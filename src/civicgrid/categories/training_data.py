@@ -6,14 +6,9 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
-from civicgrid.categories.classifier import TrainedModel, model_path, save_model
-from civicgrid.categories.keyword_rules import CategoryTerms, category_terms, keyword_rules
+from civicgrid.categories.keyword_rules import CategoryTerms, keyword_rules
 from civicgrid.categories.text import normalise_text, read_opening
-from civicgrid.categories.training import train
 from civicgrid.errors import Invalid
-from civicgrid.settings import Settings
 
 # Weak labels keep only messages whose keyword evidence alone is this confident.
 WEAK_LABEL_CONFIDENCE = 0.5
@@ -106,22 +101,3 @@ def read_messages(path: Path) -> Iterator[str]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         for record in csv.DictReader(handle):
             yield " ".join(record.get(column) or "" for column in MESSAGE_COLUMNS)
-
-
-def train_demo_model(
-    db: Session, *, messages_path: Path | None, settings: Settings | None = None
-) -> TrainedModel | None:
-    """Train and save the demo's model from the category terms, plus keyword-labelled
-    messages when `messages_path` (a message-board export) exists.
-
-    None, and no file, when fewer than two categories exist: there is nothing to choose.
-    """
-    terms = category_terms(db)
-    if len(terms) < 2:
-        return None
-    messages: Iterable[str] = ()
-    if messages_path is not None and messages_path.is_file():
-        messages = read_messages(messages_path)
-    model = train(term_rows(terms) + weak_labels(messages, terms))
-    save_model(model, model_path(settings))
-    return model

@@ -22,7 +22,7 @@ from civicgrid.categories.classifier import model_path
 from civicgrid.categories.government import import_government_taxonomy
 from civicgrid.categories.models import Category
 from civicgrid.categories.seeds import seed_builtin
-from civicgrid.categories.training_data import train_demo_model
+from civicgrid.categories.weak_training import train_demo_model
 from civicgrid.db import Base, load_all_models
 from civicgrid.demo.cases import GenerationReport, generate_cases
 from civicgrid.demo.city import CityPlan, plan_city
@@ -37,6 +37,8 @@ from civicgrid.timeutil import utcnow
 DEMO_REVISION = "demo"
 DEMO_DAYS = 365
 MESSAGES = Path("messages") / "messages_with_votes.csv"
+# The unlabelled real messages the category model self-trains on (about 7,000).
+TRAINING_MESSAGES = (MESSAGES, Path("messages") / "messages_with_replies.csv")
 TAXONOMY = Path("messages") / "taxonomy.csv"
 
 
@@ -132,9 +134,10 @@ def build_demo(
 
 
 def _train_classifier(db: Session, shared_data: Path | None) -> list[str]:
-    """The category model, from the seeded terms and, when at hand, real messages."""
-    messages = shared_data / MESSAGES if shared_data is not None else None
-    model = train_demo_model(db, messages_path=messages)
+    """The category model, from the seeded terms and, when at hand, self-trained on the
+    real messages (`weak_training`)."""
+    messages = [shared_data / name for name in TRAINING_MESSAGES] if shared_data else []
+    model = train_demo_model(db, messages_paths=messages)
     if model is None:
         return []
     classes = len(model.classes)

@@ -37,6 +37,7 @@ from civicgrid.cases.models import CHANNELS, DESK_CHANNELS
 from civicgrid.cases.roles import CENTRE, CENTRE_DESK, DEPARTMENT_DESK
 from civicgrid.cases.routing import TargetLevel
 from civicgrid.cases.states import Queue, statuses_in
+from civicgrid.categories.in_force import taxonomy_in_force
 from civicgrid.categories.reference import SLA_STAGES
 from civicgrid.diagnosis.roles import ANALYSIS_VIEWERS
 from civicgrid.disputes.models import DisputeKind, ReferralTarget
@@ -239,6 +240,7 @@ def admin_page(request: Request, db: DbSession, actor: OptionalActor, locale: Lo
         crs_choices=[system.value for system in Crs],
         resource_kinds=[kind.value for kind in ResourceKind],
         city_admin=city_admin,
+        taxonomy_in_force=taxonomy_in_force(db),
         config={
             "stages": list(SLA_STAGES),
             "cityAdmin": city_admin,
