@@ -1,8 +1,8 @@
 """The taxonomy in force: one row naming the taxonomy a city files cases under and
 suggestion offers (absent: every active category, as before)
 
-Revision ID: 0028
-Revises: 0021
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-07 00:05:00
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0028"
-down_revision: str | None = "0021"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
