@@ -7,6 +7,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.disputes.conftest import GRID, mediators  # noqa: F401  (fixture)
+from tests.e2e.helpers import sign_in, zh
+from tests.factories import PASSWORD, People
+
 pytestmark = pytest.mark.e2e
 
 SIZES = {"1366": (1366, 768), "1920": (1920, 1080), "390": (390, 844)}
@@ -39,3 +43,56 @@ def test_the_api_docs_render_offline_from_the_platforms_own_files(
     expect(page.locator(".opblock").first).to_be_visible()
     assert outside == []
     screenshot_sizes(page, artifacts, "api-docs")
+
+
+def register_walk_in(page: Any, kind: str) -> str:
+    form = page.locator("#register-form")
+    form.get_by_label(zh("page.mediation.col.kind")).select_option(kind)
+    form.get_by_label(zh("page.mediation.region")).fill(GRID)
+    form.get_by_label(zh("page.mediation.description")).fill("工资拖欠三个月，多次讨要未果")
+    form.locator("#party-applicant-name").fill("张三")
+    form.locator("#party-respondent-name").fill("某建筑公司")
+    form.get_by_role("button", name=zh("page.mediation.register.submit")).click()
+    expect(page.locator("#detail-status")).to_have_text(zh("page.mediation.status.registered"))
+    return page.locator("#detail-heading").inner_text()
+
+
+def test_a_walk_in_dispute_nobody_was_chosen_for_gets_its_mediator_from_the_page(
+    page: Any,
+    people: People,
+    mediators: dict[str, Any],  # noqa: F811
+    artifacts: Path,
+):
+    sign_in(page, people.owner.username, people.owner.password)
+    page.goto("/mediation")
+    number = register_walk_in(page, "labour")  # no mediator takes labour disputes by profile
+
+    # Only what a just-registered dispute allows: choosing its mediator.
+    for form in ("#session-form", "#agreement-form", "#move-form", "#follow-up-form"):
+        expect(page.locator(form)).to_be_hidden()
+    expect(page.locator("#triage-score")).to_contain_text("预警线 40")
+    assign = page.locator("#assign-form")
+    expect(assign).to_be_visible()
+    screenshot_sizes(page, artifacts, "mediation-registered")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    assign.get_by_label(zh("page.mediation.assign.mediator")).select_option("mediator")
+    assign.get_by_role("button", name=zh("page.mediation.assign.submit")).click()
+    expect(page.locator("#detail-status")).to_have_text(zh("page.mediation.status.assigned"))
+    expect(page.locator("#session-form")).to_be_visible()
+    expect(page.locator("#agreement-form")).to_be_hidden()
+    assert number == page.locator("#detail-heading").inner_text()
+
+
+def test_a_mediator_takes_on_an_unassigned_dispute_of_their_area(
+    page: Any,
+    mediators: dict[str, Any],  # noqa: F811
+):
+    sign_in(page, "mediator", PASSWORD)
+    page.goto("/mediation")
+    register_walk_in(page, "labour")
+
+    page.locator("#take-form").get_by_role("button", name=zh("page.mediation.take.submit")).click()
+
+    expect(page.locator("#detail-status")).to_have_text(zh("page.mediation.status.assigned"))
+    expect(page.locator("#detail-facts")).to_contain_text("mediator")
+    expect(page.locator("#take-form")).to_be_hidden()

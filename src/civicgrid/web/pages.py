@@ -39,6 +39,7 @@ from civicgrid.cases.routing import TargetLevel
 from civicgrid.cases.states import Queue, statuses_in
 from civicgrid.categories.reference import SLA_STAGES
 from civicgrid.disputes.models import DisputeKind, ReferralTarget
+from civicgrid.disputes.roles import CENTRE as DISPUTE_CENTRE
 from civicgrid.disputes.roles import REGISTRARS
 from civicgrid.errors import DomainError, TooManyRequests, Unauthorized
 from civicgrid.fieldwork.models import Cadence
@@ -191,9 +192,10 @@ def mediation_page(request: Request, actor: OptionalActor, locale: Locale) -> Re
         strings=page_strings(locale, extra=("dispute.kind.", "dispute.role.")),
         is_mediator=is_mediator,
         may_register=actor.role in REGISTRARS,
+        may_assign=actor.role in DISPUTE_CENTRE,
         kinds=[kind.value for kind in DisputeKind],
         referral_targets=[target.value for target in ReferralTarget],
-        config={"isMediator": is_mediator},
+        config={"isMediator": is_mediator, "mayAssign": actor.role in DISPUTE_CENTRE},
     )
 
 
