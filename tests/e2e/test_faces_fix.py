@@ -6,10 +6,13 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy.orm import Session
+
+from civicgrid.timeutil import DISPLAY_ZONE, as_utc
 
 from tests.disputes.conftest import GRID, mediators  # noqa: F401  (fixture)
 from tests.e2e.helpers import sign_in, zh
-from tests.factories import PASSWORD, People
+from tests.factories import PASSWORD, REPORTER_PHONE, City, People, reported_by_phone
 
 pytestmark = pytest.mark.e2e
 
@@ -96,3 +99,30 @@ def test_a_mediator_takes_on_an_unassigned_dispute_of_their_area(
     expect(page.locator("#detail-status")).to_have_text(zh("page.mediation.status.assigned"))
     expect(page.locator("#detail-facts")).to_contain_text("mediator")
     expect(page.locator("#take-form")).to_be_hidden()
+
+
+def test_the_residents_tracking_timeline_shows_chinas_time_on_a_browser_set_to_utc(
+    browser: Any, live_server: str, db: Session, city: City, artifacts: Path
+):
+    case = reported_by_phone(db, city)
+    db.commit()
+    reported = as_utc(case.created_at).astimezone(DISPLAY_ZONE)
+    context = browser.new_context(
+        base_url=live_server,
+        locale="zh-CN",
+        timezone_id="UTC",
+        viewport={"width": 390, "height": 844},
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"/report?number={case.number}")
+        track = page.locator("#track-form")
+        track.get_by_label("受理编号").fill(case.number)
+        track.get_by_label("上报时填写的电话").fill(REPORTER_PHONE)
+        track.get_by_role("button", name="查询").click()
+
+        shown = page.locator("#track-timeline li time").first
+        expect(shown).to_contain_text(f"{reported.hour}:{reported.minute:02d}")
+        screenshot_sizes(page, artifacts, "resident-tracking")
+    finally:
+        context.close()
