@@ -119,10 +119,14 @@ function updateBulk() {
   document.getElementById("bulk-department").disabled = selected.size === 0;
 }
 
-async function departmentOptions(select) {
+/** The dispatch targets, with the one routing chose for the case (`routedId`) selected. */
+async function departmentOptions(select, routedId = null) {
   departments ??= await send("GET", "/api/v1/departments");
   select.replaceChildren(
-    ...departments.map((department) => new Option(department.name, department.code)),
+    ...departments.map(
+      (department) =>
+        new Option(department.name, department.code, false, department.id === routedId),
+    ),
   );
 }
 
@@ -333,7 +337,8 @@ function openMove(item, move) {
   document.getElementById("move-department").hidden = !move.needs_department;
   document.getElementById("move-evidence").hidden = !move.needs_account;
   if (move.needs_department) {
-    departmentOptions(document.getElementById("move-department-select")).catch((error) =>
+    const routed = item.routed_department_id ?? item.department_id;
+    departmentOptions(document.getElementById("move-department-select"), routed).catch((error) =>
       showFailure(form, error, t("page.desk.failed")),
     );
   }

@@ -8,11 +8,20 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
+from civicgrid.auth import service as auth_service
+from civicgrid.cases import routing
 from civicgrid.timeutil import DISPLAY_ZONE, as_utc
-
 from tests.disputes.conftest import GRID, mediators  # noqa: F401  (fixture)
-from tests.e2e.helpers import sign_in, zh
-from tests.factories import PASSWORD, REPORTER_PHONE, City, People, reported_by_phone
+from tests.e2e.helpers import expect_status, make_move, open_case, post_from_page, sign_in, zh
+from tests.factories import (
+    OWN_DISTRICT,
+    OWN_STREET,
+    PASSWORD,
+    REPORTER_PHONE,
+    City,
+    People,
+    reported_by_phone,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -126,3 +135,48 @@ def test_the_residents_tracking_timeline_shows_chinas_time_on_a_browser_set_to_u
         screenshot_sizes(page, artifacts, "resident-tracking")
     finally:
         context.close()
+
+
+def test_the_dispatch_dialog_offers_the_routed_department_and_the_centre_cannot_sign_for_it(
+    page: Any, db: Session, city: City, people: People, *, handler: str, artifacts: Path
+):
+    auth_service.create_department(
+        db, code="530502-housing", name="住建局", kind="housing", region_code=OWN_DISTRICT
+    )
+    routing.create_rule(
+        db,
+        routing.RuleIn(
+            name="本街道交城管",
+            target_level="district",
+            region_prefix=OWN_STREET,
+            department_kind="urban_management",
+        ),
+        position=1,
+    )
+    db.commit()
+    sign_in(page, people.owner.username, people.owner.password)
+    page.goto("/desk")
+    page.wait_for_selector("#queue-table[data-state='ready']")
+    lng, lat = city.point_in(GRID)
+    posted = post_from_page(
+        page, "/api/v1/cases", {"description": "占道经营，堵塞人行道", "lng": lng, "lat": lat}
+    )
+    number = posted.json()["number"]
+    page.get_by_role("button", name=number, exact=True).wait_for(timeout=30_000)
+    open_case(page, number)
+    make_move(page, zh("case.move.accepted"))
+    expect_status(page, "accepted")
+
+    page.locator("#moves").get_by_role("button", name=zh("case.move.dispatched")).click()
+    dialog = page.locator("#move-dialog")
+    expect(dialog.get_by_label(zh("page.desk.move.department"))).to_have_value("530502-urban")
+    screenshot_sizes(page, artifacts, "desk-dispatch-dialog")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    dialog.get_by_role("button", name=zh("page.desk.move.submit")).click()
+    expect_status(page, "dispatched")
+
+    moves = page.locator("#moves")
+    expect(moves.get_by_role("button", name=zh("case.move.returned"))).to_have_count(0)
+    expect(moves.get_by_role("button", name=zh("case.move.claimed"))).to_have_count(0)
+    refused = post_from_page(page, f"/api/v1/cases/{number}/transitions", {"to": "claimed"})
+    assert refused.status == 403
