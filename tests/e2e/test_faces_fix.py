@@ -1,15 +1,19 @@
 """The second pass over the faces (issue 14, "Found broken"): each defect a user met, as a
 browser meets it, on the sizes the centre's screens and phones have."""
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
+from civicgrid.auth.models import Role
 from civicgrid.cases import routing
+from civicgrid.cases.models import Case
 from civicgrid.timeutil import DISPLAY_ZONE, as_utc
 from tests.disputes.conftest import GRID, mediators  # noqa: F401  (fixture)
 from tests.e2e.helpers import expect_status, make_move, open_case, post_from_page, sign_in, zh
@@ -180,3 +184,45 @@ def test_the_dispatch_dialog_offers_the_routed_department_and_the_centre_cannot_
     expect(moves.get_by_role("button", name=zh("case.move.claimed"))).to_have_count(0)
     refused = post_from_page(page, f"/api/v1/cases/{number}/transitions", {"to": "claimed"})
     assert refused.status == 403
+
+
+@pytest.fixture
+def field_phone(browser: Any, live_server: str, city: City) -> Any:
+    lng, lat = city.point_in(GRID)
+    context = browser.new_context(
+        base_url=live_server,
+        locale="zh-CN",
+        viewport={"width": 390, "height": 844},
+        geolocation={"longitude": lng, "latitude": lat, "accuracy": 10},
+        permissions=["geolocation"],
+    )
+    context.set_default_timeout(20_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_the_grid_worker_is_led_back_to_the_app_after_signing_in_and_sees_the_case_number(
+    field_phone: Any, db: Session, artifacts: Path
+):
+    auth_service.create_user(
+        db, username="worker", password=PASSWORD, role=Role.GRID_WORKER, scope_code=GRID
+    )
+    db.commit()
+    phone = field_phone
+
+    phone.goto("/field")
+    phone.get_by_label("用户名").fill("worker")
+    phone.get_by_label("密码").fill(PASSWORD)
+    phone.get_by_role("button", name=re.compile("登")).click()
+    phone.wait_for_url("**/field")
+
+    form = phone.locator("#report-form")
+    form.get_by_label("事件描述").fill("小区东门垃圾堆放")
+    form.get_by_role("button", name="提交").click()
+
+    done = phone.locator("#report-done")
+    expect(done).to_contain_text(re.compile(r"受理编号\s*\S{6,24}"))
+    number = re.search(r"受理编号\s*(\S+?)[。.]?$", done.inner_text()).group(1)
+    db.expire_all()
+    assert db.scalar(select(Case.number).where(Case.channel == "grid_worker")) == number
+    screenshot_sizes(phone, artifacts, "field-sent")

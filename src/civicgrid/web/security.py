@@ -70,6 +70,20 @@ def install_security(app: FastAPI) -> None:
     app.add_middleware(SecurityMiddleware, settings=settings)
 
 
+def same_site_path(target: str | None) -> str:
+    """Where a sign-in may send the user on: a path of this site, else the home page.
+
+    `//host`, `/\\host` (browsers read both as another host), a scheme or control
+    characters make it somewhere else: an open redirect would lend our name to phishing.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target or any(ord(c) < 32 for c in target):
+        return "/"
+    return target
+
+
 def csrf_token(request: Request) -> str:
     """The token a page hands its scripts and forms; makes a pre-session anchor if needed."""
     anchor = request.cookies.get(SESSION_COOKIE) or request.cookies.get(CSRF_COOKIE)
