@@ -226,3 +226,65 @@ def test_the_grid_worker_is_led_back_to_the_app_after_signing_in_and_sees_the_ca
     db.expire_all()
     assert db.scalar(select(Case.number).where(Case.channel == "grid_worker")) == number
     screenshot_sizes(phone, artifacts, "field-sent")
+
+
+HEADER_FITS = """() => {
+    const one = (element) => {
+        const style = getComputedStyle(element);
+        const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.6;
+        return element.getBoundingClientRect().height <= line * 1.5 + 16;
+    };
+    const title = document.querySelector('.app-header .brand-title');
+    const visible = (element) => element.getBoundingClientRect().width > 0;
+    return {
+        titleWhole: title.scrollWidth <= title.clientWidth + 1,
+        oneLine: [...document.querySelectorAll('.app-header .lang-switch a, .btn-logout')]
+            .filter(visible).every(one),
+        insidePage: document.documentElement.scrollWidth <= window.innerWidth,
+    };
+}"""
+
+
+@pytest.fixture
+def long_named_admin(db: Session, city: City) -> str:
+    """An administrator named as the demo city names its accounts: area and post, 13 characters."""
+    auth_service.create_user(
+        db,
+        username="yongchang_admin",
+        password=PASSWORD,
+        role=Role.ADMIN,
+        scope_code=OWN_STREET,
+        display_name="隆阳区永昌街道综治中心管理员",
+    )
+    db.commit()
+    return "yongchang_admin"
+
+
+@pytest.mark.parametrize("width", [1366, 1440])
+def test_the_staff_header_fits_a_laptop_screen(page: Any, long_named_admin: str, width: int):
+    sign_in(page, long_named_admin, PASSWORD)
+    page.set_viewport_size({"width": width, "height": 768})
+    for path in ("/desk", "/?lang=en", "/desk?lang=zh-CN"):
+        page.goto(path)
+        fits = page.evaluate(HEADER_FITS)
+        assert fits == {"titleWhole": True, "oneLine": True, "insidePage": True}, (path, fits)
+
+
+def test_on_a_phone_the_navigation_folds_into_a_menu_and_sign_out_stays_in_sight(
+    page: Any, long_named_admin: str, artifacts: Path
+):
+    sign_in(page, long_named_admin, PASSWORD)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/desk")
+    header = page.locator(".app-header")
+    navigation = header.get_by_role("navigation", name=zh("page.nav.label"))
+
+    expect(navigation).to_be_hidden()
+    expect(header.get_by_role("button", name=zh("page.header.logout"))).to_be_in_viewport()
+    brand = header.locator(".brand").bounding_box()
+    menu = header.get_by_text(zh("page.nav.menu"))
+    assert menu.bounding_box()["x"] >= brand["x"] + brand["width"]
+    menu.click()
+    expect(navigation).to_be_visible()
+    expect(navigation.get_by_role("link", name=zh("page.nav.desk"))).to_be_in_viewport()
+    page.screenshot(path=str(artifacts / "faces-fix-header-menu-390.png"), full_page=True)
