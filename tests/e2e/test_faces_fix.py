@@ -288,3 +288,40 @@ def test_on_a_phone_the_navigation_folds_into_a_menu_and_sign_out_stays_in_sight
     expect(navigation).to_be_visible()
     expect(navigation.get_by_role("link", name=zh("page.nav.desk"))).to_be_in_viewport()
     page.screenshot(path=str(artifacts / "faces-fix-header-menu-390.png"), full_page=True)
+
+
+CONTRAST = """(element) => {
+    const channels = (colour) => colour.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    const luminance = (colour) => {
+        const [r, g, b] = channels(colour).map((v) => {
+            const s = v / 255;
+            return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const style = getComputedStyle(element);
+    const [light, dark] = [luminance(style.color), luminance(style.backgroundColor)].sort(
+        (a, b) => b - a);
+    return (light + 0.05) / (dark + 0.05);
+}"""
+
+
+def test_the_big_screen_on_a_laptop_keeps_its_figures_on_one_line_and_says_when_a_chart_is_empty(
+    page: Any, people: People, artifacts: Path
+):
+    sign_in(page, people.owner.username, people.owner.password)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/command")
+    page.wait_for_selector("#centre[data-state='ready']")
+
+    for element in page.locator(".kpi-label, .kpi-value").all():
+        lines = element.evaluate(
+            "(e) => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)"
+        )
+        assert lines < 1.5, (element.inner_text(), lines)
+    # Nothing happened today in the test city: each chart says so in words.
+    for chart in ("channels", "categories", "departments", "trend"):
+        expect(page.locator(f"#chart-{chart}-empty")).to_have_text(zh("page.charts.empty"))
+    current = page.locator(".lang-switch a.is-current")
+    assert current.evaluate(CONTRAST) >= 4.5
+    screenshot_sizes(page, artifacts, "command")
