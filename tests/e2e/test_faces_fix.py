@@ -14,6 +14,7 @@ from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.cases import routing
 from civicgrid.cases.models import Case
+from civicgrid.categories.seeds import seed_builtin
 from civicgrid.timeutil import DISPLAY_ZONE, as_utc
 from tests.disputes.conftest import GRID, mediators  # noqa: F401  (fixture)
 from tests.e2e.helpers import expect_status, make_move, open_case, post_from_page, sign_in, zh
@@ -325,3 +326,45 @@ def test_the_big_screen_on_a_laptop_keeps_its_figures_on_one_line_and_says_when_
     current = page.locator(".lang-switch a.is-current")
     assert current.evaluate(CONTRAST) >= 4.5
     screenshot_sizes(page, artifacts, "command")
+
+
+def test_the_case_view_names_its_category_place_and_people_with_the_codes_on_hover(
+    page: Any, db: Session, city: City, people: People, artifacts: Path
+):
+    auth_service.create_user(
+        db,
+        username="li_dispatcher",
+        password=PASSWORD,
+        role=Role.DISPATCHER,
+        scope_code=OWN_STREET,
+        display_name="李调度",
+    )
+    seed_builtin(db)
+    db.commit()
+    sign_in(page, "li_dispatcher", PASSWORD)
+    page.goto("/desk")
+    page.wait_for_selector("#queue-table[data-state='ready']")
+    lng, lat = city.point_in(GRID)
+    posted = post_from_page(
+        page,
+        "/api/v1/cases",
+        {"description": "小区门口垃圾堆积", "lng": lng, "lat": lat, "category_code": "UM-01-01"},
+    )
+    assert posted.status == 201, posted.text()
+    number = posted.json()["number"]
+    page.get_by_role("button", name=number, exact=True).wait_for(timeout=30_000)
+    open_case(page, number)
+    make_move(page, zh("case.move.accepted"))
+    expect_status(page, "accepted")
+
+    category = page.locator("#fact-category")
+    expect(category).to_have_text("暴露垃圾")
+    expect(category).to_have_attribute("title", "UM-01-01")
+    place = page.locator("#fact-place")
+    # The test city's regions are named after their codes; the page shows those names.
+    expect(place).to_have_text(re.compile(r"^街道\S+ · 社区\S+ · 网格\S+$"))
+    expect(place).to_have_attribute("title", GRID)
+    timeline = page.locator("#timeline")
+    expect(timeline).to_contain_text("李调度")
+    expect(timeline).not_to_contain_text("user:")
+    screenshot_sizes(page, artifacts, "desk-case-names")
