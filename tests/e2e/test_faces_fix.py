@@ -372,3 +372,17 @@ def test_the_case_view_names_its_category_place_and_people_with_the_codes_on_hov
     expect(timeline).to_contain_text("李调度")
     expect(timeline).not_to_contain_text("user:")
     screenshot_sizes(page, artifacts, "desk-case-names")
+
+
+def test_the_admin_page_names_department_kinds_and_departments(
+    page: Any, people: People, handler: str, artifacts: Path
+):
+    sign_in(page, people.admin.username, people.admin.password)
+    page.goto("/admin")
+
+    departments = page.locator("#departments-table")
+    expect(departments).to_contain_text("城市管理")
+    expect(departments).not_to_contain_text("urban_management")
+    users = page.locator("#users-table")
+    expect(users.locator("tr", has_text=handler)).to_contain_text("城管局")
+    screenshot_sizes(page, artifacts, "admin")
