@@ -61,12 +61,29 @@ function wireForm(id, submit) {
   });
 }
 
+/** A department kind by its name in the page's language (a deployment's own kind as is). */
+function kindName(kind) {
+  const id = `page.department_kind.${kind}`;
+  const name = t(id);
+  return name === id ? kind : name;
+}
+
 async function loadUsers() {
-  const users = await send("GET", "/api/v1/users");
+  const [users, departments] = await Promise.all([
+    send("GET", "/api/v1/users"),
+    send("GET", "/api/v1/departments"),
+  ]);
+  const names = new Map(departments.map((item) => [item.id, item.name]));
   fill(
     "users-table",
     users.map((user) =>
-      row([user.username, user.display_name, t(`page.role.${user.role}`), user.scope_code, user.department_id]),
+      row([
+        user.username,
+        user.display_name,
+        t(`page.role.${user.role}`),
+        user.scope_code,
+        user.department_id ? (names.get(user.department_id) ?? user.department_id) : "",
+      ]),
     ),
   );
 }
@@ -75,7 +92,7 @@ async function loadDepartments() {
   const departments = await send("GET", "/api/v1/departments");
   fill(
     "departments-table",
-    departments.map((item) => row([item.code, item.name, item.kind, item.region_code])),
+    departments.map((item) => row([item.code, item.name, kindName(item.kind), item.region_code])),
   );
   const select = document.getElementById("user-department");
   select.replaceChildren(
@@ -125,7 +142,7 @@ async function loadRules() {
         rule.region_prefix || t("page.admin.any"),
         rule.channel ? t(`page.desk.channel.${rule.channel}`) : t("page.admin.any"),
         t(`page.admin.level.${rule.target_level}`),
-        rule.department_kind ?? "",
+        rule.department_kind ? kindName(rule.department_kind) : "",
         rule.grid_may_handle ? "✓" : "",
         button(t("page.admin.delete"), async () => {
           if (!window.confirm(t("page.admin.rule.confirm_delete", { name: rule.name }))) return;

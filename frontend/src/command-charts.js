@@ -19,6 +19,13 @@ function chart(id) {
 }
 
 const AXIS = { axisLabel: { color: "#9fb3d1" }, splitLine: { lineStyle: { color: "#1d3557" } } };
+// Axes of counts step by whole numbers: there is no half a case.
+const COUNT_AXIS = { type: "value", minInterval: 1, ...AXIS };
+
+/** A chart with nothing to show says so in words (暂无数据) instead of an empty frame. */
+function showEmpty(id, empty) {
+  document.getElementById(`${id}-empty`).hidden = !empty;
+}
 
 /** A ranked list as horizontal bars, largest on top; `unnamed` labels an empty key. */
 function bars(tallies, unnamed, color) {
@@ -26,7 +33,7 @@ function bars(tallies, unnamed, color) {
     backgroundColor: "transparent",
     tooltip: { renderMode: "richText" },
     grid: { left: 110, right: 16, top: 8, bottom: 24 },
-    xAxis: { type: "value", ...AXIS },
+    xAxis: COUNT_AXIS,
     yAxis: {
       type: "category",
       inverse: true,
@@ -38,6 +45,11 @@ function bars(tallies, unnamed, color) {
 }
 
 function draw(picture) {
+  const total = (items, key = "count") => items.reduce((sum, item) => sum + item[key], 0);
+  showEmpty("chart-channels", total(picture.by_channel_today) === 0);
+  showEmpty("chart-categories", picture.top_categories.length === 0);
+  showEmpty("chart-departments", picture.overdue_by_department.length === 0);
+  showEmpty("chart-trend", total(picture.trend, "reported") + total(picture.trend, "closed") === 0);
   chart("chart-channels").setOption({
     backgroundColor: "transparent",
     tooltip: { trigger: "item", renderMode: "richText" },
@@ -64,7 +76,7 @@ function draw(picture) {
     legend: { textStyle: { color: "#cfe0f5" } },
     grid: { left: 40, right: 16, top: 32, bottom: 24 },
     xAxis: { type: "category", data: picture.trend.map((day) => day.day.slice(5)), ...AXIS },
-    yAxis: { type: "value", ...AXIS },
+    yAxis: COUNT_AXIS,
     series: [
       { name: t("page.command.reported"), type: "line", smooth: true, data: picture.trend.map((d) => d.reported) },
       { name: t("page.command.closed"), type: "line", smooth: true, data: picture.trend.map((d) => d.closed) },

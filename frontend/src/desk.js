@@ -119,10 +119,14 @@ function updateBulk() {
   document.getElementById("bulk-department").disabled = selected.size === 0;
 }
 
-async function departmentOptions(select) {
+/** The dispatch targets, with the one routing chose for the case (`routedId`) selected. */
+async function departmentOptions(select, routedId = null) {
   departments ??= await send("GET", "/api/v1/departments");
   select.replaceChildren(
-    ...departments.map((department) => new Option(department.name, department.code)),
+    ...departments.map(
+      (department) =>
+        new Option(department.name, department.code, false, department.id === routedId),
+    ),
   );
 }
 
@@ -233,7 +237,9 @@ function showTimeline(actions) {
     ...actions.map((action) => {
       const item = document.createElement("li");
       const note = action.note ? ` — ${action.note}` : "";
-      item.textContent = `${formatTime(action.created_at)} ${t(`case.status.${action.to_status}`)} · ${action.actor}${note}`;
+      const who = action.actor_name || action.actor;
+      item.textContent = `${formatTime(action.created_at)} ${t(`case.status.${action.to_status}`)} · ${who}${note}`;
+      item.title = action.actor;
       return item;
     }),
   );
@@ -301,11 +307,15 @@ async function openCase(number) {
     Object.assign(light(item.sla_light), { id: "detail-light" }),
   );
   document.getElementById("detail-description").textContent = item.description;
-  document.getElementById("fact-category").textContent = item.category_code ?? t("page.desk.none");
+  const category = document.getElementById("fact-category");
+  category.textContent = item.category_name ?? item.category_code ?? t("page.desk.none");
+  category.title = item.category_code ?? "";
   document.getElementById("fact-channel").textContent = t(`page.desk.channel.${item.channel}`);
-  document.getElementById("fact-place").textContent = item.unlocated
+  const place = document.getElementById("fact-place");
+  place.textContent = item.unlocated
     ? t("page.desk.unlocated")
-    : `${item.address ?? ""} ${item.grid_code}`.trim();
+    : `${item.address ?? ""} ${item.place_name ?? item.grid_code}`.trim();
+  place.title = item.grid_code ?? item.region_code;
   document.getElementById("fact-due").textContent =
     formatTime(item.stage_due_at) || t("page.desk.none");
   document.getElementById("fact-routing").textContent = item.routing_explanation || t("page.desk.none");
@@ -333,7 +343,8 @@ function openMove(item, move) {
   document.getElementById("move-department").hidden = !move.needs_department;
   document.getElementById("move-evidence").hidden = !move.needs_account;
   if (move.needs_department) {
-    departmentOptions(document.getElementById("move-department-select")).catch((error) =>
+    const routed = item.routed_department_id ?? item.department_id;
+    departmentOptions(document.getElementById("move-department-select"), routed).catch((error) =>
       showFailure(form, error, t("page.desk.failed")),
     );
   }

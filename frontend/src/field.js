@@ -77,9 +77,21 @@ async function showOutbox() {
   );
 }
 
+/** Once the report just made has reached the server, say its case number (受理编号). */
+function showSent(entry) {
+  const done = document.getElementById("report-done");
+  if (entry.kind !== "report" || entry.error || done.dataset.key !== entry.key) return;
+  if (entry.caseNumber) done.textContent = t("page.field.sent", { number: entry.caseNumber });
+}
+
+function changed(entry) {
+  showSent(entry);
+  return showOutbox();
+}
+
 async function sync() {
   showNetwork();
-  await flush(showOutbox);
+  await flush(changed);
   await showOutbox();
   loadTasks();
 }
@@ -140,7 +152,7 @@ function wireReport() {
     if (!description) return showError(form, "description", t("page.field.required"));
     if (resolved.checked && !note) return showError(form, "resolve_note", t("page.field.required"));
     const photos = form.photo.files.length ? [await photoData(form.photo.files[0])] : [];
-    await enqueue({
+    const entry = await enqueue({
       kind: "report",
       body: { description, channel: "grid_worker", photos, ...point() },
       resolveNote: resolved.checked ? note : null,
@@ -149,6 +161,7 @@ function wireReport() {
     document.getElementById("resolve-note-field").hidden = true;
     const done = document.getElementById("report-done");
     done.textContent = t(navigator.onLine ? "page.field.queued" : "page.field.queued_offline");
+    done.dataset.key = entry.key;
     done.hidden = false;
     await showOutbox();
     sync();

@@ -182,8 +182,39 @@ function wirePlaceSearch() {
   });
 }
 
+/** The centre's choice of mediator: the area's active ones with their open load. */
+async function loadMediators() {
+  const select = document.getElementById("assign-mediator");
+  if (!select) return;
+  const mediators = await send("GET", "/api/v1/disputes/mediators");
+  select.append(
+    ...mediators
+      .filter((mediator) => mediator.active)
+      .map(
+        (mediator) =>
+          new Option(
+            t("page.mediation.assign.option", {
+              name: mediator.display_name || mediator.username,
+              load: mediator.open_disputes,
+            }),
+            mediator.username,
+          ),
+      ),
+  );
+}
+
 function wireForms() {
   wirePlaceSearch();
+  wire("assign-form", async (form, body) => {
+    await send("POST", path(open.number, "/assign"), body);
+    await openDispute(open.number);
+    await loadList();
+  });
+  wire("take-form", async () => {
+    await send("POST", path(open.number, "/assign"), {});
+    await openDispute(open.number);
+    await loadList();
+  });
   wire("register-form", async (form, body) => {
     const created = await send("POST", "/api/v1/disputes", {
       kind: body.kind,
@@ -230,6 +261,7 @@ function wireForms() {
 }
 
 wireForms();
+loadMediators();
 loadList().finally(() => {
   document.getElementById("mediation").dataset.state = "ready";
 });

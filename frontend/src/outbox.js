@@ -91,7 +91,8 @@ const SENDERS = {
 
 let flushing = null;
 
-/** Send what waits, SOS first, then oldest first; one flush at a time, however many triggers fire. */
+/** Send what waits, SOS first, then oldest first; one flush at a time, however many triggers fire.
+ * `onChange(entry)` hears of each entry sent (it is gone from the outbox) or refused (`error`). */
 export function flush(onChange = () => {}) {
   flushing ??= (async () => {
     try {
@@ -109,7 +110,7 @@ export function flush(onChange = () => {}) {
           entry.error = error.message;
           await save(entry);
         }
-        onChange();
+        onChange(entry);
       }
     } finally {
       flushing = null;

@@ -45,6 +45,7 @@ from civicgrid.settings import Settings, get_settings
 from civicgrid.sources.api import router as sources_router
 from civicgrid.throttle import Throttle
 from civicgrid.web.analysis_pages import router as analysis_pages_router
+from civicgrid.web.apidocs import router as apidocs_router
 from civicgrid.web.installable import router as installable_router
 from civicgrid.web.pages import router as pages_router
 from civicgrid.web.security import install_security
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="civicgrid",
         version=__version__,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # our own page, from packaged assets: web/apidocs.py
         redoc_url=None,
     )
     app.state.settings = settings
@@ -120,6 +121,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(pages_router)
     app.include_router(analysis_pages_router)
     app.include_router(installable_router)
+    app.include_router(apidocs_router)
     app.add_api_route("/api/v1/health", health, methods=["GET"], response_model=HealthOut)
     STATIC_DIR.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -10,7 +10,7 @@ from civicgrid.auth.models import Role
 from civicgrid.auth.service import create_department
 from civicgrid.cases.models import Case, CaseAction
 from civicgrid.cases.service import Intake, report_case, verify_history
-from civicgrid.cases.workflow import ALLOWED, MAY_ENTER, Change, Status, transition
+from civicgrid.cases.workflow import ALLOWED, MAY_ENTER, Change, Status, moves_for, transition
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
 from civicgrid.geo.service import GridIndex
 from tests.factories import OTHER_DISTRICT, City, actor, new_case
@@ -49,7 +49,9 @@ def test_every_change_is_allowed_exactly_when_the_table_says_so(
     survivor = new_case(db, city)
     case = new_case(db, city)
     force_status(db, case, source)
-    role = sorted(MAY_ENTER.get(target) or {Role.ADMIN})[0]
+    # The holder where it may act (only the holder signs for a dispatched case).
+    may_enter = MAY_ENTER.get(target) or {Role.ADMIN}
+    role = Role.DEPARTMENT_HANDLER if Role.DEPARTMENT_HANDLER in may_enter else sorted(may_enter)[0]
     who = actor(role, department_id=department)
     if target is Status.DISPATCHED or Role(role) is Role.DEPARTMENT_HANDLER:
         db.execute(update(Case).where(Case.id == case.id).values(department_id=department))
@@ -88,6 +90,18 @@ def test_the_main_path_walks_from_report_to_rating_with_a_chained_history(db, ci
     actions = db.query(CaseAction).filter_by(case_id=case.id).order_by(CaseAction.sequence).all()
     assert [a.to_status for a in actions] == ["reported", *[s.value for s, _ in steps]]
     assert verify_history(db) == []
+
+
+def test_the_centre_does_not_sign_for_a_case_it_dispatched(db, city, department):
+    case = new_case(db, city)
+    dispatcher = actor(Role.DISPATCHER)
+    for target in (Status.ACCEPTED, Status.DISPATCHED):
+        transition(db, case_id=case.id, change=change_for(target, department), actor=dispatcher)
+    db.commit()
+
+    with pytest.raises(Forbidden):
+        transition(db, case_id=case.id, change=Change(to=Status.CLAIMED), actor=dispatcher)
+    assert Status.CLAIMED not in moves_for(dispatcher, db.get(Case, case.id))
 
 
 def test_a_wrong_role_is_forbidden_and_an_outsider_cannot_find_the_case(db, city):

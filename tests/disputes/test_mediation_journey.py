@@ -151,7 +151,20 @@ def test_a_dispatcher_assigns_by_hand_only_a_mediator_whose_area_covers_the_disp
     assert by_hand.status_code == 200, by_hand.text
     assert by_hand.json()["mediator"] == "mediator"
     assert by_hand.json()["assignment_reason"] == "熟悉该小区"
+    # Assigned now: the mediator may neither take it again nor hand it on.
     assert post(client, f"{number}/assign", mediators["mediator"], {}).status_code == 403
+
+
+def test_a_mediator_takes_on_a_walk_in_no_profile_matched(
+    client: TestClient, people: People, mediators
+):
+    number = register(client, people.owner, walk_in(kind="labour"))["number"]
+
+    taken = post(client, f"{number}/assign", mediators["mediator"], {})
+
+    assert taken.status_code == 200, taken.text
+    assert taken.json()["status"] == "assigned"
+    assert taken.json()["mediator"] == "mediator"
 
 
 def test_an_administrator_keeps_the_mediator_profiles_and_the_centre_sees_their_load(

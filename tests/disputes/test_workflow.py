@@ -47,8 +47,16 @@ def test_only_the_assigned_mediator_moves_a_mediation():
         require_may_act(MEDIATOR, dispute(8), Status.AGREED)
 
 
-def test_a_mediator_cannot_assign_and_an_outsider_is_told_nothing_exists():
+def test_a_mediator_takes_on_only_an_unassigned_dispute_and_only_for_themselves():
+    require_may_act(MEDIATOR, dispute(None), Status.ASSIGNED, mediator_id=7)
     with pytest.raises(Forbidden):
-        require_may_act(MEDIATOR, dispute(7), Status.ASSIGNED)
+        require_may_act(MEDIATOR, dispute(None), Status.ASSIGNED, mediator_id=8)
+    with pytest.raises(Forbidden):
+        require_may_act(MEDIATOR, dispute(8), Status.ASSIGNED, mediator_id=7)
+    with pytest.raises(Forbidden):
+        require_may_act(MEDIATOR, dispute(7), Status.ASSIGNED, mediator_id=8)
+
+
+def test_an_outsider_is_told_nothing_exists():
     with pytest.raises(NotFound):
         require_may_act(MEDIATOR, dispute(7, region="530521001001001"), Status.AGREED)

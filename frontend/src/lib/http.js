@@ -40,7 +40,8 @@ async function request(method, url, body) {
   const response = await call(method, url, body);
   if (response.status === 401) {
     // The session ended (expired or signed out elsewhere): back to the sign-in form.
-    window.location.assign("/login");
+    const here = window.location.pathname + window.location.search;
+    window.location.assign(here === "/" ? "/login" : `/login?${new URLSearchParams({ next: here })}`);
     throw new ApiError(401, "signed out");
   }
   const data = await response.json().catch(() => null);

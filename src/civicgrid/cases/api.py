@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession, Locale, OptionalActor
 from civicgrid.auth.scope import Actor
-from civicgrid.cases import routing, service, sla
+from civicgrid.cases import naming, routing, service, sla
 from civicgrid.cases.models import Case, CaseComponent
 from civicgrid.cases.roles import BATCH_ROLES, RULE_READERS
 from civicgrid.cases.schemas import (
@@ -146,13 +146,22 @@ def post_bulk_transition(
 
 @router.get("/{number}", response_model=CaseOut)
 def get_case(number: str, db: DbSession, actor: CurrentActor, locale: Locale) -> CaseOut:
-    return case_out(db, service.visible_case(db, actor, number), locale)
+    """One case as its page shows it: with the names of its category and place."""
+    case = service.visible_case(db, actor, number)
+    out = case_out(db, case, locale)
+    out.category_name = naming.category_name(db, case.category_code, locale)
+    out.place_name = naming.place_name(db, case.grid_code or case.region_code)
+    return out
 
 
 @router.get("/{number}/actions", response_model=list[ActionOut])
 def get_actions(number: str, db: DbSession, actor: CurrentActor) -> list[ActionOut]:
     case = service.visible_case(db, actor, number)
-    return [ActionOut.model_validate(action) for action in service.history(db, case)]
+    actions = [ActionOut.model_validate(action) for action in service.history(db, case)]
+    names = naming.actor_names(db, (action.actor for action in actions))
+    for action in actions:
+        action.actor_name = names.get(action.actor, "")
+    return actions
 
 
 @router.get("/{number}/moves", response_model=list[MoveOut])

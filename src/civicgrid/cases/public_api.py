@@ -15,10 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession, Locale, OptionalActor
-from civicgrid.cases import duplicates, feedback, service
+from civicgrid.cases import duplicates, feedback, naming, service
 from civicgrid.cases.api import case_out
 from civicgrid.cases.schemas import CaseOut
-from civicgrid.categories.taxonomy import get_category
 from civicgrid.i18n import translate
 from civicgrid.throttle import Visitor
 
@@ -230,7 +229,4 @@ def _status_label(value: str, locale: str) -> str:
 
 
 def _category_name(db: Session, code: str | None, locale: str) -> str | None:
-    category = get_category(db, code) if code else None
-    if category is None:
-        return None
-    return category.name_en or category.name if locale == "en" else category.name
+    return naming.category_name(db, code, locale)

@@ -286,6 +286,7 @@ def add_rule(
 ) -> RoutingRule:
     """An administrator's new rule, written to the change log with the row."""
     row = create_rule(db, rule, position=position)
+    require_no_shadowing(db)
     _log(db, author, "create", row, before=None)
     return row
 
@@ -295,6 +296,7 @@ def change_rule(
 ) -> RoutingRule:
     before = _snapshot(_rule(db, rule_id))
     row = update_rule(db, rule_id, rule, position=position)
+    require_no_shadowing(db)
     _log(db, author, "update", row, before=before)
     return row
 
@@ -354,6 +356,29 @@ def _place(db: Session, row: RoutingRule | None, position: int | None) -> None:
 
 def active_and_inactive(db: Session) -> list[RoutingRule]:
     return list(db.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)))
+
+
+def matches_everything(rule: RoutingRule) -> bool:
+    """Every condition 任意: the rule takes every case that reaches it."""
+    return not (rule.category_prefix or rule.region_prefix or rule.channel or rule.priority)
+
+
+def require_no_shadowing(db: Session) -> None:
+    """Refuse a table where an active catch-all rule stands above other active rules.
+
+    First match wins, so every rule after it would silently never match again; an
+    administrator who wants a catch-all puts it last (the caller's transaction is not
+    committed, so the table stays as it was).
+    """
+    active = active_rules(db)
+    for index, rule in enumerate(active[:-1]):
+        if matches_everything(rule):
+            raise Invalid(
+                "routing_rule_shadows",
+                rule=rule.name,
+                position=rule.position,
+                count=len(active) - index - 1,
+            )
 
 
 def _require_valid(db: Session, rule: RuleIn) -> None:

@@ -105,6 +105,8 @@ class ActionOut(BaseModel):
     actor: str
     note: str
     created_at: datetime
+    # The person behind a `user:` label, for pages (the label stays the record).
+    actor_name: str = ""
 
 
 class CaseComponentOut(BaseModel):
@@ -155,6 +157,9 @@ class CaseOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     routing_explanation: str = ""
+    # Names for the codes above on the one-case read, for its page (cases.naming).
+    category_name: str | None = None
+    place_name: str | None = None
     # green / yellow (80 % of the stage's time used) / red (overdue); null when no clock runs.
     sla_light: str | None = None
     component: CaseComponentOut | None = None

@@ -20,7 +20,7 @@ from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor, may_see
 from civicgrid.cases import notices
 from civicgrid.cases.models import Case, CaseAction, CaseHolding, CasePhoto
-from civicgrid.cases.roles import FIELD_HANDLERS
+from civicgrid.cases.roles import FIELD_HANDLERS, HANDLERS
 from civicgrid.cases.sla import stage_fields
 from civicgrid.cases.states import (
     ALLOWED,
@@ -66,6 +66,10 @@ def require_may_act(actor: Actor, case: Case, to: Status) -> None:
         raise Forbidden("transition_department")
     if actor.role in FIELD_HANDLERS and to in HANDLING and not _field_may_handle(case):
         raise Forbidden("transition_department")
+    if to is S.CLAIMED and Status(case.status) is S.DISPATCHED and actor.role not in HANDLERS:
+        # 签收 is the holder's own word that it has the case; the centre claims only in
+        # deciding an extension or taking a reopened case back into handling.
+        raise Forbidden("transition_claim_by_holder")
 
 
 def moves_for(actor: Actor, case: Case) -> list[Status]:

@@ -32,7 +32,7 @@ from civicgrid.disputes.models import (
     MediatorProfile,
     Source,
 )
-from civicgrid.disputes.roles import CENTRE, MEDIATOR_KEEPERS, REGISTRARS
+from civicgrid.disputes.roles import CENTRE, MEDIATOR_KEEPERS, MEDIATORS, REGISTRARS
 from civicgrid.disputes.schemas import (
     AgreementIn,
     DisputeIn,
@@ -240,9 +240,12 @@ def _assign(
 def assign(
     db: Session, actor: Actor, *, number: str, mediator: str | None, note: str, now: datetime
 ) -> Dispute:
-    """A centre dispatcher names a mediator, or asks the platform to choose one."""
+    """A centre dispatcher names a mediator, or asks the platform to choose one; a mediator
+    takes a dispute on themselves (the workflow refuses them anyone else)."""
     dispute = visible_dispute(db, actor, number)
-    require_role(actor, CENTRE)
+    require_role(actor, CENTRE | MEDIATORS)
+    if actor.role in MEDIATORS:
+        mediator = mediator or actor.username
     if mediator is None:
         choice = choose_mediator(db, dispute)
         if choice is None:

@@ -39,7 +39,7 @@ class State:
 
     - goes_to: the statuses a dispute may move to from this one.
     - entered_by: the roles that may move a dispute into this status (none: only registration);
-      a mediator only on a dispute assigned to them.
+      a mediator only on a dispute assigned to them, or taking an unassigned one on themselves.
     - needs: what the change into this status must carry.
     - own_endpoint: entered only through its own endpoint (assigning, recording an agreement),
       never through the generic move (registering is no move at all: nobody may enter it).
@@ -69,7 +69,7 @@ STATES: dict[Status, State] = {
     ),
     S.ASSIGNED: State(
         goes_to=frozenset({S.ASSIGNED, S.MEDIATING}),
-        entered_by=CENTRE,
+        entered_by=CENTRE | MEDIATORS,
         needs=Need.MEDIATOR,
         own_endpoint=True,
         mediator_load=True,

@@ -47,13 +47,24 @@ def require_allowed(current: Status, to: Status) -> None:
         raise Conflict("dispute_transition_not_allowed", current=current.value, target=to.value)
 
 
-def require_may_act(actor: Actor, dispute: Dispute, to: Status) -> None:
+def require_may_act(
+    actor: Actor, dispute: Dispute, to: Status, *, mediator_id: int | None = None
+) -> None:
+    """`mediator_id` is the mediator an assignment names (see `_mediators_own`)."""
     if not may_see(actor, dispute.region_code):
         raise NotFound("dispute_not_found", number=dispute.number)
     if actor.role not in MAY_ENTER[to]:
         raise Forbidden("dispute_transition_role", target=to.value)
-    if actor.role is Role.MEDIATOR and dispute.mediator_id != actor.user_id:
+    if actor.role is Role.MEDIATOR and not _mediators_own(actor, dispute, to, mediator_id):
         raise Forbidden("dispute_not_your_mediation", number=dispute.number)
+
+
+def _mediators_own(actor: Actor, dispute: Dispute, to: Status, mediator_id: int | None) -> bool:
+    """A mediator moves the disputes assigned to them; an assignment they make names
+    themselves, on a dispute nobody has yet (a walk-in no mediator's profile matched)."""
+    if to is S.ASSIGNED:
+        return mediator_id == actor.user_id and dispute.mediator_id is None
+    return dispute.mediator_id == actor.user_id
 
 
 def require_guards(db: Session, dispute: Dispute, change: Change) -> None:
@@ -102,7 +113,7 @@ def transition(
     now = now or utcnow()
     dispute = lock_dispute(db, dispute_id)
     current = Status(dispute.status)
-    require_may_act(actor, dispute, change.to)
+    require_may_act(actor, dispute, change.to, mediator_id=change.mediator_id)
     require_allowed(current, change.to)
     require_guards(db, dispute, change)
     _apply(db, dispute, current=current, change=change, now=now)

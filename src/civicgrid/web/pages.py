@@ -41,6 +41,7 @@ from civicgrid.categories.in_force import taxonomy_in_force
 from civicgrid.categories.reference import SLA_STAGES
 from civicgrid.diagnosis.roles import ANALYSIS_VIEWERS
 from civicgrid.disputes.models import DisputeKind, ReferralTarget
+from civicgrid.disputes.roles import CENTRE as DISPUTE_CENTRE
 from civicgrid.disputes.roles import REGISTRARS
 from civicgrid.errors import DomainError, TooManyRequests, Unauthorized
 from civicgrid.fieldwork.models import Cadence
@@ -54,7 +55,7 @@ from civicgrid.resources.models import ResourceKind
 from civicgrid.settings import Settings
 from civicgrid.sources.roles import SOURCE_ADMINS
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
-from civicgrid.web.security import csrf_token
+from civicgrid.web.security import csrf_token, same_site_path
 
 WEB_DIR = Path(__file__).parent
 DIST_DIR = WEB_DIR / "static" / "dist"
@@ -194,9 +195,10 @@ def mediation_page(request: Request, actor: OptionalActor, locale: Locale) -> Re
         strings=page_strings(locale, extra=("dispute.kind.", "dispute.role.")),
         is_mediator=is_mediator,
         may_register=actor.role in REGISTRARS,
+        may_assign=actor.role in DISPUTE_CENTRE,
         kinds=[kind.value for kind in DisputeKind],
         referral_targets=[target.value for target in ReferralTarget],
-        config={"isMediator": is_mediator},
+        config={"isMediator": is_mediator, "mayAssign": actor.role in DISPUTE_CENTRE},
     )
 
 
@@ -392,9 +394,10 @@ def resident_page(request: Request, db: DbSession, locale: Locale) -> Response:
 
 @router.get("/login")
 def login_form(request: Request, actor: OptionalActor, locale: Locale) -> Response:
+    going = same_site_path(request.query_params.get("next"))
     if _signed_in(actor):
-        return _with_language(request, RedirectResponse("/", status_code=303))
-    return _login_page(request, locale)
+        return _with_language(request, RedirectResponse(going, status_code=303))
+    return _login_page(request, locale, going=going)
 
 
 @router.post("/login")
@@ -406,28 +409,37 @@ def login(
     visitor: CurrentVisitor,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
+    going: Annotated[str, Form(alias="next")] = "/",
 ) -> Response:
     username = username.strip()
+    going = same_site_path(going)
     missing = {
         field: translate("page.login.required", locale)
         for field, value in zip(LOGIN_FIELDS, (username, password), strict=True)
         if not value
     }
     if missing:
-        return _login_page(request, locale, username=username, errors=missing, status_code=422)
+        return _login_page(
+            request, locale, username=username, errors=missing, status_code=422, going=going
+        )
     try:
         user = auth_service.sign_in(db, visitor, username=username, password=password)
     except (Unauthorized, TooManyRequests) as refusal:
         errors = {"password": refusal.message(locale)}
         page = _login_page(
-            request, locale, username=username, errors=errors, status_code=refusal.status_code
+            request,
+            locale,
+            username=username,
+            errors=errors,
+            status_code=refusal.status_code,
+            going=going,
         )
         if isinstance(refusal, TooManyRequests):
             page.headers.update(refusal.headers())
         return page
     token = auth_service.issue_token(db, user=user, kind="session")
     db.commit()
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(going, status_code=303)
     settings: Settings = request.app.state.settings
     response.set_cookie(
         SESSION_COOKIE,
@@ -518,7 +530,9 @@ def _turned_away(
     """Where a visitor goes instead: sign-in when not signed in, the workbench when the
     page is not for their role; None when they may stay."""
     if not _signed_in(actor):
-        return _with_language(request, RedirectResponse("/login", status_code=303))
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        signing_in = "/login" if here == "/" else f"/login?{urlencode({'next': here})}"
+        return _with_language(request, RedirectResponse(signing_in, status_code=303))
     if roles is not None and actor.role not in roles:
         return _with_language(request, RedirectResponse("/desk", status_code=303))
     return None
@@ -536,7 +550,9 @@ def _login_page(
     username: str = "",
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    going: str = "/",
 ) -> Response:
+    """`going`: where the user was going when asked to sign in (a same-site path)."""
     errors = errors or {}
     focus = "password" if username and "username" not in errors else "username"
     return _page(
@@ -547,6 +563,7 @@ def _login_page(
         username=username,
         errors=errors,
         focus=focus,
+        going=going,
     )
 
 

@@ -4,8 +4,7 @@ Headers: a Content-Security-Policy that lets only the platform's own bundles run
 (no inline script, no plug-ins, no framing, no <base> rewriting), images from the
 platform, data:/blob: and the configured tile server; nosniff, Referrer-Policy,
 X-Frame-Options; HSTS in production only (a development server speaks plain HTTP).
-The API's Swagger page is FastAPI's own HTML with its inline start-up script, so it
-gets a policy computed from that page: its script's hash and the hosts it loads from.
+The API's Swagger page is one of the platform's pages (web/apidocs.py) under the same policy.
 
 CSRF: a write carried by the session cookie (or the sign-in form, which makes one)
 must come from a page of this origin (Origin, else Referer) and carry a token bound
@@ -60,8 +59,6 @@ FIXED_HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }
 DEFAULT_PORTS = {"http": 80, "https": 443}
-INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
-LOADED_URL = re.compile(r"""(?:src|href)=["'](https?://[^"']+)["']""")
 
 log = logging.getLogger(__name__)
 Refusal = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -70,8 +67,21 @@ Refusal = Callable[[Scope, Receive, Send], Awaitable[None]]
 def install_security(app: FastAPI) -> None:
     """Mount the headers and the CSRF check on the app (outside its routes)."""
     settings: Settings = app.state.settings
-    docs_paths = {path for path in (app.docs_url, app.swagger_ui_oauth2_redirect_url) if path}
-    app.add_middleware(SecurityMiddleware, settings=settings, docs_paths=frozenset(docs_paths))
+    app.add_middleware(SecurityMiddleware, settings=settings)
+
+
+def same_site_path(target: str | None) -> str:
+    """Where a sign-in may send the user on: a path of this site, else the home page.
+
+    `//host`, `/\\host` (browsers read both as another host), a scheme or control
+    characters make it somewhere else: an open redirect would lend our name to phishing.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target or any(ord(c) < 32 for c in target):
+        return "/"
+    return target
 
 
 def csrf_token(request: Request) -> str:
@@ -110,36 +120,12 @@ def page_policy(settings: Settings) -> str:
     )
 
 
-def docs_policy(page: str) -> str:
-    """The Swagger page's policy: its own inline script by hash, its assets' hosts, and
-    inline styles (it carries no user data); still no framing, plug-ins or <base>."""
-    hashes = [
-        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
-        for body in INLINE_SCRIPT.findall(page)
-    ]
-    hosts = sorted({_source(url) for url in LOADED_URL.findall(page)})
-    return "; ".join(
-        [
-            "default-src 'self'",
-            " ".join(["script-src 'self'", *hosts, *hashes]),
-            " ".join(["style-src 'self' 'unsafe-inline'", *hosts]),
-            " ".join(["img-src 'self' data:", *hosts]),
-            " ".join(["font-src 'self' data:", *hosts]),
-            "connect-src 'self'",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "frame-ancestors 'none'",
-        ]
-    )
-
-
 class SecurityMiddleware:
     """Pure ASGI, so the live case stream is never buffered."""
 
-    def __init__(self, app: ASGIApp, *, settings: Settings, docs_paths: frozenset[str]) -> None:
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
         self.app = app
         self.settings = settings
-        self.docs_paths = docs_paths
         self.headers = {**FIXED_HEADERS, "Content-Security-Policy": page_policy(settings)}
         if settings.cookie_secure:
             self.headers["Strict-Transport-Security"] = HSTS
@@ -155,9 +141,6 @@ class SecurityMiddleware:
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
-        if scope["path"] in self.docs_paths:
-            await self.app(scope, receive, _DocsSender(send, self.headers))
-            return
         await self.app(scope, receive, self._sender(scope, send))
 
     def _sender(self, scope: Scope, send: Send) -> Send:
@@ -216,33 +199,6 @@ class SecurityMiddleware:
         return response
 
 
-class _DocsSender:
-    """Holds the Swagger page back until its body is known, then sends it with its policy."""
-
-    def __init__(self, send: Send, headers: dict[str, str]) -> None:
-        self.send = send
-        self.headers = {**headers}
-        self.start: Message | None = None
-        self.body = b""
-
-    async def __call__(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.start = message
-            return
-        if message["type"] != "http.response.body" or self.start is None:
-            await self.send(message)
-            return
-        self.body += message.get("body", b"")
-        if message.get("more_body", False):
-            return
-        self.headers["Content-Security-Policy"] = docs_policy(self.body.decode("utf-8", "replace"))
-        headers = MutableHeaders(scope=self.start)
-        for name, value in self.headers.items():
-            headers.setdefault(name, value)
-        await self.send(self.start)
-        await self.send({"type": "http.response.body", "body": self.body, "more_body": False})
-
-
 def _cookie_write(request: Request) -> bool:
     """A write a browser could be made to send on its own: with the session cookie, or the
     sign-in form; never one that names its own bearer token or API key."""
@@ -270,12 +226,6 @@ def _origin(url: str) -> str:
     except ValueError:
         return ""
     return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
-
-
-def _source(url: str) -> str:
-    """A URL's scheme and host (with its port if written) as a CSP host source."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _tile_sources(tile_url: str) -> list[str]:
