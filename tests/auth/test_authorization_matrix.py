@@ -118,6 +118,9 @@ BODIES: dict[str, Any] = {
     "PUT /api/v1/alarms/thresholds/{rule_id}": THRESHOLD,
     # A mapping an administrator may save: admins get 200, every other caller 403.
     "PUT /api/v1/analysis/sources/{name}": {"kind": "police_110", "mapping": POLICE_MAPPING},
+    # Too short to hint at anything, and a channel the desk does not file: nothing is stored.
+    "POST /api/v1/desk/hints": {"description": "路灯"},
+    "POST /api/v1/desk/cases": {"description": "矩阵", "channel": "resident", "address": "x"},
     "POST /api/v1/disputes": {
         "kind": "neighbour",
         "source": "walk_in",
