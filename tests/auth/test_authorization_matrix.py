@@ -120,6 +120,8 @@ BODIES: dict[str, Any] = {
     "PUT /api/v1/analysis/sources/{name}": {"kind": "police_110", "mapping": POLICE_MAPPING},
     # Too short to hint at anything, and a channel the desk does not file: nothing is stored.
     "POST /api/v1/desk/hints": {"description": "路灯"},
+    # A preview stores nothing: staff of the own grid's area get 200.
+    "POST /api/v1/routing-rules/preview": {"region_code": OWN_GRID, "channel": "resident"},
     "POST /api/v1/desk/cases": {"description": "矩阵", "channel": "resident", "address": "x"},
     "POST /api/v1/disputes": {
         "kind": "neighbour",
