@@ -8,6 +8,7 @@ import "./admin.css";
 import { accountActions, ruleActions, saveRule, wireAccountDialog, wirePreview } from "./admin-accounts.js";
 import { startAlarmRules } from "./admin-alarm-rules.js";
 import { startDevices } from "./admin-devices.js";
+import { startRoster } from "./admin-roster.js";
 import { startScenes } from "./admin-scenes.js";
 import { startThresholds } from "./admin-thresholds.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
@@ -254,6 +255,7 @@ const settings = config.administrator
       loadDepartments(),
       loadCategories(),
       loadRules(),
+      startRoster(),
       loadResources(),
       startAlarmRules(config),
       ...(config.cityAdmin ? [startThresholds()] : []),

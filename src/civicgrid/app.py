@@ -40,6 +40,7 @@ from civicgrid.registry.api import router as registry_router
 from civicgrid.registry.import_api import router as registry_files_router
 from civicgrid.registry.sealing import cipher_for
 from civicgrid.resources.api import router as resources_router
+from civicgrid.roster.api import router as roster_router
 from civicgrid.settings import Settings, get_settings
 from civicgrid.sources.api import router as sources_router
 from civicgrid.throttle import Throttle
@@ -106,6 +107,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(analysis_router)
     app.include_router(sources_router)
     app.include_router(resources_router)
+    app.include_router(roster_router)
     app.include_router(admin_router)
     app.include_router(devices_router)
     app.include_router(alarms_router)

@@ -39,6 +39,7 @@ class ChangeKind(StrEnum):
     ALARM_RULE = "alarm_rule"
     THRESHOLD_RULE = "threshold_rule"
     EXTERNAL_SOURCE = "external_source"
+    DUTY_ROSTER = "duty_roster"
 
 
 class Author(Protocol):
