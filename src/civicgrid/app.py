@@ -20,6 +20,7 @@ from civicgrid.auth.deps import DbSession
 from civicgrid.body_limit import BodyLimit, BodyTooLarge, body_too_large
 from civicgrid.cases.api import router as cases_router
 from civicgrid.cases.api import rules_router, supervisions_router
+from civicgrid.cases.desk_api import field_router as field_cases_router
 from civicgrid.cases.desk_api import router as desk_intake_router
 from civicgrid.cases.live import router as live_router
 from civicgrid.cases.photos_api import router as photos_router
@@ -92,6 +93,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(case_feedback_router)
     app.include_router(cases_router)
     app.include_router(desk_intake_router)
+    app.include_router(field_cases_router)
     app.include_router(categories_router)
     app.include_router(notify_router)
     app.include_router(supervisions_router)

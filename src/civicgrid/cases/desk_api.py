@@ -1,4 +1,5 @@
-"""The desk's intake of calls and walk-ins, under /api/v1/desk: hints while typing, filing."""
+"""The desk's intake of calls and walk-ins, under /api/v1/desk: hints while typing, filing;
+and the grid worker's own case lists for the field app, under /api/v1/field."""
 
 from typing import Annotated
 
@@ -9,11 +10,13 @@ from sqlalchemy.orm import Session
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.cases import desk
 from civicgrid.cases.api import case_out
+from civicgrid.cases.field_queue import FieldTab, field_cases
 from civicgrid.cases.models import DESK_CHANNELS, PRIORITIES
 from civicgrid.cases.public_api import CandidateOut, candidate_out, category_name
 from civicgrid.cases.schemas import CaseOut
 
 router = APIRouter(prefix="/api/v1/desk", tags=["desk intake"])
+field_router = APIRouter(prefix="/api/v1/field", tags=["field app"])
 PHONE_PATTERN = r"^\+?[0-9 -]{5,20}$"
 
 
@@ -102,3 +105,11 @@ def _category(db: Session, code: str, confidence: float, locale: str, low: bool)
         confidence=round(confidence, 3),
         low_confidence=low,
     )
+
+
+@field_router.get("/cases", response_model=list[CaseOut])
+def get_field_cases(
+    db: DbSession, actor: CurrentActor, locale: Locale, tab: FieldTab
+) -> list[CaseOut]:
+    """The worker's tab: `mine`, `to_verify` or `returned` (returned or reopened to them)."""
+    return [case_out(db, case, locale) for case in field_cases(db, actor, tab)]

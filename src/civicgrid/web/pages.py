@@ -42,6 +42,7 @@ from civicgrid.categories.reference import SLA_STAGES
 from civicgrid.disputes.models import DisputeKind, ReferralTarget
 from civicgrid.disputes.roles import REGISTRARS
 from civicgrid.errors import DomainError, TooManyRequests, Unauthorized
+from civicgrid.fieldwork.assessment import Item
 from civicgrid.fieldwork.models import Cadence
 from civicgrid.fieldwork.roles import PLAN_ROLES, SUMMONERS, WEIGHT_ROLES, WORKER_ROLES
 from civicgrid.geo import service as geo_service
@@ -151,7 +152,8 @@ def field_page(request: Request, actor: OptionalActor, locale: Locale) -> Respon
         locale,
         username=actor.display_name or actor.username,
         scope_code=actor.scope_code,
-        strings=page_strings(locale),
+        visit_items=[item.value for item in Item],
+        strings=page_strings(locale, extra=CASE_STRING_PREFIXES),
         config={"scopeCode": actor.scope_code},
     )
 
