@@ -318,6 +318,7 @@ def query(asked: Asked, world: AccessWorld) -> str:
         "/api/v1/analysis/monthly.xlsx": "?month=2026-11",
         "/api/v1/roster": "?start=2026-12-01&end=2026-12-31",
         "/api/v1/field/cases": "?tab=mine",
+        "/api/v1/roster/on-duty": f"?region_code={OWN_GRID}",
         "/api/v1/roster/export.xlsx": "?start=2026-12-01&end=2026-12-31",
     }.get(asked.path, "")
 

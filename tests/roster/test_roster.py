@@ -216,3 +216,32 @@ def test_a_period_too_long_or_backwards_is_refused(client, people):
         )
         assert response.status_code == 422
         assert "查询期间无效" in response.json()["error"]["message"]
+
+
+def test_an_alarm_s_place_names_who_was_on_duty_then_inside_the_reader_s_area(
+    client, people: People, district_admin
+):
+    client.post("/api/v1/roster", json=duty(), headers=auth(client, district_admin))
+    noon = "2026-12-07T12:00:00+08:00"
+    asked = {"region_code": OWN_GRID, "at": noon}
+    found = client.get("/api/v1/roster/on-duty", params=asked, headers=auth(client, people.owner))
+    assert [row["username"] for row in found.json()] == ["owner"]
+    night = {"region_code": OWN_GRID, "at": "2026-12-07T21:00:00+08:00"}
+    assert (
+        client.get(
+            "/api/v1/roster/on-duty", params=night, headers=auth(client, people.owner)
+        ).json()
+        == []
+    )
+    elsewhere = {"region_code": f"{OTHER_DISTRICT}001001001", "at": noon}
+    refused = client.get(
+        "/api/v1/roster/on-duty", params=elsewhere, headers={**auth(client, people.owner), **ZH}
+    )
+    assert refused.status_code == 403
+    assert "管辖范围" in refused.json()["error"]["message"]
+    bad = client.get(
+        "/api/v1/roster/on-duty",
+        params={"region_code": "x", "at": "noon"},
+        headers={**auth(client, people.owner), **ZH},
+    )
+    assert bad.status_code == 422

@@ -4,7 +4,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.auth.service import require_role
@@ -14,6 +14,7 @@ from civicgrid.i18n import translate
 from civicgrid.roster import excel, service
 from civicgrid.roster.roles import ROSTER_KEEPERS
 from civicgrid.roster.service import Duty, Shift
+from civicgrid.timeutil import utcnow
 
 router = APIRouter(prefix="/api/v1/roster", tags=["duty roster"])
 
@@ -79,6 +80,21 @@ def get_roster(
 def get_today(db: DbSession, actor: CurrentActor, locale: Locale) -> list[DutyOut]:
     """Who is on duty in the reader's area for the shift running now."""
     return [DutyOut.of(duty, locale) for duty in service.today(db, actor)]
+
+
+class PlaceIn(BaseModel):
+    region_code: str = Field(min_length=6, max_length=15, pattern=r"^\d+$")
+    at: AwareDatetime | None = None
+
+
+@router.get("/on-duty", response_model=list[DutyOut])
+def get_on_duty(
+    asked: Annotated[PlaceIn, Query()], db: DbSession, actor: CurrentActor, locale: Locale
+) -> list[DutyOut]:
+    """Who is on duty for a place (its street's, else district's, else city's centre) at
+    `at` (default now): the person an alarm's case names."""
+    duties = service.on_duty_for(db, actor, asked.region_code, at=asked.at or utcnow())
+    return [DutyOut.of(duty, locale) for duty in duties]
 
 
 @router.get("/export.xlsx", response_class=Response)

@@ -150,6 +150,16 @@ def on_duty(db: Session, region_code: str, *, at: datetime | None = None) -> lis
     return []
 
 
+def on_duty_for(db: Session, actor: Actor, region_code: str, *, at: datetime) -> list[Duty]:
+    """Who was (or is) on duty for a place of the reader's area at a moment: what an alarm's
+    case names as its person on duty."""
+    require_role(actor, ROSTER_READERS)
+    code = normalise_code(region_code)
+    if not may_see(actor, code):
+        raise Forbidden("scope_outside_jurisdiction", code=code)
+    return on_duty(db, code, at=at)
+
+
 def today(db: Session, actor: Actor, *, at: datetime | None = None) -> list[Duty]:
     """The reader's area's roster for the shift running now, every centre in it."""
     require_role(actor, ROSTER_READERS)
