@@ -76,12 +76,14 @@ def test_a_fire_alarm_s_case_names_the_person_on_duty_on_the_desk(
     report = AlarmReport(event_id="duty-e2e", alarm_type="smoke", state="on")
     taken = take_alarm(db, GridIndex(), device=device_for_code(db, SENSOR), report=report, now=now)
     db.commit()
+    number = taken.alarm.case_number
+    assert number is not None
 
     page.set_viewport_size(DESKTOP)
     sign_in(page, people.owner.username, people.owner.password)
     page.goto("/desk")
     page.wait_for_selector("#queue-table[data-state='ready']")
-    open_case(page, taken.alarm.case_number)
+    open_case(page, number)
     duty = page.locator("#alarm-origin-duty")
     expect(duty).to_be_visible()
     expect(duty).to_contain_text("owner")
