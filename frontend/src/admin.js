@@ -5,8 +5,10 @@
 // Every form is checked again by the API, whose refusals show at the field.
 
 import "./admin.css";
+import { accountActions, ruleActions, saveRule, wireAccountDialog, wirePreview } from "./admin-accounts.js";
 import { startAlarmRules } from "./admin-alarm-rules.js";
 import { startDevices } from "./admin-devices.js";
+import { startRoster } from "./admin-roster.js";
 import { startScenes } from "./admin-scenes.js";
 import { startThresholds } from "./admin-thresholds.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
@@ -18,6 +20,7 @@ import { readJson, t } from "./strings.js";
 const config = readJson("admin-config");
 let categories = [];
 let editing = null; // the category whose time limits the dialog edits
+let departmentList = [];
 
 function failed() {
   return t("page.admin.failed");
@@ -83,6 +86,7 @@ async function loadUsers() {
         t(`page.role.${user.role}`),
         user.scope_code,
         user.department_id ? (names.get(user.department_id) ?? user.department_id) : "",
+        accountActions(user, () => departmentList, loadUsers),
       ]),
     ),
   );
@@ -90,6 +94,7 @@ async function loadUsers() {
 
 async function loadDepartments() {
   const departments = await send("GET", "/api/v1/departments");
+  departmentList = departments;
   fill(
     "departments-table",
     departments.map((item) => row([item.code, item.name, kindName(item.kind), item.region_code])),
@@ -144,6 +149,7 @@ async function loadRules() {
         t(`page.admin.level.${rule.target_level}`),
         rule.department_kind ? kindName(rule.department_kind) : "",
         rule.grid_may_handle ? "✓" : "",
+        ruleActions(rule, rules.length, loadRules),
         button(t("page.admin.delete"), async () => {
           if (!window.confirm(t("page.admin.rule.confirm_delete", { name: rule.name }))) return;
           await send("DELETE", `/api/v1/routing-rules/${rule.id}`);
@@ -203,10 +209,12 @@ function wireForms() {
     await loadResources();
   });
   wireForm("rule-form", async (form) => {
-    await send("POST", "/api/v1/routing-rules", formBody(form));
+    await saveRule(form, formBody(form));
     form.reset();
     await loadRules();
   });
+  wireAccountDialog(loadUsers);
+  wirePreview();
   if (config.cityAdmin) wireCitySettings();
 }
 
@@ -258,6 +266,7 @@ const settings = config.administrator
       loadDepartments(),
       loadCategories(),
       loadRules(),
+      startRoster(),
       loadResources(),
       startAlarmRules(config),
       ...(config.cityAdmin ? [startThresholds()] : []),

@@ -1,8 +1,9 @@
 // For a case devices opened: how many device alarms it gathered and why the latest one
 // joined it (opened it, inside the dedupe window, a storm), from the alarms of that case
-// the reader's area holds. Text goes in as textContent only.
+// the reader's area holds, and who was on duty for the place when it came (the duty
+// roster). Text goes in as textContent only.
 
-import { getList } from "./lib/http.js";
+import { getJson, getList } from "./lib/http.js";
 import { t } from "./strings.js";
 
 // The figures each outcome's reason keeps (alarms/intake.py), as the sentence's parameters.
@@ -31,4 +32,21 @@ export async function showAlarmOrigin(item, config) {
     reason: reasonText(latest),
   });
   panel.hidden = false;
+  await showOnDuty(item, latest);
+}
+
+/** The person on duty named on the case; readers who may not read the roster see none. */
+async function showOnDuty(item, latest) {
+  const line = document.getElementById("alarm-origin-duty");
+  line.hidden = true;
+  const place = new URLSearchParams({ region_code: item.region_code, at: latest.received_at });
+  const duties = await getJson(`/api/v1/roster/on-duty?${place}`).catch(() => []);
+  if (!duties.length) return;
+  const names = duties.map((duty) => `${duty.display_name}${duty.phone ? ` ${duty.phone}` : ""}`);
+  line.textContent = t("page.alarm_case.on_duty", {
+    centre: duties[0].region_name,
+    shift: duties[0].shift_label,
+    names: names.join("、"),
+  });
+  line.hidden = false;
 }

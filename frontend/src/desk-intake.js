@@ -1,8 +1,11 @@
-// The desk's phone intake: a dispatcher finds the caller's place with the address
-// search box (its point, grid and marker are set from the chosen suggestion) and
-// registers the case through the same door every channel uses (POST /api/v1/cases).
+// The desk's intake of calls and walk-ins: a hotline operator or the reception window
+// takes the caller's name and phone, finds the place with the address search box (its
+// point, grid and marker are set from the chosen suggestion), sees a category suggestion
+// and possible duplicates while typing, and files the case (POST /api/v1/desk/cases,
+// which goes through the same intake door every channel uses).
 
 import L from "leaflet";
+import { wireHints } from "./desk-intake-hints.js";
 import { clearErrors, showFailure } from "./forms.js";
 import { send } from "./lib/http.js";
 import { placeSearch } from "./lib/place-search.js";
@@ -39,9 +42,24 @@ export function wireIntake(tileUrl, onRegistered) {
     map.invalidateSize();
   }
 
+  function draft() {
+    const hit = chosen.hit;
+    const data = new FormData(form);
+    return {
+      description: String(data.get("description") ?? "").trim(),
+      address: String(data.get("address") ?? "").trim() || null,
+      category_code: data.get("category_code") || null,
+      ...(hit && hit.lng !== null ? { lng: hit.lng, lat: hit.lat } : {}),
+    };
+  }
+
+  const hints = wireHints(form, draft);
   document.getElementById("intake-map").hidden = true;
   placeSearch(document.getElementById("intake-place"), {
-    onChoose: showPoint,
+    onChoose: (hit) => {
+      showPoint(hit);
+      hints.refresh();
+    },
     status: document.getElementById("intake-place-status"),
   });
   form.addEventListener("submit", async (event) => {
@@ -50,20 +68,20 @@ export function wireIntake(tileUrl, onRegistered) {
     const done = document.getElementById("intake-done");
     done.hidden = true;
     const data = new FormData(form);
-    const hit = chosen.hit;
     const body = {
-      description: String(data.get("description") ?? "").trim(),
+      ...draft(),
       channel: data.get("channel"),
-      address: String(data.get("address") ?? "").trim() || null,
-      ...(hit && hit.lng !== null ? { lng: hit.lng, lat: hit.lat } : {}),
+      caller_name: String(data.get("caller_name") ?? "").trim() || null,
+      caller_phone: String(data.get("caller_phone") ?? "").trim() || null,
     };
     try {
-      const made = await send("POST", "/api/v1/cases", body);
+      const made = await send("POST", "/api/v1/desk/cases", body);
       done.textContent = t("page.desk.intake.done", { number: made.number });
       done.hidden = false;
       form.reset();
       showPoint({ lng: null, lat: null, grid_code: null });
       chosen.hit = null;
+      hints.reset();
       onRegistered();
     } catch (error) {
       showFailure(form, error, error.message);

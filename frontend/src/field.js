@@ -4,6 +4,8 @@
 // phone until the server has it; see outbox.js.
 
 import "./field.css";
+import { showCases, wireCases } from "./field-cases.js";
+import { offerHouseholds, wireVisit } from "./field-visit.js";
 import { clearErrors, showError } from "./forms.js";
 import { getJson, send } from "./lib/http.js";
 import { discard, enqueue, flush, pending } from "./outbox.js";
@@ -54,7 +56,12 @@ async function showOutbox() {
     ...entries.map((entry) => {
       const item = document.createElement("li");
       item.dataset.key = entry.key;
-      const names = { report: entry.body.description, sos: t("page.sos.button") };
+      const visit = entry.kind === "record" && entry.body.task_type === "household_visit";
+      const names = {
+        report: entry.body.description,
+        sos: t("page.sos.button"),
+        ...(visit ? { record: t("page.field.visit.heading") } : {}),
+      };
       const what = names[entry.kind] ?? t("page.field.check_in");
       item.textContent = `${t(`page.field.kind.${entry.kind}`)} · ${what.slice(0, 30)}`;
       if (entry.error) {
@@ -94,6 +101,7 @@ async function sync() {
   await flush(changed);
   await showOutbox();
   loadTasks();
+  showCases();
 }
 
 async function loadTasks() {
@@ -115,6 +123,7 @@ async function loadTasks() {
     }),
   );
   document.getElementById("tasks-empty").hidden = tasks.length !== 0;
+  offerHouseholds(tasks);
 }
 
 async function checkIn() {
@@ -259,6 +268,11 @@ function boot() {
   setInterval(sendPosition, DUTY_MS);
   document.getElementById("check-in").addEventListener("click", checkIn);
   wireReport();
+  wireCases();
+  wireVisit(point, async () => {
+    await showOutbox();
+    sync();
+  });
   watchPosition();
   window.addEventListener("online", sync);
   window.addEventListener("offline", showNetwork);

@@ -20,6 +20,8 @@ from civicgrid.auth.deps import DbSession
 from civicgrid.body_limit import BodyLimit, BodyTooLarge, body_too_large
 from civicgrid.cases.api import router as cases_router
 from civicgrid.cases.api import rules_router, supervisions_router
+from civicgrid.cases.desk_api import field_router as field_cases_router
+from civicgrid.cases.desk_api import router as desk_intake_router
 from civicgrid.cases.live import router as live_router
 from civicgrid.cases.photos_api import router as photos_router
 from civicgrid.cases.public_api import router as case_feedback_router
@@ -40,6 +42,7 @@ from civicgrid.registry.api import router as registry_router
 from civicgrid.registry.import_api import router as registry_files_router
 from civicgrid.registry.sealing import cipher_for
 from civicgrid.resources.api import router as resources_router
+from civicgrid.roster.api import router as roster_router
 from civicgrid.safeplaces.api import router as safe_places_router
 from civicgrid.settings import Settings, get_settings
 from civicgrid.sources.api import router as sources_router
@@ -93,6 +96,8 @@ def _mount(app: FastAPI) -> None:
     # Before the cases router: its /{number} would otherwise take /track.
     app.include_router(case_feedback_router)
     app.include_router(cases_router)
+    app.include_router(desk_intake_router)
+    app.include_router(field_cases_router)
     app.include_router(categories_router)
     app.include_router(notify_router)
     app.include_router(supervisions_router)
@@ -110,6 +115,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(safe_places_router)
     app.include_router(sources_router)
     app.include_router(resources_router)
+    app.include_router(roster_router)
     app.include_router(admin_router)
     app.include_router(devices_router)
     app.include_router(alarms_router)

@@ -195,5 +195,6 @@ def load_all_models() -> None:
     from civicgrid.notify import models as notify_models  # noqa: F401, PLC0415
     from civicgrid.registry import models as registry_models  # noqa: F401, PLC0415
     from civicgrid.resources import models as resource_models  # noqa: F401, PLC0415
+    from civicgrid.roster import models as roster_models  # noqa: F401, PLC0415
     from civicgrid.safeplaces import models as safeplaces_models  # noqa: F401, PLC0415
     from civicgrid.sources import models as source_models  # noqa: F401, PLC0415

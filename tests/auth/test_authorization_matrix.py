@@ -121,6 +121,11 @@ BODIES: dict[str, Any] = {
     "PUT /api/v1/alarms/thresholds/{rule_id}": THRESHOLD,
     # A mapping an administrator may save: admins get 200, every other caller 403.
     "PUT /api/v1/analysis/sources/{name}": {"kind": "police_110", "mapping": POLICE_MAPPING},
+    # Too short to hint at anything, and a channel the desk does not file: nothing is stored.
+    "POST /api/v1/desk/hints": {"description": "路灯"},
+    # A preview stores nothing: staff of the own grid's area get 200.
+    "POST /api/v1/routing-rules/preview": {"region_code": OWN_GRID, "channel": "resident"},
+    "POST /api/v1/desk/cases": {"description": "矩阵", "channel": "resident", "address": "x"},
     "POST /api/v1/disputes": {
         "kind": "neighbour",
         "source": "walk_in",
@@ -320,6 +325,10 @@ def query(asked: Asked, world: AccessWorld) -> str:
         "/api/v1/analysis/hotspots/hours": "?window=2026-11",
         "/api/v1/analysis/safe-places": "?month=2026-11",
         "/api/v1/analysis/safe-places.xlsx": "?month=2026-11",
+        "/api/v1/roster": "?start=2026-12-01&end=2026-12-31",
+        "/api/v1/field/cases": "?tab=mine",
+        "/api/v1/roster/on-duty": f"?region_code={OWN_GRID}",
+        "/api/v1/roster/export.xlsx": "?start=2026-12-01&end=2026-12-31",
     }.get(asked.path, "")
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from civicgrid.alarms.device_keys import hash_key, key_matches
 from civicgrid.alarms.identity import scrub
 from civicgrid.alarms.models import Alarm, AlarmCase, AlarmOutcome, Device, DeviceStatus
+from civicgrid.alarms.on_duty import call_on_duty
 from civicgrid.alarms.rules import DEVICE_OWNER, AlarmRule, rule_for, rules_in_force
 from civicgrid.alarms.service import heard_from
 from civicgrid.alarms.sos import SOS_TYPE, press_from_device
@@ -363,6 +364,7 @@ class AlarmBatch:
         number, created = _open_case(self.db, self.index, device, rule, key=key, now=self.now)
         if created:
             _route(self.db, number, device, rule)
+            call_on_duty(self.db, number, device, rule, self.now)
         link = self.db.get(AlarmCase, number)
         if link is None:
             self.db.add(

@@ -41,6 +41,7 @@ class ChangeKind(StrEnum):
     EXTERNAL_SOURCE = "external_source"
     FIELDWORK_PLAN = "fieldwork_plan"
     SAFE_PLACE_LIST = "safe_place_list"
+    DUTY_ROSTER = "duty_roster"
 
 
 class Author(Protocol):

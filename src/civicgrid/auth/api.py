@@ -5,10 +5,20 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from civicgrid.auth import service
+from civicgrid.auth import accounts, service
 from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession
 from civicgrid.auth.roles import STAFF_ROLES
-from civicgrid.auth.schemas import DepartmentIn, DepartmentOut, MeOut, TokenOut, UserIn, UserOut
+from civicgrid.auth.schemas import (
+    DepartmentIn,
+    DepartmentOut,
+    MeOut,
+    PasswordResetOut,
+    TokenOut,
+    UserChangeIn,
+    UserIn,
+    UserOut,
+)
+from civicgrid.db import RowId
 from civicgrid.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -47,6 +57,30 @@ def post_user(body: UserIn, db: DbSession, actor: CurrentActor) -> UserOut:
     user = service.register_user(db, actor, **body.model_dump())
     db.commit()
     return UserOut.model_validate(user)
+
+
+@router.patch("/users/{user_id}", response_model=UserOut)
+def patch_user(user_id: RowId, body: UserChangeIn, db: DbSession, actor: CurrentActor) -> UserOut:
+    """Edit or deactivate an account of the administrator's area; deactivating ends its
+    sessions."""
+    asked = body.model_dump(exclude_unset=True)
+    department = asked.pop("department_code", None)
+    change = accounts.AccountChange(
+        **asked,
+        department_code=department or None,
+        clear_department=department == "",
+    )
+    user = accounts.change_account(db, actor, user_id, change)
+    db.commit()
+    return UserOut.model_validate(user)
+
+
+@router.post("/users/{user_id}/password", response_model=PasswordResetOut)
+def post_password_reset(user_id: RowId, db: DbSession, actor: CurrentActor) -> PasswordResetOut:
+    """A temporary password for the account, shown once; its old password and sessions end."""
+    user, temporary = accounts.reset_password(db, actor, user_id)
+    db.commit()
+    return PasswordResetOut(username=user.username, temporary_password=temporary)
 
 
 @router.get("/departments", response_model=list[DepartmentOut])

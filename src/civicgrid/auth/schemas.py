@@ -56,3 +56,22 @@ class DepartmentOut(BaseModel):
     name: str
     kind: str
     region_code: str
+
+
+class UserChangeIn(BaseModel):
+    """What an administrator changes on an account; a field left out stays as it is.
+    `department_code: ""` takes the account out of its department."""
+
+    display_name: str | None = Field(default=None, max_length=120)
+    role: Role | None = None
+    scope_code: str | None = Field(default=None, min_length=6, max_length=15, pattern=r"^\d+$")
+    department_code: str | None = Field(default=None, max_length=40)
+    phone: str | None = Field(default=None, max_length=32)
+    active: bool | None = None
+
+
+class PasswordResetOut(BaseModel):
+    """The temporary password, shown once: it is never stored in clear or logged."""
+
+    username: str
+    temporary_password: str

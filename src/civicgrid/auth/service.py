@@ -404,12 +404,12 @@ def register_user(db: Session, actor: Actor, **fields: Any) -> User:
         action="create",
         target=user.username,
         region_code=user.scope_code,
-        after=_account_snapshot(user),
+        after=account_snapshot(user),
     )
     return user
 
 
-def _account_snapshot(user: User) -> dict[str, Any]:
+def account_snapshot(user: User) -> dict[str, Any]:
     """What the change log keeps of an account: never its password hash."""
     return {
         "username": user.username,

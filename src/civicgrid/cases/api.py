@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession, Locale, OptionalActor
 from civicgrid.auth.scope import Actor
-from civicgrid.cases import naming, routing, service, sla
+from civicgrid.cases import naming, routing, routing_preview, service, sla
 from civicgrid.cases.models import Case, CaseComponent
 from civicgrid.cases.roles import BATCH_ROLES, RULE_READERS
 from civicgrid.cases.schemas import (
@@ -24,8 +24,10 @@ from civicgrid.cases.schemas import (
     CaseOut,
     ComponentLinkIn,
     MoveOut,
+    RoutingPreviewOut,
     RoutingRuleIn,
     RoutingRuleOut,
+    RoutingSampleIn,
     SupervisionOut,
     TransitionIn,
 )
@@ -273,6 +275,24 @@ def delete_rule(rule_id: RowId, db: DbSession, actor: CurrentActor) -> None:
     routing.require_author(db, actor, None, rule_id=rule_id)
     routing.remove_rule(db, actor, rule_id)
     db.commit()
+
+
+@rules_router.post("/preview", response_model=RoutingPreviewOut)
+def post_preview(
+    body: RoutingSampleIn, db: DbSession, actor: CurrentActor, locale: Locale
+) -> RoutingPreviewOut:
+    """Which rule a sample case (category, region, channel, priority) meets and where it goes;
+    stores nothing."""
+    found = routing_preview.preview(db, actor, routing_preview.Sample(**body.model_dump()))
+    return RoutingPreviewOut(
+        rule=None if found.rule is None else RoutingRuleOut.model_validate(found.rule),
+        handling_region_code=found.handling_region_code,
+        handling_region_name=found.handling_region_name,
+        department_code=found.department.code if found.department else None,
+        department_name=found.department.name if found.department else None,
+        grid_may_handle=found.grid_may_handle,
+        reason=routing.explain(found.reason, locale),
+    )
 
 
 def _rule(body: RoutingRuleIn) -> routing.RuleIn:

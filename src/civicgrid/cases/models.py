@@ -28,9 +28,11 @@ CHANNELS = (
     "device",
     "inspection",
     "api",
+    "walk_in",
 )
-# The channels a dispatcher registers by hand at the desk (calls, referrals, letters, patrols).
-DESK_CHANNELS = ("hotline_12345", "diversion_110", "petition", "inspection")
+# The channels a dispatcher registers by hand at the desk (calls, referrals, letters, patrols,
+# and the reception window's walk-ins).
+DESK_CHANNELS = ("hotline_12345", "walk_in", "diversion_110", "petition", "inspection")
 PRIORITIES = ("normal", "urgent")
 
 

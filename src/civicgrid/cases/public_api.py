@@ -12,7 +12,6 @@ from datetime import datetime
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession, Locale, OptionalActor
 from civicgrid.cases import duplicates, feedback, naming, service
@@ -109,7 +108,7 @@ def get_track(
         number=found.number,
         status=shown.status,
         status_label=_status_label(shown.status, locale),
-        category_name=_category_name(db, shown.category_code, locale),
+        category_name=naming.category_name(db, shown.category_code, locale),
         created_at=shown.created_at,
         updated_at=shown.updated_at,
         merged_into=found.merged_into,
@@ -125,7 +124,7 @@ def get_duplicates(
     number: str, db: DbSession, actor: CurrentActor, locale: Locale
 ) -> list[CandidateOut]:
     case = service.visible_case(db, actor, number)
-    return [_candidate_out(found, locale) for found in duplicates.candidates(db, case, actor)]
+    return [candidate_out(found, locale) for found in duplicates.candidates(db, case, actor)]
 
 
 @router.post("/{number}/merge", response_model=CaseOut)
@@ -195,7 +194,7 @@ def get_feedback(number: str, db: DbSession, actor: CurrentActor) -> list[Feedba
     return [FeedbackOut.model_validate(row) for row in rows]
 
 
-def _candidate_out(found: duplicates.Candidate, locale: str) -> CandidateOut:
+def candidate_out(found: duplicates.Candidate, locale: str) -> CandidateOut:
     case = found.case
     return CandidateOut(
         number=case.number,
@@ -226,7 +225,3 @@ def _outcome_out(outcome: feedback.Outcome) -> OutcomeOut:
 
 def _status_label(value: str, locale: str) -> str:
     return translate(f"case.status.{value}", locale)
-
-
-def _category_name(db: Session, code: str | None, locale: str) -> str | None:
-    return naming.category_name(db, code, locale)

@@ -28,6 +28,8 @@ BATCH_ROLES = CENTRE
 # The routing table is read by staff to understand a routing and changed by an administrator.
 RULE_READERS = STAFF_ROLES
 RULE_ROLES = ADMIN_ROLES
+# A hotline operator (12345) or the reception window files calls and walk-ins at the desk.
+DESK_INTAKE = CENTRE
 # Possible duplicates are looked up by staff and by the grid workers who report.
 DUPLICATE_READERS = STAFF_ROLES | {Role.GRID_WORKER}
 # Return calls (回访) to the reporter are made by the centre and the staff of the area.

@@ -231,3 +231,25 @@ class SupervisionOut(BaseModel):
             created_at=supervision.created_at,
             resolved_at=supervision.resolved_at,
         )
+
+
+class RoutingSampleIn(BaseModel):
+    """A sample case for the routing preview."""
+
+    region_code: str = Field(min_length=6, max_length=15, pattern=r"^\d+$")
+    channel: str = Field(default="resident", max_length=24)
+    category_code: str | None = Field(default=None, max_length=40)
+    priority: str = Field(default="normal", max_length=16)
+
+
+class RoutingPreviewOut(BaseModel):
+    """The rule met (none: the category's default department or the street centre) and
+    the unit that would handle the case."""
+
+    rule: RoutingRuleOut | None
+    handling_region_code: str
+    handling_region_name: str
+    department_code: str | None
+    department_name: str | None
+    grid_may_handle: bool
+    reason: str

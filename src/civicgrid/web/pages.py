@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from civicgrid.alarms.device_codes import DeviceKind
 from civicgrid.alarms.handling import DismissReason
@@ -44,6 +45,7 @@ from civicgrid.disputes.models import DisputeKind, ReferralTarget
 from civicgrid.disputes.roles import CENTRE as DISPUTE_CENTRE
 from civicgrid.disputes.roles import REGISTRARS
 from civicgrid.errors import DomainError, TooManyRequests, Unauthorized
+from civicgrid.fieldwork.assessment import Item
 from civicgrid.fieldwork.models import Cadence
 from civicgrid.fieldwork.roles import PLAN_ROLES, SUMMONERS, WEIGHT_ROLES, WORKER_ROLES
 from civicgrid.geo import service as geo_service
@@ -52,6 +54,9 @@ from civicgrid.i18n import DEFAULT_LOCALE, LANG_COOKIE, catalogue, normalise_loc
 from civicgrid.registry import roles as registry_roles
 from civicgrid.registry.importing import report as registry_import_report
 from civicgrid.resources.models import ResourceKind
+from civicgrid.roster import service as roster
+from civicgrid.roster.api import DutyOut
+from civicgrid.roster.roles import ROSTER_READERS
 from civicgrid.settings import Settings
 from civicgrid.sources.roles import SOURCE_ADMINS
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
@@ -151,7 +156,8 @@ def field_page(request: Request, actor: OptionalActor, locale: Locale) -> Respon
         locale,
         username=actor.display_name or actor.username,
         scope_code=actor.scope_code,
-        strings=page_strings(locale),
+        visit_items=[item.value for item in Item],
+        strings=page_strings(locale, extra=CASE_STRING_PREFIXES),
         config={"scopeCode": actor.scope_code},
     )
 
@@ -262,6 +268,7 @@ def _admin_sections(*, administrator: bool, city_admin: bool, may_keep_devices: 
         "departments",
         "categories",
         "rules",
+        "roster",
         "resources",
         "grids",
         "alarm_rules",
@@ -284,6 +291,7 @@ def command_page(request: Request, db: DbSession, actor: OptionalActor, locale: 
         strings=page_strings(locale, extra=("resource.kind.",)),
         may_read_alarms=actor.role in ALARM_READERS,
         may_handle_alarms=actor.role in ALARM_HANDLERS,
+        on_duty=_on_duty(db, actor, locale),
         dismiss_reasons=[reason.value for reason in DismissReason],
         config={
             "tileUrl": settings.tile_url,
@@ -296,6 +304,13 @@ def command_page(request: Request, db: DbSession, actor: OptionalActor, locale: 
             "initial": DashboardOut.of(dashboard.dashboard(db, actor)).model_dump(mode="json"),
         },
     )
+
+
+def _on_duty(db: Session, actor: Actor, locale: str) -> list[DutyOut] | None:
+    """Who is on duty in the reader's area this shift, for the big screen's header."""
+    if actor.role not in ROSTER_READERS:
+        return None
+    return [DutyOut.of(duty, locale) for duty in roster.today(db, actor)]
 
 
 class IndicatorsAsked(BaseModel):
