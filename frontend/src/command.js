@@ -10,6 +10,7 @@ import "leaflet/dist/leaflet.css";
 import "./command.css";
 import L from "leaflet";
 import * as sos from "./command-sos.js";
+import { addBaseMap } from "./lib/basemap.js";
 import { button, cell, element } from "./lib/dom.js";
 import { send } from "./lib/http.js";
 import { formatTime } from "./lib/time.js";
@@ -125,7 +126,7 @@ async function fetchShapes(code, level) {
 async function drawMap(picture, shapesArriving) {
   if (!map) {
     map = L.map("command-map", { attributionControl: false, zoomSnap: 0.25 });
-    if (config.tileUrl) L.tileLayer(config.tileUrl).addTo(map);
+    addBaseMap(map, config);
   }
   if (!picture.child_level) {
     layer?.remove();

@@ -12,6 +12,7 @@ import { showAlarmOrigin } from "./desk-alarm-origin.js";
 import { showCameras, wireCameraView } from "./desk-cameras.js";
 import { wireIntake } from "./desk-intake.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
+import { addBaseMap } from "./lib/basemap.js";
 import { button, tableRow } from "./lib/dom.js";
 import { getList, send } from "./lib/http.js";
 import { formatTime } from "./lib/time.js";
@@ -196,7 +197,7 @@ function showMap(item) {
   if (item.lng === null) return;
   if (!detailMap) {
     detailMap = L.map(container, { attributionControl: false });
-    if (config.tileUrl) L.tileLayer(config.tileUrl).addTo(detailMap);
+    addBaseMap(detailMap, config);
     detailMap.markers = L.layerGroup().addTo(detailMap);
   }
   detailMap.markers.clearLayers();
@@ -391,7 +392,7 @@ function listen() {
 wireQueue();
 wireMoves();
 wireCameraView();
-wireIntake(config.tileUrl, refresh);
+wireIntake(config, refresh);
 refresh();
 listen();
 setInterval(refresh, REFRESH_MS);

@@ -9,6 +9,7 @@ import L from "leaflet";
 import { api } from "./api.js";
 import { InfoBox, Legend, regionTable } from "./controls.js";
 import { GRID_MIN_ZOOM, GridLayer } from "./grid-layer.js";
+import { addBaseMap } from "./lib/basemap.js";
 import { element } from "./lib/dom.js";
 import { readJson, t } from "./strings.js";
 import { LAND_STYLE, OUTLINE_STYLES } from "./styles.js";
@@ -43,9 +44,8 @@ function createMap(container, config) {
     outlines: L.canvas({ pane: "outlines", padding: 0.3 }),
   };
   const layers = L.control.layers(null, null, { collapsed: false, position: "topright" });
-  if (config.tileUrl) {
-    const tiles = L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 });
-    tiles.addTo(map);
+  const tiles = addBaseMap(map, config);
+  if (tiles) {
     layers.addOverlay(tiles, t("page.map.layer.tiles"));
   } else {
     container.classList.add("cg-map-plain");

@@ -32,6 +32,7 @@ from civicgrid.errors import install_error_handlers
 from civicgrid.fieldwork.api import router as fieldwork_router
 from civicgrid.geo.api import router as geo_router
 from civicgrid.geo.service import GridIndex
+from civicgrid.geo.tiles_api import router as tiles_router
 from civicgrid.metrics import install_metrics
 from civicgrid.notify.api import router as notify_router
 from civicgrid.open311.api import router as open311_router
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _mount(app: FastAPI) -> None:
     app.include_router(auth_router)
     app.include_router(geo_router)
+    app.include_router(tiles_router)
     # Before the cases router: its /{number} would otherwise take /track.
     app.include_router(case_feedback_router)
     app.include_router(cases_router)

@@ -44,6 +44,7 @@ from civicgrid.errors import DomainError, TooManyRequests, Unauthorized
 from civicgrid.fieldwork.models import Cadence
 from civicgrid.fieldwork.roles import PLAN_ROLES, SUMMONERS, WEIGHT_ROLES, WORKER_ROLES
 from civicgrid.geo import service as geo_service
+from civicgrid.geo.basemap import page_config
 from civicgrid.geo.crs import Crs
 from civicgrid.i18n import DEFAULT_LOCALE, LANG_COOKIE, catalogue, normalise_locale, translate
 from civicgrid.registry import roles as registry_roles
@@ -99,7 +100,7 @@ def map_page(request: Request, actor: OptionalActor, locale: Locale) -> Response
         locale,
         **_staff(actor, locale),
         strings=page_strings(locale),
-        config={"tileUrl": settings.tile_url, "tileAttribution": settings.tile_attribution},
+        config=page_config(settings),
     )
 
 
@@ -128,7 +129,7 @@ def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Respons
             "mayReadAlarms": actor.role in ALARM_READERS,
             "alarmTypes": {kind: rule.label(locale) for kind, rule in alarm_rules().items()},
             "mayBulk": may_bulk,
-            "tileUrl": settings.tile_url,
+            **page_config(settings),
             "mayViewCameras": actor.role in CAMERA_VIEWERS,
             "cameraRadius": round(settings.camera_radius_m),
             "playerUrl": asset("camera-player.js"),
@@ -242,8 +243,7 @@ def admin_page(request: Request, db: DbSession, actor: OptionalActor, locale: Lo
             "cityAdmin": city_admin,
             "administrator": administrator,
             "mayKeepDevices": may_keep_devices,
-            "tileUrl": settings.tile_url,
-            "tileAttribution": settings.tile_attribution,
+            **page_config(settings),
             "bbox": geo_service.grid_extent(db) if may_keep_devices else None,
         },
     )
@@ -280,7 +280,7 @@ def command_page(request: Request, db: DbSession, actor: OptionalActor, locale: 
         may_handle_alarms=actor.role in ALARM_HANDLERS,
         dismiss_reasons=[reason.value for reason in DismissReason],
         config={
-            "tileUrl": settings.tile_url,
+            **page_config(settings),
             "maySummon": actor.role in SUMMONERS,
             "chartsUrl": asset("command-charts.js"),
             "mayReadAlarms": actor.role in ALARM_READERS,
@@ -379,8 +379,7 @@ def resident_page(request: Request, db: DbSession, locale: Locale) -> Response:
         locale,
         strings=page_strings(locale),
         config={
-            "tileUrl": settings.tile_url,
-            "tileAttribution": settings.tile_attribution,
+            **page_config(settings),
             "bbox": geo_service.grid_extent(db),
         },
     )
