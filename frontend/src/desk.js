@@ -394,5 +394,8 @@ wireMoves();
 wireCameraView();
 wireIntake(config, refresh);
 refresh();
+// A case point on a map links here with its number.
+const askedCase = new URLSearchParams(window.location.search).get("case");
+if (askedCase) openCase(askedCase);
 listen();
 setInterval(refresh, REFRESH_MS);

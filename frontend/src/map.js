@@ -7,6 +7,7 @@ import "leaflet/dist/leaflet.css";
 import "./map.css";
 import L from "leaflet";
 import { api } from "./api.js";
+import { CaseLayer } from "./case-points.js";
 import { InfoBox, Legend, regionTable } from "./controls.js";
 import { GRID_MIN_ZOOM, GridLayer } from "./grid-layer.js";
 import { addBaseMap } from "./lib/basemap.js";
@@ -216,6 +217,15 @@ async function boot() {
     layers.addOverlay(grids.group, t("page.map.layer.grid"));
     grids.group.addTo(map);
     map.on("click", (event) => showPlacement(map, grids, event.latlng));
+    const cases = new CaseLayer(map);
+    layers.addOverlay(cases.group, t("page.cases_map.layer"));
+    cases.group.addTo(map);
+    cases.load().then(
+      (count) => {
+        container.dataset.casePoints = String(count);
+      },
+      (error) => console.error(error),
+    );
     container.dataset.state = "ready";
   } catch (error) {
     container.dataset.state = "failed";

@@ -22,6 +22,7 @@ from civicgrid.cases.api import router as cases_router
 from civicgrid.cases.api import rules_router, supervisions_router
 from civicgrid.cases.live import router as live_router
 from civicgrid.cases.photos_api import router as photos_router
+from civicgrid.cases.points_api import router as case_points_router
 from civicgrid.cases.public_api import router as case_feedback_router
 from civicgrid.categories.api import router as categories_router
 from civicgrid.components.api import router as components_router
@@ -90,6 +91,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(tiles_router)
     # Before the cases router: its /{number} would otherwise take /track.
     app.include_router(case_feedback_router)
+    app.include_router(case_points_router)
     app.include_router(cases_router)
     app.include_router(categories_router)
     app.include_router(notify_router)
