@@ -10,6 +10,7 @@ import "./desk.css";
 import L from "leaflet";
 import { showAlarmOrigin } from "./desk-alarm-origin.js";
 import { showCameras, wireCameraView } from "./desk-cameras.js";
+import { showExport, wireFilters } from "./desk-filters.js";
 import { wireIntake } from "./desk-intake.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
 import { addBaseMap } from "./lib/basemap.js";
@@ -27,6 +28,11 @@ const state = { tab: firstTab, q: "", offset: 0, open: null, move: null };
 const selected = new Set();
 let detailMap = null;
 let departments = null;
+// The column filters (desk-filters.js); reloading the queue from its first page on a change.
+const filters = wireFilters(() => {
+  state.offset = 0;
+  loadQueue();
+});
 
 function queueParams(tab, extra = {}) {
   const preset = config.tabs[tab];
@@ -78,11 +84,14 @@ function queueRow(item) {
 }
 
 async function loadQueue() {
-  const { items: cases, total } = await fetchQueue(state.tab, {
+  const asked = {
     limit: PAGE_SIZE,
     offset: state.offset,
     ...(state.q ? { q: state.q } : {}),
-  });
+    ...filters(),
+  };
+  showExport(queueParams(state.tab, asked));
+  const { items: cases, total } = await fetchQueue(state.tab, asked);
   const body = document.querySelector("#queue-table tbody");
   body.replaceChildren(...cases.map(queueRow));
   document.getElementById("queue-empty").hidden = cases.length !== 0;

@@ -1,12 +1,18 @@
-"""The open cases as map points: `GET /api/v1/cases/points?bbox=&zoom=`."""
+"""Case routes beside the queue: map points (`/points`) and the queue's Excel file (`/export.xlsx`).
+
+Mounted before the cases router, whose `/{number}` would otherwise take these paths.
+"""
 
 import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from civicgrid.auth.deps import CurrentActor, DbSession
+from civicgrid.auth.deps import CurrentActor, DbSession, Locale
+from civicgrid.cases import service
 from civicgrid.cases.points import open_case_points
+from civicgrid.cases.queue import MAX_EXPORT_ROWS, MEDIA_TYPE, queue_query, workbook
+from civicgrid.cases.schemas import CaseFilterIn
 from civicgrid.geo.service import parse_bbox
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -33,4 +39,18 @@ def get_case_points(
     return Response(
         json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         media_type="application/json",
+    )
+
+
+@router.get("/export.xlsx", response_class=Response)
+def get_queue_workbook(
+    db: DbSession, actor: CurrentActor, locale: Locale, asked: Annotated[CaseFilterIn, Query()]
+) -> Response:
+    """The queue's rows (same filters, same jurisdiction, up to 20,000) as an Excel file."""
+    query = queue_query(db, actor, asked)
+    cases, _ = service.list_cases(db, actor, query, limit=MAX_EXPORT_ROWS)
+    return Response(
+        workbook(db, cases, locale),
+        media_type=MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="cases.xlsx"'},
     )

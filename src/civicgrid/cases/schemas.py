@@ -1,6 +1,7 @@
 """What the case API takes and returns."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -61,6 +62,13 @@ class CaseFilterIn(BaseModel):
     mine: bool = False
     overdue: bool = False
     q: str = Field(default="", max_length=100)
+    # The workbench's columns: an area inside the reader's (street, community or grid code),
+    # a department by code, the running stage's deadline window, the order.
+    region: str | None = Field(default=None, pattern=r"^[0-9]{6,15}$")
+    department: str | None = Field(default=None, max_length=40)
+    due_after: datetime | None = None
+    due_before: datetime | None = None
+    sort: Literal["-created", "created", "due", "-due"] = "-created"
     limit: int = Field(default=100, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=MAX_SQL_INTEGER)
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from civicgrid import photostore
 from civicgrid.audit.chain import Link, breaks
 from civicgrid.auth.models import Role
-from civicgrid.auth.scope import Actor
+from civicgrid.auth.scope import Actor, within
 from civicgrid.auth.service import require_role
 from civicgrid.cases import notices, photos, routing, sla
 from civicgrid.cases.access import readable
@@ -42,7 +42,7 @@ from civicgrid.categories.keyword_rules import category_terms
 from civicgrid.categories.taxonomy import require_category, taxonomy
 from civicgrid.components.models import Component
 from civicgrid.components.service import component_named
-from civicgrid.divisions import Level
+from civicgrid.divisions import Level, significant_prefix
 from civicgrid.errors import BatchInvalid, Conflict, DomainError, Invalid, NotFound
 from civicgrid.geo.crs import Crs, to_wgs84
 from civicgrid.geo.models import Region
@@ -507,6 +507,20 @@ class CaseQuery:
     department_id: int | None = None
     overdue: bool = False
     text: str = ""
+    # The workbench's column filters: an area (street, community or grid code), a deadline
+    # window on the running stage, and the order (a key of SORTS).
+    region_code: str | None = None
+    due_after: datetime | None = None
+    due_before: datetime | None = None
+    sort: str = "-created"
+
+
+SORTS = {
+    "-created": (Case.id.desc(),),
+    "created": (Case.id,),
+    "due": (Case.stage_due_at.is_(None), Case.stage_due_at, Case.id),
+    "-due": (Case.stage_due_at.is_(None), Case.stage_due_at.desc(), Case.id.desc()),
+}
 
 
 def list_cases(
@@ -521,9 +535,8 @@ def list_cases(
     """One page of the actor's cases, newest first, and how many match in all."""
     conditions = [readable(actor), *_conditions(query or CaseQuery(), now)]
     total = db.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
-    page = db.scalars(
-        select(Case).where(*conditions).order_by(Case.id.desc()).limit(limit).offset(offset)
-    )
+    order = SORTS[(query or CaseQuery()).sort]
+    page = db.scalars(select(Case).where(*conditions).order_by(*order).limit(limit).offset(offset))
     return list(page), total
 
 
@@ -543,6 +556,12 @@ def _conditions(query: CaseQuery, now: datetime | None) -> list[ColumnElement[bo
         conditions.append(Case.department_id == query.department_id)
     if query.overdue:
         conditions.append(Case.stage_due_at < (now or utcnow()))
+    if query.region_code:
+        conditions.append(within(Case.region_code, significant_prefix(query.region_code)))
+    if query.due_after:
+        conditions.append(Case.stage_due_at >= query.due_after)
+    if query.due_before:
+        conditions.append(Case.stage_due_at < query.due_before)
     text = query.text.strip()
     if text:
         conditions.append(

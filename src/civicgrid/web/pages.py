@@ -121,6 +121,7 @@ def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Respons
         tabs=list(tabs),
         may_bulk=may_bulk,
         intake_channels=DESK_CHANNELS,
+        all_channels=CHANNELS,
         may_view_cameras=actor.role in CAMERA_VIEWERS,
         may_read_alarms=actor.role in ALARM_READERS,
         config={
