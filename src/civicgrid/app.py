@@ -24,6 +24,7 @@ from civicgrid.cases.live import router as live_router
 from civicgrid.cases.photos_api import router as photos_router
 from civicgrid.cases.points_api import router as case_points_router
 from civicgrid.cases.public_api import router as case_feedback_router
+from civicgrid.cases.saved_filters_api import router as saved_filters_router
 from civicgrid.categories.api import router as categories_router
 from civicgrid.components.api import router as components_router
 from civicgrid.db import create_db_engine, database_kind, make_session_factory, upgrade_database
@@ -92,6 +93,7 @@ def _mount(app: FastAPI) -> None:
     # Before the cases router: its /{number} would otherwise take /track.
     app.include_router(case_feedback_router)
     app.include_router(case_points_router)
+    app.include_router(saved_filters_router)
     app.include_router(cases_router)
     app.include_router(categories_router)
     app.include_router(notify_router)
