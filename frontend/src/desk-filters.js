@@ -29,7 +29,50 @@ export function wireFilters(onChange) {
     event.preventDefault();
     if (form.reportValidity()) onChange();
   });
+  wireSaved(form, chosen, onChange);
   return chosen;
+}
+
+/** The user's saved filters (stored on the server, theirs alone): pick one, save, delete. */
+function wireSaved(form, chosen, onChange) {
+  const picker = document.getElementById("saved-filter");
+  if (!picker) return;
+  const load = async () => {
+    const saved = await send("GET", "/api/v1/cases/filters").catch(() => []);
+    picker.replaceChildren(
+      new Option(t("page.faces_map.saved.none"), ""),
+      ...saved.map((item) => {
+        const option = new Option(item.name, String(item.id));
+        option.dataset.query = item.query;
+        return option;
+      }),
+    );
+  };
+  picker.addEventListener("change", () => {
+    const option = picker.selectedOptions[0];
+    if (!option?.value) return;
+    const query = new URLSearchParams(option.dataset.query);
+    for (const name of FIELDS) {
+      const value = query.get(name) ?? "";
+      form.elements[name].value = name === "due_before" ? value.slice(0, 10) : value;
+    }
+    if (!form.elements.sort.value) form.elements.sort.value = "-created";
+    onChange();
+  });
+  document.getElementById("saved-filter-save").addEventListener("click", async () => {
+    const name = document.getElementById("saved-filter-name").value.trim();
+    if (!name || !form.reportValidity()) return;
+    const query = new URLSearchParams(chosen()).toString();
+    const saved = await send("POST", "/api/v1/cases/filters", { name, query });
+    await load();
+    picker.value = String(saved.id);
+  });
+  document.getElementById("saved-filter-delete").addEventListener("click", async () => {
+    if (!picker.value) return;
+    await send("DELETE", `/api/v1/cases/filters/${encodeURIComponent(picker.value)}`);
+    await load();
+  });
+  load();
 }
 
 /** Points the export link at the queue as listed now (tab, search and filters). */

@@ -70,3 +70,30 @@ def test_a_dispatcher_narrows_orders_and_exports_the_queue(
     assert sheet is not None
     exported = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert exported == [made[0]]
+
+
+def test_a_saved_filter_comes_back_after_the_page_is_opened_again(
+    page: Any, city: City, city_dispatcher: str, artifacts: Path
+) -> None:
+    made = [report(page, city, grid) for grid in (OWN_GRID, OTHER_STREET_GRID, OTHER_GRID)]
+    sign_in(page, city_dispatcher, PASSWORD)
+    page.goto("/desk")
+    page.wait_for_selector("#queue-table[data-state='ready']")
+    rows = page.locator("#queue-table tbody tr")
+    filters = page.locator("#queue-filters")
+    filters.locator("input[name=region]").fill(OWN_STREET)
+    filters.locator("input[name=region]").press("Enter")
+    expect(rows).to_have_count(1)
+    page.locator("#saved-filter-name").fill("本街道")
+    page.locator("#saved-filter-save").click()
+    expect(page.locator("#saved-filter option", has_text="本街道")).to_have_count(1)
+
+    page.goto("/desk")
+    page.wait_for_selector("#queue-table[data-state='ready']")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#saved-filter option", has_text="本街道")).to_have_count(1)
+    page.locator("#saved-filter").select_option(label="本街道")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(made[0])
+    expect(filters.locator("input[name=region]")).to_have_value(OWN_STREET)
+    page.screenshot(path=str(artifacts / "desk-saved-filter.png"), full_page=True)
