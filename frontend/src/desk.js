@@ -306,6 +306,10 @@ async function openCase(number) {
   detail.hidden = false;
   detail.dataset.version = item.version;
   document.getElementById("detail-number").textContent = item.number;
+  for (const sheet of ["dispatch", "supervision"]) {
+    const link = document.getElementById(`sheet-${sheet}`);
+    link.href = `/desk/cases/${encodeURIComponent(item.number)}/sheets/${sheet}`;
+  }
   document.getElementById("detail-status").textContent = t(`case.status.${item.status}`);
   document.getElementById("detail-light").replaceWith(
     Object.assign(light(item.sla_light), { id: "detail-light" }),

@@ -48,6 +48,7 @@ from civicgrid.throttle import Throttle
 from civicgrid.web.installable import router as installable_router
 from civicgrid.web.pages import router as pages_router
 from civicgrid.web.security import install_security
+from civicgrid.web.sheets import router as sheets_router
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 log = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(sos_router)
     app.include_router(components_router)
     app.include_router(pages_router)
+    app.include_router(sheets_router)
     app.include_router(installable_router)
     app.add_api_route("/api/v1/health", health, methods=["GET"], response_model=HealthOut)
     STATIC_DIR.mkdir(parents=True, exist_ok=True)

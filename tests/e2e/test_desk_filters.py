@@ -97,3 +97,21 @@ def test_a_saved_filter_comes_back_after_the_page_is_opened_again(
     expect(rows.first).to_contain_text(made[0])
     expect(filters.locator("input[name=region]")).to_have_value(OWN_STREET)
     page.screenshot(path=str(artifacts / "desk-saved-filter.png"), full_page=True)
+
+
+def test_the_dispatcher_prints_a_cases_dispatch_sheet_from_the_workbench(
+    page: Any, city: City, city_dispatcher: str, artifacts: Path
+) -> None:
+    number = report(page, city, OWN_GRID)
+    sign_in(page, city_dispatcher, PASSWORD)
+    page.goto("/desk")
+    page.wait_for_selector("#queue-table[data-state='ready']")
+    page.get_by_role("button", name=number, exact=True).click()
+    page.wait_for_selector("#detail[data-state='ready']")
+    href = page.locator("#sheet-dispatch").get_attribute("href") or ""
+    assert href == f"/desk/cases/{number}/sheets/dispatch"
+    page.goto(href)
+    expect(page.locator("#sheet h1")).to_have_text("交办单")
+    expect(page.locator("#sheet")).to_contain_text(number)
+    page.emulate_media(media="print")
+    page.screenshot(path=str(artifacts / "case-dispatch-sheet.png"), full_page=True)

@@ -65,7 +65,7 @@ def queue_query(db: Session, actor: Actor, asked: CaseFilterIn) -> CaseQuery:
 
 def workbook(db: Session, cases: list[Case], locale: str) -> bytes:
     """The cases as an .xlsx, headed in the reader's language, each code as its name."""
-    names = _Names.of(db, cases)
+    names = Names.of(db, cases)
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -100,7 +100,7 @@ def _local(moment: datetime | None) -> str:
     return moment.astimezone(DISPLAY_ZONE).strftime(TIME_FORMAT) if moment else ""
 
 
-class _Names:
+class Names:
     """The names of the categories, areas and departments one export shows, in three reads."""
 
     def __init__(
@@ -111,7 +111,7 @@ class _Names:
         self.departments = departments
 
     @classmethod
-    def of(cls, db: Session, cases: list[Case]) -> "_Names":
+    def of(cls, db: Session, cases: list[Case]) -> "Names":
         category_codes = {case.category_code for case in cases if case.category_code}
         region_codes = {case.grid_code or case.region_code for case in cases}
         department_ids = {case.department_id for case in cases if case.department_id}
