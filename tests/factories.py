@@ -16,6 +16,7 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -727,3 +728,31 @@ def plant_case_spike(db: Session, city: City, engine: Engine, settings: Settings
     root = settings.effective_archive_dir
     october = analyse(sessions, root=root, today=date(2026, 11, 2), done_for=None)
     analyse(sessions, root=root, today=date(2026, 12, 1), done_for=october)
+
+
+def write_mbtiles(path: Path, tiles: dict[tuple[int, int, int], str]) -> Path:
+    """A raster MBTiles file: each (z, x, y) in the web's numbering gets a one-colour PNG.
+
+    Rows are stored from the south as the MBTiles schema has them (TMS), so a server
+    that forgets to flip the row finds another tile, or none.
+    """
+    with sqlite3.connect(path) as connection:
+        connection.executescript(
+            "CREATE TABLE metadata (name TEXT, value TEXT);"
+            "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER,"
+            " tile_row INTEGER, tile_data BLOB);"
+            "CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row);"
+        )
+        connection.executemany(
+            "INSERT INTO metadata VALUES (?, ?)",
+            [("name", "test streets"), ("format", "png"), ("type", "baselayer")],
+        )
+        for (z, x, y), colour in tiles.items():
+            picture = io.BytesIO()
+            Image.new("RGB", (256, 256), colour).save(picture, format="PNG")
+            connection.execute(
+                "INSERT INTO tiles VALUES (?, ?, ?, ?)",
+                (z, x, (1 << z) - 1 - y, picture.getvalue()),
+            )
+    connection.close()
+    return path

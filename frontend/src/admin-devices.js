@@ -8,6 +8,7 @@ import "leaflet/dist/leaflet.css";
 import L from "leaflet";
 import QRCode from "qrcode";
 import { clearErrors, showError, showFailure } from "./forms.js";
+import { addBaseMap } from "./lib/basemap.js";
 import { button, element, fillTable, tableRow } from "./lib/dom.js";
 import { getList, send } from "./lib/http.js";
 import { formatTime } from "./lib/time.js";
@@ -249,9 +250,7 @@ function pick(map, latlng) {
 function wireMap(config) {
   const map = L.map("device-map", { zoomSnap: 0.25 });
   map.attributionControl.setPrefix("Leaflet");
-  if (config.tileUrl) {
-    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
-  }
+  addBaseMap(map, config);
   const [west, south, east, north] = config.bbox ?? [73, 18, 135, 54];
   map.fitBounds([
     [south, west],

@@ -9,7 +9,9 @@
 import "leaflet/dist/leaflet.css";
 import "./command.css";
 import L from "leaflet";
+import { CaseLayer } from "./case-points.js";
 import * as sos from "./command-sos.js";
+import { addBaseMap } from "./lib/basemap.js";
 import { button, cell, element } from "./lib/dom.js";
 import { send } from "./lib/http.js";
 import { formatTime } from "./lib/time.js";
@@ -23,6 +25,7 @@ const PEOPLE_MS = 30000;
 const path = []; // [{ code, name }] from the viewer's own area down
 let map = null;
 let layer = null;
+let cases = null; // the open cases themselves, clustered, above the regions
 let soundOn = false;
 let reloadTimer = null;
 let field = null; // on-duty workers and emergency resources, above the regions
@@ -125,7 +128,9 @@ async function fetchShapes(code, level) {
 async function drawMap(picture, shapesArriving) {
   if (!map) {
     map = L.map("command-map", { attributionControl: false, zoomSnap: 0.25 });
-    if (config.tileUrl) L.tileLayer(config.tileUrl).addTo(map);
+    addBaseMap(map, config);
+    cases = new CaseLayer(map);
+    cases.group.addTo(map);
   }
   if (!picture.child_level) {
     layer?.remove();
@@ -187,6 +192,18 @@ async function load() {
   centre.dataset.region = picture.region.code;
   centre.dataset.state = "ready";
   drawCharts(picture);
+}
+
+/** The open cases as clustered points, after the figures and areas are up. */
+async function drawCases() {
+  const centre = document.getElementById("centre");
+  try {
+    centre.dataset.casePoints = String(await cases.load());
+    centre.dataset.cases = "ready";
+  } catch (error) {
+    centre.dataset.cases = "failed";
+    console.error(error);
+  }
 }
 
 /** On-duty grid workers (only while on duty) and emergency resources, refreshed on a timer. */
@@ -429,10 +446,10 @@ function wireTools() {
 
 wireTools();
 wireDismiss();
-load().then(() => Promise.all([drawField(), drawSensing()]));
+load().then(() => Promise.all([drawCases(), drawField(), drawSensing()]));
 listen();
 sos.loadOpen();
-setInterval(load, REFRESH_MS);
+setInterval(() => load().then(drawCases), REFRESH_MS);
 setInterval(drawField, PEOPLE_MS);
 setInterval(drawSensing, PEOPLE_MS);
 document.getElementById("nearest-close").addEventListener("click", () => {

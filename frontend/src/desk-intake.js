@@ -7,11 +7,12 @@
 import L from "leaflet";
 import { wireHints } from "./desk-intake-hints.js";
 import { clearErrors, showFailure } from "./forms.js";
+import { addBaseMap } from "./lib/basemap.js";
 import { send } from "./lib/http.js";
 import { placeSearch } from "./lib/place-search.js";
 import { t } from "./strings.js";
 
-export function wireIntake(tileUrl, onRegistered) {
+export function wireIntake(config, onRegistered) {
   const form = document.getElementById("intake-form");
   if (!form) return;
   const chosen = { hit: null };
@@ -31,7 +32,7 @@ export function wireIntake(tileUrl, onRegistered) {
     if (!located) return;
     if (!map) {
       map = L.map(container, { attributionControl: false });
-      if (tileUrl) L.tileLayer(tileUrl).addTo(map);
+      addBaseMap(map, config);
       map.markers = L.layerGroup().addTo(map);
     }
     map.markers.clearLayers();

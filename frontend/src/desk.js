@@ -10,8 +10,10 @@ import "./desk.css";
 import L from "leaflet";
 import { showAlarmOrigin } from "./desk-alarm-origin.js";
 import { showCameras, wireCameraView } from "./desk-cameras.js";
+import { showExport, wireFilters } from "./desk-filters.js";
 import { wireIntake } from "./desk-intake.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
+import { addBaseMap } from "./lib/basemap.js";
 import { button, tableRow } from "./lib/dom.js";
 import { getList, send } from "./lib/http.js";
 import { formatTime } from "./lib/time.js";
@@ -26,6 +28,11 @@ const state = { tab: firstTab, q: "", offset: 0, open: null, move: null };
 const selected = new Set();
 let detailMap = null;
 let departments = null;
+// The column filters (desk-filters.js); reloading the queue from its first page on a change.
+const filters = wireFilters(() => {
+  state.offset = 0;
+  loadQueue();
+});
 
 function queueParams(tab, extra = {}) {
   const preset = config.tabs[tab];
@@ -77,11 +84,14 @@ function queueRow(item) {
 }
 
 async function loadQueue() {
-  const { items: cases, total } = await fetchQueue(state.tab, {
+  const asked = {
     limit: PAGE_SIZE,
     offset: state.offset,
     ...(state.q ? { q: state.q } : {}),
-  });
+    ...filters(),
+  };
+  showExport(queueParams(state.tab, asked));
+  const { items: cases, total } = await fetchQueue(state.tab, asked);
   const body = document.querySelector("#queue-table tbody");
   body.replaceChildren(...cases.map(queueRow));
   document.getElementById("queue-empty").hidden = cases.length !== 0;
@@ -200,7 +210,7 @@ function showMap(item) {
   if (item.lng === null) return;
   if (!detailMap) {
     detailMap = L.map(container, { attributionControl: false });
-    if (config.tileUrl) L.tileLayer(config.tileUrl).addTo(detailMap);
+    addBaseMap(detailMap, config);
     detailMap.markers = L.layerGroup().addTo(detailMap);
   }
   detailMap.markers.clearLayers();
@@ -302,6 +312,10 @@ async function openCase(number) {
   detail.hidden = false;
   detail.dataset.version = item.version;
   document.getElementById("detail-number").textContent = item.number;
+  for (const sheet of ["dispatch", "supervision"]) {
+    const link = document.getElementById(`sheet-${sheet}`);
+    link.href = `/desk/cases/${encodeURIComponent(item.number)}/sheets/${sheet}`;
+  }
   document.getElementById("detail-status").textContent = t(`case.status.${item.status}`);
   document.getElementById("detail-light").replaceWith(
     Object.assign(light(item.sla_light), { id: "detail-light" }),
@@ -402,7 +416,10 @@ function listen() {
 wireQueue();
 wireMoves();
 wireCameraView();
-wireIntake(config.tileUrl, refresh);
+wireIntake(config, refresh);
 refresh();
+// A case point on a map links here with its number.
+const askedCase = new URLSearchParams(window.location.search).get("case");
+if (askedCase) openCase(askedCase);
 listen();
 setInterval(refresh, REFRESH_MS);

@@ -7,8 +7,10 @@ import "leaflet/dist/leaflet.css";
 import "./map.css";
 import L from "leaflet";
 import { api } from "./api.js";
+import { CaseLayer } from "./case-points.js";
 import { InfoBox, Legend, regionTable } from "./controls.js";
 import { GRID_MIN_ZOOM, GridLayer } from "./grid-layer.js";
+import { addBaseMap } from "./lib/basemap.js";
 import { element } from "./lib/dom.js";
 import { readJson, t } from "./strings.js";
 import { LAND_STYLE, OUTLINE_STYLES } from "./styles.js";
@@ -43,9 +45,8 @@ function createMap(container, config) {
     outlines: L.canvas({ pane: "outlines", padding: 0.3 }),
   };
   const layers = L.control.layers(null, null, { collapsed: false, position: "topright" });
-  if (config.tileUrl) {
-    const tiles = L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 });
-    tiles.addTo(map);
+  const tiles = addBaseMap(map, config);
+  if (tiles) {
     layers.addOverlay(tiles, t("page.map.layer.tiles"));
   } else {
     container.classList.add("cg-map-plain");
@@ -216,6 +217,15 @@ async function boot() {
     layers.addOverlay(grids.group, t("page.map.layer.grid"));
     grids.group.addTo(map);
     map.on("click", (event) => showPlacement(map, grids, event.latlng));
+    const cases = new CaseLayer(map);
+    layers.addOverlay(cases.group, t("page.cases_map.layer"));
+    cases.group.addTo(map);
+    cases.load().then(
+      (count) => {
+        container.dataset.casePoints = String(count);
+      },
+      (error) => console.error(error),
+    );
     container.dataset.state = "ready";
   } catch (error) {
     container.dataset.state = "failed";

@@ -5,6 +5,7 @@
 import "leaflet/dist/leaflet.css";
 import L from "leaflet";
 import { clearErrors, showError, showFailure } from "./forms.js";
+import { addBaseMap } from "./lib/basemap.js";
 import { send } from "./lib/http.js";
 import { formatTime } from "./lib/time.js";
 import { readJson, t } from "./strings.js";
@@ -43,9 +44,7 @@ function createMap() {
     markerZoomAnimation: !calm,
   });
   map.attributionControl.setPrefix("Leaflet");
-  if (config.tileUrl) {
-    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
-  } else {
+  if (!addBaseMap(map, config)) {
     container.classList.add("cg-map-plain");
   }
   if (config.bbox) {

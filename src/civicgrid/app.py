@@ -24,7 +24,9 @@ from civicgrid.cases.desk_api import field_router as field_cases_router
 from civicgrid.cases.desk_api import router as desk_intake_router
 from civicgrid.cases.live import router as live_router
 from civicgrid.cases.photos_api import router as photos_router
+from civicgrid.cases.points_api import router as case_points_router
 from civicgrid.cases.public_api import router as case_feedback_router
+from civicgrid.cases.saved_filters_api import router as saved_filters_router
 from civicgrid.categories.api import router as categories_router
 from civicgrid.components.api import router as components_router
 from civicgrid.db import create_db_engine, database_kind, make_session_factory, upgrade_database
@@ -34,6 +36,7 @@ from civicgrid.errors import install_error_handlers
 from civicgrid.fieldwork.api import router as fieldwork_router
 from civicgrid.geo.api import router as geo_router
 from civicgrid.geo.service import GridIndex
+from civicgrid.geo.tiles_api import router as tiles_router
 from civicgrid.hotspots.api import router as hotspots_router
 from civicgrid.metrics import install_metrics
 from civicgrid.notify.api import router as notify_router
@@ -52,6 +55,7 @@ from civicgrid.web.apidocs import router as apidocs_router
 from civicgrid.web.installable import router as installable_router
 from civicgrid.web.pages import router as pages_router
 from civicgrid.web.security import install_security
+from civicgrid.web.sheets import router as sheets_router
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 log = logging.getLogger(__name__)
@@ -93,8 +97,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _mount(app: FastAPI) -> None:
     app.include_router(auth_router)
     app.include_router(geo_router)
+    app.include_router(tiles_router)
     # Before the cases router: its /{number} would otherwise take /track.
     app.include_router(case_feedback_router)
+    app.include_router(case_points_router)
+    app.include_router(saved_filters_router)
     app.include_router(cases_router)
     app.include_router(desk_intake_router)
     app.include_router(field_cases_router)
@@ -126,6 +133,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(components_router)
     app.include_router(pages_router)
     app.include_router(analysis_pages_router)
+    app.include_router(sheets_router)
     app.include_router(installable_router)
     app.include_router(apidocs_router)
     app.add_api_route("/api/v1/health", health, methods=["GET"], response_model=HealthOut)

@@ -32,8 +32,15 @@ class Settings(BaseSettings):
     data_dir: Path = DEFAULT_DATA_DIR
     secret_key: str = DEFAULT_SECRET_KEY
     default_locale: str = "zh-CN"
+    # The base map (docs/base-map.md): a tile URL template ({z}/{x}/{y}, {s} for the
+    # subdomains, {key} for the key, as 天地图 needs), an optional label layer drawn over
+    # it, and an MBTiles file the platform serves itself at /tiles/ for air-gapped centres.
     tile_url: str = ""
+    tile_labels_url: str = ""
+    tile_subdomains: str = ""
+    tile_key: str = Field(default="", repr=False)
     tile_attribution: str = ""
+    tile_mbtiles: Path | None = None
     session_hours: float = Field(default=12.0, gt=0)
     token_minutes: float = Field(default=60.0, gt=0)
     # Sign-in guesses are throttled in memory (see civicgrid/throttle.py) per client address and

@@ -296,6 +296,7 @@ PLAIN = {
     "rest": "nowhere",
     "token": "nothing",
     "alarm_type": "low_battery",
+    "sheet": "dispatch",
 }
 
 

@@ -11,6 +11,7 @@ from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession, Locale,
 from civicgrid.auth.scope import Actor
 from civicgrid.cases import naming, routing, routing_preview, service, sla
 from civicgrid.cases.models import Case, CaseComponent
+from civicgrid.cases.queue import queue_query
 from civicgrid.cases.roles import BATCH_ROLES, RULE_READERS
 from civicgrid.cases.schemas import (
     ActionOut,
@@ -106,20 +107,10 @@ def get_cases(
 ) -> list[CaseOut]:
     """A queue: the actor's cases filtered, newest first; X-Total-Count gives the full count.
 
-    `mine` is the department handler's own queue: what their department holds.
+    `mine` is the department handler's own queue: what their department holds. The other
+    filters are the workbench's columns (`cases.queue`); all stay inside `readable`.
     """
-    query = service.CaseQuery(
-        statuses=tuple(asked.state),
-        channel=asked.channel,
-        category_code=asked.category,
-        unlocated=asked.unlocated,
-        department_id=actor.department_id if asked.mine else None,
-        overdue=asked.overdue,
-        text=asked.q,
-        region=asked.region,
-        risk_class=asked.risk_class,
-        month=asked.month,
-    )
+    query = queue_query(db, actor, asked)
     cases, total = service.list_cases(db, actor, query, limit=asked.limit, offset=asked.offset)
     response.headers["X-Total-Count"] = str(total)
     return [case_out(db, case, locale) for case in cases]

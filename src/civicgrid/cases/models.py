@@ -256,3 +256,21 @@ class CaseHolding(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "department_id", name="uq_case_holdings_department"),
     )
+
+
+class SavedCaseFilter(Base):
+    """A workbench user's named queue filter: the query string of `GET /api/v1/cases`.
+
+    Each user's own (read and written only as that user); a filter names no case, so it
+    needs no jurisdiction of its own: the queue it opens is filtered by `readable` anyway.
+    """
+
+    __tablename__ = "saved_case_filters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    query: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "name"),)

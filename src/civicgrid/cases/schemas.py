@@ -1,6 +1,7 @@
 """What the case API takes and returns."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -61,8 +62,14 @@ class CaseFilterIn(BaseModel):
     mine: bool = False
     overdue: bool = False
     q: str = Field(default="", max_length=100)
-    # The cases behind an analysis figure (see cases/drill.py).
+    # The workbench's columns and the cases behind an analysis figure (cases/drill.py): an
+    # area inside the reader's (a region code of any level), a department by code, the
+    # running stage's deadline window, the order, a risk class and a local month.
     region: str | None = Field(default=None, pattern=r"^\d{6}(\d{3}){0,3}$")
+    department: str | None = Field(default=None, max_length=40)
+    due_after: datetime | None = None
+    due_before: datetime | None = None
+    sort: Literal["-created", "created", "due", "-due"] = "-created"
     risk_class: str | None = Field(default=None, max_length=40)
     month: str | None = Field(default=None, max_length=7)
     limit: int = Field(default=100, ge=1, le=500)

@@ -508,9 +508,23 @@ class CaseQuery:
     department_id: int | None = None
     overdue: bool = False
     text: str = ""
+    # The workbench's column filters and an analysis figure's: an area (a region code of
+    # any level), a risk class, a local month, a deadline window on the running stage, and
+    # the order (a key of SORTS).
     region: str | None = None
     risk_class: str | None = None
     month: str | None = None
+    due_after: datetime | None = None
+    due_before: datetime | None = None
+    sort: str = "-created"
+
+
+SORTS = {
+    "-created": (Case.id.desc(),),
+    "created": (Case.id,),
+    "due": (Case.stage_due_at.is_(None), Case.stage_due_at, Case.id),
+    "-due": (Case.stage_due_at.is_(None), Case.stage_due_at.desc(), Case.id.desc()),
+}
 
 
 def list_cases(
@@ -525,9 +539,8 @@ def list_cases(
     """One page of the actor's cases, newest first, and how many match in all."""
     conditions = [readable(actor), *_conditions(query or CaseQuery(), now)]
     total = db.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
-    page = db.scalars(
-        select(Case).where(*conditions).order_by(Case.id.desc()).limit(limit).offset(offset)
-    )
+    order = SORTS[(query or CaseQuery()).sort]
+    page = db.scalars(select(Case).where(*conditions).order_by(*order).limit(limit).offset(offset))
     return list(page), total
 
 
@@ -553,6 +566,10 @@ def _conditions(query: CaseQuery, now: datetime | None) -> list[ColumnElement[bo
         conditions.append(drill.of_risk_class(query.risk_class))
     if query.month:
         conditions.append(drill.in_month(query.month))
+    if query.due_after:
+        conditions.append(Case.stage_due_at >= query.due_after)
+    if query.due_before:
+        conditions.append(Case.stage_due_at < query.due_before)
     text = query.text.strip()
     if text:
         conditions.append(

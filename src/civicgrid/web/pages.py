@@ -49,6 +49,7 @@ from civicgrid.fieldwork.assessment import Item
 from civicgrid.fieldwork.models import Cadence
 from civicgrid.fieldwork.roles import PLAN_ROLES, SUMMONERS, WEIGHT_ROLES, WORKER_ROLES
 from civicgrid.geo import service as geo_service
+from civicgrid.geo.basemap import page_config
 from civicgrid.geo.crs import Crs
 from civicgrid.i18n import DEFAULT_LOCALE, LANG_COOKIE, catalogue, normalise_locale, translate
 from civicgrid.registry import roles as registry_roles
@@ -108,7 +109,7 @@ def map_page(request: Request, actor: OptionalActor, locale: Locale) -> Response
         locale,
         **_staff(actor, locale),
         strings=page_strings(locale),
-        config={"tileUrl": settings.tile_url, "tileAttribution": settings.tile_attribution},
+        config=page_config(settings),
     )
 
 
@@ -129,6 +130,7 @@ def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Respons
         tabs=list(tabs),
         may_bulk=may_bulk,
         intake_channels=DESK_CHANNELS,
+        all_channels=CHANNELS,
         may_view_cameras=actor.role in CAMERA_VIEWERS,
         may_read_alarms=actor.role in ALARM_READERS,
         config={
@@ -137,7 +139,7 @@ def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Respons
             "mayReadAlarms": actor.role in ALARM_READERS,
             "alarmTypes": {kind: rule.label(locale) for kind, rule in alarm_rules().items()},
             "mayBulk": may_bulk,
-            "tileUrl": settings.tile_url,
+            **page_config(settings),
             "mayViewCameras": actor.role in CAMERA_VIEWERS,
             "cameraRadius": round(settings.camera_radius_m),
             "playerUrl": asset("camera-player.js"),
@@ -254,8 +256,7 @@ def admin_page(request: Request, db: DbSession, actor: OptionalActor, locale: Lo
             "cityAdmin": city_admin,
             "administrator": administrator,
             "mayKeepDevices": may_keep_devices,
-            "tileUrl": settings.tile_url,
-            "tileAttribution": settings.tile_attribution,
+            **page_config(settings),
             "bbox": geo_service.grid_extent(db) if may_keep_devices else None,
         },
     )
@@ -294,7 +295,7 @@ def command_page(request: Request, db: DbSession, actor: OptionalActor, locale: 
         on_duty=_on_duty(db, actor, locale),
         dismiss_reasons=[reason.value for reason in DismissReason],
         config={
-            "tileUrl": settings.tile_url,
+            **page_config(settings),
             "maySummon": actor.role in SUMMONERS,
             "chartsUrl": asset("command-charts.js"),
             "mayReadAlarms": actor.role in ALARM_READERS,
@@ -400,8 +401,7 @@ def resident_page(request: Request, db: DbSession, locale: Locale) -> Response:
         locale,
         strings=page_strings(locale),
         config={
-            "tileUrl": settings.tile_url,
-            "tileAttribution": settings.tile_attribution,
+            **page_config(settings),
             "bbox": geo_service.grid_extent(db),
         },
     )

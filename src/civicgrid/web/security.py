@@ -102,7 +102,15 @@ def page_policy(settings: Settings) -> str:
     added, each exactly (no wildcard, no scheme-wide source), and the player runs
     without a worker, so worker-src stays at 'self'.
     """
-    images = " ".join(["'self'", "data:", "blob:", *_tile_sources(settings.tile_url)])
+    images = " ".join(
+        [
+            "'self'",
+            "data:",
+            "blob:",
+            *_tile_sources(settings.tile_url),
+            *_tile_sources(settings.tile_labels_url),
+        ]
+    )
     streams = allowed_origins(settings.stream_origins)
     return "; ".join(
         [
