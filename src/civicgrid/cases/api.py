@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession, Locale, OptionalActor
 from civicgrid.auth.scope import Actor
-from civicgrid.cases import naming, routing, routing_preview, service, sla
+from civicgrid.cases import naming, queue, routing, routing_preview, service, sla
 from civicgrid.cases.models import Case, CaseComponent
 from civicgrid.cases.queue import queue_query
 from civicgrid.cases.roles import BATCH_ROLES, RULE_READERS
@@ -111,7 +111,7 @@ def get_cases(
     filters are the workbench's columns (`cases.queue`); all stay inside `readable`.
     """
     query = queue_query(db, actor, asked)
-    cases, total = service.list_cases(db, actor, query, limit=asked.limit, offset=asked.offset)
+    cases, total = queue.list_cases(db, actor, query, limit=asked.limit, offset=asked.offset)
     response.headers["X-Total-Count"] = str(total)
     return [case_out(db, case, locale) for case in cases]
 

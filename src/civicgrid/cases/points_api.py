@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale
-from civicgrid.cases import service
+from civicgrid.cases import queue
 from civicgrid.cases.points import open_case_points
 from civicgrid.cases.queue import MAX_EXPORT_ROWS, MEDIA_TYPE, queue_query, workbook
 from civicgrid.cases.schemas import CaseFilterIn
@@ -48,7 +48,7 @@ def get_queue_workbook(
 ) -> Response:
     """The queue's rows (same filters, same jurisdiction, up to 20,000) as an Excel file."""
     query = queue_query(db, actor, asked)
-    cases, _ = service.list_cases(db, actor, query, limit=MAX_EXPORT_ROWS)
+    cases, _ = queue.list_cases(db, actor, query, limit=MAX_EXPORT_ROWS)
     return Response(
         workbook(db, cases, locale),
         media_type=MEDIA_TYPE,

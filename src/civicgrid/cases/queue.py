@@ -1,29 +1,32 @@
 """The workbench queue's filters as one query, and its Excel export with names, not codes.
 
 The list (`GET /api/v1/cases`) and its export (`GET /api/v1/cases/export.xlsx`) read the
-same parameters through `queue_query`, and `service.list_cases` puts them inside the
+same parameters through `queue_query`, and `list_cases` puts them inside the
 reader's `readable` filter, so the file holds exactly the rows the page lists.
 """
 
 import io
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Department
 from civicgrid.auth.scope import Actor
+from civicgrid.cases import drill
+from civicgrid.cases.access import readable
 from civicgrid.cases.models import Case
 from civicgrid.cases.schemas import CaseFilterIn
-from civicgrid.cases.service import CaseQuery
+from civicgrid.cases.states import Status
 from civicgrid.categories.models import Category
 from civicgrid.geo.models import Region
 from civicgrid.i18n import translate
-from civicgrid.timeutil import DISPLAY_ZONE
+from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # An export is one workbook in memory: the biggest queue a centre would print or file.
@@ -41,6 +44,91 @@ COLUMNS = (
     "reported",
 )
 TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """What a queue shows: any of these statuses, and each other filter that is set.
+
+    `text` matches the case number exactly or words of the description; `overdue`
+    means the running stage's deadline has passed.
+    """
+
+    statuses: tuple[Status, ...] = ()
+    channel: str | None = None
+    category_code: str | None = None
+    unlocated: bool | None = None
+    department_id: int | None = None
+    overdue: bool = False
+    text: str = ""
+    # The workbench's column filters and an analysis figure's: an area (a region code of
+    # any level), a risk class, a local month, a deadline window on the running stage, and
+    # the order (a key of SORTS).
+    region: str | None = None
+    risk_class: str | None = None
+    month: str | None = None
+    due_after: datetime | None = None
+    due_before: datetime | None = None
+    sort: str = "-created"
+
+
+SORTS = {
+    "-created": (Case.id.desc(),),
+    "created": (Case.id,),
+    "due": (Case.stage_due_at.is_(None), Case.stage_due_at, Case.id),
+    "-due": (Case.stage_due_at.is_(None), Case.stage_due_at.desc(), Case.id.desc()),
+}
+
+
+def list_cases(
+    db: Session,
+    actor: Actor,
+    query: CaseQuery | None = None,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> tuple[list[Case], int]:
+    """One page of the actor's cases, newest first, and how many match in all."""
+    conditions = [readable(actor), *_conditions(query or CaseQuery(), now)]
+    total = db.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
+    order = SORTS[(query or CaseQuery()).sort]
+    page = db.scalars(select(Case).where(*conditions).order_by(*order).limit(limit).offset(offset))
+    return list(page), total
+
+
+def _conditions(query: CaseQuery, now: datetime | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.statuses:
+        conditions.append(Case.status.in_([status.value for status in query.statuses]))
+    if query.channel:
+        conditions.append(Case.channel == query.channel)
+    if query.category_code:
+        conditions.append(Case.category_code == query.category_code)
+    if query.unlocated is not None:
+        conditions.append(
+            Case.grid_code.is_(None) if query.unlocated else Case.grid_code.is_not(None)
+        )
+    if query.department_id is not None:
+        conditions.append(Case.department_id == query.department_id)
+    if query.overdue:
+        conditions.append(Case.stage_due_at < (now or utcnow()))
+    if query.region:
+        conditions.append(drill.in_region(query.region))
+    if query.risk_class:
+        conditions.append(drill.of_risk_class(query.risk_class))
+    if query.month:
+        conditions.append(drill.in_month(query.month))
+    if query.due_after:
+        conditions.append(Case.stage_due_at >= query.due_after)
+    if query.due_before:
+        conditions.append(Case.stage_due_at < query.due_before)
+    text = query.text.strip()
+    if text:
+        conditions.append(
+            or_(Case.number == text, Case.description.contains(text, autoescape=True))
+        )
+    return conditions
 
 
 def queue_query(db: Session, actor: Actor, asked: CaseFilterIn) -> CaseQuery:

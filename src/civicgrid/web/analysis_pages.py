@@ -18,7 +18,7 @@ from civicgrid.diagnosis.sentences import class_name
 from civicgrid.settings import Settings
 from civicgrid.sources.models import SourceKind
 from civicgrid.sources.roles import SOURCE_ADMINS
-from civicgrid.web.pages import _page, _staff, _turned_away, page_strings
+from civicgrid.web.rendering import page_strings, render_page, staff_header, turned_away
 
 router = APIRouter(include_in_schema=False)
 CASE_STATUSES = ("case.status.",)
@@ -37,15 +37,15 @@ def analysis_page(
 ) -> Response:
     """Month picker, region drill-down, map, trend, anomalies, ranking and the cases
     behind a figure; `?month=&region=` reopen the same view (the page keeps them current)."""
-    if (away := _turned_away(request, actor, ANALYSIS_VIEWERS)) is not None:
+    if (away := turned_away(request, actor, ANALYSIS_VIEWERS)) is not None:
         return away
     settings: Settings = request.app.state.settings
     months = diagnosis.months(db, actor)
-    return _page(
+    return render_page(
         request,
         "analysis.html",
         locale,
-        **_staff(actor, locale),
+        **staff_header(actor, locale),
         strings=page_strings(locale, extra=CASE_STATUSES),
         has_months=bool(months),
         config={
@@ -63,13 +63,13 @@ def analysis_page(
 def sources_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
     """The sources of the reader's area with their mappings, a file upload with its row
     report, and the watched folder's latest runs."""
-    if (away := _turned_away(request, actor, SOURCE_ADMINS)) is not None:
+    if (away := turned_away(request, actor, SOURCE_ADMINS)) is not None:
         return away
-    return _page(
+    return render_page(
         request,
         "sources.html",
         locale,
-        **_staff(actor, locale),
+        **staff_header(actor, locale),
         strings=page_strings(locale, extra=("sources.column.",)),
         kinds=[kind.value for kind in SourceKind],
         config={

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from civicgrid.auth.deps import Locale
 from civicgrid.i18n import translate
-from civicgrid.web.pages import asset, templates
+from civicgrid.web.rendering import asset, templates
 
 DOCS_PATH = "/api/v1/docs"
 OPENAPI_PATH = "/api/v1/openapi.json"

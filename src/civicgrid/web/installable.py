@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 
 from civicgrid.auth.deps import Locale
 from civicgrid.i18n import translate
-from civicgrid.web.pages import DIST_DIR, ONE_YEAR, templates
+from civicgrid.web.rendering import DIST_DIR, ONE_YEAR, templates
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,11 @@ the page's CSRF token (see web/security.py), which each page renders for its scr
 and forms.
 """
 
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -27,7 +24,7 @@ from civicgrid.alarms.rules import alarm_rules
 from civicgrid.alarms.thresholds import measures
 from civicgrid.analytics import dashboard
 from civicgrid.analytics import service as analytics
-from civicgrid.analytics.roles import DASHBOARD_VIEWERS, INDICATOR_VIEWERS
+from civicgrid.analytics.roles import DASHBOARD_VIEWERS
 from civicgrid.analytics.schemas import DashboardOut
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.deps import SESSION_COOKIE, CurrentVisitor, DbSession, Locale, OptionalActor
@@ -40,18 +37,17 @@ from civicgrid.cases.routing import TargetLevel
 from civicgrid.cases.states import Queue, statuses_in
 from civicgrid.categories.in_force import taxonomy_in_force
 from civicgrid.categories.reference import SLA_STAGES
-from civicgrid.diagnosis.roles import ANALYSIS_VIEWERS
 from civicgrid.disputes.models import DisputeKind, ReferralTarget
 from civicgrid.disputes.roles import CENTRE as DISPUTE_CENTRE
 from civicgrid.disputes.roles import REGISTRARS
 from civicgrid.errors import DomainError, TooManyRequests, Unauthorized
 from civicgrid.fieldwork.assessment import Item
 from civicgrid.fieldwork.models import Cadence
-from civicgrid.fieldwork.roles import PLAN_ROLES, SUMMONERS, WEIGHT_ROLES, WORKER_ROLES
+from civicgrid.fieldwork.roles import PLAN_ROLES, SUMMONERS, WEIGHT_ROLES
 from civicgrid.geo import service as geo_service
 from civicgrid.geo.basemap import page_config
 from civicgrid.geo.crs import Crs
-from civicgrid.i18n import DEFAULT_LOCALE, LANG_COOKIE, catalogue, normalise_locale, translate
+from civicgrid.i18n import translate
 from civicgrid.registry import roles as registry_roles
 from civicgrid.registry.importing import report as registry_import_report
 from civicgrid.resources.models import ResourceKind
@@ -59,14 +55,19 @@ from civicgrid.roster import service as roster
 from civicgrid.roster.api import DutyOut
 from civicgrid.roster.roles import ROSTER_READERS
 from civicgrid.settings import Settings
-from civicgrid.sources.roles import SOURCE_ADMINS
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
-from civicgrid.web.security import csrf_token, same_site_path
+from civicgrid.web.rendering import (
+    ADMIN_PAGE_ROLES,
+    asset,
+    page_strings,
+    render_page,
+    signed_in,
+    staff_header,
+    turned_away,
+    with_language,
+)
+from civicgrid.web.security import same_site_path
 
-WEB_DIR = Path(__file__).parent
-DIST_DIR = WEB_DIR / "static" / "dist"
-ONE_YEAR = 365 * 24 * 3600
-PAGE_PREFIX = "page."
 LOGIN_FIELDS = ("username", "password")
 CASE_STRING_PREFIXES = ("case.status.",)
 # Each role's queues on the workbench, as the case list's filters (see cases.api.get_cases);
@@ -89,25 +90,19 @@ FIELD_TABS: dict[str, dict[str, Any]] = {
     "in_hand": {"state": statuses_in(Queue.FIELD_IN_HAND)},
     "all": {},
 }
-# The administration page: the platform's settings, and the devices their keepers look after.
-ADMIN_PAGE_ROLES = ADMIN_ROLES | DEVICE_KEEPERS
-
-templates = Jinja2Templates(
-    env=Environment(loader=FileSystemLoader(WEB_DIR / "templates"), autoescape=True)
-)
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
 def map_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
-    if (away := _turned_away(request, actor)) is not None:
+    if (away := turned_away(request, actor)) is not None:
         return away
     settings: Settings = request.app.state.settings
-    return _page(
+    return render_page(
         request,
         "map.html",
         locale,
-        **_staff(actor, locale),
+        **staff_header(actor, locale),
         strings=page_strings(locale),
         config=page_config(settings),
     )
@@ -116,16 +111,16 @@ def map_page(request: Request, actor: OptionalActor, locale: Locale) -> Response
 @router.get("/desk")
 def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
     """The workbench: each role's queues, the open case and the moves the reader may make."""
-    if (away := _turned_away(request, actor)) is not None:
+    if (away := turned_away(request, actor)) is not None:
         return away
     settings: Settings = request.app.state.settings
     tabs = desk_tabs(actor.role)
     may_bulk = actor.role in CENTRE
-    return _page(
+    return render_page(
         request,
         "desk.html",
         locale,
-        **_staff(actor, locale),
+        **staff_header(actor, locale),
         strings=page_strings(locale, extra=CASE_STRING_PREFIXES),
         tabs=list(tabs),
         may_bulk=may_bulk,
@@ -150,9 +145,9 @@ def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Respons
 @router.get("/field")
 def field_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
     """The grid worker's phone app; it keeps working offline once opened (see field-sw.js)."""
-    if (away := _turned_away(request, actor)) is not None:
+    if (away := turned_away(request, actor)) is not None:
         return away
-    return _page(
+    return render_page(
         request,
         "field.html",
         locale,
@@ -168,19 +163,19 @@ def field_page(request: Request, actor: OptionalActor, locale: Locale) -> Respon
 def sos_page(request: Request, locale: Locale) -> Response:
     """A key place's SOS terminal (平安校园/平安医院): no account; the device's code and key,
     enrolled from the link an administrator was given, live in the browser (see sos.js)."""
-    return _page(request, "sos.html", locale, strings=page_strings(locale))
+    return render_page(request, "sos.html", locale, strings=page_strings(locale))
 
 
 @router.get("/fieldwork")
 def fieldwork_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
     """Grid workers' scores and rankings, suspicious records, plans and score weights."""
-    if (away := _turned_away(request, actor, STAFF_ROLES)) is not None:
+    if (away := turned_away(request, actor, STAFF_ROLES)) is not None:
         return away
-    return _page(
+    return render_page(
         request,
         "fieldwork.html",
         locale,
-        **_staff(actor, locale),
+        **staff_header(actor, locale),
         strings=page_strings(locale, extra=("fieldwork.task.",)),
         month=utcnow().astimezone(DISPLAY_ZONE).strftime("%Y-%m"),
         cadences=[cadence.value for cadence in Cadence],
@@ -192,14 +187,14 @@ def fieldwork_page(request: Request, actor: OptionalActor, locale: Locale) -> Re
 @router.get("/mediation")
 def mediation_page(request: Request, actor: OptionalActor, locale: Locale) -> Response:
     """Dispute mediation: the area's disputes, sessions, agreement, referral and follow-up."""
-    if (away := _turned_away(request, actor)) is not None:
+    if (away := turned_away(request, actor)) is not None:
         return away
     is_mediator = actor.role is Role.MEDIATOR
-    return _page(
+    return render_page(
         request,
         "mediation.html",
         locale,
-        **_staff(actor, locale),
+        **staff_header(actor, locale),
         strings=page_strings(locale, extra=("dispute.kind.", "dispute.role.")),
         is_mediator=is_mediator,
         may_register=actor.role in REGISTRARS,
@@ -219,17 +214,17 @@ def admin_page(request: Request, db: DbSession, actor: OptionalActor, locale: Lo
     The devices section is drawn for the roles that keep devices (alarms/roles.py),
     so a dispatcher opens the page too and finds that section alone.
     """
-    if (away := _turned_away(request, actor, ADMIN_PAGE_ROLES)) is not None:
+    if (away := turned_away(request, actor, ADMIN_PAGE_ROLES)) is not None:
         return away
     city_admin = auth_service.is_city_admin(actor)
     settings: Settings = request.app.state.settings
     administrator = actor.role in ADMIN_ROLES
     may_keep_devices = actor.role in DEVICE_KEEPERS
-    return _page(
+    return render_page(
         request,
         "admin.html",
         locale,
-        **_staff(actor, locale),
+        **staff_header(actor, locale),
         strings=page_strings(locale, extra=("resource.kind.",)),
         sections=_admin_sections(
             administrator=administrator, city_admin=city_admin, may_keep_devices=may_keep_devices
@@ -281,14 +276,14 @@ def _admin_sections(*, administrator: bool, city_admin: bool, may_keep_devices: 
 @router.get("/command")
 def command_page(request: Request, db: DbSession, actor: OptionalActor, locale: Locale) -> Response:
     """The command centre's big screen, for the roles that watch an area (others: workbench)."""
-    if (away := _turned_away(request, actor, DASHBOARD_VIEWERS)) is not None:
+    if (away := turned_away(request, actor, DASHBOARD_VIEWERS)) is not None:
         return away
     settings: Settings = request.app.state.settings
-    return _page(
+    return render_page(
         request,
         "command.html",
         locale,
-        **_staff(actor, locale),
+        **staff_header(actor, locale),
         strings=page_strings(locale, extra=("resource.kind.",)),
         may_read_alarms=actor.role in ALARM_READERS,
         may_handle_alarms=actor.role in ALARM_HANDLERS,
@@ -336,7 +331,7 @@ def indicators_page(
     The figures arrive with the page (one round trip); the Excel link asks the
     API for the same report. A refusal is shown at the form, never as a 500.
     """
-    if (away := _turned_away(request, actor)) is not None:
+    if (away := turned_away(request, actor)) is not None:
         return away
     asked = {
         "from": form.start or "",
@@ -353,12 +348,12 @@ def indicators_page(
     except DomainError as refusal:
         error, status_code = refusal.message(locale), refusal.status_code
     query = urlencode({key: value for key, value in asked.items() if value})
-    return _page(
+    return render_page(
         request,
         "indicators.html",
         locale,
         status_code=status_code,
-        **_staff(actor, locale),
+        **staff_header(actor, locale),
         asked=asked,
         groups=[grouping.value for grouping in analytics.Grouping],
         report=found,
@@ -373,13 +368,13 @@ def registry_page(request: Request, actor: OptionalActor, locale: Locale) -> Res
 
     What a role may do decides which sections are drawn; the API checks again.
     """
-    if (away := _turned_away(request, actor)) is not None:
+    if (away := turned_away(request, actor)) is not None:
         return away
-    return _page(
+    return render_page(
         request,
         "registry.html",
         locale,
-        **_staff(actor, locale),
+        **staff_header(actor, locale),
         strings=page_strings(locale),
         may_import=actor.role in registry_roles.IMPORT_ROLES,
         may_read_audit=actor.role in registry_roles.AUDIT_ROLES,
@@ -395,7 +390,7 @@ def registry_page(request: Request, actor: OptionalActor, locale: Locale) -> Res
 def resident_page(request: Request, db: DbSession, locale: Locale) -> Response:
     """The resident portal: report a problem and track it, with no account needed."""
     settings: Settings = request.app.state.settings
-    return _page(
+    return render_page(
         request,
         "resident.html",
         locale,
@@ -410,8 +405,8 @@ def resident_page(request: Request, db: DbSession, locale: Locale) -> Response:
 @router.get("/login")
 def login_form(request: Request, actor: OptionalActor, locale: Locale) -> Response:
     going = same_site_path(request.query_params.get("next"))
-    if _signed_in(actor):
-        return _with_language(request, RedirectResponse(going, status_code=303))
+    if signed_in(actor):
+        return with_language(request, RedirectResponse(going, status_code=303))
     return _login_page(request, locale, going=going)
 
 
@@ -482,80 +477,12 @@ def logout(request: Request, db: DbSession) -> Response:
     return response
 
 
-def page_strings(locale: str, *, extra: tuple[str, ...] = ()) -> dict[str, str]:
-    """Every page string for the browser's scripts, zh-CN filling any gap in `locale`.
-
-    `extra` adds other catalogue prefixes a page shows, such as case status names.
-    """
-    prefixes = (PAGE_PREFIX, *extra)
-    merged = {**catalogue(DEFAULT_LOCALE), **catalogue(normalise_locale(locale))}
-    return {key: value for key, value in merged.items() if key.startswith(prefixes)}
-
-
-def asset(name: str) -> str:
-    """A bundle file's URL, versioned by its build time so browsers drop an old bundle.
-
-    A missing bundle still gets its URL: the page renders, only the map stays empty.
-    """
-    path = DIST_DIR / name
-    url = f"/static/dist/{name}"
-    return f"{url}?v={int(path.stat().st_mtime)}" if path.is_file() else url
-
-
 def desk_tabs(role: Role | None) -> dict[str, dict[str, Any]]:
     if role in CENTRE_DESK:
         return CENTRE_TABS
     if role in DEPARTMENT_DESK:
         return DEPARTMENT_TABS
     return FIELD_TABS
-
-
-# The staff pages in the header, each with the roles it is for (None: every signed-in user).
-NAVIGATION = (
-    ("/command", "page.nav.command", DASHBOARD_VIEWERS),
-    ("/desk", "page.nav.desk", None),
-    ("/", "page.nav.map", None),
-    ("/registry", "page.nav.registry", None),
-    ("/mediation", "page.nav.mediation", None),
-    ("/indicators", "page.nav.indicators", INDICATOR_VIEWERS),
-    ("/analysis", "page.nav.analysis", ANALYSIS_VIEWERS),
-    ("/sources", "page.nav.sources", SOURCE_ADMINS),
-    ("/field", "page.nav.field", WORKER_ROLES),
-    ("/fieldwork", "page.nav.fieldwork", STAFF_ROLES),
-    ("/admin", "page.nav.admin", ADMIN_PAGE_ROLES),
-)
-
-
-def _staff(actor: Actor, locale: str) -> dict[str, Any]:
-    """What every staff page's header shows: who is signed in, and the pages their role uses."""
-    return {
-        "username": actor.display_name or actor.username,
-        "role_label": translate(f"page.role.{actor.role}", locale),
-        "nav": [
-            (path, label)
-            for path, label, roles in NAVIGATION
-            if roles is None or actor.role in roles
-        ],
-    }
-
-
-def _turned_away(
-    request: Request, actor: Actor, roles: frozenset[Role] | None = None
-) -> Response | None:
-    """Where a visitor goes instead: sign-in when not signed in, the workbench when the
-    page is not for their role; None when they may stay."""
-    if not _signed_in(actor):
-        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        signing_in = "/login" if here == "/" else f"/login?{urlencode({'next': here})}"
-        return _with_language(request, RedirectResponse(signing_in, status_code=303))
-    if roles is not None and actor.role not in roles:
-        return _with_language(request, RedirectResponse("/desk", status_code=303))
-    return None
-
-
-def _signed_in(actor: Actor) -> bool:
-    # Pages are for people: an integration key or a bearer token is not a page session.
-    return actor.kind == "user"
 
 
 def _login_page(
@@ -570,7 +497,7 @@ def _login_page(
     """`going`: where the user was going when asked to sign in (a same-site path)."""
     errors = errors or {}
     focus = "password" if username and "username" not in errors else "username"
-    return _page(
+    return render_page(
         request,
         "login.html",
         locale,
@@ -580,29 +507,3 @@ def _login_page(
         focus=focus,
         going=going,
     )
-
-
-def _page(
-    request: Request, name: str, locale: str, *, status_code: int = 200, **context: Any
-) -> Response:
-    def t(message_id: str, **params: Any) -> str:
-        return translate(message_id, locale, **params)
-
-    response = templates.TemplateResponse(
-        request,
-        name,
-        {"locale": locale, "t": t, "asset": asset, "csrf": csrf_token(request), **context},
-        status_code=status_code,
-        headers={"Cache-Control": "no-store"},
-    )
-    return _with_language(request, response)
-
-
-def _with_language(request: Request, response: Response) -> Response:
-    """`?lang=` on any page is the language switch: remember the choice in a cookie."""
-    chosen = request.query_params.get("lang")
-    if chosen:
-        response.set_cookie(
-            LANG_COOKIE, normalise_locale(chosen), max_age=ONE_YEAR, path="/", samesite="lax"
-        )
-    return response

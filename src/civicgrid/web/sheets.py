@@ -19,7 +19,7 @@ from civicgrid.cases.queue import Names
 from civicgrid.geo.models import Region
 from civicgrid.i18n import translate
 from civicgrid.timeutil import DISPLAY_ZONE
-from civicgrid.web.pages import _page, _staff, _turned_away
+from civicgrid.web.rendering import render_page, staff_header, turned_away
 
 router = APIRouter(include_in_schema=False)
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -41,14 +41,14 @@ def case_sheet(
     locale: Locale,
 ) -> Response:
     """One case's 交办单 or 督办单, laid out for A4 paper."""
-    if (away := _turned_away(request, actor)) is not None:
+    if (away := turned_away(request, actor)) is not None:
         return away
     case = service.visible_case(db, actor, number)
-    return _page(
+    return render_page(
         request,
         "sheet.html",
         locale,
-        **_staff(actor, locale),
+        **staff_header(actor, locale),
         sheet=sheet.value,
         rows=_rows(db, case, locale),
         supervisions=_supervisions(db, case, locale),
