@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from civicgrid.auth.deps import SESSION_COOKIE
-from civicgrid.web import pages
+from civicgrid.web import rendering
 from tests.factories import ORIGIN, People, page_token, sign_in
 
 
@@ -60,7 +60,7 @@ def test_map_page_hands_its_strings_to_the_scripts_as_json(client: TestClient, p
 def test_map_page_still_renders_when_the_bundle_was_not_built(
     client: TestClient, people: People, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ):
-    monkeypatch.setattr(pages, "DIST_DIR", tmp_path)
+    monkeypatch.setattr(rendering, "DIST_DIR", tmp_path)
     sign_in(client, people.owner.username, people.owner.password)
 
     page = client.get("/")
