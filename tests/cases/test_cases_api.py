@@ -2,7 +2,9 @@
 
 import pytest
 
-from tests.factories import OTHER_GRID, People, auth, report
+from civicgrid.auth import service as auth_service
+from civicgrid.auth.models import Role
+from tests.factories import OTHER_GRID, PASSWORD, AuthedUser, People, auth, report
 
 GRID = "530502001001001"
 
@@ -139,3 +141,37 @@ def test_anonymous_reports_from_one_address_are_bounded_but_signed_in_ones_are_n
 
     assert answers == [201] * 10 + [429]
     assert signed_in.status_code == 201
+
+
+@pytest.mark.parametrize("channel", ["hotline_12345", "diversion_110", "petition", "device"])
+def test_an_anonymous_caller_cannot_file_as_the_hotline_or_another_system(
+    client, city, people: People, channel
+):
+    admin = auth(client, people.admin)
+    before = client.get("/api/v1/cases", headers=admin).headers["X-Total-Count"]
+    response = report(client, city, channel=channel, headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "case_channel_not_yours"
+    assert "居民" in response.json()["error"]["message"]
+    assert client.get("/api/v1/cases", headers=admin).headers["X-Total-Count"] == before
+
+
+def test_a_signed_in_resident_reports_only_as_a_resident(client, city, db):
+    auth_service.create_user(
+        db, username="jumin", password=PASSWORD, role=Role.RESIDENT, scope_code="530500"
+    )
+    db.commit()
+    headers = auth(client, AuthedUser("jumin", PASSWORD, "530500", Role.RESIDENT))
+    refused = report(client, city, channel="hotline_12345", headers=headers)
+    assert refused.status_code == 403
+    accepted = report(client, city, channel="resident", headers=headers)
+    assert accepted.status_code == 201
+    assert accepted.json()["channel"] == "resident"
+
+
+def test_staff_and_connected_systems_file_for_the_channels_they_speak_for(
+    client, city, people: People
+):
+    response = report(client, city, channel="hotline_12345", headers=auth(client, people.admin))
+    assert response.status_code == 201
+    assert response.json()["channel"] == "hotline_12345"

@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession, Locale, OptionalActor
+from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.cases import naming, queue, routing, routing_preview, service, sla
-from civicgrid.cases.models import Case, CaseComponent
+from civicgrid.cases.models import CHANNELS, RESIDENT_CHANNEL, Case, CaseComponent
 from civicgrid.cases.queue import queue_query
 from civicgrid.cases.roles import BATCH_ROLES, RULE_READERS
 from civicgrid.cases.schemas import (
@@ -60,6 +61,7 @@ def post_case(
     """Report a case from any channel; anonymous residents may report too, at a bounded rate."""
     if not actor.authenticated:
         visitor.throttle.spend((visitor.budgets.report_per_address, visitor.address))
+    _require_own_channel(actor, body.channel)
     intake = service.Intake(**body.model_dump())
     case, created = service.report_case(
         db,
@@ -90,6 +92,18 @@ def post_batch(
         BatchItemOut(index=position, number=case.number, created=created)
         for position, (case, created) in enumerate(results)
     ]
+
+
+def _require_own_channel(actor: Actor, channel: str) -> None:
+    """A resident, signed in or not, reports as a resident: the hotline, the 110 referral, a
+    petition or a device are channels the centre's staff and connected systems speak for,
+    and their cases are routed and counted as such. (A channel that does not exist is the
+    intake's own 422, whoever sends it.)"""
+    speaks_for_others = actor.kind == "api_key" or (
+        actor.authenticated and actor.role is not Role.RESIDENT
+    )
+    if channel in CHANNELS and channel != RESIDENT_CHANNEL and not speaks_for_others:
+        raise Forbidden("case_channel_not_yours", channel=channel)
 
 
 def _require_batch_sender(actor: Actor) -> None:

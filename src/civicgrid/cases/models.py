@@ -18,8 +18,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from civicgrid.db import Base, UtcDateTime
 from civicgrid.timeutil import utcnow
 
+RESIDENT_CHANNEL = "resident"
 CHANNELS = (
-    "resident",
+    RESIDENT_CHANNEL,
     "open311",
     "grid_worker",
     "hotline_12345",
