@@ -129,7 +129,9 @@ async function drawMap(picture, shapesArriving) {
   if (!map) {
     map = L.map("command-map", { attributionControl: false, zoomSnap: 0.25 });
     addBaseMap(map, config);
-    cases = new CaseLayer(map);
+    // Beneath the devices' pane (450): a cluster badge must not cover a device's marker.
+    if (!map.getPane("cases")) map.createPane("cases").style.zIndex = 440;
+    cases = new CaseLayer(map, { pane: "cases" });
     cases.group.addTo(map);
   }
   if (!picture.child_level) {

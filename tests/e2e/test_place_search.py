@@ -51,7 +51,7 @@ def test_a_road_typed_on_the_desk_sets_the_cases_point_and_grid(
     expect(page.locator("#intake-map .leaflet-interactive")).to_have_count(1)
 
     box.fill("兰城")
-    expect(page.get_by_role("option").first).to_be_visible()
+    expect(page.get_by_role("listbox").get_by_role("option").first).to_be_visible()
     box.press("Escape")
     expect(page.get_by_role("listbox")).to_be_hidden()
     box.fill("兰城路")

@@ -41,13 +41,20 @@ def test_anyone_may_fetch_tiles_without_signing_in(client: TestClient):
 
 
 @pytest.mark.parametrize(
+    "path", ["/tiles/99/0/0.png", "/tiles/3/-1/0.png", "/tiles/3/0/1073741824.png"]
+)
+def test_a_tile_number_no_web_map_has_is_a_422(client: TestClient, path):
+    assert client.get(path).status_code == 422
+
+
+@pytest.mark.parametrize(
     "path",
     [
         "/tiles/12/3225/1717.png",  # inside the pyramid, not in the file
         "/tiles/12/3225/1715.pbf",  # the file holds png
         "/tiles/12/3225/1715.exe",
         "/tiles/1/2/0.png",  # x beyond the zoom's side
-        "/tiles/99/0/0.png",
+        "/tiles/30/0/0.png",  # the deepest zoom a web map has
     ],
 )
 def test_a_tile_the_file_does_not_hold_is_404_with_a_chinese_message(client: TestClient, path):

@@ -11,7 +11,7 @@ from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession, Locale,
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.cases import naming, queue, routing, routing_preview, service, sla
-from civicgrid.cases.models import CHANNELS, RESIDENT_CHANNEL, Case, CaseComponent
+from civicgrid.cases.models import API_CHANNEL, CHANNELS, RESIDENT_CHANNEL, Case, CaseComponent
 from civicgrid.cases.queue import queue_query
 from civicgrid.cases.roles import BATCH_ROLES, RULE_READERS
 from civicgrid.cases.schemas import (
@@ -61,8 +61,8 @@ def post_case(
     """Report a case from any channel; anonymous residents may report too, at a bounded rate."""
     if not actor.authenticated:
         visitor.throttle.spend((visitor.budgets.report_per_address, visitor.address))
-    _require_own_channel(actor, body.channel)
-    intake = service.Intake(**body.model_dump())
+    channel = _own_channel(actor, body.channel)
+    intake = service.Intake(**body.model_dump(exclude={"channel"}), channel=channel)
     case, created = service.report_case(
         db,
         request.app.state.grid_index,
@@ -83,7 +83,11 @@ def post_batch(
     _require_batch_sender(actor)
     submissions = [
         service.Submission(
-            service.Intake(**item.model_dump(exclude={"idempotency_key"})), item.idempotency_key
+            service.Intake(
+                **item.model_dump(exclude={"idempotency_key", "channel"}),
+                channel=_own_channel(actor, item.channel),
+            ),
+            item.idempotency_key,
         )
         for item in body.cases
     ]
@@ -94,16 +98,20 @@ def post_batch(
     ]
 
 
-def _require_own_channel(actor: Actor, channel: str) -> None:
-    """A resident, signed in or not, reports as a resident: the hotline, the 110 referral, a
-    petition or a device are channels the centre's staff and connected systems speak for,
-    and their cases are routed and counted as such. (A channel that does not exist is the
-    intake's own 422, whoever sends it.)"""
+def _own_channel(actor: Actor, asked: str | None) -> str:
+    """The channel a report is filed through. A resident, signed in or not, reports as a
+    resident: the hotline, the 110 referral, a petition or a device are channels the
+    centre's staff and connected systems speak for, and their cases are routed and counted
+    as such. Unsaid, a resident's report is a resident's and a system's is `api`. (A
+    channel that does not exist is the intake's own 422, whoever sends it.)"""
     speaks_for_others = actor.kind == "api_key" or (
         actor.authenticated and actor.role is not Role.RESIDENT
     )
-    if channel in CHANNELS and channel != RESIDENT_CHANNEL and not speaks_for_others:
-        raise Forbidden("case_channel_not_yours", channel=channel)
+    if asked is None:
+        return API_CHANNEL if speaks_for_others else RESIDENT_CHANNEL
+    if asked in CHANNELS and asked != RESIDENT_CHANNEL and not speaks_for_others:
+        raise Forbidden("case_channel_not_yours", channel=asked)
+    return asked
 
 
 def _require_batch_sender(actor: Actor) -> None:

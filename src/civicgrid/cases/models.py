@@ -19,6 +19,7 @@ from civicgrid.db import Base, UtcDateTime
 from civicgrid.timeutil import utcnow
 
 RESIDENT_CHANNEL = "resident"
+API_CHANNEL = "api"
 CHANNELS = (
     RESIDENT_CHANNEL,
     "open311",
@@ -28,7 +29,7 @@ CHANNELS = (
     "petition",
     "device",
     "inspection",
-    "api",
+    API_CHANNEL,
     "walk_in",
 )
 # The channels a dispatcher registers by hand at the desk (calls, referrals, letters, patrols,

@@ -13,7 +13,11 @@ from civicgrid.geo.crs import Crs
 
 class CaseIn(BaseModel):
     description: str = Field(min_length=1, max_length=5000)
-    channel: str = Field(default="api", max_length=24, description=", ".join(CHANNELS))
+    channel: str | None = Field(
+        default=None,
+        max_length=24,
+        description=", ".join(CHANNELS) + " (unsaid: resident for residents, api for systems)",
+    )
     lng: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
     crs: Crs = Crs.WGS84

@@ -93,7 +93,9 @@ def cells_sql(month: str, dialect: str, table: str = EVENTS) -> str:
         ),
         dialect,
     )
-    return f"{grouped}\n{_BYTE_ORDER.get(dialect, _ORDER)}"
+    # Ordered outside the grouping: PostgreSQL reads `risk_class COLLATE "C"` in an ORDER BY
+    # as the table's column, not the grouped COALESCE named after it.
+    return f"SELECT * FROM (\n{grouped}\n) AS cells\n{_BYTE_ORDER.get(dialect, _ORDER)}"
 
 
 def months_sql(month: str, dialect: str, table: str = EVENTS) -> str:
