@@ -175,3 +175,14 @@ def test_staff_and_connected_systems_file_for_the_channels_they_speak_for(
     response = report(client, city, channel="hotline_12345", headers=auth(client, people.admin))
     assert response.status_code == 201
     assert response.json()["channel"] == "hotline_12345"
+
+
+def test_a_report_naming_no_channel_is_a_residents_from_a_resident_and_api_from_staff(
+    client, city, people: People
+):
+    lng, lat = city.point_in(GRID)
+    body = {"description": "井盖缺失", "lng": lng, "lat": lat}
+    anonymous = client.post("/api/v1/cases", json=body)
+    staff = client.post("/api/v1/cases", json=body, headers=auth(client, people.admin))
+    assert (anonymous.status_code, anonymous.json()["channel"]) == (201, "resident")
+    assert (staff.status_code, staff.json()["channel"]) == (201, "api")
