@@ -297,6 +297,11 @@ PLAIN = {
     "token": "nothing",
     "alarm_type": "low_battery",
     "sheet": "dispatch",
+    # A tile inside the pyramid: the test platform has no MBTiles file, so it has none.
+    "z": "1",
+    "x": "0",
+    "y": "0",
+    "extension": "png",
 }
 
 
