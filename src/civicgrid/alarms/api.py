@@ -45,8 +45,8 @@ from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.auth.service import require_role
 from civicgrid.cases.live import hub_of
 from civicgrid.db import MAX_SQL_INTEGER
+from civicgrid.downloads import attachment
 from civicgrid.errors import Invalid, Unauthorized
-from civicgrid.registry.export import XLSX_MEDIA_TYPE
 from civicgrid.registry.import_api import require_interactive_size
 from civicgrid.registry.importing.files import CSV_SUFFIXES, XLSX_SUFFIXES
 from civicgrid.settings import Settings
@@ -156,11 +156,7 @@ def get_device_export(db: DbSession, actor: CurrentActor, locale: Locale) -> Res
     """The caller's area's devices as a workbook that imports back; never a key."""
     buffer = io.BytesIO()
     device_files.export_devices(db, actor=actor, locale=locale, target=buffer)
-    return Response(
-        buffer.getvalue(),
-        media_type=XLSX_MEDIA_TYPE,
-        headers={"Content-Disposition": 'attachment; filename="devices.xlsx"'},
-    )
+    return attachment(buffer.getvalue(), "devices.xlsx")
 
 
 @devices_router.post("/heartbeat", status_code=status.HTTP_204_NO_CONTENT)

@@ -11,6 +11,7 @@ from civicgrid.analytics.schemas import DashboardOut, IndicatorReportOut
 from civicgrid.analytics.service import Grouping, IndicatorReport
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.auth.scope import Actor
+from civicgrid.downloads import attachment
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 
@@ -51,11 +52,7 @@ def get_indicators_workbook(
     """The same figures as an Excel file, headed in the caller's language."""
     found = asked.report(db, actor)
     filename = f"indicators-{found.grouping.value}-{found.period.start}-{found.period.end}.xlsx"
-    return Response(
-        excel.workbook(found, locale),
-        media_type=excel.MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return attachment(excel.workbook(found, locale), filename)
 
 
 @router.get("/dashboard", response_model=DashboardOut)

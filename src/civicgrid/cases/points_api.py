@@ -11,8 +11,9 @@ from fastapi import APIRouter, Query, Response
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.cases import queue
 from civicgrid.cases.points import open_case_points
-from civicgrid.cases.queue import MAX_EXPORT_ROWS, MEDIA_TYPE, queue_query, workbook
+from civicgrid.cases.queue import MAX_EXPORT_ROWS, queue_query, workbook
 from civicgrid.cases.schemas import CaseFilterIn
+from civicgrid.downloads import attachment
 from civicgrid.geo.service import parse_bbox
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -49,8 +50,4 @@ def get_queue_workbook(
     """The queue's rows (same filters, same jurisdiction, up to 20,000) as an Excel file."""
     query = queue_query(db, actor, asked)
     cases, _ = queue.list_cases(db, actor, query, limit=MAX_EXPORT_ROWS)
-    return Response(
-        workbook(db, cases, locale),
-        media_type=MEDIA_TYPE,
-        headers={"Content-Disposition": 'attachment; filename="cases.xlsx"'},
-    )
+    return attachment(workbook(db, cases, locale), "cases.xlsx")

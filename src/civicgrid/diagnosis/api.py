@@ -11,6 +11,7 @@ from civicgrid.auth.scope import Actor
 from civicgrid.db import RowId
 from civicgrid.diagnosis import excel, recommendations, service
 from civicgrid.diagnosis.schemas import DecisionIn, MonthlyOut, RecommendationOut, TrendMonthOut
+from civicgrid.downloads import attachment
 
 router = APIRouter(prefix="/api/v1/analysis", tags=["analysis"])
 
@@ -60,11 +61,7 @@ def get_monthly_workbook(
     """The same report as an Excel workbook, headed in the caller's language."""
     found = asked.report(db, actor, locale)
     filename = f"analysis-{found.month}-{found.region_code or 'all'}.xlsx"
-    return Response(
-        excel.workbook(found, locale),
-        media_type=excel.MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return attachment(excel.workbook(found, locale), filename)
 
 
 @router.get("/recommendations", response_model=list[RecommendationOut])
@@ -120,8 +117,4 @@ def get_monthly_pdf(db: DbSession, actor: CurrentActor, locale: Locale, asked: A
         locale=locale,
     )
     filename = f"analysis-{found.month}-{found.region_code or 'all'}.pdf"
-    return Response(
-        body,
-        media_type=pdf.MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return attachment(body, filename, pdf.MEDIA_TYPE)

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.auth.service import require_role
 from civicgrid.db import RowId
+from civicgrid.downloads import attachment
 from civicgrid.errors import DomainError, Invalid
 from civicgrid.i18n import translate
 from civicgrid.roster import excel, service
@@ -102,12 +103,8 @@ def get_export(
     asked: Annotated[PeriodIn, Query()], db: DbSession, actor: CurrentActor, locale: Locale
 ) -> Response:
     duties = service.list_duties(db, actor, start=asked.start, end=asked.end)
-    disposition = f'attachment; filename="roster-{asked.start}-{asked.end}.xlsx"'
-    return Response(
-        excel.export_workbook(duties, locale=locale),
-        media_type=excel.XLSX_MEDIA_TYPE,
-        headers={"Content-Disposition": disposition},
-    )
+    workbook = excel.export_workbook(duties, locale=locale)
+    return attachment(workbook, f"roster-{asked.start}-{asked.end}.xlsx")
 
 
 @router.post("", response_model=DutyOut, status_code=status.HTTP_201_CREATED)

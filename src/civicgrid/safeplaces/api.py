@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale
+from civicgrid.downloads import attachment
 from civicgrid.safeplaces import excel, service
 from civicgrid.safeplaces.schemas import PublishedOut, SafePlacesOut
 
@@ -47,11 +48,7 @@ def get_safe_places_workbook(
     """The same list as an Excel workbook, headed in the caller's language."""
     found = asked.found(db, actor, locale)
     filename = f"safe-places-{found.month}-{found.level}-{found.region_code or 'all'}.xlsx"
-    return Response(
-        excel.workbook(found, locale),
-        media_type=excel.MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return attachment(excel.workbook(found, locale), filename)
 
 
 @router.post("/safe-places/publish", response_model=PublishedOut)
