@@ -7,7 +7,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from civicgrid.categories import excel, reference, seeds
+from civicgrid import downloads
+from civicgrid.categories import reference, seeds
 from tests.factories import People, auth, row, workbook
 
 NEW = {
@@ -19,7 +20,7 @@ NEW = {
     "default_departments": {"city": "urban_management", "district": "urban_management"},
     "keywords": ["充电宝"],
 }
-XLSX = excel.XLSX_MEDIA_TYPE
+XLSX = downloads.XLSX
 
 
 @pytest.fixture

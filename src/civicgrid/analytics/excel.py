@@ -28,7 +28,6 @@ COUNTS = (
 )
 COLUMNS = ("key", "name", *COUNTS, *RATES, "score")
 FORMATS = {**dict.fromkeys(RATES, "0.0%"), "score": "0.0"}
-MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def workbook(report: IndicatorReport, locale: str) -> bytes:

@@ -28,7 +28,6 @@ from civicgrid.geo.models import Region
 from civicgrid.i18n import translate
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
-MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # An export is one workbook in memory: the biggest queue a centre would print or file.
 MAX_EXPORT_ROWS = 20_000
 COLUMNS = (

@@ -21,6 +21,7 @@ from civicgrid.categories.schemas import (
     TaxonomyInForceIn,
     TaxonomyInForceOut,
 )
+from civicgrid.downloads import attachment
 from civicgrid.errors import NotFound, error_body
 from civicgrid.i18n import translate
 
@@ -49,10 +50,7 @@ def get_risk_classes() -> list[RiskClassOut]:
 def get_export(db: DbSession, actor: CurrentActor, locale: Locale) -> Response:
     service.require_admin(actor)
     body = excel.export_workbook(db, locale=locale)
-    disposition = 'attachment; filename="categories.xlsx"'
-    return Response(
-        body, media_type=excel.XLSX_MEDIA_TYPE, headers={"Content-Disposition": disposition}
-    )
+    return attachment(body, "categories.xlsx")
 
 
 @router.post("/import", response_model=ImportReportOut)

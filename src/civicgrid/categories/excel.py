@@ -50,7 +50,6 @@ from civicgrid.spreadsheet import (
 )
 from civicgrid.spreadsheet import RowError as SheetRowError
 
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 # The list separator of Chinese text (、), which lists are written back with.

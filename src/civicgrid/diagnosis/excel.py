@@ -13,7 +13,6 @@ from civicgrid.diagnosis.schemas import MonthlyOut
 from civicgrid.i18n import translate
 
 CHARTED = 20
-MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GRID_COLUMNS = (
     "rank",
     "grid_code",

@@ -39,7 +39,6 @@ from civicgrid.registry.sealing import (
     open_token,
 )
 
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BATCH_ROWS = 2000
 LIST_SEPARATOR = "\u3001"
 

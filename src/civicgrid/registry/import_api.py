@@ -14,8 +14,9 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel
 
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale
+from civicgrid.downloads import attachment
 from civicgrid.errors import DomainError, TooLarge
-from civicgrid.registry.export import XLSX_MEDIA_TYPE, export_workbook
+from civicgrid.registry.export import export_workbook
 from civicgrid.registry.importing.files import CSV_SUFFIXES, XLSX_SUFFIXES, open_rows
 from civicgrid.registry.importing.report import ImportKind, ImportReport, RowError
 from civicgrid.registry.importing.service import import_file, require_importer
@@ -130,9 +131,4 @@ def get_export(
     buffer = io.BytesIO()
     cipher = cipher_for(request.app.state.settings)
     export_workbook(db, kind=kind, actor=actor, cipher=cipher, locale=locale, target=buffer)
-    disposition = f'attachment; filename="{kind.value}.xlsx"'
-    return Response(
-        buffer.getvalue(),
-        media_type=XLSX_MEDIA_TYPE,
-        headers={"Content-Disposition": disposition},
-    )
+    return attachment(buffer.getvalue(), f"{kind.value}.xlsx")

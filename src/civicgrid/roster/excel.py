@@ -18,7 +18,6 @@ from civicgrid.i18n import SUPPORTED_LOCALES, translate
 from civicgrid.roster.service import Duty, Shift
 from civicgrid.spreadsheet import cell_code, cell_text
 
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_WORKBOOK_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 COLUMNS = ("day", "shift", "region_code", "username", "note")

@@ -9,7 +9,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from civicgrid.i18n import translate
 from civicgrid.safeplaces.schemas import SafePlacesOut
 
-MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLUMNS = ("name", "place_code", "region_code", "events", "status", "published")
 
 
