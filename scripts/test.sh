@@ -16,4 +16,5 @@ $BIN/ruff check .
 $BIN/ruff format --check .
 $BIN/mypy
 $BIN/lint-imports
-$BIN/python -m pytest -n "${CIVICGRID_TEST_WORKERS:-2}" "$@"
+# The slowest tests are listed at the end, so a run that grows slower shows where.
+$BIN/python -m pytest -n "${CIVICGRID_TEST_WORKERS:-2}" --durations=30 "$@"
