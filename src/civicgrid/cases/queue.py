@@ -212,4 +212,4 @@ class Names:
 
 
 def _pairs(db: Session, key: Any, name: Any, condition: ColumnElement[bool]) -> dict[Any, str]:
-    return dict(list(db.execute(select(key, name).where(condition)).tuples()))
+    return dict(db.execute(select(key, name).where(condition)).all())

@@ -185,7 +185,7 @@ def remember_unit_names(
     for start in range(0, len(wanted), NAME_QUERY_CHUNK):
         chunk = wanted[start : start + NAME_QUERY_CHUNK]
         rows = db.execute(select(Region.code, Region.name).where(Region.code.in_(chunk)))
-        found.update(rows.tuples().all())
+        found.update(rows.all())
     for unit in wanted:
         remember(db, _name_key(unit), found.get(unit, unit))
 

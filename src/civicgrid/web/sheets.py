@@ -85,7 +85,7 @@ def _area(db: Session, case: Case) -> str:
     code = case.grid_code or case.region_code
     prefixes = [code[:length] for length in (9, 12, 15) if len(code) >= length]
     found = dict(
-        list(db.execute(select(Region.code, Region.name).where(Region.code.in_(prefixes))).tuples())
+        db.execute(select(Region.code, Region.name).where(Region.code.in_(prefixes))).all()
     )
     return " / ".join(found[prefix] for prefix in prefixes if prefix in found)
 
