@@ -17,9 +17,10 @@ from itertools import accumulate
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from civicgrid.bulk import insert_returning, one_of
 from civicgrid.divisions import Level, normalise_code
 from civicgrid.errors import BatchInvalid, DomainError, Invalid
 from civicgrid.geo.models import Region
@@ -274,6 +275,7 @@ def _known_regions(db: Session, items: Sequence[AddressInput]) -> set[str]:
 
 _NodeKey = tuple[int | None, str]
 _TABLE = cast(Table, Address.__table__)
+_NODE_COLUMN_NAMES = ("id", "parent_id", "name", "region_code", "lng", "lat")
 _NODE_COLUMNS = (
     _TABLE.c.id,
     _TABLE.c.parent_id,
@@ -318,7 +320,7 @@ def _ensure_level(
         if key not in book.nodes
     ]
     if rows:
-        created = db.execute(insert(_TABLE).returning(*_NODE_COLUMNS), rows)
+        created = insert_returning(db, _TABLE, rows, _NODE_COLUMN_NAMES)
         for node_id, parent_id, name, region_code, lng, lat in created:
             book.nodes[(parent_id, name)] = _Node(node_id, region_code, lng, lat)
             book.created.add(node_id)
@@ -356,7 +358,7 @@ def _load_existing(db: Session, book: AddressBook, keys: Sequence[_NodeKey]) -> 
     ]
     for start in range(0, len(roads), _CHUNK):
         query = select(*_NODE_COLUMNS).where(
-            _TABLE.c.parent_id.is_(None), _TABLE.c.name.in_(roads[start : start + _CHUNK])
+            _TABLE.c.parent_id.is_(None), one_of(db, _TABLE.c.name, roads[start : start + _CHUNK])
         )
         _remember(book, db.execute(query))
     for start in range(0, len(children), _CHUNK):
