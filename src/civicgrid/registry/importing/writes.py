@@ -80,7 +80,9 @@ def _resident_record(context: Context, row: Row) -> dict[str, Any]:
     values = row.values
     person = values["id_number"]
     uid = new_uid()
-    document = seal(context.cipher, person.number, field=DOCUMENT, uid=uid)
+    document = seal(
+        context.cipher, person.number, field=DOCUMENT, uid=uid, index=values["document_index"]
+    )
     phone = values["phone"] and seal(context.cipher, values["phone"].digits, field=PHONE, uid=uid)
     return {
         "uid": uid,
