@@ -35,6 +35,7 @@ import datetime
 import os
 import platform
 import random
+import resource
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -67,7 +68,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "var" / "bench-registry"
 PG_DIR = ROOT / "var" / "pg-bench-registry"
 PG_PORT = "54337"
-PLACE = BenchPlace("civicgrid_bench_registry", WORK, PG_DIR, PG_PORT)
+DATABASE = "civicgrid_bench_registry"
 BARE_TABLE = "bench_bare_residents"
 BARE_COLUMNS = (
     "name",
@@ -136,7 +137,8 @@ def main() -> None:
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
     results = []
     for engine in engines:
-        with fresh_database(engine, args.pg_url, PLACE) as url:
+        place = BenchPlace(args.database, WORK, PG_DIR, PG_PORT)
+        with fresh_database(engine, args.pg_url, place) as url:
             results.append(
                 _run_engine(
                     engine,
@@ -163,6 +165,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--grids", type=int, default=48_000)
     parser.add_argument("--pg-url", default=None)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--database", default=DATABASE, help="database (and SQLite file) name, for parallel runs"
+    )
     return parser.parse_args()
 
 
@@ -257,6 +262,7 @@ def _import(engine: str, url: str, csv_path: str, city: str) -> dict[str, Any]:
     """The real importer on the whole file, as an administrator of the city would run it."""
     database = create_db_engine(url)
     actor = Actor(kind="user", role=Role.ADMIN, scope_code=city, username="bench")
+    load_before, cpu_before = os.getloadavg()[0], _cpu_seconds()
     began = time.perf_counter()
     with Session(database) as db:
         report = import_file(
@@ -276,8 +282,16 @@ def _import(engine: str, url: str, csv_path: str, city: str) -> dict[str, Any]:
         "errors": report.error_count,
         "first_errors": [error.line("en") for error in report.errors[:5]],
         "seconds": seconds,
+        "cpu_seconds": _cpu_seconds() - cpu_before,
+        "load": (load_before, os.getloadavg()[0]),
         "peak_mib": _peak_mib(),
     }
+
+
+def _cpu_seconds() -> float:
+    """This process's CPU time: on a shared machine, what the work cost apart from waiting."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _bare_import(url: str, csv_path: str) -> dict[str, Any]:
@@ -296,6 +310,7 @@ def _bare_import(url: str, csv_path: str) -> dict[str, Any]:
         )
         connection.execute(text(f"CREATE UNIQUE INDEX ix_bare_id ON {BARE_TABLE} (id_number)"))
         connection.execute(text(f"CREATE INDEX ix_bare_name ON {BARE_TABLE} (grid_code, name)"))
+    load_before, cpu_before = os.getloadavg()[0], _cpu_seconds()
     began = time.perf_counter()
     with open(csv_path, encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
@@ -307,7 +322,12 @@ def _bare_import(url: str, csv_path: str) -> dict[str, Any]:
             _executemany(database, columns, rows)
     seconds = time.perf_counter() - began
     database.dispose()
-    return {"seconds": seconds, "peak_mib": _peak_mib()}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": _cpu_seconds() - cpu_before,
+        "load": (load_before, os.getloadavg()[0]),
+        "peak_mib": _peak_mib(),
+    }
 
 
 def _copy(database: Engine, columns: str, rows: Iterator[tuple[str, ...]]) -> None:
@@ -475,6 +495,14 @@ def _print_details(results: list[EngineResult]) -> None:
             ),
             "bare insert s / peak MiB": (
                 f"{result.bare['seconds']:.1f} / {result.bare['peak_mib']:,.0f}"
+            ),
+            "import / bare CPU s (this process)": (
+                f"{result.imported['cpu_seconds']:,.1f} / {result.bare['cpu_seconds']:,.1f}"
+            ),
+            "load average (1 min) at import start, end; bare start, end": (
+                "{:.1f}, {:.1f}; {:.1f}, {:.1f}".format(
+                    *result.imported["load"], *result.bare["load"]
+                )
             ),
             "look-ups timed by ID / bare / by name / bare": " / ".join(
                 f"{len(timing.ms):,}"

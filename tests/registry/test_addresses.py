@@ -7,8 +7,10 @@ from sqlalchemy.orm import Session
 from civicgrid.errors import BatchInvalid
 from civicgrid.geo.service import GridIndex
 from civicgrid.registry.addresses import (
+    AddressBook,
     AddressInput,
     common_region,
+    ensure_address_ids,
     ensure_addresses,
     normalise_address,
     split_levels,
@@ -177,3 +179,30 @@ def test_a_thousand_addresses_take_a_few_statements(db: Session, city: City):
 )
 def test_the_common_region_is_the_smallest_holding_both(first, second, common):
     assert common_region(first, second) == common
+
+
+def test_an_address_book_kept_across_batches_stores_what_one_batch_stores(db: Session, city: City):
+    first = [
+        point(city, OWN_GRID, "正阳北路12号3栋2单元501室"),
+        point(city, OWN_GRID, "正阳北路12号"),
+    ]
+    second = [
+        point(city, NEXT_GRID, "正阳北路14号"),
+        point(city, OWN_GRID, "正阳北路12号3栋2单元502室"),
+    ]
+    index, book = GridIndex(), AddressBook()
+    ids = ensure_address_ids(db, first, grid_index=index, book=book)
+    ids += ensure_address_ids(db, second, grid_index=index, book=book)
+    stored = db.execute(
+        select(Address.id, Address.parent_id, Address.name, Address.region_code).order_by(
+            Address.id
+        )
+    ).all()
+
+    # Asked afresh, in one batch and without the book, every input finds the same node.
+    assert [leaf.id for leaf in ensure_addresses(db, first + second, grid_index=index)] == ids
+    assert count(db) == len(stored) == 7
+    road = db.scalar(select(Address).where(Address.parent_id.is_(None)))
+    assert road is not None
+    # Widened by the second batch, through the book's UPDATE, and seen by the ORM.
+    assert road.region_code == OWN_COMMUNITY

@@ -10,14 +10,17 @@ one INSERT for the whole batch, never one round trip per address.
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import accumulate
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import Table, bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from civicgrid.bulk import insert_returning, one_of
 from civicgrid.divisions import Level, normalise_code
 from civicgrid.errors import BatchInvalid, DomainError, Invalid
 from civicgrid.geo.models import Region
@@ -61,6 +64,7 @@ class _Placed:
     region_code: str
     lng: float | None
     lat: float | None
+    prefixes: tuple[str, ...]  # the full text down to each level
 
 
 def normalise_address(text: str) -> str:
@@ -107,18 +111,69 @@ def ensure_addresses(
     or community. Raises BatchInvalid naming each input (by position) that is
     empty, too long, or cannot be placed, before anything is written.
     """
+    ids = ensure_address_ids(db, items, grid_index=grid_index)
+    # populate_existing: a node loaded earlier in this session may have been widened.
+    query = (
+        select(Address).where(Address.id.in_(set(ids))).execution_options(populate_existing=True)
+    )
+    rows = {row.id: row for row in db.scalars(query)}
+    return [rows[address_id] for address_id in ids]
+
+
+@dataclass(slots=True)
+class _Node:
+    """A stored node as the address book path needs it: no ORM object, no unit of work."""
+
+    id: int
+    region_code: str
+    lng: float | None
+    lat: float | None
+
+
+@dataclass
+class AddressBook:
+    """The nodes one caller has already found or created, kept across its batches.
+
+    A node created through this book has no children but the ones created
+    through it too, so its children are never asked of the database: an
+    import of a new district asks only for its roads.
+    """
+
+    nodes: dict["_NodeKey", _Node] = field(default_factory=dict)
+    created: set[int] = field(default_factory=set)
+
+
+def ensure_address_ids(
+    db: Session,
+    items: Sequence[AddressInput],
+    *,
+    grid_index: GridIndex,
+    book: AddressBook | None = None,
+) -> list[int]:
+    """The leaf node id of each input, in order, through Core statements only.
+
+    `ensure_addresses` for callers that need ids alone (the importer, a
+    million rows): each level costs at most one SELECT, one multi-row INSERT
+    and one UPDATE of widened nodes, and a `book` kept across batches spares
+    the SELECT for everything met or made before.
+    """
+    book = book if book is not None else AddressBook()
     placed = _place_all(db, items, grid_index)
     parents: list[int | None] = [None] * len(placed)
-    leaves: list[Address | None] = [None] * len(placed)
     depth = max((len(item.parts) for item in placed), default=0)
+    now = utcnow()
     for level_index in range(depth):
         reaching = [n for n, item in enumerate(placed) if len(item.parts) > level_index]
-        nodes = _ensure_level(db, placed, parents, reaching, level_index)
+        wanted: dict[_NodeKey, list[_Placed]] = {}
         for position in reaching:
-            node = nodes[_key(placed[position], parents[position], level_index)]
-            parents[position] = node.id
-            leaves[position] = node
-    return [leaf for leaf in leaves if leaf is not None]
+            key = (parents[position], placed[position].parts[level_index][1])
+            wanted.setdefault(key, []).append(placed[position])
+        _ensure_level(db, book, wanted, level_index, now)
+        for position in reaching:
+            parents[position] = book.nodes[
+                (parents[position], placed[position].parts[level_index][1])
+            ].id
+    return [parent for parent in parents if parent is not None]
 
 
 def _place_all(db: Session, items: Sequence[AddressInput], grid_index: GridIndex) -> list[_Placed]:
@@ -146,7 +201,8 @@ def _place(item: AddressInput, text: str, grid: str | None, known: set[str]) -> 
     point = _checked_point(item)
     region = grid or _given_region(item, known)
     lng, lat = point if point is not None else (None, None)
-    return _Placed(parts=parts, region_code=region, lng=lng, lat=lat)
+    prefixes = tuple(accumulate(name for _, name in parts))
+    return _Placed(parts=parts, region_code=region, lng=lng, lat=lat, prefixes=prefixes)
 
 
 def _checked_point(item: AddressInput) -> tuple[float, float] | None:
@@ -218,44 +274,71 @@ def _known_regions(db: Session, items: Sequence[AddressInput]) -> set[str]:
 
 
 _NodeKey = tuple[int | None, str]
-
-
-def _key(item: _Placed, parent: int | None, level_index: int) -> _NodeKey:
-    return parent, item.parts[level_index][1]
+_TABLE = cast(Table, Address.__table__)
+_NODE_COLUMN_NAMES = ("id", "parent_id", "name", "region_code", "lng", "lat")
+_NODE_COLUMNS = (
+    _TABLE.c.id,
+    _TABLE.c.parent_id,
+    _TABLE.c.name,
+    _TABLE.c.region_code,
+    _TABLE.c.lng,
+    _TABLE.c.lat,
+)
 
 
 def _ensure_level(
     db: Session,
-    placed: Sequence[_Placed],
-    parents: Sequence[int | None],
-    reaching: Sequence[int],
+    book: AddressBook,
+    wanted: dict[_NodeKey, list[_Placed]],
     level_index: int,
-) -> dict[_NodeKey, Address]:
-    """Find or create the nodes of one level for every input that reaches it.
+    now: datetime,
+) -> None:
+    """Find or create the nodes of one level for every input that reaches it, into `book`.
 
     New nodes go in as one multi-row INSERT … RETURNING: the ORM's unit of work
     would insert a self-referencing table row by row. The returned rows are
     matched back by (parent, name), unique within a level, because asking the
     engine to keep the parameters' order makes SQLite insert one row at a time.
     """
-    wanted: dict[_NodeKey, list[_Placed]] = {}
-    for position in reaching:
-        key = _key(placed[position], parents[position], level_index)
-        wanted.setdefault(key, []).append(placed[position])
-    nodes = _existing(db, list(wanted))
-    for key, node in nodes.items():
-        _widen(node, _deeper(wanted[key], level_index))
+    _load_existing(db, book, [key for key in wanted if key not in book.nodes])
+    widened: list[dict[str, Any]] = [
+        {
+            "node_id": node.id,
+            "new_region": node.region_code,
+            "new_lng": node.lng,
+            "new_lat": node.lat,
+        }
+        for key, below in wanted.items()
+        if (node := book.nodes.get(key)) is not None and _widen(node, _deeper(below, level_index))
+    ]
+    if widened:
+        db.execute(_WIDEN, widened)
+        _forget_loaded(db, [change["node_id"] for change in widened])
     rows = [
-        _new_row(key[0], below, level_index) for key, below in wanted.items() if key not in nodes
+        _new_row(key[0], below, level_index, now)
+        for key, below in wanted.items()
+        if key not in book.nodes
     ]
     if rows:
-        # render_nulls: rows with and without a point stay in one statement, not many.
-        created = db.scalars(
-            insert(Address).returning(Address).execution_options(render_nulls=True), rows
-        )
-        nodes.update({(row.parent_id, row.name): row for row in created})
-    db.flush()
-    return nodes
+        created = insert_returning(db, _TABLE, rows, _NODE_COLUMN_NAMES)
+        for node_id, parent_id, name, region_code, lng, lat in created:
+            book.nodes[(parent_id, name)] = _Node(node_id, region_code, lng, lat)
+            book.created.add(node_id)
+
+
+_WIDEN = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("node_id"))
+    .values(region_code=bindparam("new_region"), lng=bindparam("new_lng"), lat=bindparam("new_lat"))
+)
+
+
+def _forget_loaded(db: Session, node_ids: Sequence[int]) -> None:
+    """Expire the Address objects this session holds for widened nodes, so none reads stale."""
+    for node_id in node_ids:
+        loaded = db.identity_map.get(db.identity_key(Address, node_id))
+        if loaded is not None:
+            db.expire(loaded)
 
 
 def _deeper(below: Sequence[_Placed], level_index: int) -> list[_Placed]:
@@ -263,24 +346,35 @@ def _deeper(below: Sequence[_Placed], level_index: int) -> list[_Placed]:
     return [item for item in below if len(item.parts) > level_index + 1]
 
 
-def _existing(db: Session, keys: Sequence[_NodeKey]) -> dict[_NodeKey, Address]:
-    """The nodes already stored; roads (no parent) are matched by name alone."""
+def _load_existing(db: Session, book: AddressBook, keys: Sequence[_NodeKey]) -> None:
+    """The stored nodes among `keys`; roads (no parent) are matched by name alone.
+
+    Children of a node this book created were all created through it, so they
+    are not asked for.
+    """
     roads = [name for parent, name in keys if parent is None]
-    children = [(parent, name) for parent, name in keys if parent is not None]
-    found: dict[_NodeKey, Address] = {}
+    children = [
+        (parent, name) for parent, name in keys if parent is not None and parent not in book.created
+    ]
     for start in range(0, len(roads), _CHUNK):
-        query = select(Address).where(
-            Address.parent_id.is_(None), Address.name.in_(roads[start : start + _CHUNK])
+        query = select(*_NODE_COLUMNS).where(
+            _TABLE.c.parent_id.is_(None), one_of(db, _TABLE.c.name, roads[start : start + _CHUNK])
         )
-        found.update({(None, row.name): row for row in db.scalars(query)})
+        _remember(book, db.execute(query))
     for start in range(0, len(children), _CHUNK):
         chunk = children[start : start + _CHUNK]
-        query = select(Address).where(tuple_(Address.parent_id, Address.name).in_(chunk))
-        found.update({(row.parent_id, row.name): row for row in db.scalars(query)})
-    return found
+        query = select(*_NODE_COLUMNS).where(tuple_(_TABLE.c.parent_id, _TABLE.c.name).in_(chunk))
+        _remember(book, db.execute(query))
 
 
-def _new_row(parent_id: int | None, below: Sequence[_Placed], level_index: int) -> dict[str, Any]:
+def _remember(book: AddressBook, rows: Iterable[Any]) -> None:
+    for node_id, parent_id, name, region_code, lng, lat in rows:
+        book.nodes[(parent_id, name)] = _Node(node_id, region_code, lng, lat)
+
+
+def _new_row(
+    parent_id: int | None, below: Sequence[_Placed], level_index: int, now: datetime
+) -> dict[str, Any]:
     """A node takes the first point below it: a building's point is about its rooms' point."""
     first = below[0]
     level, name = first.parts[level_index]
@@ -291,30 +385,32 @@ def _new_row(parent_id: int | None, below: Sequence[_Placed], level_index: int) 
         "parent_id": parent_id,
         "level": level.value,
         "name": name,
-        "full_text": "".join(part for _, part in first.parts[: level_index + 1]),
+        "full_text": first.prefixes[level_index],
         "lng": first.lng,
         "lat": first.lat,
         "region_code": region,
-        "created_at": utcnow(),
+        "created_at": now,
     }
 
 
-def _widen(node: Address, below: Sequence[_Placed]) -> None:
-    """A road crossing two grids belongs to the smallest region holding both.
+def _widen(node: _Node, below: Sequence[_Placed]) -> bool:
+    """A road crossing two grids belongs to the smallest region holding both; True if changed.
 
     Leaves keep the grid they were first placed in; only levels with rows
     below them widen, so a grid worker sees the rooms in the grid, and the
     street the whole road.
     """
     if not below:
-        return
+        return False
     code = node.region_code
     for item in below:
         code = common_region(code, item.region_code)
-    if code != node.region_code:
-        node.region_code = code
+    changed = code != node.region_code
+    node.region_code = code
     if node.lng is None and below[0].lng is not None:
         node.lng, node.lat = below[0].lng, below[0].lat
+        changed = True
+    return changed
 
 
 def common_region(first: str, second: str) -> str:

@@ -60,10 +60,14 @@ def cipher_for(settings: Settings) -> FieldCipher:
 _CIPHERS: dict[tuple[str, str, int, str], FieldCipher] = {}
 
 
-def seal(cipher: FieldCipher, value: str, *, field: str, uid: str) -> Sealed:
+def seal(
+    cipher: FieldCipher, value: str, *, field: str, uid: str, index: bytes | None = None
+) -> Sealed:
+    """The value sealed to its record; `index` when the caller already has the blind index
+    (the importer computes it to refuse repeats before it seals)."""
     return Sealed(
         token=cipher.encrypt(value, field=field, context=uid),
-        index=cipher.blind_index(value, field=field),
+        index=cipher.blind_index(value, field=field) if index is None else index,
     )
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from civicgrid.auth.models import Department
 from civicgrid.auth.scope import may_see
+from civicgrid.bulk import one_of
 from civicgrid.registry.cells import folded
 from civicgrid.registry.importing.report import ImportKind
 from civicgrid.registry.importing.rows import Context, Row
@@ -24,7 +25,9 @@ def _check_residents(context: Context, rows: list[Row]) -> None:
     indexes = [row.values["document_index"] for row in fresh]
     stored = set(
         context.db.scalars(
-            select(Resident.document_index).where(Resident.document_index.in_(indexes))
+            select(Resident.document_index).where(
+                one_of(context.db, Resident.document_index, indexes)
+            )
         )
     )
     for row in fresh:
@@ -51,7 +54,7 @@ def load_households(context: Context, numbers: set[str]) -> None:
     if not unknown:
         return
     query = select(Household.number, Household.id, Household.region_code).where(
-        Household.number.in_(unknown)
+        one_of(context.db, Household.number, unknown)
     )
     for number, household_id, region_code in context.db.execute(query):
         # A household outside the actor's area is not joined; the row says it is unknown.

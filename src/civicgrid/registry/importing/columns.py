@@ -40,6 +40,7 @@ from civicgrid.spreadsheet import cell_integer
 LNG_RANGE = (73.0, 136.0)
 LAT_RANGE = (3.0, 54.0)
 ALIAS_SEPARATOR = "|"
+_CHOICE_MEMO = 4096
 
 Parse = Callable[[object], Any]
 
@@ -94,8 +95,12 @@ def _words(group: str, values: tuple[str, ...]) -> dict[str, str]:
 
 
 def choice_cell(group: str, enum: type[StrEnum], *, many: bool = False) -> Parse:
+    """Remembered per spelling: a column of choices holds a few spellings a million times."""
     words = _words(group, tuple(member.value for member in enum))
-    return partial(cell_choices if many else cell_choice, words=words)
+    if not many:
+        return lru_cache(maxsize=_CHOICE_MEMO)(partial(cell_choice, words=words))
+    chosen = lru_cache(maxsize=_CHOICE_MEMO)(lambda value: tuple(cell_choices(value, words)))
+    return lambda value: list(chosen(value))
 
 
 def _location_columns() -> tuple[Column, ...]:

@@ -2,7 +2,7 @@
 
 from civicgrid.auth.scope import may_see
 from civicgrid.errors import BatchInvalid, DomainError
-from civicgrid.registry.addresses import AddressInput, ensure_addresses
+from civicgrid.registry.addresses import AddressInput, ensure_address_ids
 from civicgrid.registry.importing.columns import ADDRESS_REQUIRED
 from civicgrid.registry.importing.rows import Context, Row
 
@@ -88,14 +88,14 @@ def _ensure_addresses(context: Context, new: dict[str, Row]) -> dict[str, Domain
     while texts:
         items = [_address_input(new[text]) for text in texts]
         try:
-            found = ensure_addresses(context.db, items, grid_index=context.grid_index)
+            found = ensure_address_ids(
+                context.db, items, grid_index=context.grid_index, book=context.address_book
+            )
         except BatchInvalid as batch:
             refused |= {texts[position]: problem for position, problem in batch.items}
             texts = [text for text in texts if text not in refused]
             continue
-        context.address_ids |= {
-            text: address.id for text, address in zip(texts, found, strict=True)
-        }
+        context.address_ids |= dict(zip(texts, found, strict=True))
         break
     return refused
 

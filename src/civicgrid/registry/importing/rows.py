@@ -14,6 +14,7 @@ from civicgrid.divisions import Level
 from civicgrid.errors import DomainError
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import GridIndex
+from civicgrid.registry.addresses import AddressBook
 from civicgrid.registry.importing.columns import Parse
 from civicgrid.registry.importing.report import RowError
 from civicgrid.registry.protection import FieldCipher
@@ -78,6 +79,7 @@ class Context:
     # a household number, a credit code) never meet keys of another kind.
     first_seen: dict[Hashable, int] = field(default_factory=dict)
     address_ids: dict[str, int] = field(default_factory=dict)
+    address_book: AddressBook = field(default_factory=AddressBook)
     households: dict[str, int] = field(default_factory=dict)
     new_households: dict[str, Row] = field(default_factory=dict)
     organisations: dict[str, int] = field(default_factory=dict)

@@ -1,12 +1,11 @@
 """Writing a chunk's good rows: multi-row inserts per kind, personal fields sealed."""
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Dialect, LargeBinary, Table, select
-from sqlalchemy.types import TypeEngine
+from sqlalchemy import select
 
-from civicgrid.db import Base
+from civicgrid.bulk import insert_rows, one_of
 from civicgrid.registry.importing.checks import load_households
 from civicgrid.registry.importing.report import ImportKind
 from civicgrid.registry.importing.rows import Context, Row
@@ -26,52 +25,9 @@ from civicgrid.registry.sealing import CONTACT_PHONE, DOCUMENT, OWNER_PHONE, PHO
 def _write_residents(context: Context, rows: list[Row]) -> int:
     _create_households(context)
     records = [_resident_record(context, row) for row in rows]
-    bulk_insert(context, Resident, records)
+    insert_rows(context.db, Resident, records)
     _add_care_groups(context, rows, records)
     return len(records)
-
-
-def bulk_insert(context: Context, model: type[Base], records: list[dict[str, Any]]) -> None:
-    """Rows written by the driver in bulk: COPY on PostgreSQL, executemany on SQLite.
-
-    At a million rows SQLAlchemy's per-row parameter handling costs more than
-    the database does; each column's bind conversion (dates as SQLite stores
-    them) is still applied, except for bytes, which both drivers take as they are.
-    """
-    if not records:
-        return
-    table = cast(Table, model.__table__)
-    connection = context.db.connection()
-    dialect = connection.dialect
-    keys = list(records[0])
-    converters = [_converter(table.c[key].type, dialect) for key in keys]
-    rows = [
-        tuple(
-            value if convert is None or value is None else convert(value)
-            for value, convert in zip(map(record.__getitem__, keys), converters, strict=True)
-        )
-        for record in records
-    ]
-    names = ", ".join(dialect.identifier_preparer.quote(key) for key in keys)
-    target = f"{dialect.identifier_preparer.format_table(table)} ({names})"
-    if dialect.name == "postgresql":
-        _copy(connection.connection.driver_connection, target, rows)
-        return
-    marks = ", ".join(["?"] * len(keys))
-    connection.exec_driver_sql(f"INSERT INTO {target} VALUES ({marks})", rows)
-
-
-def _copy(driver: Any, target: str, rows: list[tuple[Any, ...]]) -> None:
-    """PostgreSQL's COPY, through the same connection and so the same transaction."""
-    with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _converter(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
-    if isinstance(kind, LargeBinary):
-        return None
-    return kind.bind_processor(dialect)
 
 
 def _add_care_groups(context: Context, rows: list[Row], records: list[dict[str, Any]]) -> None:
@@ -83,7 +39,9 @@ def _add_care_groups(context: Context, rows: list[Row], records: list[dict[str, 
     }
     if not cared:
         return
-    ids = context.db.execute(select(Resident.uid, Resident.id).where(Resident.uid.in_(cared)))
+    ids = context.db.execute(
+        select(Resident.uid, Resident.id).where(one_of(context.db, Resident.uid, cared))
+    )
     memberships = [
         {
             "resident_id": resident_id,
@@ -94,7 +52,7 @@ def _add_care_groups(context: Context, rows: list[Row], records: list[dict[str, 
         for uid, resident_id in ids
         for group in cared[uid].values["care_groups"]
     ]
-    bulk_insert(context, CareMembership, memberships)
+    insert_rows(context.db, CareMembership, memberships)
 
 
 def _create_households(context: Context) -> None:
@@ -112,7 +70,7 @@ def _create_households(context: Context) -> None:
         }
         for number, row in pending.items()
     ]
-    bulk_insert(context, Household, records)
+    insert_rows(context.db, Household, records)
     for number in pending:
         del context.new_households[number]
     load_households(context, set(pending))
@@ -122,7 +80,9 @@ def _resident_record(context: Context, row: Row) -> dict[str, Any]:
     values = row.values
     person = values["id_number"]
     uid = new_uid()
-    document = seal(context.cipher, person.number, field=DOCUMENT, uid=uid)
+    document = seal(
+        context.cipher, person.number, field=DOCUMENT, uid=uid, index=values["document_index"]
+    )
     phone = values["phone"] and seal(context.cipher, values["phone"].digits, field=PHONE, uid=uid)
     return {
         "uid": uid,
@@ -157,7 +117,7 @@ def _write_households(context: Context, rows: list[Row]) -> int:
         }
         for row in rows
     ]
-    bulk_insert(context, Household, records)
+    insert_rows(context.db, Household, records)
     return len(records)
 
 
@@ -171,7 +131,7 @@ def _write_housing(context: Context, rows: list[Row]) -> int:
         if row.address_id in taken:
             row.refuse("address", "registry_import_housing_registered")
     records = [_housing_record(context, row) for row in rows if row.ok]
-    bulk_insert(context, Housing, records)
+    insert_rows(context.db, Housing, records)
     return len(records)
 
 
@@ -198,7 +158,7 @@ def _housing_record(context: Context, row: Row) -> dict[str, Any]:
 
 def _write_organisations(context: Context, rows: list[Row]) -> int:
     records = [_organisation_record(context, row) for row in rows]
-    bulk_insert(context, Organisation, records)
+    insert_rows(context.db, Organisation, records)
     return len(records)
 
 
@@ -239,7 +199,7 @@ def _write_key_places(context: Context, rows: list[Row]) -> int:
         }
         for row in rows
     ]
-    bulk_insert(context, KeyPlace, records)
+    insert_rows(context.db, KeyPlace, records)
     return len(records)
 
 
