@@ -56,6 +56,7 @@ from civicgrid.roster.api import DutyOut
 from civicgrid.roster.roles import ROSTER_READERS
 from civicgrid.settings import Settings
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
+from civicgrid.web.password_pages import password_page_for
 from civicgrid.web.rendering import (
     ADMIN_PAGE_ROLES,
     asset,
@@ -451,6 +452,8 @@ def login(
         return page
     token = auth_service.issue_token(db, user=user, kind="session")
     db.commit()
+    if user.must_change_password:
+        going = password_page_for(going)
     response = RedirectResponse(going, status_code=303)
     settings: Settings = request.app.state.settings
     response.set_cookie(
