@@ -11,6 +11,7 @@ import L from "leaflet";
 import { showAlarmOrigin } from "./desk-alarm-origin.js";
 import { showCameras, wireCameraView } from "./desk-cameras.js";
 import { showExport, wireFilters } from "./desk-filters.js";
+import { showSupervisions } from "./desk-supervisions.js";
 import { wireIntake } from "./desk-intake.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
 import { addBaseMap } from "./lib/basemap.js";
@@ -341,6 +342,7 @@ async function openCase(number) {
   showPhotos(number, photos);
   showTimeline(actions);
   showDuplicates(number, candidates);
+  if (config.mayReadSupervisions) await showSupervisions(number);
   if (config.mayViewCameras) showCameras(number, config);
   if (config.mayReadAlarms) await showAlarmOrigin(item, config);
   detail.dataset.state = "ready";

@@ -54,6 +54,8 @@ from civicgrid.web.analysis_pages import router as analysis_pages_router
 from civicgrid.web.apidocs import router as apidocs_router
 from civicgrid.web.installable import router as installable_router
 from civicgrid.web.pages import router as pages_router
+from civicgrid.web.password_pages import install_password_gate
+from civicgrid.web.password_pages import router as password_pages_router
 from civicgrid.web.security import install_security
 from civicgrid.web.sheets import router as sheets_router
 
@@ -86,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.registry_cipher = cipher_for(settings)
     app.state.throttle = Throttle(settings)
     install_error_handlers(app)
+    install_password_gate(app)
     app.add_exception_handler(BodyTooLarge, body_too_large)
     app.add_middleware(BodyLimit, settings=settings)
     install_security(app)
@@ -132,6 +135,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(sos_router)
     app.include_router(components_router)
     app.include_router(pages_router)
+    app.include_router(password_pages_router)
     app.include_router(analysis_pages_router)
     app.include_router(sheets_router)
     app.include_router(installable_router)

@@ -2,7 +2,8 @@
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +13,8 @@ from civicgrid.analytics import dashboard
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
 from civicgrid.cases import live
+from civicgrid.cases.service import Intake, report_case
+from civicgrid.geo.service import GridIndex
 from civicgrid.timeutil import utcnow
 from tests.factories import OTHER_DISTRICT, OTHER_GRID, OWN_STREET, City, People, auth, report
 
@@ -112,3 +115,25 @@ def test_the_live_stream_sends_new_cases_of_the_readers_area_only(
     assert own in text
     assert text.count("event: case") == 1
     assert text.startswith("retry:")
+
+
+def test_the_trend_counts_each_case_on_its_shanghai_day_and_a_grid_adds_up_its_own(
+    db: Session, city: City
+):
+    shanghai = ZoneInfo("Asia/Shanghai")
+    late_evening = datetime(2026, 10, 12, 23, 30, tzinfo=shanghai)
+    just_after_midnight = datetime(2026, 10, 13, 0, 30, tzinfo=shanghai)
+    lng, lat = city.point_in(OWN_GRID)
+    reporter = Actor(kind="user", role=Role.DISPATCHER, scope_code=OWN_STREET, username="d")
+    for moment in (late_evening, just_after_midnight):
+        intake = Intake(description="路灯不亮", channel="hotline_12345", lng=lng, lat=lat)
+        report_case(db, GridIndex(), intake=intake, actor=reporter, now=moment)
+    db.commit()
+    leader = Actor(kind="user", role=Role.LEADER, scope_code=OWN_STREET, username="leader")
+    now = datetime(2026, 10, 13, 9, 0, tzinfo=shanghai)
+    picture = dashboard.dashboard(db, leader, now=now)
+    by_day = {day: reported for day, reported, _ in picture.trend if reported}
+    assert by_day == {date(2026, 10, 12): 1, date(2026, 10, 13): 1}
+    assert (picture.open, picture.reported_today) == (2, 1)
+    grid = dashboard.dashboard(db, leader, OWN_GRID, now=now)
+    assert (grid.open, grid.reported_today, grid.children) == (2, 1, [])

@@ -1,7 +1,7 @@
 """Stage clocks through the workflow, urges at 80 %, 督办 once and one level up, concurrently."""
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -235,3 +235,47 @@ def test_a_sweep_of_many_cases_stays_quick(db, city, loop):
     result = swept(db, at(12, 10, 40))
     assert (result.checked, result.urged) == (len(cases), len(cases))
     assert swept(db, at(12, 10, 40) + timedelta(minutes=1)).urged == 0
+
+
+def test_a_case_shows_its_urges_and_supervision_with_who_when_and_the_deadline(
+    client, db, city, loop, people: People
+):
+    case = accept(db, report(db, city, at(12, 9)), at(12, 9))
+    swept(db, at(12, 10, 36))
+    swept(db, at(12, 11, 1))
+    response = client.get(
+        f"/api/v1/cases/{case.number}/supervisions", headers=auth(client, people.owner)
+    )
+    assert response.status_code == 200, response.text
+    urge, supervise = response.json()
+    assert (urge["kind"], urge["stage"], urge["raised_by"]) == ("urge", "dispatch", "worker:test")
+    assert urge["addressed_to"] == f"街道{OWN_STREET}"
+    assert supervise["kind"] == "supervise"
+    assert supervise["addressed_to"] == f"区{OWN_DISTRICT}"
+    assert as_utc(datetime.fromisoformat(supervise["created_at"])) == at(12, 11, 1)
+    db.refresh(case)
+    assert case.stage_due_at is not None
+    assert datetime.fromisoformat(supervise["deadline"]) == as_utc(case.stage_due_at)
+    assert supervise["resolved_at"] is None
+
+
+def test_a_case_s_urges_end_with_their_stage_and_lose_the_deadline(client, db, city, loop, people):
+    case = accept(db, report(db, city, at(12, 9)), at(12, 9))
+    swept(db, at(12, 11, 1))
+    dispatch(db, case, loop, at(12, 11, 20))
+    swept(db, at(12, 11, 30))
+    [ended] = client.get(
+        f"/api/v1/cases/{case.number}/supervisions", headers=auth(client, people.owner)
+    ).json()
+    assert ended["deadline"] is None
+    assert as_utc(datetime.fromisoformat(ended["resolved_at"])) == at(12, 11, 20)
+
+
+def test_a_case_s_urges_are_read_only_where_the_case_is(client, db, city, loop, people: People):
+    case = accept(db, report(db, city, at(12, 9)), at(12, 9))
+    swept(db, at(12, 11, 1))
+    path = f"/api/v1/cases/{case.number}/supervisions"
+    assert client.get(path, headers=auth(client, people.peer)).status_code == 200
+    assert client.get(path, headers=auth(client, people.outsider)).status_code == 404
+    missing = client.get("/api/v1/cases/NOPE/supervisions", headers=auth(client, people.owner))
+    assert missing.status_code == 404

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from civicgrid.analytics.roles import DASHBOARD_VIEWERS
@@ -25,7 +25,7 @@ from civicgrid.divisions import LEVEL_ORDER, Level, significant_prefix
 from civicgrid.errors import NotFound
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import visible_region
-from civicgrid.timeutil import DISPLAY_ZONE, as_utc, utcnow
+from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
 TREND_DAYS = 30
 TOP_CATEGORIES = 8
@@ -102,12 +102,13 @@ def dashboard(
         trend_start=_local_midnight(now, TREND_DAYS - 1),
     )
     rating, ratings = _satisfaction(db, frame)
+    totals, children = _figures(db, region, frame)
     return Dashboard(
         region=region,
         child_level=_child_level(region),
-        open=_count(db, frame, frame.open_now),
-        overdue=_count(db, frame, frame.late),
-        reported_today=_count(db, frame, Case.created_at >= frame.today_start),
+        open=totals.open,
+        overdue=totals.overdue,
+        reported_today=totals.today,
         closed_today=_closed_since(db, frame, frame.today_start),
         satisfaction=rating,
         ratings=ratings,
@@ -115,7 +116,7 @@ def dashboard(
         top_categories=_top_categories(db, frame),
         overdue_by_department=_overdue_by_department(db, frame),
         trend=_trend(db, frame),
-        children=_children(db, region, frame),
+        children=children,
     )
 
 
@@ -137,10 +138,6 @@ def _child_level(region: Region) -> Level | None:
     position = LEVEL_ORDER.index(Level(region.level))
     below = LEVEL_ORDER[position + 1] if position + 1 < len(LEVEL_ORDER) else None
     return below if below in CHILD_CODE_LENGTH else None
-
-
-def _count(db: Session, frame: Frame, condition: ColumnElement[bool]) -> int:
-    return db.scalar(select(func.count()).select_from(Case).where(*frame.inside, condition)) or 0
 
 
 def _closed_since(db: Session, frame: Frame, since: datetime) -> int:
@@ -208,52 +205,71 @@ def _satisfaction(db: Session, frame: Frame) -> tuple[float | None, int]:
 
 
 def _trend(db: Session, frame: Frame) -> list[tuple[date, int, int]]:
-    """Reported and closed per local day; days are bucketed here, the same on both engines."""
-    reported = Counter(
-        _local_day(moment)
-        for moment in db.scalars(
-            select(Case.created_at).where(*frame.inside, Case.created_at >= frame.trend_start)
-        )
-    )
-    closed = Counter(
-        _local_day(moment)
-        for moment in db.scalars(
-            select(CaseAction.created_at)
-            .join(Case, Case.id == CaseAction.case_id)
-            .where(
-                *frame.inside,
-                CaseAction.to_status == Status.CLOSED.value,
-                CaseAction.created_at >= frame.trend_start,
-            )
-        )
+    """Reported and closed per local day, counted by the database in one grouped query each:
+    the day boundaries are computed here (local midnights, Shanghai keeps no summer time), so
+    both engines bucket alike without a time-zone function of their own."""
+    reported = _per_day(db, frame, Case.created_at, select(Case.created_at).where(*frame.inside))
+    closed = _per_day(
+        db,
+        frame,
+        CaseAction.created_at,
+        select(CaseAction.created_at)
+        .join(Case, Case.id == CaseAction.case_id)
+        .where(*frame.inside, CaseAction.to_status == Status.CLOSED.value),
     )
     first = frame.trend_start.astimezone(DISPLAY_ZONE).date()
     days = [first + timedelta(days=offset) for offset in range(TREND_DAYS)]
-    return [(day, reported[day], closed[day]) for day in days]
+    return [(day, reported[offset], closed[offset]) for offset, day in enumerate(days)]
 
 
-def _local_day(moment: datetime) -> date:
-    return as_utc(moment).astimezone(DISPLAY_ZONE).date()
+def _per_day(
+    db: Session, frame: Frame, moment: QueryableAttribute[datetime], base: Select[Any]
+) -> Counter[int]:
+    """How many rows of `base` fall on each of the trend's days, by the day's offset."""
+    bounds = [frame.trend_start + timedelta(days=offset) for offset in range(1, TREND_DAYS + 1)]
+    offset = case(*((moment < bound, index) for index, bound in enumerate(bounds)))
+    counted = (
+        base.with_only_columns(offset, func.count())
+        .where(moment >= frame.trend_start, moment < bounds[-1])
+        .group_by(offset)
+    )
+    return Counter(dict(db.execute(counted).all()))
 
 
-def _children(db: Session, region: Region, frame: Frame) -> list[ChildFigures]:
+@dataclass(frozen=True)
+class Totals:
+    open: int
+    overdue: int
+    today: int
+
+
+def _figures(db: Session, region: Region, frame: Frame) -> tuple[Totals, list[ChildFigures]]:
+    """Open, overdue and reported today, for the region and each region one level down, from
+    one query grouped by the child's code: the region's figures are the sum of its groups
+    (cases filed on the region itself fall in a group of their own)."""
     level = _child_level(region)
+    sums = (
+        func.sum(_flag(frame.open_now)),
+        func.sum(_flag(frame.late)),
+        func.sum(_flag(Case.created_at >= frame.today_start)),
+    )
+    if level is None:
+        rows = [(region.code, *db.execute(select(*sums).where(*frame.inside)).one())]
+    else:
+        key = func.substr(Case.region_code, 1, CHILD_CODE_LENGTH[level])
+        rows = list(db.execute(select(key, *sums).where(*frame.inside).group_by(key)).all())
+    counted = {
+        code: (opened or 0, overdue or 0, today or 0) for code, opened, overdue, today in rows
+    }
+    totals = Totals(*(sum(figures[column] for figures in counted.values()) for column in range(3)))
+    return totals, _children(db, region, level, counted)
+
+
+def _children(
+    db: Session, region: Region, level: Level | None, counted: dict[str, tuple[int, int, int]]
+) -> list[ChildFigures]:
     if level is None:
         return []
-    key = func.substr(Case.region_code, 1, CHILD_CODE_LENGTH[level])
-    counted = {
-        code: (opened or 0, overdue or 0, today or 0)
-        for code, opened, overdue, today in db.execute(
-            select(
-                key,
-                func.sum(_flag(frame.open_now)),
-                func.sum(_flag(frame.late)),
-                func.sum(_flag(Case.created_at >= frame.today_start)),
-            )
-            .where(*frame.inside)
-            .group_by(key)
-        ).all()
-    }
     names = db.execute(
         select(Region.code, Region.name)
         .where(Region.parent_code == region.code, Region.level == level.value)

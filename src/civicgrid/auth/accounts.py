@@ -103,10 +103,11 @@ def reset_password(
     db: Session, actor: Actor, user_id: int, *, now: datetime | None = None
 ) -> tuple[User, str]:
     """A new temporary password, shown once to the administrator; the old one and every
-    session end now."""
+    session end now, and the owner must choose their own at the next sign-in."""
     user = account_in_reach(db, actor, user_id)
     temporary = secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
     user.password_hash = hash_password(temporary)
+    user.must_change_password = True
     user.failed_logins = 0
     user.locked_until = None
     revoked = revoke_sessions(db, user.id, now=now)

@@ -5,13 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from civicgrid.auth import accounts, service
-from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession
+from civicgrid.auth import accounts, password_change, service
+from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession, PasswordChanger
 from civicgrid.auth.roles import STAFF_ROLES
 from civicgrid.auth.schemas import (
     DepartmentIn,
     DepartmentOut,
     MeOut,
+    PasswordChangeIn,
     PasswordResetOut,
     TokenOut,
     UserChangeIn,
@@ -32,6 +33,16 @@ def post_token(
     token = service.issue_token(db, user=user, kind="bearer")
     db.commit()
     return TokenOut(access_token=token, expires_in=int(get_settings().token_minutes * 60))
+
+
+@router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
+def post_own_password(body: PasswordChangeIn, db: DbSession, actor: PasswordChanger) -> None:
+    """The caller chooses their own password, proving the current one; open even while an
+    administrator's password still has to be replaced (every other call is refused then)."""
+    password_change.change_own_password(
+        db, actor, current=body.current_password, new=body.new_password
+    )
+    db.commit()
 
 
 @router.get("/auth/me", response_model=MeOut)

@@ -5,6 +5,7 @@ is opened or who is asking.
 """
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,6 +13,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
+from civicgrid.auth.password_change import PasswordChangeRequired
 from civicgrid.auth.scope import ANONYMOUS, Actor
 from civicgrid.errors import Unauthorized, request_locale
 from civicgrid.throttle import Visitor
@@ -33,26 +35,51 @@ def get_db(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_db)]
 
 
-def get_optional_actor(
+@dataclass(frozen=True)
+class Identity:
+    """Who is asking, and whether they still have to replace an administrator's password."""
+
+    actor: Actor
+    must_change_password: bool = False
+
+
+def identify(
     request: Request, db: DbSession, bearer: Annotated[str | None, Depends(oauth2_scheme)]
-) -> Actor:
+) -> Identity:
     """Bearer token, then API key, then page session cookie; else anonymous."""
     if bearer:
         user = auth_service.user_for_token(db, raw=bearer, kind="bearer")
-        return auth_service.actor_for_user(user)
+        return Identity(auth_service.actor_for_user(user), user.must_change_password)
     api_key = request.headers.get(API_KEY_HEADER)
     if api_key:
-        return auth_service.actor_for_key(auth_service.api_key_for(db, api_key))
+        return Identity(auth_service.actor_for_key(auth_service.api_key_for(db, api_key)))
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         try:
             user = auth_service.user_for_token(db, raw=cookie, kind="session")
         except Unauthorized:
-            return ANONYMOUS
-        return auth_service.actor_for_user(user)
-    return ANONYMOUS
+            return Identity(ANONYMOUS)
+        return Identity(auth_service.actor_for_user(user), user.must_change_password)
+    return Identity(ANONYMOUS)
 
 
+def get_optional_actor(identity: Annotated[Identity, Depends(identify)]) -> Actor:
+    """The caller of every route but signing out and changing the password: one whose
+    password an administrator set is stopped here until they have chosen their own."""
+    if identity.must_change_password:
+        raise PasswordChangeRequired()
+    return identity.actor
+
+
+def get_password_changer(identity: Annotated[Identity, Depends(identify)]) -> Actor:
+    """The caller of the password change itself, let through even before the change."""
+    if identity.actor.kind != "user":
+        raise Unauthorized("unauthenticated")
+    return identity.actor
+
+
+PasswordChanger = Annotated[Actor, Depends(get_password_changer)]
+CallerIdentity = Annotated[Identity, Depends(identify)]
 OptionalActor = Annotated[Actor, Depends(get_optional_actor)]
 
 

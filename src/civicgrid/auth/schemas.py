@@ -70,6 +70,11 @@ class UserChangeIn(BaseModel):
     active: bool | None = None
 
 
+class PasswordChangeIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
 class PasswordResetOut(BaseModel):
     """The temporary password, shown once: it is never stored in clear or logged."""
 

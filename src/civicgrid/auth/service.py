@@ -391,12 +391,16 @@ def register_department(
 
 
 def register_user(db: Session, actor: Actor, **fields: Any) -> User:
-    """An administrator adds an account, only inside their own jurisdiction; the caller commits."""
+    """An administrator adds an account, only inside their own jurisdiction; the caller commits.
+
+    The administrator chose its password, so its owner must choose their own at the first
+    sign-in (`password_change`)."""
     require_role(actor, ADMIN_ROLES)
     scope = normalise_code(str(fields.get("scope_code", "")))
     if not may_see(actor, scope):
         raise Forbidden("scope_outside_jurisdiction", code=scope)
     user = create_user(db, **fields)
+    user.must_change_password = True
     record_change(
         db,
         author=actor,

@@ -10,7 +10,7 @@ from civicgrid.auth import service as auth_service
 from civicgrid.auth.deps import CurrentActor, CurrentVisitor, DbSession, Locale, OptionalActor
 from civicgrid.auth.models import Role
 from civicgrid.auth.scope import Actor
-from civicgrid.cases import naming, queue, routing, routing_preview, service, sla
+from civicgrid.cases import naming, queue, routing, routing_preview, service, sla, supervision
 from civicgrid.cases.models import API_CHANNEL, CHANNELS, RESIDENT_CHANNEL, Case, CaseComponent
 from civicgrid.cases.queue import queue_query
 from civicgrid.cases.roles import BATCH_ROLES, RULE_READERS
@@ -24,6 +24,7 @@ from civicgrid.cases.schemas import (
     CaseFilterIn,
     CaseIn,
     CaseOut,
+    CaseSupervisionOut,
     ComponentLinkIn,
     MoveOut,
     RoutingPreviewOut,
@@ -177,6 +178,14 @@ def get_actions(number: str, db: DbSession, actor: CurrentActor) -> list[ActionO
     for action in actions:
         action.actor_name = names.get(action.actor, "")
     return actions
+
+
+@router.get("/{number}/supervisions", response_model=list[CaseSupervisionOut])
+def get_case_supervisions(
+    number: str, db: DbSession, actor: CurrentActor
+) -> list[CaseSupervisionOut]:
+    """The urges (催办) and 督办 raised on one case, oldest first, for its view on the desk."""
+    return [CaseSupervisionOut.of(raised) for raised in supervision.on_case(db, actor, number)]
 
 
 @router.get("/{number}/moves", response_model=list[MoveOut])

@@ -37,6 +37,9 @@ CALLBACK_ROLES = frozenset({Role.DISPATCHER, Role.COMMUNITY_STAFF, Role.GRID_WOR
 FEEDBACK_READERS = CALLBACK_ROLES | {Role.LEADER}
 # Urges and 督办 are read by the centres and their leaders.
 SUPERVISION_READERS = frozenset({Role.DISPATCHER, Role.LEADER, Role.ADMIN})
+# On one case's view they are read by the staff of its area and by whoever holds it (the one
+# urged); a resident's view of their own report shows none.
+CASE_SUPERVISION_READERS = STAFF_ROLES | HANDLERS
 # The desk shows these roles the centre's queues, department handlers their department's,
 # everyone else the field's.
 CENTRE_DESK = CENTRE | {Role.LEADER}

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from civicgrid.cases.models import CHANNELS, PRIORITIES, Case, CaseSupervision
 from civicgrid.cases.states import Status
+from civicgrid.cases.supervision import Raised
 from civicgrid.db import MAX_SQL_INTEGER
 from civicgrid.geo.crs import Crs
 
@@ -241,6 +242,34 @@ class SupervisionOut(BaseModel):
             actor=supervision.actor,
             created_at=supervision.created_at,
             resolved_at=supervision.resolved_at,
+        )
+
+
+class CaseSupervisionOut(BaseModel):
+    """An urge or 督办 on one case: raised by whom (`worker:…` is the SLA clock), addressed
+    to which centre or department, and the deadline it presses while its stage runs."""
+
+    kind: str
+    stage: str
+    raised_by: str
+    addressed_to: str
+    note: str
+    created_at: datetime
+    deadline: datetime | None
+    resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, raised: Raised) -> "CaseSupervisionOut":
+        row = raised.supervision
+        return cls(
+            kind=row.kind,
+            stage=row.stage,
+            raised_by=row.actor,
+            addressed_to=raised.addressed_to,
+            note=row.note,
+            created_at=row.created_at,
+            deadline=raised.deadline,
+            resolved_at=row.resolved_at,
         )
 
 

@@ -16,12 +16,14 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from civicgrid.auth.models import Department
 from civicgrid.auth.scope import Actor, in_scope
 from civicgrid.auth.service import require_role
 from civicgrid.cases import notices
 from civicgrid.cases.access import readable
 from civicgrid.cases.models import Case, CaseAction, CaseSupervision
-from civicgrid.cases.roles import SUPERVISION_READERS
+from civicgrid.cases.roles import CASE_SUPERVISION_READERS, SUPERVISION_READERS
+from civicgrid.cases.service import visible_case
 from civicgrid.cases.sla import (
     Basis,
     Light,
@@ -32,6 +34,7 @@ from civicgrid.cases.sla import (
     stage_terms,
     starts_new_stage,
 )
+from civicgrid.geo.models import Region
 from civicgrid.notify import service as notify
 from civicgrid.timeutil import as_utc
 
@@ -187,3 +190,54 @@ def list_supervisions(
     if open_only:
         query = query.where(_same_instance(CaseSupervision))
     return [(supervision, case) for supervision, case in db.execute(query).all()]
+
+
+@dataclass(frozen=True)
+class Raised:
+    """One urge or 督办 as a case's view shows it: who raised it, to whom, and the deadline
+    it presses (the supervised stage's, while that stage still runs)."""
+
+    supervision: CaseSupervision
+    addressed_to: str
+    deadline: datetime | None
+
+
+def on_case(db: Session, actor: Actor, number: str) -> list[Raised]:
+    """Every urge and 督办 raised on a case the actor may read (`service.visible_case`),
+    oldest first."""
+    require_role(actor, CASE_SUPERVISION_READERS)
+    case = visible_case(db, actor, number)
+    rows = db.scalars(
+        select(CaseSupervision)
+        .where(CaseSupervision.case_id == case.id)
+        .order_by(CaseSupervision.created_at, CaseSupervision.id)
+    ).all()
+    centres = {row.region_code for row in rows}
+    names = dict(db.execute(select(Region.code, Region.name).where(Region.code.in_(centres))).all())
+    department = _holding_department(db, case)
+    return [
+        Raised(
+            supervision=row,
+            addressed_to=_addressed_to(row, names, department if _running(row, case) else None),
+            deadline=case.stage_due_at if _running(row, case) else None,
+        )
+        for row in rows
+    ]
+
+
+def _running(row: CaseSupervision, case: Case) -> bool:
+    return case.stage == row.stage and case.stage_started_at == row.stage_started_at
+
+
+def _holding_department(db: Session, case: Case) -> str | None:
+    if case.department_id is None:
+        return None
+    return db.scalar(select(Department.name).where(Department.id == case.department_id))
+
+
+def _addressed_to(row: CaseSupervision, names: dict[str, str], department: str | None) -> str:
+    """An urge in a department's stage goes to the department holding the case (`_recipients`);
+    the row keeps only the centre, so once the stage has ended the centre is named."""
+    if row.kind == URGE and row.stage in DEPARTMENT_STAGES and department is not None:
+        return department
+    return names.get(row.region_code, row.region_code)

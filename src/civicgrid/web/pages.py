@@ -32,7 +32,7 @@ from civicgrid.auth.models import Role
 from civicgrid.auth.roles import ADMIN_ROLES, STAFF_ROLES
 from civicgrid.auth.scope import Actor
 from civicgrid.cases.models import CHANNELS, DESK_CHANNELS
-from civicgrid.cases.roles import CENTRE, CENTRE_DESK, DEPARTMENT_DESK
+from civicgrid.cases.roles import CASE_SUPERVISION_READERS, CENTRE, CENTRE_DESK, DEPARTMENT_DESK
 from civicgrid.cases.routing import TargetLevel
 from civicgrid.cases.states import Queue, statuses_in
 from civicgrid.categories.in_force import taxonomy_in_force
@@ -56,6 +56,7 @@ from civicgrid.roster.api import DutyOut
 from civicgrid.roster.roles import ROSTER_READERS
 from civicgrid.settings import Settings
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
+from civicgrid.web.password_pages import password_page_for
 from civicgrid.web.rendering import (
     ADMIN_PAGE_ROLES,
     asset,
@@ -128,8 +129,10 @@ def desk_page(request: Request, actor: OptionalActor, locale: Locale) -> Respons
         all_channels=CHANNELS,
         may_view_cameras=actor.role in CAMERA_VIEWERS,
         may_read_alarms=actor.role in ALARM_READERS,
+        may_read_supervisions=actor.role in CASE_SUPERVISION_READERS,
         config={
             "tabs": tabs,
+            "mayReadSupervisions": actor.role in CASE_SUPERVISION_READERS,
             # A case devices opened shows the alarms it gathered to those who read alarms.
             "mayReadAlarms": actor.role in ALARM_READERS,
             "alarmTypes": {kind: rule.label(locale) for kind, rule in alarm_rules().items()},
@@ -449,6 +452,8 @@ def login(
         return page
     token = auth_service.issue_token(db, user=user, kind="session")
     db.commit()
+    if user.must_change_password:
+        going = password_page_for(going)
     response = RedirectResponse(going, status_code=303)
     settings: Settings = request.app.state.settings
     response.set_cookie(
