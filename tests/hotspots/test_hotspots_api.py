@@ -8,7 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from civicgrid.archive import store
-from civicgrid.archive.events import CELL_RESOLUTION, ArchiveEvent
+from civicgrid.archive.events import ArchiveEvent
+from civicgrid.hexcells import CELL_RESOLUTION
 from civicgrid.settings import Settings
 from tests.factories import OTHER_DISTRICT, OTHER_GRID, OWN_GRID, City, People, auth
 

@@ -20,6 +20,8 @@ class RecordFact:
     risk_class: str
     kind: str
     status: str
+    h3_cell: str | None
+    compound_id: int | None
 
 
 def records_after(db: Session, *, after_id: int, until: datetime, limit: int) -> list[RecordFact]:
@@ -34,6 +36,8 @@ def records_after(db: Session, *, after_id: int, until: datetime, limit: int) ->
             ExternalRecord.risk_class,
             ExternalSource.kind,
             ExternalRecord.status,
+            ExternalRecord.h3_cell,
+            ExternalRecord.compound_id,
             ExternalRecord.imported_at,
         )
         .join(ExternalSource, ExternalSource.id == ExternalRecord.source_id)
