@@ -28,6 +28,28 @@ def is_cell(text: str) -> bool:
         return False
 
 
-def boundary(cell: str) -> list[tuple[float, float]]:
-    """The cell's corners as (lng, lat), counter-clockwise as H3 gives them."""
-    return [(lng, lat) for lat, lng in h3.cell_to_boundary(cell)]
+HalfPlane = tuple[float, float, float]
+"""(a, b, c): the points with a·lat − b·lng ≥ c."""
+
+
+def half_planes(cell: str) -> list[HalfPlane]:
+    """The cell as six half-planes in (lng, lat), one per edge: a point is in the cell when
+    it is in all six. A query can say this in plain arithmetic on any engine.
+
+    Over a 174 m edge the great-circle side and the straight line in degrees differ by far
+    less than a stored coordinate's last digit, so this agrees with `cell_of`; a point
+    exactly on a shared edge is in both cells.
+    """
+    corners = [(lng, lat) for lat, lng in h3.cell_to_boundary(cell)]
+    if _signed_area(corners) < 0:
+        corners.reverse()  # counter-clockwise: the inside is left of every edge
+    planes = []
+    for (x1, y1), (x2, y2) in zip(corners, corners[1:] + corners[:1], strict=True):
+        dx, dy = x2 - x1, y2 - y1
+        planes.append((dx, dy, dx * y1 - dy * x1))
+    return planes
+
+
+def _signed_area(corners: list[tuple[float, float]]) -> float:
+    pairs = zip(corners, corners[1:] + corners[:1], strict=True)
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in pairs) / 2
