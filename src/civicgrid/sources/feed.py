@@ -49,5 +49,17 @@ def records_after(db: Session, *, after_id: int, until: datetime, limit: int) ->
     for row in rows:
         if row.imported_at > until:
             break
-        facts.append(RecordFact(*row[:-1]))
+        facts.append(
+            RecordFact(
+                id=row.id,
+                occurred_at=row.occurred_at,
+                region_code=row.region_code,
+                grid_code=row.grid_code,
+                risk_class=row.risk_class,
+                kind=row.kind,
+                status=row.status,
+                h3_cell=row.h3_cell,
+                compound_id=row.compound_id,
+            )
+        )
     return facts
