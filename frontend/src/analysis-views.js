@@ -10,7 +10,7 @@ import { GridComponent, LegendComponent, TooltipComponent } from "echarts/compon
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import { classes, NO_DATA, RAMP_COLOURS, rampItems } from "./analysis-ramp.js";
-import { cell, element, fillTable } from "./lib/dom.js";
+import { button, cell, element, fillTable } from "./lib/dom.js";
 import { send } from "./lib/http.js";
 import { t } from "./strings.js";
 
@@ -18,6 +18,7 @@ echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, Canvas
 
 const SPOT_COLOURS = { hot: "#b2182b", cold: "#2166ac", none: "#555" };
 const TREND_MONTHS = 24; // the class trend reads at most the last two years of reports
+const HEXAGONS_LISTED = 50; // the list under the map: the spots and the busiest others
 const DEFAULT_CLASSES = 3; // the month's busiest classes are charted until the reader chooses
 const LINE_COLOURS = ["#2386b8", "#e4572e", "#3a9e5c", "#8e5bb5", "#d4a017", "#555"];
 let classChart = null;
@@ -94,6 +95,33 @@ export function drawHexagonCaption(state, spots) {
       })
     : t("page.analysis_views.hex.empty", { month: state.month });
   caption.hidden = false;
+}
+
+/** The hexagons as a table, hot spots first then the busiest, each with its cases: the
+ * map's click for a keyboard, and the figures a leader reads out. */
+export function drawHexagonList(spots, onPick) {
+  const order = { hot: 0, cold: 1, none: 2 };
+  const hexagons = spots.features
+    .map((feature) => feature.properties)
+    .sort((a, b) => order[a.spot] - order[b.spot] || b.events - a.events || a.cell.localeCompare(b.cell))
+    .slice(0, HEXAGONS_LISTED);
+  fillTable(
+    "hex-list",
+    hexagons.map((hexagon) => {
+      const row = document.createElement("tr");
+      row.dataset.cell = hexagon.cell;
+      row.dataset.spot = hexagon.spot;
+      row.append(
+        cell(hexagon.cell),
+        cell(hexagon.events),
+        cell(element("span", `spot-label spot-label-${hexagon.spot}`, t(`page.analysis_views.hex.${hexagon.spot}`))),
+        cell(hexagon.z.toFixed(2)),
+        cell(hexagon.q.toExponential(2)),
+        cell(button(t("page.analysis.see_cases"), () => onPick(hexagon))),
+      );
+      return row;
+    }),
+  );
 }
 
 /** The 7 × 24 matrix as a table, each cell shaded by the ramp and named in its title. */

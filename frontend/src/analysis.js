@@ -22,6 +22,7 @@ import {
   drawClassTrend,
   drawHexagonCaption,
   drawHexagonLegend,
+  drawHexagonList,
   drawHours,
   drawSafePlaces,
   fetchSafePlaces,
@@ -194,19 +195,22 @@ function drawMap(report, shapes) {
   document.getElementById("hex-caption").hidden = true;
 }
 
+function showHexagonCases(hexagon) {
+  return showCases({
+    region: state.region,
+    hexagon: hexagon.cell,
+    place: t("page.analysis_views.hex.place", { cell: hexagon.cell }),
+    riskClass: state.risk || null,
+    what: state.risk ? config.riskClasses[state.risk] : t("page.analysis.cases.all_classes"),
+  });
+}
+
 function drawHexagons({ spots, hours }) {
-  const { layer: next, step } = hexagonLayer(spots, (hexagon) =>
-    showCases({
-      region: state.region,
-      hexagon: hexagon.cell,
-      place: t("page.analysis_views.hex.place", { cell: hexagon.cell }),
-      riskClass: state.risk || null,
-      what: state.risk ? config.riskClasses[state.risk] : t("page.analysis.cases.all_classes"),
-    }),
-  );
+  const { layer: next, step } = hexagonLayer(spots, showHexagonCases);
   showLayer(next);
   drawHexagonLegend(step);
   drawHexagonCaption(state, spots);
+  drawHexagonList(spots, showHexagonCases);
   drawHours(hours);
 }
 

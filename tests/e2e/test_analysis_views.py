@@ -109,6 +109,10 @@ def test_a_district_leader_reads_hexagons_class_trends_and_safe_places(
     expect(page.locator(f"#analysis-map path[data-cell='{flat_cell}']")).to_have_count(1)
     expect(page.locator(f"#analysis-map path[data-cell='{foreign_cell}']")).to_have_count(0)
     expect(page.locator("#hex-caption")).to_contain_text(f"共 {SPIKE_COUNT + 1} 件")
+    expect(page.locator("#hex-list tbody tr")).to_have_count(2)
+    expect(page.locator(f"#hex-list tr[data-cell='{own_cell}'] td").nth(1)).to_have_text(
+        str(SPIKE_COUNT)
+    )
     expect(page.locator("#hours tbody tr")).to_have_count(7)
     # Every report was filed on Thursday 12 November at 11:00 in the city (03:00 UTC).
     thursday = page.locator("#hours tbody tr").nth(3)
@@ -162,6 +166,10 @@ def test_a_district_leader_reads_hexagons_class_trends_and_safe_places(
         _hexagons(page)
         expect(page.locator(f"#analysis-map path[data-cell='{own_cell}']")).to_have_count(1)
         page.screenshot(path=str(artifacts / f"analysis-views-{size['width']}.png"), full_page=True)
-    page.locator(f"#analysis-map path[data-cell='{own_cell}']").click()
+    # On the phone the list under the map opens the same cases as a tap on the hexagon.
+    row = page.locator(f"#hex-list tr[data-cell='{own_cell}']")
+    row.get_by_role("button", name=zh("page.analysis.see_cases")).click()
+    expect(page.locator("#cases-panel")).to_have_attribute("data-state", "ready")
     expect(page.locator("#cases tbody tr")).to_have_count(SPIKE_COUNT)
+    page.screenshot(path=str(artifacts / "analysis-hexagon-cases-390.png"), full_page=True)
     assert policy_refusals(page) == []
