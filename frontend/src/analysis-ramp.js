@@ -1,6 +1,8 @@
 // The analysis page's colour ramp: five equal steps from 0 to the largest value, shared by
 // the grid map, the hexagon map and the weekly hours (.ramp-0 … .ramp-4 in analysis.css).
 
+import { element } from "./lib/dom.js";
+
 export const RAMP = 5;
 export const RAMP_COLOURS = ["#fff3c4", "#fdd17a", "#f99d45", "#e4572e", "#a4161a"];
 export const NO_DATA = "#d9d9d9";
@@ -14,7 +16,7 @@ export function classes(values) {
 }
 
 /** The legend's steps as swatches with their ranges (`digits` after the point). */
-export function rampItems(step, digits, element) {
+export function rampItems(step, digits) {
   return RAMP_COLOURS.map((_, index) => {
     const item = element("span", "legend-item");
     const low = (index * step).toFixed(digits);

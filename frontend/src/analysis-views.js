@@ -77,7 +77,7 @@ export function drawHexagonLegend(step) {
     return item;
   });
   const title = element("strong", "", t("page.analysis_views.hex.legend"));
-  document.getElementById("map-legend").replaceChildren(title, ...rampItems(step, 0, element), ...spots);
+  document.getElementById("map-legend").replaceChildren(title, ...rampItems(step, 0), ...spots);
 }
 
 export function drawHexagonCaption(state, spots) {

@@ -142,7 +142,7 @@ function value(grid) {
 }
 
 function drawLegend(step) {
-  const items = rampItems(step, state.measure === "rate" ? 2 : 0, element);
+  const items = rampItems(step, state.measure === "rate" ? 2 : 0);
   const none = element("span", "legend-item");
   none.append(element("span", "swatch ramp-none"), element("span", "", t("page.analysis.legend.none")));
   const title = element("strong", "", t(`page.analysis.measure.${state.measure}`));
