@@ -183,6 +183,13 @@ def build_people(db: Session, city: City) -> People:
     return people
 
 
+def district_leader(db: Session, district: str = OWN_DISTRICT) -> AuthedUser:
+    """A leader of one district (the fixed leader leads the whole city)."""
+    leader = _user(db, f"leader.{district}", Role.LEADER, district)
+    db.commit()
+    return leader
+
+
 def user_row(db: Session, username: str) -> User:
     found = db.scalar(select(User).where(User.username == username))
     assert found is not None

@@ -1,7 +1,11 @@
 // The analysis page (研判分析): a stored month's diagnosis for the reader's area, drilled
-// down from city to grid. Grids on the map are coloured by events or rate; the trend, the
-// anomalies with their evidence and the ranking follow; "see cases" lists the cases behind
-// a figure through the case list's own filters (inside the reader's jurisdiction).
+// down from city to grid. Grids on the map are coloured by events or rate, or the map shows
+// H3 hexagons with hot and cold spots and the weekly hours (analysis-views.js); the trend,
+// each class's trend, the safe-place list, the anomalies with their evidence and the
+// ranking follow; "see cases" (or a hexagon's click) lists the cases behind a figure
+// through the case list's own filters (inside the reader's jurisdiction).
+// A load is one ticket: only the newest draws and marks the page ready, so a slow answer
+// to an earlier choice never paints over a later one.
 // Names come from data other people typed: they go in as text nodes, never as HTML, and
 // map tooltips get DOM nodes.
 
@@ -12,6 +16,23 @@ import { BarChart, LineChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
+import { classes, NO_DATA, RAMP_COLOURS, rampItems } from "./analysis-ramp.js";
+import {
+  busiestClasses,
+  drawClassTrend,
+  drawHexagonCaption,
+  drawHexagonLegend,
+  drawHexagonList,
+  drawHours,
+  drawSafePlaces,
+  fetchSafePlaces,
+  hexagonLayer,
+  loadClassTrend,
+  loadHexagons,
+  resizeClassTrend,
+  tickClasses,
+  wireClassChoice,
+} from "./analysis-views.js";
 import { button, cell, element, fillTable } from "./lib/dom.js";
 import { getList, send } from "./lib/http.js";
 import { formatTime } from "./lib/time.js";
@@ -20,15 +41,22 @@ import { readJson, t } from "./strings.js";
 echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
 const config = readJson("analysis-config");
-const RAMP = 5; // colour classes, .ramp-0 … .ramp-4 in analysis.css and RAMP_COLOURS here
-const RAMP_COLOURS = ["#fff3c4", "#fdd17a", "#f99d45", "#e4572e", "#a4161a"];
-const NO_DATA = "#d9d9d9";
 const CASES_SHOWN = 100;
-const state = { month: config.month, region: config.region, measure: "events", path: [] };
+const state = {
+  month: config.month,
+  region: config.region,
+  measure: "events",
+  view: "grids", // or "hexagons"
+  risk: "", // the hexagon view's one risk class, "" for all
+  trendClasses: null, // the classes charted by class; null until the reader ticks some
+  safeLevel: "community",
+  path: [],
+};
 const regions = new Map(); // code -> the geo API's region (with children)
 let map = null;
 let layer = null;
 let trendChart = null;
+let loading = 0; // the newest load's ticket
 
 function region(code) {
   if (!regions.has(code)) regions.set(code, send("GET", `/api/v1/geo/regions/${encodeURIComponent(code)}`));
@@ -113,23 +141,8 @@ function value(grid) {
   return state.measure === "rate" ? grid?.rate_per_1000 ?? null : grid?.events ?? 0;
 }
 
-/** Equal steps from 0 to the largest value; a class index per value, -1 for no data. */
-function classes(values) {
-  const most = Math.max(0, ...values.filter((v) => v !== null));
-  const step = most > 0 ? most / RAMP : 1;
-  const classOf = (v) => (v === null ? -1 : Math.min(RAMP - 1, Math.floor(v / step)));
-  return { step, classOf };
-}
-
 function drawLegend(step) {
-  const digits = state.measure === "rate" ? 2 : 0;
-  const items = RAMP_COLOURS.map((_, index) => {
-    const item = element("span", "legend-item");
-    const low = (index * step).toFixed(digits);
-    const high = ((index + 1) * step).toFixed(digits);
-    item.append(element("span", `swatch ramp-${index}`), element("span", "", `${low}–${high}`));
-    return item;
-  });
+  const items = rampItems(step, state.measure === "rate" ? 2 : 0);
   const none = element("span", "legend-item");
   none.append(element("span", "swatch ramp-none"), element("span", "", t("page.analysis.legend.none")));
   const title = element("strong", "", t(`page.analysis.measure.${state.measure}`));
@@ -147,16 +160,22 @@ async function gridShapes(current) {
   return send("GET", `/api/v1/geo/regions/${encodeURIComponent(current.code)}/grids.geojson?bbox=${bbox}`);
 }
 
-function drawMap(report, shapes) {
+/** The map's one layer: the grids or the hexagons, fitted into view. */
+function showLayer(next) {
   if (!map) {
     map = L.map("analysis-map", { zoomSnap: 0.25 });
     if (config.tileUrl) L.tileLayer(config.tileUrl, { attribution: config.tileAttribution }).addTo(map);
     document.getElementById("analysis-map").leafletMap = map;
   }
+  layer?.remove();
+  layer = next.addTo(map);
+  if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+}
+
+function drawMap(report, shapes) {
   const grids = new Map(report.grids.map((grid) => [grid.grid_code, grid]));
   const { step, classOf } = classes(report.grids.map(value));
-  layer?.remove();
-  layer = L.geoJSON(shapes, {
+  const next = L.geoJSON(shapes, {
     style: (feature) => {
       const index = classOf(value(grids.get(feature.id)));
       return { color: "#555", weight: 1, fillColor: index < 0 ? NO_DATA : RAMP_COLOURS[index], fillOpacity: 0.8 };
@@ -170,9 +189,29 @@ function drawMap(report, shapes) {
       shape.bindTooltip(element("span", "", text));
       shape.on("click", () => go(feature.id));
     },
-  }).addTo(map);
+  });
+  showLayer(next);
   drawLegend(step);
-  if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+  document.getElementById("hex-caption").hidden = true;
+}
+
+function showHexagonCases(hexagon) {
+  return showCases({
+    region: state.region,
+    hexagon: hexagon.cell,
+    place: t("page.analysis_views.hex.place", { cell: hexagon.cell }),
+    riskClass: state.risk || null,
+    what: state.risk ? config.riskClasses[state.risk] : t("page.analysis.cases.all_classes"),
+  });
+}
+
+function drawHexagons({ spots, hours }) {
+  const { layer: next, step } = hexagonLayer(spots, showHexagonCases);
+  showLayer(next);
+  drawHexagonLegend(step);
+  drawHexagonCaption(state, spots);
+  drawHexagonList(spots, showHexagonCases);
+  drawHours(hours);
 }
 
 function drawTrend(trend) {
@@ -253,11 +292,12 @@ function drawRanking(report) {
   );
 }
 
-async function showCases({ region: code, place, riskClass, what }) {
+async function showCases({ region: code, hexagon, place, riskClass, what }) {
   const panel = document.getElementById("cases-panel");
   panel.dataset.state = "loading";
   const params = new URLSearchParams({ region: code, month: state.month, limit: String(CASES_SHOWN) });
   if (riskClass) params.set("risk_class", riskClass);
+  if (hexagon) params.set("hexagon", hexagon);
   const { items, total } = await getList(`/api/v1/cases?${params}`);
   const caption = [t("page.analysis.cases.of", { place, what, month: state.month, total })];
   if (total > items.length) caption.push(t("page.analysis.cases.more", { shown: items.length }));
@@ -281,35 +321,67 @@ function exportLinks() {
   window.history.replaceState(null, "", url);
 }
 
+/** Everything the page shows for the month, area and choices, read before any is drawn. */
+async function fetchAll() {
+  const query = new URLSearchParams({ month: state.month, region: state.region });
+  const [current, report, trend] = await Promise.all([
+    region(state.region),
+    send("GET", `/api/v1/analysis/monthly?${query}`),
+    send("GET", `/api/v1/analysis/trend?region=${encodeURIComponent(state.region)}`),
+  ]);
+  const chosen = state.trendClasses ?? busiestClasses(report);
+  const [path, shapes, hexagons, classLines, safe] = await Promise.all([
+    pathTo(current.code),
+    state.view === "grids" ? gridShapes(current) : null,
+    state.view === "hexagons" ? loadHexagons(state) : null,
+    loadClassTrend(current.code, chosen),
+    fetchSafePlaces(state, state.safeLevel),
+  ]);
+  return { current, report, trend, chosen, path, shapes, hexagons, classLines, safe };
+}
+
 async function load() {
+  const ticket = ++loading;
   const page = document.getElementById("analysis");
   const failure = document.getElementById("analysis-error");
   page.dataset.state = "loading";
   failure.hidden = true;
   try {
-    const query = new URLSearchParams({ month: state.month, region: state.region });
-    const [current, report, trend] = await Promise.all([
-      region(state.region),
-      send("GET", `/api/v1/analysis/monthly?${query}`),
-      send("GET", `/api/v1/analysis/trend?region=${encodeURIComponent(state.region)}`),
-    ]);
-    state.report = report;
-    state.path = await pathTo(current.code);
+    const found = await fetchAll();
+    if (ticket !== loading) return; // a later choice is loading: it draws, not this one
+    state.report = found.report;
+    state.shapes = found.shapes;
+    state.path = found.path;
     drawPath();
-    drawDrill(current);
-    drawKpis(report, trend);
-    drawTrend(trend);
-    drawAnomalies(report);
-    drawRanking(report);
+    drawDrill(found.current);
+    drawKpis(found.report, found.trend);
+    drawTrend(found.trend);
+    tickClasses(found.chosen);
+    drawClassTrend(config.riskClasses, found.classLines);
+    drawSafePlaces(state, found.safe, config.riskClasses);
+    drawAnomalies(found.report);
+    drawRanking(found.report);
     exportLinks();
-    drawMap(report, await gridShapes(current));
-    page.dataset.region = current.code;
+    drawViewFields();
+    if (found.hexagons) drawHexagons(found.hexagons);
+    else drawMap(found.report, found.shapes);
+    page.dataset.region = found.current.code;
+    page.dataset.view = state.view;
     page.dataset.state = "ready";
   } catch (error) {
+    if (ticket !== loading) return;
     failure.textContent = t("page.analysis.failed", { message: error.message });
     failure.hidden = false;
     page.dataset.state = "failed";
   }
+}
+
+/** The grid view colours by a measure; the hexagon view counts one class or all. */
+function drawViewFields() {
+  const hexagons = state.view === "hexagons";
+  document.getElementById("measure").closest(".field").hidden = hexagons;
+  document.getElementById("risk-field").hidden = !hexagons;
+  document.getElementById("hours-panel").hidden = !hexagons;
 }
 
 function go(code) {
@@ -335,12 +407,44 @@ function wire() {
   const measure = document.getElementById("measure");
   measure.addEventListener("change", () => {
     state.measure = measure.value;
-    if (state.report) drawMap(state.report, layer.toGeoJSON());
+    if (state.report && state.shapes) drawMap(state.report, state.shapes);
+  });
+  const view = document.getElementById("map-view");
+  view.addEventListener("change", () => {
+    state.view = view.value;
+    load();
+  });
+  const risk = document.getElementById("hex-risk");
+  const all = element("option", "", t("page.analysis_views.risk.all"));
+  all.value = "";
+  risk.replaceChildren(
+    all,
+    ...Object.entries(config.riskClasses).map(([code, name]) => {
+      const option = element("option", "", name);
+      option.value = code;
+      return option;
+    }),
+  );
+  risk.addEventListener("change", () => {
+    state.risk = risk.value;
+    load();
+  });
+  wireClassChoice(config.riskClasses, (codes) => {
+    state.trendClasses = codes;
+    load();
+  });
+  const level = document.getElementById("safe-level");
+  level.addEventListener("change", () => {
+    state.safeLevel = level.value;
+    load();
   });
   document.getElementById("drill").addEventListener("change", (event) => {
     if (event.target.value) go(event.target.value);
   });
-  window.addEventListener("resize", () => trendChart?.resize());
+  window.addEventListener("resize", () => {
+    trendChart?.resize();
+    resizeClassTrend();
+  });
 }
 
 wire();

@@ -177,6 +177,7 @@ def test_an_archiver_killed_mid_run_loses_and_doubles_nothing(
     result = run("analysis", "archive")
 
     assert result.exit_code == 0, result.output
+    assert "一键报警（SOS）0 条" in result.output  # the SOS source is read, and had none
     assert Counter(_cases(root)) == Counter(ids)
     assert not list(root.rglob("*.tmp"))
 

@@ -10,13 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.archive import store
-from civicgrid.archive.events import CELL_RESOLUTION, SCHEMA
+from civicgrid.archive.events import SCHEMA
 from civicgrid.archive.service import append
 from civicgrid.auth.models import Role
 from civicgrid.cases.service import Intake, report_case
 from civicgrid.categories.seeds import seed_builtin
 from civicgrid.diagnosis.engines import DuckDBEngine
 from civicgrid.geo.service import GridIndex
+from civicgrid.hexcells import CELL_RESOLUTION
 from civicgrid.registry.addresses import AddressInput, ensure_addresses
 from civicgrid.registry.models import Address, AddressLevel
 from tests.factories import OTHER_GRID, OWN_GRID, City, actor

@@ -25,10 +25,17 @@ def zh(message_id: str, **params: Any) -> str:
 
 
 def sign_in(page: Any, username: str, password: str) -> None:
+    """Sign in through the form and wait for its answer to load.
+
+    A click waits only for a navigation the browser has already asked for; a loaded
+    machine may ask for the form's POST after the click returned, and a `goto` at once
+    then cancels it, leaving the test signed out (the analysis test failed so once).
+    """
     page.goto("/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name=re.compile("登")).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("登")).click()
 
 
 def tap_own_grid(page: Any, city: City) -> str:

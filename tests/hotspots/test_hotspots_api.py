@@ -6,11 +6,22 @@ from datetime import datetime
 import h3
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from civicgrid.archive import store
-from civicgrid.archive.events import CELL_RESOLUTION, ArchiveEvent
+from civicgrid.archive.events import ArchiveEvent
+from civicgrid.hexcells import CELL_RESOLUTION
 from civicgrid.settings import Settings
-from tests.factories import OTHER_DISTRICT, OTHER_GRID, OWN_GRID, City, People, auth
+from tests.factories import (
+    OTHER_DISTRICT,
+    OTHER_GRID,
+    OWN_DISTRICT,
+    OWN_GRID,
+    City,
+    People,
+    auth,
+    district_leader,
+)
 
 # Friday 13 November 2026, 22:30 in the city (14:30 UTC); the even area's events at 09:00.
 CLUSTER_TIME = datetime.fromisoformat("2026-11-13T14:30:00+00:00")
@@ -103,6 +114,24 @@ def test_another_areas_caller_sees_only_their_own_hexagons(
     assert {f["properties"]["cell"] for f in outsider.json()["features"]} == planted["foreign"]
     assert {f["properties"]["cell"] for f in leader.json()["features"]} == planted["foreign"]
     assert owner_elsewhere.status_code == 404
+
+
+def test_a_district_leader_sees_only_their_districts_hexagons(
+    client: TestClient, db: Session, people: People, planted: dict[str, set[str]]
+):
+    leader = auth(client, district_leader(db, OWN_DISTRICT))
+
+    own = client.get("/api/v1/analysis/hotspots?window=2026-11", headers=leader)
+    elsewhere = client.get(
+        f"/api/v1/analysis/hotspots?window=2026-11&region={OTHER_DISTRICT}", headers=leader
+    )
+    hours = client.get("/api/v1/analysis/hotspots/hours?window=2026-11", headers=leader)
+
+    cells = {f["properties"]["cell"] for f in own.json()["features"]}
+    assert cells == planted["cluster"] | planted["even"]
+    assert not cells & planted["foreign"]
+    assert elsewhere.status_code == 404
+    assert hours.json()["total"] == 7 * 20 + 37 * 2  # the foreign district's 40 are not in it
 
 
 def test_the_hours_matrix_counts_events_by_local_weekday_and_hour(

@@ -23,6 +23,7 @@ from civicgrid.safeplaces.production import produce
 from civicgrid.settings import Settings
 from civicgrid.worker import analyse
 from tests.factories import (
+    OTHER_DISTRICT,
     OTHER_GRID,
     OWN_COMMUNITY,
     OWN_GRID,
@@ -32,6 +33,7 @@ from tests.factories import (
     People,
     actor,
     auth,
+    district_leader,
 )
 
 NOVEMBER = datetime.fromisoformat("2026-11-12T03:00:00+00:00")
@@ -105,6 +107,31 @@ def test_each_compound_and_community_of_the_callers_area_gets_its_status(
     assert {status for code, status in own.items() if code != OWN_COMMUNITY} == {"safe"}
     assert all(code.startswith(OWN_STREET) for code in own)
     assert {name: p["status"] for name, p in foreign.items()} == {FOREIGN: "not_safe"}
+
+
+@pytest.mark.usefixtures("listed_november")
+def test_a_district_leader_lists_and_exports_only_their_districts_places(
+    client: TestClient, db: Session, people: People
+):
+    leader = district_leader(db, OTHER_DISTRICT)
+    headers = auth(client, leader)
+
+    compounds = _places(client, leader, "compound")
+    communities = _places(client, leader, "community")
+    into_own = client.get(
+        f"/api/v1/analysis/safe-places?month=2026-11&region={OWN_STREET}", headers=headers
+    )
+    workbook = client.get(
+        "/api/v1/analysis/safe-places.xlsx?month=2026-11&level=compound", headers=headers
+    )
+
+    assert set(compounds) == {FOREIGN}
+    assert communities
+    assert all(p["region_code"].startswith(OTHER_DISTRICT) for p in communities.values())
+    assert into_own.status_code == 404
+    sheet = load_workbook(BytesIO(workbook.content)).active
+    names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == [FOREIGN]
 
 
 @pytest.mark.usefixtures("listed_november")

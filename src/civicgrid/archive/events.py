@@ -1,14 +1,17 @@
 """One archived event: the row layout every report reads, and how a live row becomes one.
 
 Only facts about places and times enter: no names, phones, ID numbers, addresses,
-coordinates or free text. A located case keeps only a coarse H3 cell (resolution 9, about
-0.1 km²: enough for a map, too coarse to point at a home) and the id of the compound (小区,
-`registry.compounds`) its point falls in; both are worked out while archiving, from the
-point the archive then drops. A case's risk class comes from its category; a dispute's
-from its kind (`data/dispute_risk_classes.json`); an imported record's from its source's
-mapping. A case action (a transition) and an alarm carry no risk class: the case an
-action belongs to, or an alarm opened, is already counted once as a case, so the
-monthly report, which counts rows with a class, counts neither twice.
+coordinates or free text. A located case, alarm (its device's point) or SOS call keeps
+only a coarse H3 cell (`civicgrid.hexcells`: resolution 9, about 0.1 km², enough for a
+map, too coarse to point at a home) and the id of the compound (小区, `registry.compounds`)
+its point falls in; both are worked out while archiving, from the point the archive then
+drops. An imported record's cell and compound were worked out by the importer from its
+point or resolved address, which it never stored. A case's risk class comes from its
+category; a dispute's from its kind (`data/dispute_risk_classes.json`); an imported
+record's from its source's mapping. A case action (a transition), an alarm and an SOS
+call carry no risk class: the case an action belongs to, or an alarm or a call opened,
+is already counted once as a case, so the monthly report, which counts rows with a
+class, counts none of them twice.
 
 Sensor readings stay in their own store (`alarms.reading_store`): a reading means risk
 only when it crosses a threshold rule, and that crossing becomes an alarm through alarm
@@ -25,19 +28,19 @@ from datetime import datetime
 from functools import cache
 from importlib import resources
 
-import h3
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from civicgrid.alarms.feed import AlarmFact
+from civicgrid.alarms.feed import AlarmFact, SosFact
 from civicgrid.cases.feed import ActionFact, CaseFact
 from civicgrid.disputes.feed import DisputeFact
 from civicgrid.divisions import Level, level_of
+from civicgrid.hexcells import cell_of
 from civicgrid.registry.compounds import CompoundIndex
 from civicgrid.sources.feed import RecordFact
 from civicgrid.timeutil import DISPLAY_ZONE, as_utc
 
-SOURCES = ("case", "dispute", "external", "case_action", "alarm")
+SOURCES = ("case", "dispute", "external", "case_action", "alarm", "sos")
 
 SCHEMA = pa.schema(
     [
@@ -60,9 +63,6 @@ SCHEMA = pa.schema(
 partition folders; they stay inside the files too so every engine reads them as plain text.
 `h3_cell` and `compound_id` came later: files written before them lack both, and readers
 take them as null (DuckDB's `union_by_name`, pyarrow's `schema=`)."""
-
-CELL_RESOLUTION = 9
-"""H3 resolution of `h3_cell`: hexagons of about 0.1 km² (edge about 174 m)."""
 
 
 @dataclass(frozen=True)
@@ -100,14 +100,6 @@ def dispute_risk_classes() -> Mapping[str, str]:
     return mapping
 
 
-def cell_of(lng: float | None, lat: float | None) -> str | None:
-    """The H3 cell (resolution 9) of a WGS-84 point, or None without a usable point."""
-    if lng is None or lat is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        return None
-    cell: str = h3.latlng_to_cell(lat, lng, CELL_RESOLUTION)
-    return cell
-
-
 def from_case(
     fact: CaseFact, risk_by_category: Mapping[str, str], compounds: CompoundIndex
 ) -> ArchiveEvent:
@@ -142,7 +134,8 @@ def from_dispute(fact: DisputeFact) -> ArchiveEvent:
 
 
 def from_record(fact: RecordFact) -> ArchiveEvent:
-    """An imported 110, 12345 or 信访 record; its kind is the source's kind."""
+    """An imported 110, 12345 or 信访 record; its kind is the source's kind, its cell and
+    compound the importer's (`sources.importer`)."""
     return ArchiveEvent(
         source="external",
         source_id=fact.id,
@@ -153,6 +146,8 @@ def from_record(fact: RecordFact) -> ArchiveEvent:
         category_code=None,
         kind=fact.kind,
         status=fact.status,
+        h3_cell=fact.h3_cell,
+        compound_id=fact.compound_id,
     )
 
 
@@ -172,8 +167,9 @@ def from_action(fact: ActionFact) -> ArchiveEvent:
     )
 
 
-def from_alarm(fact: AlarmFact) -> ArchiveEvent:
-    """An alarm: its type as `kind`, what the rules did with it as `status`."""
+def from_alarm(fact: AlarmFact, compounds: CompoundIndex) -> ArchiveEvent:
+    """An alarm: its type as `kind`, what the rules did with it as `status`, placed by its
+    device's point."""
     grid = fact.region_code if level_of(fact.region_code) is Level.GRID else None
     return ArchiveEvent(
         source="alarm",
@@ -185,6 +181,27 @@ def from_alarm(fact: AlarmFact) -> ArchiveEvent:
         category_code=None,
         kind=fact.alarm_type,
         status=fact.outcome,
+        h3_cell=cell_of(fact.lng, fact.lat),
+        compound_id=compounds.locate(fact.lng, fact.lat),
+    )
+
+
+def from_sos(fact: SosFact, compounds: CompoundIndex) -> ArchiveEvent:
+    """An SOS call: who pressed (a worker's phone or a place's button) as `kind`, the level
+    of the centre it was raised to as `status`, placed by the press's point."""
+    grid = fact.region_code if level_of(fact.region_code) is Level.GRID else None
+    return ArchiveEvent(
+        source="sos",
+        source_id=fact.id,
+        occurred_at=as_utc(fact.raised_at),
+        region_code=fact.region_code,
+        grid_code=grid,
+        risk_class=None,
+        category_code=None,
+        kind=fact.source,
+        status=fact.level,
+        h3_cell=cell_of(fact.lng, fact.lat),
+        compound_id=compounds.locate(fact.lng, fact.lat),
     )
 
 

@@ -1,7 +1,7 @@
 """Writing the archive from the live tables, incrementally and exactly once.
 
-Each source (cases, disputes, imported external records, case actions, alarms) has a
-watermark: the last id wholly archived. A run repairs what an interrupted run left
+Each source (cases, disputes, imported external records, case actions, alarms, SOS
+calls) has a watermark: the last id wholly archived. A run repairs what an interrupted run left
 (`store.repair`), then takes batches past the watermark, writes their files, and moves
 the watermark, one committed batch at a time.
 Rows newer than `now - settle` wait for the next run, so a transaction still open when
@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civicgrid.alarms.feed import alarms_after
+from civicgrid.alarms.feed import alarms_after, sos_after
 from civicgrid.archive import compaction, store
 from civicgrid.archive.events import (
     ArchiveEvent,
@@ -25,6 +25,7 @@ from civicgrid.archive.events import (
     from_case,
     from_dispute,
     from_record,
+    from_sos,
     local_month,
 )
 from civicgrid.archive.models import ArchiveWatermark
@@ -63,7 +64,19 @@ def _read_actions(db: Session, after: int, until: datetime, limit: int) -> list[
 
 
 def _read_alarms(db: Session, after: int, until: datetime, limit: int) -> list[ArchiveEvent]:
-    return [from_alarm(f) for f in alarms_after(db, after_id=after, until=until, limit=limit)]
+    facts = alarms_after(db, after_id=after, until=until, limit=limit)
+    if not facts:
+        return []
+    compounds = CompoundIndex.of(db)
+    return [from_alarm(fact, compounds) for fact in facts]
+
+
+def _read_sos(db: Session, after: int, until: datetime, limit: int) -> list[ArchiveEvent]:
+    facts = sos_after(db, after_id=after, until=until, limit=limit)
+    if not facts:
+        return []
+    compounds = CompoundIndex.of(db)
+    return [from_sos(fact, compounds) for fact in facts]
 
 
 READERS: dict[str, Reader] = {
@@ -72,6 +85,7 @@ READERS: dict[str, Reader] = {
     "external": _read_records,
     "case_action": _read_actions,
     "alarm": _read_alarms,
+    "sos": _read_sos,
 }
 
 

@@ -62,10 +62,11 @@ class CaseQuery:
     text: str = ""
     # The workbench's column filters and an analysis figure's: an area (a region code of
     # any level), a risk class, a local month, a deadline window on the running stage, and
-    # the order (a key of SORTS).
+    # the order (a key of SORTS); a hotspot map's hexagon (an H3 index).
     region: str | None = None
     risk_class: str | None = None
     month: str | None = None
+    hexagon: str | None = None
     due_after: datetime | None = None
     due_before: datetime | None = None
     sort: str = "-created"
@@ -112,12 +113,7 @@ def _conditions(query: CaseQuery, now: datetime | None) -> list[ColumnElement[bo
         conditions.append(Case.department_id == query.department_id)
     if query.overdue:
         conditions.append(Case.stage_due_at < (now or utcnow()))
-    if query.region:
-        conditions.append(drill.in_region(query.region))
-    if query.risk_class:
-        conditions.append(drill.of_risk_class(query.risk_class))
-    if query.month:
-        conditions.append(drill.in_month(query.month))
+    conditions.extend(_figure_conditions(query))
     if query.due_after:
         conditions.append(Case.stage_due_at >= query.due_after)
     if query.due_before:
@@ -127,6 +123,21 @@ def _conditions(query: CaseQuery, now: datetime | None) -> list[ColumnElement[bo
         conditions.append(
             or_(Case.number == text, Case.description.contains(text, autoescape=True))
         )
+    return conditions
+
+
+def _figure_conditions(query: CaseQuery) -> list[ColumnElement[bool]]:
+    """An area, a risk class, a local month and a hexagon: the analysis figures' filters
+    (`drill`), the area also a workbench column."""
+    conditions: list[ColumnElement[bool]] = []
+    if query.region:
+        conditions.append(drill.in_region(query.region))
+    if query.risk_class:
+        conditions.append(drill.of_risk_class(query.risk_class))
+    if query.month:
+        conditions.append(drill.in_month(query.month))
+    if query.hexagon:
+        conditions.append(drill.in_hexagon(query.hexagon))
     return conditions
 
 
@@ -146,6 +157,7 @@ def queue_query(db: Session, actor: Actor, asked: CaseFilterIn) -> CaseQuery:
         region=asked.region,
         risk_class=asked.risk_class,
         month=asked.month,
+        hexagon=asked.hexagon,
         due_after=asked.due_after,
         due_before=asked.due_before,
         sort=asked.sort,

@@ -69,7 +69,8 @@ class CaseFilterIn(BaseModel):
     q: str = Field(default="", max_length=100)
     # The workbench's columns and the cases behind an analysis figure (cases/drill.py): an
     # area inside the reader's (a region code of any level), a department by code, the
-    # running stage's deadline window, the order, a risk class and a local month.
+    # running stage's deadline window, the order, a risk class, a local month and a
+    # hotspot map's hexagon (an H3 index, checked by cases/drill.py).
     region: str | None = Field(default=None, pattern=r"^\d{6}(\d{3}){0,3}$")
     department: str | None = Field(default=None, max_length=40)
     due_after: datetime | None = None
@@ -77,6 +78,7 @@ class CaseFilterIn(BaseModel):
     sort: Literal["-created", "created", "due", "-due"] = "-created"
     risk_class: str | None = Field(default=None, max_length=40)
     month: str | None = Field(default=None, max_length=7)
+    hexagon: str | None = Field(default=None, max_length=20)
     limit: int = Field(default=100, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=MAX_SQL_INTEGER)
 

@@ -37,6 +37,7 @@ def archive(batch: int | None) -> None:
         actions=done.events.get("case_action", 0),
         alarms=done.events.get("alarm", 0),
     )
+    say("analysis.cli.archived_sos", sos=done.events.get("sos", 0))
 
 
 @group.command("monthly")

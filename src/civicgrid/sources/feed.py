@@ -20,6 +20,8 @@ class RecordFact:
     risk_class: str
     kind: str
     status: str
+    h3_cell: str | None
+    compound_id: int | None
 
 
 def records_after(db: Session, *, after_id: int, until: datetime, limit: int) -> list[RecordFact]:
@@ -34,6 +36,8 @@ def records_after(db: Session, *, after_id: int, until: datetime, limit: int) ->
             ExternalRecord.risk_class,
             ExternalSource.kind,
             ExternalRecord.status,
+            ExternalRecord.h3_cell,
+            ExternalRecord.compound_id,
             ExternalRecord.imported_at,
         )
         .join(ExternalSource, ExternalSource.id == ExternalRecord.source_id)
@@ -45,5 +49,17 @@ def records_after(db: Session, *, after_id: int, until: datetime, limit: int) ->
     for row in rows:
         if row.imported_at > until:
             break
-        facts.append(RecordFact(*row[:-1]))
+        facts.append(
+            RecordFact(
+                id=row.id,
+                occurred_at=row.occurred_at,
+                region_code=row.region_code,
+                grid_code=row.grid_code,
+                risk_class=row.risk_class,
+                kind=row.kind,
+                status=row.status,
+                h3_cell=row.h3_cell,
+                compound_id=row.compound_id,
+            )
+        )
     return facts

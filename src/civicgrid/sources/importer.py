@@ -8,7 +8,9 @@ source's own record id (a second import of the same file adds nothing and is no 
 
 Only the mapped columns are read, and only place, time, class, type and status are
 stored: names, phones, ID numbers and descriptions in the file never leave it. An
-address finds the grid (through the registry's place search) and is then forgotten.
+address finds the grid (through the registry's place search) and is then forgotten. A
+point, given or the found place's, is kept only as its H3 cell and the compound it falls
+in (`civicgrid.hexcells`, `registry.compounds`), as the archive keeps a case's.
 
 As with the registry: one transaction the caller commits; on a dry run or a file with
 any bad row the session is rolled back here, so call it with a session holding nothing
@@ -32,12 +34,14 @@ from civicgrid.errors import DomainError
 from civicgrid.geo.locator import Locator
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import GridIndex
+from civicgrid.hexcells import cell_of
 from civicgrid.i18n import translate
 from civicgrid.registry.cells import cell_text, folded
+from civicgrid.registry.compounds import CompoundIndex
 from civicgrid.registry.importing.files import Rows, open_rows
 from civicgrid.registry.importing.report import ImportReport, RowError
 from civicgrid.registry.importing.rows import PlacedColumn, Row, read_row
-from civicgrid.registry.places import search_places
+from civicgrid.registry.places import PlaceHit, search_places
 from civicgrid.sources.models import ExternalRecord, ExternalSource
 from civicgrid.sources.reading import parsers
 from civicgrid.sources.roles import SOURCE_ADMINS
@@ -88,8 +92,9 @@ class _Run:
     known_areas: frozenset[str]
     now: datetime
     classes: dict[str, str]
+    compounds: CompoundIndex
     seen: set[str] = field(default_factory=set)
-    places: dict[str, str | None] = field(default_factory=dict)
+    places: dict[str, PlaceHit | None] = field(default_factory=dict)
 
 
 def import_records(
@@ -130,6 +135,7 @@ def _start(db: Session, source: ExternalSource, actor: Actor, grid_index: GridIn
         known_areas=frozenset(areas),
         now=utcnow(),
         classes={folded(value): risk for value, risk in mapping.classes.items()},
+        compounds=CompoundIndex.of(db),
     )
 
 
@@ -209,6 +215,7 @@ def _place(run: _Run, rows: list[Row]) -> None:
                 row.refuse("lng", "source_point_outside")
             else:
                 row.region_code = run.locator.codes[int(slot)]
+                _keep_place(run, row, row.values["lng"], row.values["lat"])
     for row in rows:
         if row.ok and not row.region_code:
             _place_without_point(run, row)
@@ -224,24 +231,32 @@ def _place_without_point(run: _Run, row: Row) -> None:
         else:
             row.refuse("grid_code", "source_area_unknown", code=code)
     elif text is not None:
-        found = _address_area(run, text)
+        found = _address_place(run, text)
         if found is None:
             row.refuse("address", "source_address_unknown")
         else:
-            row.region_code = found
+            row.region_code = found.grid_code or found.region_code
+            _keep_place(run, row, found.lng, found.lat)
     else:
         row.refuse("lng" if run.mapping.columns.lng else "address", "source_no_location")
 
 
-def _address_area(run: _Run, text: str) -> str | None:
-    """The grid (else the region) of the best place the search box finds; asked once per text."""
+def _address_place(run: _Run, text: str) -> PlaceHit | None:
+    """The best place the search box finds (its grid, else its region, is the record's
+    area); asked once per text."""
     if text not in run.places:
         try:
             hits = search_places(run.db, run.actor, grid_index=run.grid_index, text=text, limit=1)
         except DomainError:
             hits = []
-        run.places[text] = (hits[0].grid_code or hits[0].region_code) if hits else None
+        run.places[text] = hits[0] if hits else None
     return run.places[text]
+
+
+def _keep_place(run: _Run, row: Row, lng: float | None, lat: float | None) -> None:
+    """The point's hexagon and compound: what the record keeps of it (the point is dropped)."""
+    row.values["h3_cell"] = cell_of(lng, lat)
+    row.values["compound_id"] = run.compounds.locate(lng, lat)
 
 
 def _new_records(run: _Run, rows: list[Row], report: SourceReport) -> list[Row]:
@@ -277,5 +292,7 @@ def _record(run: _Run, row: Row) -> dict[str, Any]:
         "risk_class": values["risk_class"],
         "source_type": values["type"],
         "status": values["status"] or "",
+        "h3_cell": values.get("h3_cell"),
+        "compound_id": values.get("compound_id"),
         "imported_at": run.now,
     }

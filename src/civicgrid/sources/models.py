@@ -37,9 +37,11 @@ class ExternalSource(Base):
 class ExternalRecord(Base):
     """One imported record: where, when and what kind of risk, never who.
 
-    No names, phones, ID numbers, addresses or free text: the importer reads only the
-    mapped columns and masks digit runs in the short texts it keeps. The source's own id
-    makes a second import of the same file add nothing.
+    No names, phones, ID numbers, addresses, points or free text: the importer reads only
+    the mapped columns and masks digit runs in the short texts it keeps. A record with a
+    point or an address the place search resolves keeps only that place's H3 cell
+    (`civicgrid.hexcells`) and the compound it falls in, as an archived case does. The
+    source's own id makes a second import of the same file add nothing.
     """
 
     __tablename__ = "external_records"
@@ -55,4 +57,7 @@ class ExternalRecord(Base):
     risk_class: Mapped[str] = mapped_column(String(40))
     source_type: Mapped[str] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(40), default="")
+    h3_cell: Mapped[str | None] = mapped_column(String(16))
+    # No foreign key: a compound's address may be merged or removed; the id is a label.
+    compound_id: Mapped[int | None] = mapped_column(Integer)
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -35,7 +35,8 @@ def analysis_page(
     month: Asked = None,
     region: Asked = None,
 ) -> Response:
-    """Month picker, region drill-down, map, trend, anomalies, ranking and the cases
+    """Month picker, region drill-down, map (by grid or H3 hexagon, with the weekly hours),
+    trend overall and by risk class, anomalies, ranking, the safe-place list and the cases
     behind a figure; `?month=&region=` reopen the same view (the page keeps them current)."""
     if (away := turned_away(request, actor, ANALYSIS_VIEWERS)) is not None:
         return away
@@ -55,8 +56,14 @@ def analysis_page(
             "region": region or actor.scope_code or "",
             "tileUrl": settings.tile_url,
             "tileAttribution": settings.tile_attribution,
+            "riskClasses": _risk_class_names(locale),
         },
     )
+
+
+def _risk_class_names(locale: str) -> dict[str, str]:
+    """The 29 risk classes by code, named in the reader's language, in the catalogue's order."""
+    return {risk.code: class_name(risk.code, locale) for risk in risk_classes()}
 
 
 @router.get("/sources")
@@ -72,7 +79,5 @@ def sources_page(request: Request, actor: OptionalActor, locale: Locale) -> Resp
         **staff_header(actor, locale),
         strings=page_strings(locale, extra=("sources.column.",)),
         kinds=[kind.value for kind in SourceKind],
-        config={
-            "riskClasses": {risk.code: class_name(risk.code, locale) for risk in risk_classes()}
-        },
+        config={"riskClasses": _risk_class_names(locale)},
     )
