@@ -10,6 +10,7 @@ $PY bench/intake.py
 $PY bench/registry.py --residents 1000000
 $PY bench/pages.py
 $PY bench/sos.py
+$PY bench/demo_start.py
 if [ -d ../shared/data/messages ]; then
   $PY bench/classifier.py
   $PY bench/duplicates.py

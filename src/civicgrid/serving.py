@@ -1,6 +1,8 @@
 """The web server as the command line starts it, shared by `serve` and the demo's `--serve`
 so that neither command group imports the other."""
 
+from collections.abc import Callable
+
 from civicgrid.alarms import cli as alarms_cli
 from civicgrid.alarms.broker import BrokerAddress
 from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
@@ -16,9 +18,11 @@ def run_server(
     workers: int | None = None,
     with_worker: bool,
     mqtt: BrokerAddress | None = None,
+    hold_analysis: Callable[[], bool] | None = None,
 ) -> None:
     """The server until it is stopped; with the worker, also the MQTT listener on `mqtt`
-    (default: CIVICGRID_MQTT_URL, when set)."""
+    (default: CIVICGRID_MQTT_URL, when set). The worker archives and analyses only while
+    `hold_analysis` answers no (the demo's cases still filling)."""
     import uvicorn  # noqa: PLC0415
 
     from civicgrid.logs import server_log_config  # noqa: PLC0415
@@ -35,7 +39,11 @@ def run_server(
     upgrade_database(engine)
     sessions = make_session_factory(engine)
     interval = settings.worker_interval_seconds
-    background = start_background(sessions, interval=interval) if with_worker else None
+    background = (
+        start_background(sessions, interval=interval, hold_analysis=hold_analysis)
+        if with_worker
+        else None
+    )
     listener = alarms_cli.listener_beside_server(sessions, settings, mqtt) if with_worker else None
     try:
         # Each process builds its own app (and grid index) from the factory; the schema

@@ -13,6 +13,7 @@ import os
 import secrets
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -137,8 +138,16 @@ def _deliver_all(db: Session, worker_id: str, now: datetime) -> Delivery:
             return total
 
 
-def run(sessions: sessionmaker[Session], *, interval: float, stop: threading.Event) -> None:
-    """Tick every `interval` seconds until `stop` is set; a failed tick is logged, not fatal."""
+def run(
+    sessions: sessionmaker[Session],
+    *,
+    interval: float,
+    stop: threading.Event,
+    hold_analysis: Callable[[], bool] | None = None,
+) -> None:
+    """Tick every `interval` seconds until `stop` is set; a failed tick is logged, not fatal.
+    The archive and the monthly reports wait while `hold_analysis` says so: a month stored
+    while its cases are still being written would stay short."""
     worker_id = new_worker_id()
     log.info("worker %s started, interval %.1f s", worker_id, interval)
     tasks_for: date | None = None
@@ -157,7 +166,8 @@ def run(sessions: sessionmaker[Session], *, interval: float, stop: threading.Eve
                     settle=settings.sources_watch_settle_seconds,
                 )
             today = utcnow().astimezone(DISPLAY_ZONE).date()
-            reported_for = analyse(sessions, root=root, today=today, done_for=reported_for)
+            if hold_analysis is None or not hold_analysis():
+                reported_for = analyse(sessions, root=root, today=today, done_for=reported_for)
             expire_readings(root, today=today, keep_days=get_settings().reading_retention_days)
             tick = run_once(sessions, worker_id)
         except Exception:
@@ -196,12 +206,17 @@ class Background:
         self.thread.join(timeout)
 
 
-def start_background(sessions: sessionmaker[Session], *, interval: float) -> Background:
+def start_background(
+    sessions: sessionmaker[Session],
+    *,
+    interval: float,
+    hold_analysis: Callable[[], bool] | None = None,
+) -> Background:
     stop = threading.Event()
     thread = threading.Thread(
         target=run,
         args=(sessions,),
-        kwargs={"interval": interval, "stop": stop},
+        kwargs={"interval": interval, "stop": stop, "hold_analysis": hold_analysis},
         name="civicgrid-worker",
         daemon=True,
     )

@@ -40,7 +40,6 @@ FALLBACK_STAGE_HOURS = {
     "close": 24.0,
     "rate": 48.0,  # a closed case has no clock; residents rate within a couple of days
 }
-COMMIT_EVERY = 500
 
 
 @dataclass(frozen=True)
@@ -74,39 +73,54 @@ def generate_cases(
     start: datetime,
     end: datetime,
     messages_path: Path | None = None,
-    progress: Callable[[int], None] | None = None,
+    skip: int = 0,
+    checkpoint: Callable[[int], None] | None = None,
 ) -> GenerationReport:
-    """Report and work `count` cases between `start` and `end` in the stored demo city.
+    """Report and work cases `skip + 1` to `count` between `start` and `end` in the stored
+    demo city.
 
-    The same seed on the same city gives the same cases. Cases whose next step
-    would fall after `end` stay where they are: the newest ones are still open.
-    `progress` hears the number of cases stored after each commit: a year of
-    cases takes minutes, and the operator should see it moving.
+    The same seed on the same city gives the same cases, and case n is the same whether
+    the run began at 1 or resumed after `skip`: the moments are drawn for the whole year
+    first, and each case's story from its own generator. Cases whose next step would fall
+    after `end` stay where they are: the newest ones are still open.
+
+    Intake commits each report itself; the case's steps commit after it, together with
+    what `checkpoint` writes (the fill's progress, told the case's number). A run stopped
+    between the two finds, when it resumes, the report again by its idempotency key (the
+    intake door returns the stored case instead of a second one) and walks its steps.
     """
     began = time.perf_counter()
-    rng = random.Random(seed)
     world = load_world(db)
     if messages_path is not None:
         world.messages = message_pools(messages_path, world)
     report = GenerationReport()
-    for number, at in enumerate(report_times(rng, count, as_utc(start), as_utc(end)), start=1):
+    moments = report_times(random.Random(seed), count, as_utc(start), as_utc(end))
+    for number, at in enumerate(moments, start=1):
+        if number <= skip:
+            continue
+        rng = random.Random(case_seed(seed, number))
         story = draw_story(rng, world, at)
-        case = _report(db, world, story, index)
+        case = _report(db, world, story, index, key=f"demo:{seed}:{number}")
         steps = list(script(rng, world, story, case))
-        report.actions += 1 + play(db, rng, case, steps, story, until=as_utc(end))
-        if number % COMMIT_EVERY == 0:
-            db.commit()
-            if progress is not None:
-                progress(number)
+        if case.status == Status.REPORTED.value:
+            report.actions += play(db, rng, case, steps, story, until=as_utc(end))
+        report.actions += 1
         report.cases += 1
         report.by_status[case.status] += 1
         report.by_channel[story.channel] += 1
-    db.commit()
+        if checkpoint is not None:
+            checkpoint(number)
+        db.commit()
     report.seconds = time.perf_counter() - began
     return report
 
 
-def _report(db: Session, world: World, story: Story, index: GridIndex) -> Case:
+def case_seed(seed: int, number: int) -> int:
+    """Case `number`'s own generator seed: the run's seed and the number packed together."""
+    return (seed << 32) | number
+
+
+def _report(db: Session, world: World, story: Story, index: GridIndex, *, key: str) -> Case:
     intake = Intake(
         description=story.description,
         channel=story.channel,
@@ -115,7 +129,10 @@ def _report(db: Session, world: World, story: Story, index: GridIndex) -> Case:
         category_code=story.category,
         reporter_phone=story.phone,
     )
-    case, _ = report_case(db, index, intake=intake, actor=_reporter(world, story), now=story.at)
+    actor = _reporter(world, story)
+    case, _ = report_case(
+        db, index, intake=intake, actor=actor, idempotency_key=key, now=story.at
+    )
     return case
 
 

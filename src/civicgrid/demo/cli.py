@@ -88,7 +88,9 @@ def demo(
     )
     fleet = [] if no_devices else _demo_fleet(wanted.seed)
     if then_serve:
-        _serve_demo(fleet, wanted.seed)
+        _serve_demo(fleet, wanted.seed, shared_data_dir(shared_data))
+    else:
+        _fill_now(shared_data_dir(shared_data))
 
 
 def _build_demo_city(
@@ -126,7 +128,6 @@ def _build_demo_city(
                 wanted,
                 shared_data=shared,
                 accounts_path=accounts_path,
-                progress=_case_progress(cases),
             )
         except ValueError as error:
             raise Invalid("demo_city_unknown", city=city_code, detail=str(error)) from None
@@ -134,15 +135,30 @@ def _build_demo_city(
     for note in result.notes:
         click.echo(f"  - {note}")
     say("cli.demo_built", counts=_format_counts(result.region_counts), path=result.accounts_path)
-    if result.cases is not None:
-        say(
-            "cli.demo_cases",
-            cases=result.cases.cases,
-            actions=result.cases.actions,
-            seconds=f"{result.cases.seconds:.1f}",
-            statuses=_format_counts(dict(result.cases.by_status.most_common())),
-        )
     return wanted
+
+
+def _fill_now(shared: Path | None) -> None:
+    """The year of cases the demo still lacks, here and now (`civicgrid demo` alone)."""
+    from civicgrid.demo.filling import fill_cases, progress_printer  # noqa: PLC0415
+    from civicgrid.demo.service import messages_path  # noqa: PLC0415
+    from civicgrid.geo.service import GridIndex  # noqa: PLC0415
+
+    with database() as db:
+        result = fill_cases(
+            db, GridIndex(), messages_path=messages_path(shared), progress=progress_printer()
+        )
+    if result is None:
+        return
+    cases = result.cases
+    say(
+        "cli.demo_cases",
+        cases=cases.cases,
+        actions=cases.actions,
+        seconds=f"{cases.seconds:.1f}",
+        statuses=_format_counts(dict(cases.by_status.most_common())),
+    )
+    say("sources.demo_imported", count=sum(result.external.values()), sources=len(result.external))
 
 
 def _demo_fleet(seed: int) -> "list[FleetDevice]":
@@ -167,21 +183,23 @@ def _demo_fleet(seed: int) -> "list[FleetDevice]":
     return fleet
 
 
-def _serve_demo(fleet: "list[FleetDevice]", seed: int) -> None:
-    """The server with its worker; with a fleet, a broker (ours unless one is configured),
-    the listener on it and the simulator publishing as the devices, all stopped with it.
-    Our own broker also has an account for the simulator's Frigate server (a fresh
-    password each run); a configured broker has the one its keeper gave Frigate, if any."""
+def _serve_demo(fleet: "list[FleetDevice]", seed: int, shared: Path | None) -> None:
+    """The server with its worker and, while the year of cases fills, the filler beside it;
+    with a fleet, a broker (ours unless one is configured), the listener on it and the
+    simulator publishing as the devices, all stopped with it. Our own broker also has an
+    account for the simulator's Frigate server (a fresh password each run); a configured
+    broker has the one its keeper gave Frigate, if any."""
     from civicgrid.alarms.broker import FrigateSource, broker_address  # noqa: PLC0415
     from civicgrid.alarms.local_broker import start_local_broker  # noqa: PLC0415
     from civicgrid.demo.simulator import simulate  # noqa: PLC0415
 
     settings = get_settings()
-    if not fleet:
-        run_server(with_worker=True)
-        return
-    prefix = settings.frigate_topic_prefix
     with ExitStack() as cleanup:
+        hold_analysis = _fill_beside_server(cleanup, shared)
+        if not fleet:
+            run_server(with_worker=True, hold_analysis=hold_analysis)
+            return
+        prefix = settings.frigate_topic_prefix
         if settings.mqtt_url:
             address = broker_address(settings.mqtt_url)
             frigate = None
@@ -204,21 +222,24 @@ def _serve_demo(fleet: "list[FleetDevice]", seed: int) -> None:
         simulator = simulate(address, fleet, root=root, seed=seed, frigate=frigate)
         cleanup.callback(simulator.stop)
         say("demo.simulator_started", devices=len(fleet))
-        run_server(with_worker=True, mqtt=address)
+        run_server(with_worker=True, mqtt=address, hold_analysis=hold_analysis)
 
 
-def _case_progress(total: int) -> Callable[[int], None]:
-    """Tell the operator how far the year of demo cases has come, every tenth or so."""
-    step = max(total // 10, 1)
-    shown = 0
+def _fill_beside_server(cleanup: ExitStack, shared: Path | None) -> Callable[[], bool] | None:
+    """Start filling what the year of cases lacks, stopped with the server. The answer tells
+    the worker to hold the archive and the monthly diagnosis while the filler runs: a
+    month reported from half its cases would be stored as final."""
+    from civicgrid.demo.filling import fill_progress, start_filling, stop_filling  # noqa: PLC0415
+    from civicgrid.demo.service import messages_path  # noqa: PLC0415
 
-    def report(done: int) -> None:
-        nonlocal shown
-        if done - shown >= step:
-            shown = done
-            say("cli.demo_cases_progress", done=done, total=total)
-
-    return report
+    with database() as db:
+        progress = fill_progress(db)
+    if progress is None or progress.finished:
+        return None
+    filler = start_filling(messages_path(shared))
+    cleanup.callback(stop_filling, filler)
+    say("demo_fill.started", done=progress.done, total=progress.total)
+    return filler.is_alive
 
 
 def _has_regions(db: Session) -> bool:

@@ -6,7 +6,6 @@ through the domains' services and hands the credentials to the operator.
 
 import json
 import secrets
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -24,13 +23,12 @@ from civicgrid.categories.models import Category
 from civicgrid.categories.seeds import seed_builtin
 from civicgrid.categories.weak_training import train_demo_model
 from civicgrid.db import Base, load_all_models
-from civicgrid.demo.cases import GenerationReport, generate_cases
 from civicgrid.demo.city import CityPlan, plan_city
-from civicgrid.demo.external import import_external
+from civicgrid.demo.filling import plan_fill
 from civicgrid.divisions import Level
 from civicgrid.geo.models import GeoRevision, Region
 from civicgrid.geo.records import RegionRecord
-from civicgrid.geo.service import GridIndex, save_regions
+from civicgrid.geo.service import save_regions
 from civicgrid.i18n import DEFAULT_LOCALE, translate
 from civicgrid.timeutil import utcnow
 
@@ -71,7 +69,6 @@ class DemoResult:
     region_counts: dict[str, int]
     accounts_path: Path
     notes: list[str]
-    cases: GenerationReport | None = None
 
 
 def existing_demo(db: Session) -> DemoParameters | None:
@@ -112,9 +109,10 @@ def build_demo(
     *,
     shared_data: Path | None,
     accounts_path: Path,
-    progress: Callable[[int], None] | None = None,
 ) -> DemoResult:
-    """Store the planned city and its accounts in one transaction."""
+    """Store the planned city, its accounts and the year of cases to fill in one
+    transaction; the cases themselves are filled afterwards (`demo.filling`), so the
+    city can be served while they come."""
     plan = plan_city(parameters.city_code, grid_count=parameters.grid_count, seed=parameters.seed)
     save_regions(db, plan.regions, kind=DEMO_REVISION, summary=parameters.summary())
     for department in plan.departments:
@@ -123,14 +121,14 @@ def build_demo(
     routing.seed_default_rules(db)
     accounts = _create_accounts(db, plan, _previous_passwords(accounts_path))
     key_name, api_key = _create_api_key(db, plan)
+    if parameters.cases:
+        end = utcnow()
+        start = end - timedelta(days=DEMO_DAYS)
+        plan_fill(db, total=parameters.cases, seed=parameters.seed, start=start, end=end)
     db.commit()
     _write_accounts(accounts_path, parameters, accounts, key_name, api_key)
     notes = [*plan.notes, *_train_classifier(db, shared_data)]
-    cases = None
-    if parameters.cases:
-        cases = _generate_cases(db, parameters, shared_data, progress)
-        notes.append(_import_external(db, parameters))
-    return DemoResult(True, _counts(plan.regions), accounts_path, notes, cases)
+    return DemoResult(True, _counts(plan.regions), accounts_path, notes)
 
 
 def _train_classifier(db: Session, shared_data: Path | None) -> list[str]:
@@ -146,39 +144,10 @@ def _train_classifier(db: Session, shared_data: Path | None) -> list[str]:
     ]
 
 
-def _generate_cases(
-    db: Session,
-    parameters: DemoParameters,
-    shared_data: Path | None,
-    progress: Callable[[int], None] | None,
-) -> GenerationReport:
-    """The year up to now, so the newest cases are still open when the demo is opened."""
-    end = utcnow()
+def messages_path(shared_data: Path | None) -> Path | None:
+    """The real messages the cases' words are drawn from, when the shared data is at hand."""
     messages = shared_data / MESSAGES if shared_data is not None else None
-    return generate_cases(
-        db,
-        GridIndex(),
-        count=parameters.cases,
-        seed=parameters.seed,
-        start=end - timedelta(days=DEMO_DAYS),
-        end=end,
-        messages_path=messages if messages is not None and messages.is_file() else None,
-        progress=progress,
-    )
-
-
-def _import_external(db: Session, parameters: DemoParameters) -> str:
-    """The year's 110 incidents and 12345 work orders, about one for every two cases."""
-    end = utcnow()
-    imported = import_external(
-        db,
-        GridIndex(),
-        count=parameters.cases // 2,
-        seed=parameters.seed,
-        start=end - timedelta(days=DEMO_DAYS),
-        end=end,
-    )
-    return translate("sources.demo_imported", count=sum(imported.values()), sources=len(imported))
+    return messages if messages is not None and messages.is_file() else None
 
 
 def _seed_categories(db: Session, shared_data: Path | None) -> None:

@@ -16,6 +16,7 @@ from civicgrid.analytics.roles import DASHBOARD_VIEWERS, INDICATOR_VIEWERS
 from civicgrid.auth.models import Role
 from civicgrid.auth.roles import ADMIN_ROLES, STAFF_ROLES
 from civicgrid.auth.scope import Actor
+from civicgrid.demo.filling import FillProgress, fill_progress
 from civicgrid.diagnosis.roles import ANALYSIS_VIEWERS
 from civicgrid.fieldwork.roles import WORKER_ROLES
 from civicgrid.i18n import DEFAULT_LOCALE, LANG_COOKIE, catalogue, normalise_locale, translate
@@ -108,6 +109,8 @@ def render_page(
     def t(message_id: str, **params: Any) -> str:
         return translate(message_id, locale, **params)
 
+    if "nav" in context:
+        context["demo_fill"] = _demo_still_filling(request)
     response = templates.TemplateResponse(
         request,
         name,
@@ -116,6 +119,14 @@ def render_page(
         headers={"Cache-Control": "no-store"},
     )
     return with_language(request, response)
+
+
+def _demo_still_filling(request: Request) -> FillProgress | None:
+    """On staff pages, how far the demo's year of cases has come while it fills in the
+    background (`make demo`), so nobody takes a half-filled year's figures for the year."""
+    with request.app.state.sessions() as db:
+        progress = fill_progress(db)
+    return progress if progress is not None and not progress.finished else None
 
 
 def with_language(request: Request, response: Response) -> Response:
