@@ -15,6 +15,7 @@ import { clearErrors, showError, showFailure } from "./forms.js";
 import { button, element, fillTable as fill, tableRow as row } from "./lib/dom.js";
 import { send } from "./lib/http.js";
 import { placeSearch } from "./lib/place-search.js";
+import { regionPicker } from "./lib/region-picker.js";
 import { readJson, t } from "./strings.js";
 
 const config = readJson("admin-config");
@@ -183,7 +184,18 @@ function reportLines(listId, lines) {
   document.getElementById(listId).replaceChildren(...lines.map((line) => element("li", "", line)));
 }
 
+/** Accounts' areas and duty centres are chosen by name (the roster's centres are cities,
+ * districts and streets). */
+function wirePickers() {
+  for (const id of ["user-scope", "account-scope"]) {
+    const input = document.getElementById(id);
+    if (input) regionPicker(input);
+  }
+  regionPicker(document.getElementById("roster-region"), { deepest: "street" });
+}
+
 function wireForms() {
+  wirePickers();
   wireForm("user-form", async (form) => {
     await send("POST", "/api/v1/users", formBody(form));
     form.reset();
