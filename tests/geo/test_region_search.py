@@ -59,3 +59,27 @@ def test_an_empty_search_is_refused_in_the_readers_language(client, people: Peop
     )
     assert response.status_code == 422
     assert response.json()["error"]["message"] == "Type 1 to 50 characters to find a region"
+
+
+def test_codes_a_page_holds_are_named_inside_the_area_and_above_it_but_not_elsewhere(
+    client, people: People
+):
+    response = client.get(
+        "/api/v1/geo/regions",
+        params={"codes": f"530500,{OWN_COMMUNITY},530521001, 530502"},
+        headers=auth(client, people.owner),
+    )
+    assert response.status_code == 200
+    assert [(hit["code"], hit["name"]) for hit in response.json()] == [
+        ("530500", "保山市"),
+        ("530502", "区530502"),
+        (OWN_COMMUNITY, f"社区{OWN_COMMUNITY}"),
+    ]
+
+
+def test_codes_that_are_not_digits_are_refused(client, people: People):
+    response = client.get(
+        "/api/v1/geo/regions", params={"codes": "530500,abc"}, headers=auth(client, people.owner)
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "picker_codes_invalid"

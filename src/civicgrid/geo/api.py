@@ -40,14 +40,20 @@ def get_locate(
 
 @router.get("/regions", response_model=list[RegionHitOut])
 def get_regions(
+    *,
     db: DbSession,
     actor: CurrentActor,
     q: Annotated[str, Query(max_length=region_search.MAX_QUERY * 2)] = "",
     deepest: Level = Level.GRID,
     limit: Annotated[int, Query(ge=1, le=region_search.MAX_HITS)] = 10,
+    codes: Annotated[str, Query(max_length=region_search.MAX_CODES * 16)] = "",
 ) -> list[RegionHitOut]:
-    """The region picker's search box: regions of the caller's area whose name holds `q`."""
-    found = region_search.search_regions(db, actor, text=q, deepest=deepest, limit=limit)
+    """The region picker's search box: regions of the caller's area whose name holds `q`;
+    or, given `codes` (comma-separated), the names of those codes, for a page's tables."""
+    if codes:
+        found = region_search.named_regions(db, actor, codes=codes)
+    else:
+        found = region_search.search_regions(db, actor, text=q, deepest=deepest, limit=limit)
     return [
         RegionHitOut(code=hit.code, name=hit.name, level=hit.level, path=hit.path) for hit in found
     ]

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from civicgrid.auth.scope import Actor, in_scope, within
+from civicgrid.auth.scope import Actor, in_scope, is_ancestor_of_scope, may_see, within
 from civicgrid.divisions import LEVEL_ORDER, Level
 from civicgrid.errors import Invalid
 from civicgrid.geo.models import Region
 
 MAX_QUERY = 50
 MAX_HITS = 20
+MAX_CODES = 200
 # Codes of the district, street and community a region lies in: its first 6, 9 and 12 digits.
 _ANCESTOR_LENGTHS = (6, 9, 12)
 
@@ -69,6 +70,25 @@ def search_regions(
     ]
 
 
+def named_regions(db: Session, actor: Actor, *, codes: str) -> list[RegionHit]:
+    """The names of codes a page already holds (an account's area, a department's region),
+    so its tables show names with the codes on hover: those inside the actor's area, and
+    the regions above it, which every page may name. Codes of other areas are left out."""
+    wanted = sorted({code.strip() for code in codes.split(",") if code.strip()})
+    if len(wanted) > MAX_CODES or not all(code.isdigit() and len(code) <= 15 for code in wanted):
+        raise Invalid("picker_codes_invalid", max=MAX_CODES)
+    found = [
+        region
+        for region in db.scalars(select(Region).where(Region.code.in_(wanted)))
+        if may_see(actor, region.code) or is_ancestor_of_scope(actor, region.code)
+    ]
+    names = _ancestor_names(db, [region.code for region in found])
+    return [
+        RegionHit(region.code, region.name, region.level, _path(names, region.code))
+        for region in sorted(found, key=lambda region: region.code)
+    ]
+
+
 def _matches(wanted: str) -> ColumnElement[bool]:
     by_name = Region.name.contains(wanted, autoescape=True)
     return or_(by_name, within(Region.code, wanted)) if wanted.isdigit() else by_name
@@ -85,4 +105,4 @@ def _ancestor_names(db: Session, codes: list[str]) -> dict[str, str]:
     if not wanted:
         return {}
     rows = db.execute(select(Region.code, Region.name).where(Region.code.in_(wanted)))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
