@@ -6,6 +6,7 @@
 import { clearErrors, showFailure } from "./forms.js";
 import { button, element } from "./lib/dom.js";
 import { send } from "./lib/http.js";
+import { showRegion } from "./lib/region-picker.js";
 import { t } from "./strings.js";
 
 const RULE_FIELDS = ["name", "category_prefix", "region_prefix", "channel", "target_level", "department_kind"];
@@ -34,6 +35,7 @@ function openAccount(user, departments) {
   form.display_name.value = user.display_name;
   form.role.value = user.role;
   form.scope_code.value = user.scope_code;
+  showRegion(form.scope_code);
   select.value = current ? current.code : "";
   document.getElementById("account-dialog").showModal();
 }

@@ -11,6 +11,7 @@ import { clearErrors, showError, showFailure } from "./forms.js";
 import { addBaseMap } from "./lib/basemap.js";
 import { button, element, fillTable, tableRow } from "./lib/dom.js";
 import { getList, send } from "./lib/http.js";
+import { regionName, regionNames } from "./lib/region-names.js";
 import { formatTime } from "./lib/time.js";
 import { t } from "./strings.js";
 
@@ -207,13 +208,13 @@ function actions(device) {
   return cellBox;
 }
 
-function deviceRow(device) {
+function deviceRow(device, regions) {
   const row = tableRow([
     device.code,
     device.name,
     t(`page.sensing.kind.${device.kind}`),
     t(`page.sensing.status.${device.status}`),
-    device.region_code,
+    regionName(device.region_code, regions),
     formatTime(device.last_heartbeat_at, { dateStyle: "short", timeStyle: "short" }),
     actions(device),
   ]);
@@ -230,7 +231,8 @@ async function loadDevices() {
   if (filter.kind.value) query.set("kind", filter.kind.value);
   section.dataset.state = "loading";
   const { items, total } = await getList(`/api/v1/devices?${query}`);
-  fillTable("devices-table", items.map(deviceRow));
+  const regions = await regionNames(items.map((device) => device.region_code));
+  fillTable("devices-table", items.map((device) => deviceRow(device, regions)));
   document.getElementById("devices-range").textContent = total
     ? t("page.sensing.page", { first: offset + 1, last: offset + items.length, total })
     : t("page.sensing.empty");

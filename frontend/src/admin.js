@@ -15,6 +15,8 @@ import { clearErrors, showError, showFailure } from "./forms.js";
 import { button, element, fillTable as fill, tableRow as row } from "./lib/dom.js";
 import { send } from "./lib/http.js";
 import { placeSearch } from "./lib/place-search.js";
+import { regionName, regionNames } from "./lib/region-names.js";
+import { regionPicker } from "./lib/region-picker.js";
 import { readJson, t } from "./strings.js";
 
 const config = readJson("admin-config");
@@ -77,6 +79,7 @@ async function loadUsers() {
     send("GET", "/api/v1/departments"),
   ]);
   const names = new Map(departments.map((item) => [item.id, item.name]));
+  const regions = await regionNames(users.map((user) => user.scope_code));
   fill(
     "users-table",
     users.map((user) =>
@@ -84,7 +87,7 @@ async function loadUsers() {
         user.username,
         user.display_name,
         t(`page.role.${user.role}`),
-        user.scope_code,
+        regionName(user.scope_code, regions),
         user.department_id ? (names.get(user.department_id) ?? user.department_id) : "",
         accountActions(user, () => departmentList, loadUsers),
       ]),
@@ -95,9 +98,12 @@ async function loadUsers() {
 async function loadDepartments() {
   const departments = await send("GET", "/api/v1/departments");
   departmentList = departments;
+  const regions = await regionNames(departments.map((item) => item.region_code));
   fill(
     "departments-table",
-    departments.map((item) => row([item.code, item.name, kindName(item.kind), item.region_code])),
+    departments.map((item) =>
+      row([item.code, item.name, kindName(item.kind), regionName(item.region_code, regions)]),
+    ),
   );
   const select = document.getElementById("user-department");
   select.replaceChildren(
@@ -137,6 +143,7 @@ async function loadCategories() {
 
 async function loadRules() {
   const rules = await send("GET", "/api/v1/routing-rules");
+  const regions = await regionNames(rules.map((rule) => rule.region_prefix));
   fill(
     "rules-table",
     rules.map((rule) =>
@@ -144,7 +151,7 @@ async function loadRules() {
         rule.position,
         rule.name,
         rule.category_prefix || t("page.admin.any"),
-        rule.region_prefix || t("page.admin.any"),
+        rule.region_prefix ? regionName(rule.region_prefix, regions) : t("page.admin.any"),
         rule.channel ? t(`page.desk.channel.${rule.channel}`) : t("page.admin.any"),
         t(`page.admin.level.${rule.target_level}`),
         rule.department_kind ? kindName(rule.department_kind) : "",
@@ -162,6 +169,7 @@ async function loadRules() {
 
 async function loadResources() {
   const resources = await send("GET", "/api/v1/resources");
+  const regions = await regionNames(resources.map((resource) => resource.region_code));
   fill(
     "resources-table",
     resources.map((resource) =>
@@ -169,7 +177,7 @@ async function loadResources() {
         t(`resource.kind.${resource.kind}`),
         resource.name,
         resource.contact,
-        resource.region_code,
+        regionName(resource.region_code, regions),
         button(t("page.admin.delete"), async () => {
           await send("DELETE", `/api/v1/resources/${resource.id}`);
           await loadResources();
@@ -183,7 +191,18 @@ function reportLines(listId, lines) {
   document.getElementById(listId).replaceChildren(...lines.map((line) => element("li", "", line)));
 }
 
+/** Accounts' areas and duty centres are chosen by name (the roster's centres are cities,
+ * districts and streets). */
+function wirePickers() {
+  for (const id of ["user-scope", "account-scope"]) {
+    const input = document.getElementById(id);
+    if (input) regionPicker(input);
+  }
+  regionPicker(document.getElementById("roster-region"), { deepest: "street" });
+}
+
 function wireForms() {
+  wirePickers();
   wireForm("user-form", async (form) => {
     await send("POST", "/api/v1/users", formBody(form));
     form.reset();

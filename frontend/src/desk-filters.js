@@ -3,6 +3,7 @@
 // GET /api/v1/cases and GET /api/v1/cases/export.xlsx, both inside the reader's area.
 
 import { send } from "./lib/http.js";
+import { regionPicker, showRegion } from "./lib/region-picker.js";
 import { t } from "./strings.js";
 
 const FIELDS = ["channel", "department", "region", "due_before", "sort"];
@@ -12,6 +13,7 @@ export function wireFilters(onChange) {
   const form = document.getElementById("queue-filters");
   if (!form) return () => ({});
   fillDepartments(form.elements.department);
+  regionPicker(form.elements.region);
   const chosen = () => {
     const values = {};
     for (const name of FIELDS) {
@@ -22,8 +24,9 @@ export function wireFilters(onChange) {
     }
     return values;
   };
-  form.addEventListener("change", () => {
-    if (form.elements.region.checkValidity()) onChange();
+  form.addEventListener("change", (event) => {
+    // The region picker's own search box changes nothing until a region is chosen.
+    if (!event.target.closest(".region-picker")) onChange();
   });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -56,6 +59,7 @@ function wireSaved(form, chosen, onChange) {
       const value = query.get(name) ?? "";
       form.elements[name].value = name === "due_before" ? value.slice(0, 10) : value;
     }
+    showRegion(form.elements.region);
     if (!form.elements.sort.value) form.elements.sort.value = "-created";
     onChange();
   });

@@ -5,6 +5,7 @@ import "./admin.css";
 import { clearErrors, showFailure } from "./forms.js";
 import { fillTable as fill } from "./lib/dom.js";
 import { send } from "./lib/http.js";
+import { regionName, regionNames } from "./lib/region-names.js";
 import { formatTime } from "./lib/time.js";
 import { t } from "./strings.js";
 
@@ -16,12 +17,13 @@ async function loadScores(form) {
   const query = new URLSearchParams({ level: form.level.value });
   if (form.month.value) query.set("month", form.month.value);
   const scores = await send("GET", `/api/v1/fieldwork/scores?${query}`);
+  const grids = await regionNames(scores.map((score) => score.grid_code));
   fill(
     "scores-table",
     scores.map((score) => [
       score.rank,
       score.display_name || score.username,
-      score.grid_code,
+      regionName(score.grid_code, grids),
       Object.values(score.counts).reduce((sum, count) => sum + count, 0),
       `${score.done} / ${score.planned}`,
       score.flagged,
@@ -116,8 +118,14 @@ async function boot() {
   const tasks = new Map(taskTypes.map((type) => [type.code, type.label]));
   const planForm = document.getElementById("plan-form");
   if (planForm) {
+    const grids = await regionNames(workers.map((user) => user.scope_code));
     planForm.worker_id.replaceChildren(
-      ...workers.map((user) => new Option(`${names.get(user.id)}（${user.scope_code}）`, user.id)),
+      ...workers.map((user) => {
+        const grid = grids.get(user.scope_code)?.name ?? user.scope_code;
+        const option = new Option(`${names.get(user.id)}（${grid}）`, user.id);
+        option.title = user.scope_code;
+        return option;
+      }),
     );
     planForm.task_type.replaceChildren(
       ...taskTypes.map((type) => new Option(type.label, type.code)),

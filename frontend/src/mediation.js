@@ -5,9 +5,10 @@
 import "./desk.css";
 import "./admin.css";
 import { clearErrors, showError, showFailure } from "./forms.js";
-import { button, fillTable } from "./lib/dom.js";
+import { button, element, fillTable } from "./lib/dom.js";
 import { send } from "./lib/http.js";
 import { placeSearch } from "./lib/place-search.js";
+import { regionPicker, showRegion } from "./lib/region-picker.js";
 import { chinaInputToIso, formatTime } from "./lib/time.js";
 import { readJson, t } from "./strings.js";
 
@@ -39,10 +40,18 @@ async function loadList() {
       button(dispute.number, () => openDispute(dispute.number), "link-button"),
       t(`dispute.kind.${dispute.kind}`),
       t(`page.mediation.status.${dispute.status}`),
-      dispute.mediator ?? "—",
+      named(dispute.mediator_name, dispute.mediator),
     ]),
   );
   document.getElementById("disputes-empty").hidden = disputes.length !== 0;
+}
+
+/** A name with the code or username behind it on hover; the code alone when no name is known. */
+function named(name, code) {
+  if (!code) return "—";
+  const node = element("span", "named", name || code);
+  node.title = code;
+  return node;
 }
 
 function facts(dispute) {
@@ -51,10 +60,10 @@ function facts(dispute) {
     ["page.mediation.col.kind", t(`dispute.kind.${dispute.kind}`)],
     ["page.mediation.source", t(`page.mediation.source.${dispute.source}`)],
     ["page.mediation.case", dispute.case_number ?? "—"],
-    ["page.mediation.region", dispute.region_code],
+    ["page.mediation.region", named(dispute.region_name, dispute.region_code)],
     ["page.mediation.amount", dispute.amount],
     ["page.mediation.people", dispute.people_involved],
-    ["page.mediation.col.mediator", dispute.mediator ?? "—"],
+    ["page.mediation.col.mediator", named(dispute.mediator_name, dispute.mediator)],
     ["page.mediation.assignment", dispute.assignment_reason || "—"],
   ];
   list.replaceChildren(
@@ -62,7 +71,7 @@ function facts(dispute) {
       const term = document.createElement("dt");
       term.textContent = t(label);
       const detail = document.createElement("dd");
-      detail.textContent = value;
+      detail.append(value instanceof Node ? value : String(value));
       return [term, detail];
     }),
   );
@@ -128,7 +137,11 @@ async function openDispute(number) {
     ...history.map((event) => {
       const item = document.createElement("li");
       const note = event.note ? ` — ${event.note}` : "";
-      item.textContent = `${formatTime(event.created_at)} ${t(`page.mediation.status.${event.to_status}`)} · ${event.actor}${note}`;
+      item.append(
+        `${formatTime(event.created_at)} ${t(`page.mediation.status.${event.to_status}`)} · `,
+        named(event.actor_name, event.actor),
+        note,
+      );
       return item;
     }),
   );
@@ -174,10 +187,13 @@ function party(body, role) {
 function wirePlaceSearch() {
   const input = document.getElementById("reg-place");
   if (!input) return;
+  const region = document.getElementById("reg-region");
+  regionPicker(region);
   placeSearch(input, {
     status: document.getElementById("reg-place-status"),
     onChoose: (hit) => {
-      document.getElementById("reg-region").value = hit.grid_code ?? hit.region_code;
+      region.value = hit.grid_code ?? hit.region_code;
+      showRegion(region);
     },
   });
 }

@@ -322,6 +322,7 @@ def query(asked: Asked, world: AccessWorld) -> str:
         "/api/v1/registry/care-members": "?care_group=lonely_elderly",
         "/api/v1/geo/regions/{code}/features.geojson": "?level=community",
         "/api/v1/geo/locate": "?lng=99.105&lat=25.105",
+        "/api/v1/geo/regions": "?q=街道",
         "/api/v1/cases/track": f"?number={world.own_case}",
         "/api/v1/analysis/monthly": "?month=2026-11",
         "/api/v1/analysis/monthly.xlsx": "?month=2026-11",

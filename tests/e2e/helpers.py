@@ -38,6 +38,14 @@ def sign_in(page: Any, username: str, password: str) -> None:
         page.get_by_role("button", name=re.compile("登")).click()
 
 
+def pick_region(box: Any, text: str, code: str) -> None:
+    """Type a name (or a code) into a region picker's search box and take the best
+    suggestion with Enter; the box then holds the region's name with its code on hover."""
+    box.fill(text)
+    box.press("Enter")
+    expect(box).to_have_attribute("title", code)
+
+
 def tap_own_grid(page: Any, city: City) -> str:
     """Tap the map at a grid of the owner's street, as a finger would; return the grid's code."""
     grid = next(code for code in sorted(city.grids) if code.startswith(OWN_STREET))

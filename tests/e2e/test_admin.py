@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.categories.seeds import seed_builtin
 from civicgrid.i18n import translate
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import pick_region, sign_in
 from tests.factories import City, People, community_grids
 
 pytestmark = pytest.mark.e2e
@@ -41,7 +41,7 @@ def test_the_administrator_manages_the_platform_from_one_page(
     users.get_by_label(zh("page.admin.user.username")).fill("handler2")
     users.get_by_label(zh("page.admin.user.password")).fill("short")
     users.get_by_label(zh("page.admin.user.role")).select_option("department_handler")
-    users.get_by_label(zh("page.admin.user.scope")).fill("530502")
+    pick_region(users.get_by_label(zh("page.admin.user.scope")), "530502", "530502")
     users.get_by_label(zh("page.admin.user.department")).select_option(label="城管局")
     users.get_by_role("button", name=zh("page.admin.add")).click()
     expect(users.locator(".field-error")).to_be_visible()  # the API refuses an 8-less password

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from civicgrid.cases import routing
-from tests.e2e.helpers import sign_in, zh
+from tests.e2e.helpers import pick_region, sign_in, zh
 from tests.factories import OWN_DISTRICT, OWN_GRID, City, People, user_row
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +36,7 @@ def test_an_administrator_edits_resets_and_deactivates_an_account(
     dialog = page.locator("#account-dialog")
     dialog.get_by_label(zh("page.admin.user.display_name")).fill("李网格员")
     dialog.get_by_label(zh("page.admin.user.role")).select_option(label=zh("page.role.grid_worker"))
-    dialog.get_by_label(zh("page.admin.user.scope")).fill(OWN_GRID)
+    pick_region(dialog.get_by_label(zh("page.admin.user.scope")), OWN_GRID, OWN_GRID)
     dialog.get_by_role("button", name=zh("page.admin.save")).click()
     expect(peer_row).to_contain_text("李网格员")
     expect(peer_row).to_contain_text(zh("page.role.grid_worker"))

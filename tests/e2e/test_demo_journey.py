@@ -8,6 +8,7 @@ urban-management handler and grid worker.
 """
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -110,3 +111,50 @@ def test_a_street_dispatcher_s_pages_name_the_real_township(
 
     expect(page.locator(".user-name")).to_have_text("兰城街道综治中心坐席")
     page.screenshot(path=str(shots(artifacts, "demo-township") / "desk-header.png"))
+
+
+# A region code as the demo city's regions carry them (5305 then 2, 5, 8 or 11 digits),
+# not inside an identifier built on one: a username (worker.530502001002015) or a
+# department's code (530502-urban_management), shown beside their names.
+REGION_CODE = re.compile(r"(?<![\d.])5305\d{2}(?:\d{3}){0,3}(?![\d-])")
+REVIEW_SIZES = ((1366, 768), (1920, 1080), (390, 844))
+
+
+def review_pages(page: Any, folder: Path, role: str) -> dict[str, list[str]]:
+    """Every page in the reader's header at the three sizes: a screenshot of each, and the
+    region codes its visible text shows (a name exists for every region of the demo city)."""
+    page.goto("/desk")
+    paths = page.eval_on_selector_all(
+        ".app-nav a", "(links) => links.map((link) => link.getAttribute('href'))"
+    )
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        page.set_viewport_size({"width": 1366, "height": 768})
+        page.goto(path)
+        expect(page.locator("[data-state='loading']")).to_have_count(0, timeout=20_000)
+        name = path.strip("/") or "map"
+        for width, height in REVIEW_SIZES:
+            page.set_viewport_size({"width": width, "height": height})
+            page.screenshot(path=str(folder / f"{role}-{name}-{width}.png"), full_page=True)
+        codes = REGION_CODE.findall(page.inner_text("body"))
+        if codes:
+            found[path] = sorted(set(codes))
+    return found
+
+
+def test_no_staff_page_shows_a_region_code_where_the_region_has_a_name(
+    window: Any, demo_accounts: list[Account], artifacts: Path
+) -> None:
+    folder = shots(artifacts, "demo-review")
+    readers = {
+        "admin": one(demo_accounts, "admin", scope_digits=6),
+        "leader": one(demo_accounts, "leader", scope_digits=6),
+        "dispatcher": one(demo_accounts, "dispatcher", scope_digits=9),
+        "mediator": one(demo_accounts, "mediator", scope_digits=9),
+    }
+    shown = {}
+    for role, account in readers.items():
+        page = window()
+        sign_in(page, account["username"], account["password"])
+        shown[role] = review_pages(page, folder, role)
+    assert shown == {role: {} for role in readers}

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
-from tests.e2e.helpers import post_from_page, sign_in
+from tests.e2e.helpers import pick_region, post_from_page, sign_in, zh
 from tests.factories import OTHER_GRID, OWN_GRID, OWN_STREET, PASSWORD, City
 
 pytestmark = pytest.mark.e2e
@@ -54,8 +54,7 @@ def test_a_dispatcher_narrows_orders_and_exports_the_queue(
     filters = page.locator("#queue-filters")
     filters.locator("select[name=sort]").select_option("created")
     expect(rows.first).to_contain_text(made[0])
-    filters.locator("input[name=region]").fill(OWN_STREET)
-    filters.locator("input[name=region]").press("Enter")
+    pick_region(filters.get_by_label(zh("page.faces_map.filters.region")), OWN_STREET, OWN_STREET)
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(made[0])
     page.screenshot(path=str(artifacts / f"desk-filters-{size}.png"), full_page=True)
@@ -81,8 +80,7 @@ def test_a_saved_filter_comes_back_after_the_page_is_opened_again(
     page.wait_for_selector("#queue-table[data-state='ready']")
     rows = page.locator("#queue-table tbody tr")
     filters = page.locator("#queue-filters")
-    filters.locator("input[name=region]").fill(OWN_STREET)
-    filters.locator("input[name=region]").press("Enter")
+    pick_region(filters.get_by_label(zh("page.faces_map.filters.region")), OWN_STREET, OWN_STREET)
     expect(rows).to_have_count(1)
     page.locator("#saved-filter-name").fill("本街道")
     page.locator("#saved-filter-save").click()

@@ -18,7 +18,7 @@ from civicgrid.console import console_actor
 from civicgrid.geo.service import GridIndex
 from civicgrid.roster.service import add_duty, shift_at
 from civicgrid.timeutil import utcnow
-from tests.e2e.helpers import open_case, sign_in, zh
+from tests.e2e.helpers import open_case, pick_region, sign_in, zh
 from tests.factories import OWN_GRID, OWN_STREET, City, People, user_row
 
 pytestmark = pytest.mark.e2e
@@ -38,7 +38,7 @@ def test_the_duty_put_on_the_roster_shows_on_the_big_screen(
     form = page.locator("#roster-form")
     form.get_by_label(zh("roster.column.day")).fill(day.isoformat())
     form.get_by_label(zh("roster.column.shift")).select_option(shift.value)
-    form.get_by_label(zh("page.admin.roster_region")).fill(OWN_STREET)
+    pick_region(form.get_by_label(zh("page.admin.roster_region")), OWN_STREET, OWN_STREET)
     form.get_by_label(zh("roster.column.username")).fill("owner")
     form.get_by_role("button", name=zh("page.admin.add")).click()
     expect(page.locator("#roster-table")).to_contain_text("owner")

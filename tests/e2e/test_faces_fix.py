@@ -17,7 +17,15 @@ from civicgrid.cases.models import Case
 from civicgrid.categories.seeds import seed_builtin
 from civicgrid.timeutil import DISPLAY_ZONE, as_utc
 from tests.disputes.conftest import GRID, mediators  # noqa: F401  (fixture)
-from tests.e2e.helpers import expect_status, make_move, open_case, post_from_page, sign_in, zh
+from tests.e2e.helpers import (
+    expect_status,
+    make_move,
+    open_case,
+    pick_region,
+    post_from_page,
+    sign_in,
+    zh,
+)
 from tests.factories import (
     OWN_DISTRICT,
     OWN_STREET,
@@ -67,7 +75,7 @@ def test_the_api_docs_render_offline_from_the_platforms_own_files(
 def register_walk_in(page: Any, kind: str) -> str:
     form = page.locator("#register-form")
     form.get_by_label(zh("page.mediation.col.kind")).select_option(kind)
-    form.get_by_label(zh("page.mediation.region")).fill(GRID)
+    pick_region(form.get_by_label(zh("page.mediation.region")), GRID, GRID)
     form.get_by_label(zh("page.mediation.description")).fill("工资拖欠三个月，多次讨要未果")
     form.locator("#party-applicant-name").fill("张三")
     form.locator("#party-respondent-name").fill("某建筑公司")

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from civicgrid.i18n import translate
 from tests.disputes.conftest import GRID, mediators  # noqa: F401  (fixture)
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import pick_region, sign_in
 from tests.factories import PASSWORD, People
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +35,7 @@ def test_a_walk_in_dispute_is_mediated_to_an_agreement_and_closed(
     page.goto("/mediation")
     form = page.locator("#register-form")
     form.get_by_label(zh("page.mediation.col.kind")).select_option("neighbour")
-    form.get_by_label(zh("page.mediation.region")).fill(GRID)
+    pick_region(form.get_by_label(zh("page.mediation.region")), GRID, GRID)
     form.get_by_label(zh("page.mediation.description")).fill("楼上漏水，屡次协商未果")
     form.locator("#party-applicant-name").fill("张三")
     form.locator("#party-applicant-phone").fill("13812345678")

@@ -35,6 +35,13 @@ def place_name(db: Session, region_code: str | None) -> str | None:
     return " · ".join(known) or None
 
 
+def region_name(db: Session, region_code: str | None) -> str | None:
+    """A region's own name (a district's, say, which `place_name` does not reach)."""
+    if not region_code:
+        return None
+    return db.scalar(select(Region.name).where(Region.code == region_code))
+
+
 def actor_names(db: Session, labels: Iterable[str]) -> dict[str, str]:
     """Each `user:<username>` label with the person's display name (their username if none)."""
     usernames = {label.removeprefix(USER_LABEL) for label in labels if label.startswith(USER_LABEL)}

@@ -7,6 +7,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.deps import CurrentActor, DbSession
+from civicgrid.cases import naming
 from civicgrid.disputes import service, triage
 from civicgrid.disputes.models import Dispute
 from civicgrid.disputes.schemas import (
@@ -53,10 +54,13 @@ def dispute_out(db: Session, settings: Settings, dispute: Dispute) -> DisputeOut
         case_number=dispute.case_number,
         referred_by=dispute.referred_by,
         region_code=dispute.region_code,
+        region_name=naming.place_name(db, dispute.region_code)
+        or naming.region_name(db, dispute.region_code),
         amount=dispute.amount,
         people_involved=dispute.people_involved,
         description=dispute.description,
         mediator=service.mediator_name(db, dispute),
+        mediator_name=service.mediator_display_name(db, dispute),
         assignment_reason=dispute.assignment_reason,
         referral_target=dispute.referral_target,
         agreement_terms=dispute.agreement_terms,
@@ -217,7 +221,12 @@ def get_follow_ups(number: str, db: DbSession, actor: CurrentActor) -> list[Foll
 @router.get("/{number}/history", response_model=list[EventOut])
 def get_history(number: str, db: DbSession, actor: CurrentActor) -> list[EventOut]:
     dispute = service.visible_dispute(db, actor, number)
-    return [EventOut.model_validate(row) for row in service.history(db, dispute)]
+    events = service.history(db, dispute)
+    names = naming.actor_names(db, (event.actor for event in events))
+    return [
+        EventOut.model_validate(event).model_copy(update={"actor_name": names.get(event.actor)})
+        for event in events
+    ]
 
 
 @router.get("/{number}/triage", response_model=TriageOut)

@@ -103,10 +103,12 @@ class DisputeOut(BaseModel):
     case_number: str | None
     referred_by: str
     region_code: str
+    region_name: str | None = None
     amount: Decimal
     people_involved: int
     description: str
     mediator: str | None
+    mediator_name: str | None = None
     assignment_reason: str
     referral_target: str | None
     agreement_terms: str | None
@@ -125,6 +127,7 @@ class EventOut(BaseModel):
     from_status: str | None
     to_status: str
     actor: str
+    actor_name: str | None = None
     note: str
     created_at: datetime
 

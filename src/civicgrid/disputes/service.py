@@ -480,6 +480,12 @@ def mediator_name(db: Session, dispute: Dispute) -> str | None:
     return user.username if user else None
 
 
+def mediator_display_name(db: Session, dispute: Dispute) -> str | None:
+    """What the pages call the mediator: their display name, their username when none."""
+    user = db.get(User, dispute.mediator_id) if dispute.mediator_id else None
+    return (user.display_name or user.username) if user else None
+
+
 def save_mediator(
     db: Session, actor: Actor, *, username: str, kinds: list[str], active: bool
 ) -> MediatorProfile:

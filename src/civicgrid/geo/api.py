@@ -8,11 +8,11 @@ from pydantic import BaseModel
 from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.auth.service import require_role
 from civicgrid.divisions import Level
-from civicgrid.geo import service
+from civicgrid.geo import region_search, service
 from civicgrid.geo.crs import Crs
 from civicgrid.geo.grid_import import import_grids
 from civicgrid.geo.roles import GRID_IMPORTERS
-from civicgrid.geo.schemas import LocateOut, RegionOut
+from civicgrid.geo.schemas import LocateOut, RegionHitOut, RegionOut
 from civicgrid.uploads import saved_upload
 
 router = APIRouter(prefix="/api/v1/geo", tags=["geo"])
@@ -36,6 +36,27 @@ def get_locate(
     """
     placement = service.locate(db, request.app.state.grid_index, lng=lng, lat=lat, crs=crs)
     return LocateOut.of(placement)
+
+
+@router.get("/regions", response_model=list[RegionHitOut])
+def get_regions(
+    *,
+    db: DbSession,
+    actor: CurrentActor,
+    q: Annotated[str, Query(max_length=region_search.MAX_QUERY * 2)] = "",
+    deepest: Level = Level.GRID,
+    limit: Annotated[int, Query(ge=1, le=region_search.MAX_HITS)] = 10,
+    codes: Annotated[str, Query(max_length=region_search.MAX_CODES * 16)] = "",
+) -> list[RegionHitOut]:
+    """The region picker's search box: regions of the caller's area whose name holds `q`;
+    or, given `codes` (comma-separated), the names of those codes, for a page's tables."""
+    if codes:
+        found = region_search.named_regions(db, actor, codes=codes)
+    else:
+        found = region_search.search_regions(db, actor, text=q, deepest=deepest, limit=limit)
+    return [
+        RegionHitOut(code=hit.code, name=hit.name, level=hit.level, path=hit.path) for hit in found
+    ]
 
 
 @router.get("/regions/{code}", response_model=RegionOut)

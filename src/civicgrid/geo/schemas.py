@@ -20,6 +20,15 @@ class RegionRef(BaseModel):
         )
 
 
+class RegionHitOut(BaseModel):
+    """A region found by name, with the district, street and community names above it."""
+
+    code: str
+    name: str
+    level: str
+    path: list[str]
+
+
 class RegionOut(RegionRef):
     parent_code: str | None
     bbox: list[float] | None

@@ -362,6 +362,7 @@ def indicators_page(
         report=found,
         error=error,
         export_url=f"/api/v1/indicators.xlsx?{query}",
+        strings=page_strings(locale),
     )
 
 

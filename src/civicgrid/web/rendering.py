@@ -69,18 +69,26 @@ NAVIGATION = (
     ("/fieldwork", "page.nav.fieldwork", STAFF_ROLES),
     ("/admin", "page.nav.admin", ADMIN_PAGE_ROLES),
 )
+# A role with more links than fit a 1366 px header finds these under 更多 (More).
+LESS_USED = frozenset({"/analysis", "/sources", "/fieldwork", "/field"})
+NAV_FITS = 7
 
 
 def staff_header(actor: Actor, locale: str) -> dict[str, Any]:
-    """What every staff page's header shows: who is signed in, and the pages their role uses."""
+    """What every staff page's header shows: who is signed in, and the pages their role uses.
+
+    Past `NAV_FITS` links the less used ones fold under 更多, so an administrator's
+    header fits a 1366 px screen without scrolling sideways.
+    """
+    links = [
+        (path, label) for path, label, roles in NAVIGATION if roles is None or actor.role in roles
+    ]
+    folded = [link for link in links if link[0] in LESS_USED] if len(links) > NAV_FITS else []
     return {
         "username": actor.display_name or actor.username,
         "role_label": translate(f"page.role.{actor.role}", locale),
-        "nav": [
-            (path, label)
-            for path, label, roles in NAVIGATION
-            if roles is None or actor.role in roles
-        ],
+        "nav": [link for link in links if link not in folded],
+        "nav_more": folded,
     }
 
 
