@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from civicgrid.archive import store
+from civicgrid.archive import compaction, store
 from civicgrid.archive.events import ArchiveEvent
 from civicgrid.diagnosis.definition import window
 from tests.factories import OTHER_GRID, OWN_COMMUNITY, OWN_GRID
@@ -66,6 +66,17 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Archiv
         batch = [event for event in events if event.month == month]
         store.write_batch(root, "dispute", batch)
     return root, events
+
+
+@pytest.fixture(scope="session")
+def planted_with_rollups(planted: tuple[Path, list[ArchiveEvent]]) -> Path:
+    """The same archive once its closed months got their rollups: the report month is
+    still open, so a report reads the rollups and that month's events."""
+    root = planted[0].with_name(f"{planted[0].name}-rollups")
+    shutil.copytree(planted[0], root)
+    for month in window(MONTH)[:-1]:
+        compaction.compact_month(root, month, {"dispute": 10**12})
+    return root
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from civicgrid.archive import store
 from civicgrid.archive.events import ArchiveEvent
-from civicgrid.diagnosis.definition import DEVICE_ALARMS
+from civicgrid.archive.rollup import DEVICE_ALARMS
 from civicgrid.diagnosis.engines import DuckDBEngine
 from civicgrid.diagnosis.report import compute
 from tests.factories import OWN_GRID

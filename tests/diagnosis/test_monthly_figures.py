@@ -8,9 +8,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from civicgrid.archive.events import ArchiveEvent
+from civicgrid.archive.rollup import window_parts
 from civicgrid.archive.store import month_files
 from civicgrid.diagnosis.definition import parse_month, shift, window
-from civicgrid.diagnosis.engines import DuckDBEngine, PostgresEngine, SparkEngine, load_postgres
+from civicgrid.diagnosis.engines import (
+    DuckDBEngine,
+    PostgresEngine,
+    SparkEngine,
+    load_postgres,
+    load_rollups,
+)
 from civicgrid.diagnosis.report import MonthlyFigures, compute
 from civicgrid.errors import Invalid
 from tests.diagnosis.conftest import FLAT_GRID, MONTH, SPIKE_GRID
@@ -94,10 +101,27 @@ def test_figures_agree_with_an_independent_recount(planted):
     assert grids[FLAT_GRID]["residents"] is None
 
 
-def test_duckdb_postgresql_and_spark_give_identical_reports(planted, postgres_engine, spark):
+def test_duckdb_postgresql_and_spark_give_identical_reports(
+    planted, planted_with_rollups, postgres_engine, spark
+):
+    """Every engine, over the raw events and over the closed months' rollups beside the
+    open month's events, gives the same report to the last bit."""
     root, _ = planted
+    rollups, events = window_parts(planted_with_rollups, window(MONTH))
+    assert {path.parent.parent.name for path in rollups} == {
+        f"month={month}" for month in window(MONTH)[:-1]
+    }
+    assert {path.parent.parent.name for path in events} == {f"month={MONTH}"}
     load_postgres(postgres_engine, month_files(root, window(MONTH)))
-    engines = [DuckDBEngine(root), PostgresEngine(postgres_engine), SparkEngine(spark, root)]
+    load_rollups(postgres_engine, rollups)
+    load_postgres(postgres_engine, events, table="archive_open_events")
+    engines = [
+        DuckDBEngine(root),
+        DuckDBEngine(planted_with_rollups),
+        PostgresEngine(postgres_engine),
+        PostgresEngine(postgres_engine, "archive_open_events", rollup_table="archive_rollups"),
+        SparkEngine(spark, planted_with_rollups),
+    ]
 
     reports = [compute(engine, MONTH, RESIDENTS) for engine in engines]
 

@@ -20,6 +20,8 @@ import pyarrow.parquet as pq
 from civicgrid.archive.events import ArchiveEvent, to_table
 
 FILE_NAME = re.compile(r"^(?P<source>[a-z_]+)-(?P<first>\d{12})-(?P<last>\d{12})\.parquet$")
+# A closed month's counts per grid × class, beside its events (`archive.rollup`).
+ROLLUP = "rollup.parquet"
 
 
 def partition_dir(root: Path, month: str, district: str) -> Path:
@@ -76,8 +78,9 @@ def repair(root: Path, source: str, watermark: int) -> int:
 
 
 def month_files(root: Path, months: Iterable[str]) -> list[Path]:
-    """Every archive file of the given months (the partition folders make this a listing)."""
+    """Every event file of the given months (the partition folders make this a listing)."""
     files: list[Path] = []
     for month in months:
-        files.extend(sorted(root.glob(f"month={month}/district=*/*.parquet")))
+        found = root.glob(f"month={month}/district=*/*.parquet")
+        files.extend(sorted(path for path in found if path.name != ROLLUP))
     return files

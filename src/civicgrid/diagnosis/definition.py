@@ -1,5 +1,11 @@
 """The monthly report's one definition, as SQL written once and transpiled per engine.
 
+It reads counts, not events: each closed month's counts per grid × class are kept in a
+rollup when the month is compacted (`archive.rollup`), so a report over 13 months sums
+about a million counts a month rather than scanning every event. The events no rollup
+counts yet (the open month, a late batch, an older archive) are counted by the same rule
+in the same query, so the figures do not depend on which months have rollups.
+
 Why SQL through sqlglot rather than Ibis expressions:
 
 - The report is one grouped count with conditional sums: plain SQL says it in a dozen
@@ -19,42 +25,56 @@ no sort of its own.
 """
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 import sqlglot
 
+from civicgrid.archive.rollup import counts_sql
 from civicgrid.errors import Invalid
 
 SOURCE_DIALECT = "duckdb"
 EVENTS = "events"
+ROLLUPS = "rollups"
 BASELINE_MONTHS = 12
-# Device alarms (sensor readings' threshold crossings among them) as a class of their own:
-# an archived alarm has no risk class (the case it opens is counted in its class), so it
-# is counted here under this name and the report keeps it out of each grid's total.
-DEVICE_ALARMS = "device_alarms"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _TABLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+# The window's counts per month, grid and class: the closed months' rollups as they are,
+# the events no rollup counts yet counted by the archive's one rule (`rollup.COUNTS_SQL`).
+_FROM_ROLLUPS = """
+SELECT month, grid_code, risk_class, events FROM {rollups}
+WHERE month >= '{year_ago}' AND month <= '{month}'
+"""
+_IN_WINDOW = " AND month >= '{year_ago}' AND month <= '{month}'"
 
 _CELLS = """
 SELECT
   grid_code,
-  COALESCE(risk_class, '{device_alarms}') AS risk_class,
-  SUM(CASE WHEN month = '{month}' THEN 1 ELSE 0 END) AS events,
-  SUM(CASE WHEN month = '{previous}' THEN 1 ELSE 0 END) AS previous_month,
-  SUM(CASE WHEN month = '{year_ago}' THEN 1 ELSE 0 END) AS year_ago,
-  SUM(CASE WHEN month < '{month}' THEN 1 ELSE 0 END) AS baseline
-FROM {table}
-WHERE month >= '{year_ago}' AND month <= '{month}'
-  AND grid_code IS NOT NULL AND (risk_class IS NOT NULL OR source = 'alarm')
-GROUP BY grid_code, COALESCE(risk_class, '{device_alarms}')
+  risk_class,
+  SUM(CASE WHEN month = '{month}' THEN events ELSE 0 END) AS events,
+  SUM(CASE WHEN month = '{previous}' THEN events ELSE 0 END) AS previous_month,
+  SUM(CASE WHEN month = '{year_ago}' THEN events ELSE 0 END) AS year_ago,
+  SUM(CASE WHEN month < '{month}' THEN events ELSE 0 END) AS baseline
+FROM ({counts}) AS counts
+GROUP BY grid_code, risk_class
 """
 
 _ORDER = "ORDER BY grid_code, risk_class"
 _BYTE_ORDER = {"postgres": 'ORDER BY grid_code COLLATE "C", risk_class COLLATE "C"'}
 
 _MONTHS = """
-SELECT DISTINCT month FROM {table} WHERE month >= '{first}' AND month < '{month}'
+SELECT DISTINCT month FROM ({counts}) AS counts WHERE month >= '{first}' AND month < '{month}'
 """
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where an engine keeps the window's counts: a rollup table and an events table (the
+    events no rollup counts), either absent (None) when the window has none of it."""
+
+    rollups: str | None = ROLLUPS
+    events: str | None = EVENTS
 
 
 def parse_month(text: str | None) -> str:
@@ -80,7 +100,7 @@ def window(month: str) -> list[str]:
     return [shift(month, -offset) for offset in range(BASELINE_MONTHS, -1, -1)]
 
 
-def cells_sql(month: str, dialect: str, table: str = EVENTS) -> str:
+def cells_sql(month: str, dialect: str, sources: Sources = Sources()) -> str:
     """Counts per grid × risk class: this month, last month, a year ago, the 12 before;
     ordered by grid code, then class, in byte order."""
     grouped = _render(
@@ -88,20 +108,34 @@ def cells_sql(month: str, dialect: str, table: str = EVENTS) -> str:
             month=parse_month(month),
             previous=shift(month, -1),
             year_ago=shift(month, -BASELINE_MONTHS),
-            table=_checked(table),
-            device_alarms=DEVICE_ALARMS,
+            counts=_counts(month, sources),
         ),
         dialect,
     )
     # Ordered outside the grouping: PostgreSQL reads `risk_class COLLATE "C"` in an ORDER BY
-    # as the table's column, not the grouped COALESCE named after it.
+    # as the table's column, not the grouped column named after it.
     return f"SELECT * FROM (\n{grouped}\n) AS cells\n{_BYTE_ORDER.get(dialect, _ORDER)}"
 
 
-def months_sql(month: str, dialect: str, table: str = EVENTS) -> str:
-    """Which of the 12 baseline months the archive holds any event of."""
+def months_sql(month: str, dialect: str, sources: Sources = Sources()) -> str:
+    """Which of the 12 baseline months the archive holds any counted event of."""
     first = shift(parse_month(month), -BASELINE_MONTHS)
-    return _render(_MONTHS.format(first=first, month=month, table=_checked(table)), dialect)
+    return _render(
+        _MONTHS.format(first=first, month=month, counts=_counts(month, sources)), dialect
+    )
+
+
+def _counts(month: str, sources: Sources) -> str:
+    """The window's counts per month, grid and class, from whichever sources there are."""
+    bounds = {"year_ago": shift(month, -BASELINE_MONTHS), "month": month}
+    parts = []
+    if sources.rollups is not None:
+        parts.append(_FROM_ROLLUPS.format(rollups=_checked(sources.rollups), **bounds))
+    if sources.events is not None:
+        parts.append(counts_sql(_checked(sources.events), _IN_WINDOW.format(**bounds)))
+    if not parts:
+        raise ValueError("a report needs a rollup table, an events table or both")
+    return "\nUNION ALL\n".join(parts)
 
 
 def _checked(table: str) -> str:

@@ -1,8 +1,9 @@
 """The engines one report definition runs on: DuckDB, PostgreSQL and Apache Spark.
 
 Each engine answers the same two queries from `definition` (transpiled to its dialect)
-and hands back the grouped counts as an Arrow table, so everything after the grouping
-is the same Python for all three.
+over two relations, the closed months' rollups and the events no rollup counts yet, and
+hands back the grouped counts as an Arrow table, so everything after the grouping is
+the same Python for all three.
 """
 
 import io
@@ -19,10 +20,20 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import text
 
 from civicgrid.archive.events import SCHEMA
-from civicgrid.archive.store import month_files
-from civicgrid.diagnosis.definition import EVENTS, cells_sql, months_sql, window
+from civicgrid.archive.rollup import ROLLUP_SCHEMA, window_parts
+from civicgrid.diagnosis.definition import EVENTS, ROLLUPS, Sources, cells_sql, months_sql, window
 
 CELL_COLUMNS = ("grid_code", "risk_class", "events", "previous_month", "year_ago", "baseline")
+
+
+def _window_files(root: Path, month: str) -> tuple[list[str], list[str]]:
+    """The window's rollup files and the event files none of them counts."""
+    rollups, events = window_parts(root, window(month))
+    return [str(path) for path in rollups], [str(path) for path in events]
+
+
+def _sources(rollups: list[str], events: list[str]) -> Sources:
+    return Sources(rollups=ROLLUPS if rollups else None, events=EVENTS if events else None)
 
 
 class ReportEngine(Protocol):
@@ -49,9 +60,9 @@ def _normalised(table: pa.Table) -> pa.Table:
 
 @dataclass
 class DuckDBEngine:
-    """The embedded default: DuckDB reads the month folders of the Parquet archive.
+    """The embedded default: DuckDB reads the window's rollups and uncounted event files.
 
-    Only the window's 13 month folders are listed (`store.month_files`), so the other
+    Only the window's 13 month folders are listed (`rollup.window_parts`), so the other
     months are never opened. DuckDB gets every core and a memory cap (`memory_limit`,
     DuckDB's own syntax such as "4GB"; past it the grouping spills to disk instead of
     taking the worker down).
@@ -62,42 +73,51 @@ class DuckDBEngine:
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     memory_limit: str = "4GB"
 
-    def _connection(self, files: list[str]) -> Any:
+    def _connection(self, rollups: list[str], events: list[str]) -> Any:
         import duckdb  # noqa: PLC0415 - only the engine that runs loads its driver
 
         connection = duckdb.connect(
             config={"threads": self.threads, "memory_limit": self.memory_limit}
         )
-        # By name: files older than a column lack it, and read it as null.
-        connection.read_parquet(files, union_by_name=True).create_view(EVENTS)
+        if rollups:
+            connection.read_parquet(rollups).create_view(ROLLUPS)
+        if events:
+            # By name: files older than a column lack it, and read it as null.
+            connection.read_parquet(events, union_by_name=True).create_view(EVENTS)
         return connection
 
     def cells(self, month: str) -> pa.Table:
-        files = [str(path) for path in month_files(self.root, window(month))]
-        if not files:
+        rollups, events = _window_files(self.root, month)
+        if not rollups and not events:
             return _empty_cells()
-        with self._connection(files) as connection:
-            return _normalised(connection.execute(cells_sql(month, "duckdb")).to_arrow_table())
+        with self._connection(rollups, events) as connection:
+            sql = cells_sql(month, "duckdb", _sources(rollups, events))
+            return _normalised(connection.execute(sql).to_arrow_table())
 
     def baseline_months(self, month: str) -> int:
-        files = [str(path) for path in month_files(self.root, window(month))]
-        if not files:
+        rollups, events = _window_files(self.root, month)
+        if not rollups and not events:
             return 0
-        with self._connection(files) as connection:
-            return len(connection.execute(months_sql(month, "duckdb")).fetchall())
+        with self._connection(rollups, events) as connection:
+            sql = months_sql(month, "duckdb", _sources(rollups, events))
+            return len(connection.execute(sql).fetchall())
 
 
 @dataclass
 class PostgresEngine:
-    """PostgreSQL for small sites: the same report over an archive table in the database."""
+    """PostgreSQL for small sites: the same report over an archive table in the database,
+    and a table of rollups beside it when the site keeps one (`load_rollups`; the events
+    table then holds only the events those rollups do not count)."""
 
     engine: SqlEngine
     table: str = "archive_events"
+    rollup_table: str | None = None
     name: str = "postgresql"
 
     def cells(self, month: str) -> pa.Table:
+        sources = Sources(rollups=self.rollup_table, events=self.table)
         with self.engine.connect() as connection:
-            result = connection.execute(text(cells_sql(month, "postgres", self.table)))
+            result = connection.execute(text(cells_sql(month, "postgres", sources)))
             rows = result.all()
         columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 6
         return _normalised(
@@ -110,8 +130,9 @@ class PostgresEngine:
         )
 
     def baseline_months(self, month: str) -> int:
+        sources = Sources(rollups=self.rollup_table, events=self.table)
         with self.engine.connect() as connection:
-            return len(connection.execute(text(months_sql(month, "postgres", self.table))).all())
+            return len(connection.execute(text(months_sql(month, "postgres", sources))).all())
 
 
 def load_postgres(engine: SqlEngine, files: Iterable[Path], table: str = "archive_events") -> int:
@@ -120,15 +141,24 @@ def load_postgres(engine: SqlEngine, files: Iterable[Path], table: str = "archiv
     The table has the indexes a monthly report needs (month, then grid and class), so a
     comparison with DuckDB is between equals.
     """
+    return _copy(engine, files, table, SCHEMA)
+
+
+def load_rollups(engine: SqlEngine, files: Iterable[Path], table: str = "archive_rollups") -> int:
+    """Copy rollup files into a PostgreSQL table of the rollup's columns, indexed alike."""
+    return _copy(engine, files, table, ROLLUP_SCHEMA)
+
+
+def _copy(engine: SqlEngine, files: Iterable[Path], table: str, schema: pa.Schema) -> int:
     types = {pa.string(): "text", pa.int64(): "bigint"}
-    columns = ", ".join(f"{f.name} {types.get(f.type, 'timestamptz')}" for f in SCHEMA)
+    columns = ", ".join(f"{f.name} {types.get(f.type, 'timestamptz')}" for f in schema)
     loaded = 0
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
         for path in files:
-            data = pq.read_table(path, schema=SCHEMA)
+            data = pq.read_table(path, schema=schema)
             buffer = io.BytesIO()
             pacsv.write_csv(data, buffer, pacsv.WriteOptions(include_header=False))
             with cursor.copy(f"COPY {table} FROM STDIN WITH (FORMAT csv)") as copy:
@@ -153,22 +183,27 @@ class SparkEngine:
     root: Path
     name: str = "spark"
 
-    def _view(self, month: str) -> bool:
-        files = [str(path) for path in month_files(self.root, window(month))]
-        if not files:
-            return False
-        self.session.read.parquet(*files).createOrReplaceTempView(EVENTS)
-        return True
+    def _views(self, month: str) -> Sources | None:
+        rollups, events = _window_files(self.root, month)
+        if not rollups and not events:
+            return None
+        if rollups:
+            self.session.read.parquet(*rollups).createOrReplaceTempView(ROLLUPS)
+        if events:
+            self.session.read.parquet(*events).createOrReplaceTempView(EVENTS)
+        return _sources(rollups, events)
 
     def cells(self, month: str) -> pa.Table:
-        if not self._view(month):
+        sources = self._views(month)
+        if sources is None:
             return _empty_cells()
-        return _normalised(self.session.sql(cells_sql(month, "spark")).toArrow())
+        return _normalised(self.session.sql(cells_sql(month, "spark", sources)).toArrow())
 
     def baseline_months(self, month: str) -> int:
-        if not self._view(month):
+        sources = self._views(month)
+        if sources is None:
             return 0
-        return len(self.session.sql(months_sql(month, "spark")).collect())
+        return len(self.session.sql(months_sql(month, "spark", sources)).collect())
 
 
 def _empty_cells() -> pa.Table:

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.stats import rankdata
 
-from civicgrid.diagnosis.definition import DEVICE_ALARMS
+from civicgrid.archive.rollup import DEVICE_ALARMS
 from civicgrid.diagnosis.engines import ReportEngine
 from civicgrid.diagnosis.figures import change_pct, rate
 from civicgrid.diagnosis.statistics import FDR, benjamini_hochberg, peer_test, rate_test

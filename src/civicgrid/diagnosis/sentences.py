@@ -3,8 +3,8 @@
 from collections.abc import Callable, Sequence
 from functools import cache
 
+from civicgrid.archive.rollup import DEVICE_ALARMS
 from civicgrid.categories.reference import risk_classes
-from civicgrid.diagnosis.definition import DEVICE_ALARMS
 from civicgrid.diagnosis.models import MonthlyRisk
 from civicgrid.i18n import translate
 
