@@ -61,6 +61,7 @@ export function regionPicker(input, { deepest = "grid", onChoose = () => {} } = 
   search.setAttribute("role", "combobox");
   search.setAttribute("aria-autocomplete", "list");
   search.setAttribute("aria-expanded", "false");
+  if (input.required) search.setAttribute("aria-required", "true");
   const browse = element("button", "btn-secondary btn-small region-picker-browse", t("page.picker.browse"));
   browse.type = "button";
   browse.setAttribute("aria-expanded", "false");
