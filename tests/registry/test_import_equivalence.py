@@ -23,7 +23,7 @@ from tests.factories import OWN_COMMUNITY, City, id_number, resident, write_csv
 CONSOLE = Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
 SECOND_GRID = f"{OWN_COMMUNITY}002"
 # (grid, address, care groups as the file spells them, as the service takes them)
-PEOPLE = (
+PEOPLE: tuple[tuple[str, str, str, list[str]], ...] = (
     (
         f"{OWN_COMMUNITY}001",
         "正阳北路12号3栋2单元501室",
