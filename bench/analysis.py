@@ -7,14 +7,20 @@ they are (gamma-distributed weights) and classes in how common (Dirichlet weight
 one grid × class is tripled in the report month as a planted anomaly. Then, for the
 last month, the full report (`civicgrid.diagnosis.report.compute`: counts per grid ×
 class, last month, a year ago, the Poisson test of every cell against its own last 12
-months, Benjamini–Hochberg, per-grid totals and ranking) on
+months, Benjamini–Hochberg, the street-peer test, per-grid totals and ranking) on
 
-* DuckDB over the Parquet files (the embedded default), best of `--repeat`;
-* PostgreSQL over the same rows in a table with an index on (month, grid, class),
-  loaded by COPY and ANALYZEd, best of `--repeat`;
-* Spark `local[2]` over the same Parquet files (first run reported apart: JVM warm-up).
+* DuckDB over the closed months' rollups (`civicgrid.archive.rollup`, built on demand the
+  first time, as the compaction builds them for an archive without them), best of
+  `--repeat`; then the same with the report month read from its events (a month not yet
+  compacted), and with every event read (no rollup: the code before rollups);
+* PostgreSQL over the window's events in a table with an index on (month, grid, class),
+  loaded by COPY and ANALYZEd, and over the same rollups in a table with the same index
+  (plus a table of the events no rollup counts), best of `--repeat` each;
+* Spark `local[2]` over the same rollups (first run reported apart: JVM warm-up).
 
-The three reports are compared cell by cell, and the planted cell must be flagged.
+Every report is compared cell by cell with the first, and the planted cell must be
+flagged. Each row gives the best wall time, that run's CPU time of this process (DuckDB
+runs in it; PostgreSQL and Spark do not) and the load average.
 
     .venv/bin/python bench/analysis.py [--events 10000000] [--grids 48000] [--months 24]
         [--pg-url URL] [--no-spark] [--no-postgres] [--repeat 3] [--seed 11]
@@ -32,7 +38,8 @@ import resource
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -43,14 +50,17 @@ from sqlalchemy import create_engine
 
 from civicgrid.archive.compaction import compact_month
 from civicgrid.archive.events import SCHEMA
-from civicgrid.archive.store import month_files, partition_dir
+from civicgrid.archive.rollup import window_parts
+from civicgrid.archive.store import ROLLUP, month_files, partition_dir
 from civicgrid.categories.reference import risk_classes
 from civicgrid.diagnosis.definition import shift, window
 from civicgrid.diagnosis.engines import (
     DuckDBEngine,
     PostgresEngine,
+    ReportEngine,
     SparkEngine,
     load_postgres,
+    load_rollups,
     spark_session,
 )
 from civicgrid.diagnosis.report import MonthlyFigures, compute
@@ -65,6 +75,9 @@ DISTRICTS = ("360102", "360103", "360104", "360105", "360111")
 LAST_MONTH = "2026-11"
 
 
+Row = tuple[str, float, float, float]  # what, best wall seconds, its CPU seconds, load
+
+
 def main() -> None:
     args = _arguments()
     args.data.mkdir(parents=True, exist_ok=True)
@@ -72,47 +85,93 @@ def main() -> None:
     root, planted = _archive(args)
     generated = time.perf_counter() - started
     print(f"archive ready in {generated:.1f} s", file=sys.stderr)
+    rolled = _rollups(root, args.months)
     if args.generate_only:
         return
     if args.split:
         _split_then_compact(root, args.split, args.repeat)
         return
-    files = month_files(root, window(LAST_MONTH))
-    rows: list[tuple[str, float, str]] = []
+    rows: list[Row] = []
     reports: dict[str, MonthlyFigures] = {}
 
     duck = DuckDBEngine(root)
-    best, reports["duckdb"] = _best(args.repeat, lambda: compute(duck, LAST_MONTH, {}))
-    rows.append((f"DuckDB over Parquet (best of {args.repeat})", best, ""))
-    print(f"duckdb {best:.3f} s", file=sys.stderr)
+    rows.append(_best(f"DuckDB, rollups (best of {args.repeat})", args.repeat, duck, reports))
+    with _without_rollups(root, [LAST_MONTH]):
+        what = f"DuckDB, report month from its events (best of {args.repeat})"
+        rows.append(_best(what, args.repeat, duck, reports))
+    with _without_rollups(root, window(LAST_MONTH)):
+        what = f"DuckDB, every event, no rollup (best of {args.repeat})"
+        rows.append(_best(what, args.repeat, duck, reports))
 
     if not args.no_postgres:
-        with fresh_database("postgresql", args.pg_url, PLACE) as url:
-            engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-            load_started = time.perf_counter()
-            loaded = load_postgres(engine, month_files(root, _all_months(args.months)))
-            load_seconds = time.perf_counter() - load_started
-            print(f"postgres loaded {loaded:,} rows in {load_seconds:.1f} s", file=sys.stderr)
-            postgres = PostgresEngine(engine)
-            best, reports["postgresql"] = _best(
-                args.repeat, lambda: compute(postgres, LAST_MONTH, {})
-            )
-            rows.append((f"PostgreSQL table + index (best of {args.repeat})", best, ""))
-            rows.append(("(PostgreSQL COPY + index + ANALYZE of all months)", load_seconds, ""))
-            engine.dispose()
-            print(f"postgres {best:.3f} s", file=sys.stderr)
+        _postgres(args, root, rows, reports)
 
     if not args.no_spark:
         session = spark_session("local[2]", partitions=4)
         spark = SparkEngine(session, root)
-        first, _ = _timed(lambda: compute(spark, LAST_MONTH, {}))
-        best, reports["spark"] = _best(args.repeat, lambda: compute(spark, LAST_MONTH, {}))
-        rows.append(("Spark local[2] over Parquet, first run (JVM warm-up)", first, ""))
-        rows.append((f"Spark local[2] over Parquet (best of {args.repeat} after it)", best, ""))
+        rows.append(_best("Spark local[2], rollups, first run (JVM warm-up)", 1, spark, {}))
+        what = f"Spark local[2], rollups (best of {args.repeat} after it)"
+        rows.append(_best(what, args.repeat, spark, reports))
         session.stop()
-        print(f"spark {best:.3f} s", file=sys.stderr)
 
-    _print(args, rows, reports, planted, files, generated)
+    _print(args, rows, reports, planted, root, (generated, rolled))
+
+
+def _postgres(
+    args: argparse.Namespace, root: Path, rows: list[Row], reports: dict[str, MonthlyFigures]
+) -> None:
+    """PostgreSQL over the window's raw events with their index, and over the same
+    rollups as DuckDB (plus the events no rollup counts), in one database."""
+    with fresh_database("postgresql", args.pg_url, PLACE) as url:
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        started = time.perf_counter()
+        loaded = load_postgres(engine, month_files(root, window(LAST_MONTH)))
+        raw_load = time.perf_counter() - started
+        rollups, events = window_parts(root, window(LAST_MONTH))
+        started = time.perf_counter()
+        counted = load_rollups(engine, rollups)
+        load_postgres(engine, events, table="archive_open_events")
+        rollup_load = time.perf_counter() - started
+        print(f"postgres: {loaded:,} events, {counted:,} rollup rows", file=sys.stderr)
+        raw = PostgresEngine(engine)
+        what = f"PostgreSQL, every event, table + index (best of {args.repeat})"
+        rows.append(_best(what, args.repeat, raw, reports))
+        rolled = PostgresEngine(engine, "archive_open_events", rollup_table="archive_rollups")
+        what = f"PostgreSQL, the same rollups in a table + index (best of {args.repeat})"
+        rows.append(_best(what, args.repeat, rolled, reports))
+        rows.append((f"(PostgreSQL: COPY + index + ANALYZE of {loaded:,} events)", raw_load, 0, 0))
+        rows.append((f"(PostgreSQL: the same of {counted:,} rollup rows)", rollup_load, 0, 0))
+        engine.dispose()
+
+
+def _rollups(root: Path, months: int) -> float:
+    """Give every month its rollups as the compaction does when a month closes (built on
+    demand for an archive without them); seconds taken, 0 when they were there."""
+    if (root / "rolled").exists():
+        return 0.0
+    started = time.perf_counter()
+    for month in _all_months(months):
+        compact_month(root, month, {"dispute": 10**12})
+    (root / "rolled").touch()
+    seconds = time.perf_counter() - started
+    print(f"rollups built in {seconds:.1f} s", file=sys.stderr)
+    return seconds
+
+
+@contextmanager
+def _without_rollups(root: Path, months: list[str]) -> Iterator[None]:
+    """The months' rollups hidden for a while: a report reads those months' events."""
+    hidden = []
+    for month in months:
+        for path in root.glob(f"month={month}/district=*/{ROLLUP}"):
+            aside = path.with_name(f".{ROLLUP}.aside")
+            path.rename(aside)
+            hidden.append((aside, path))
+    try:
+        yield
+    finally:
+        for aside, path in hidden:
+            aside.rename(path)
 
 
 def _arguments() -> argparse.Namespace:
@@ -263,12 +322,12 @@ def _split_then_compact(root: Path, rows: int, repeat: int) -> None:
             pq.write_table(part, folder / name, compression="zstd")
     files = len(month_files(split, window(LAST_MONTH)))
     duck = DuckDBEngine(split)
-    before, _ = _best(repeat, lambda: compute(duck, LAST_MONTH, {}))
+    before = _best("batches", repeat, duck, {})[1]
     started = time.perf_counter()
     for month in window(LAST_MONTH):
         compact_month(split, month, {"dispute": 10**12})
     compacting = time.perf_counter() - started
-    after, _ = _best(repeat, lambda: compute(duck, LAST_MONTH, {}))
+    after = _best("compacted", repeat, duck, {})[1]
     events = sum(pq.read_metadata(p).num_rows for p in month_files(split, window(LAST_MONTH)))
     print(f"| window as batches of {rows:,} rows ({files:,} files) | {before:.3f} |")
     print(f"| the same compacted (65 files) | {after:.3f} |")
@@ -276,55 +335,63 @@ def _split_then_compact(root: Path, rows: int, repeat: int) -> None:
     shutil.rmtree(split)
 
 
-def _timed(run: Callable[[], MonthlyFigures]) -> tuple[float, MonthlyFigures]:
+def _timed(engine: ReportEngine) -> tuple[float, float, float, MonthlyFigures]:
     started, cpu = time.perf_counter(), time.process_time()
-    result = run()
-    seconds = time.perf_counter() - started
-    print(
-        f"  run {seconds:.3f} s, this process's CPU {time.process_time() - cpu:.3f} s, "
-        f"load {os.getloadavg()[0]:.1f}",
-        file=sys.stderr,
-    )
-    return seconds, result
+    result = compute(engine, LAST_MONTH, {})
+    seconds, used = time.perf_counter() - started, time.process_time() - cpu
+    load = os.getloadavg()[0]
+    print(f"  {engine.name} {seconds:.3f} s, CPU {used:.3f} s, load {load:.1f}", file=sys.stderr)
+    return seconds, used, load, result
 
 
-def _best(repeat: int, run: Callable[[], MonthlyFigures]) -> tuple[float, MonthlyFigures]:
-    timings = [_timed(run) for _ in range(repeat)]
-    return min(seconds for seconds, _ in timings), timings[-1][1]
+def _best(what: str, repeat: int, engine: ReportEngine, reports: dict[str, MonthlyFigures]) -> Row:
+    """The fastest of `repeat` runs with its CPU time (this process: DuckDB runs in it) and
+    load; the report is kept for the comparison under `what`."""
+    timings = [_timed(engine) for _ in range(repeat)]
+    seconds, used, load, result = min(timings, key=lambda timing: timing[0])
+    reports[what] = result
+    print(f"{what}: {seconds:.3f} s", file=sys.stderr)
+    return what, seconds, used, load
 
 
 def _print(  # noqa: PLR0917 - one call, every figure of the run
     args: argparse.Namespace,
-    rows: list[tuple[str, float, str]],
+    rows: list[Row],
     reports: dict[str, MonthlyFigures],
     planted: tuple[str, str],
-    files: list[Path],
-    generated: float,
+    root: Path,
+    prepared: tuple[float, float],
 ) -> None:
-    duck = reports["duckdb"]
-    cells = duck.cells.to_pylist()
+    files = month_files(root, window(LAST_MONTH))
+    first = next(iter(reports.values()))
+    cells = first.cells.to_pylist()
     flagged = {(row["grid_code"], row["risk_class"]) for row in cells if row["anomaly"]}
-    same = {
-        name: report.cells.equals(duck.cells) and report.grids.equals(duck.grids)
-        for name, report in reports.items()
-    }
+    same = all(
+        report.cells.equals(first.cells) and report.grids.equals(first.grids)
+        for report in reports.values()
+    )
     size = sum(path.stat().st_size for path in files)
-    load = os.getloadavg()[0]
-    print(f"## Result ({datetime.date.today()}, {os.cpu_count()} cores, load {load:.1f})\n")
+    rollups, _ = window_parts(root, window(LAST_MONTH))
+    rolled_rows = sum(pq.read_metadata(path).num_rows for path in rollups)
+    rolled_size = sum(path.stat().st_size for path in rollups)
+    print(f"## Result ({datetime.date.today()}, {os.cpu_count()} cores)\n")
     print(f"{args.events:,} events, {args.grids:,} grids, 29 classes, {args.months} months; ")
     print(
-        f"report month {LAST_MONTH}, its 13-month window {len(files)} files, {size / 1e6:.0f} MB.\n"
+        f"report month {LAST_MONTH}, its 13-month window: {len(files)} event files, "
+        f"{size / 1e6:.0f} MB; {len(rollups)} rollups, {rolled_rows:,} rows, "
+        f"{rolled_size / 1e6:.0f} MB.\n"
     )
-    print("| engine | seconds |")
-    print("|---|---:|")
-    for name, seconds, _ in rows:
-        print(f"| {name} | {seconds:.3f} |")
+    print("| engine | wall s | CPU s of this process | load |")
+    print("|---|---:|---:|---:|")
+    for what, seconds, used, load in rows:
+        print(f"| {what} | {seconds:.3f} | {used:.3f} | {load:.1f} |")
     print()
-    print(f"- cells tested (grid × class with an event in the window): {duck.cells.num_rows:,}")
-    print(f"- grids ranked: {duck.grids.num_rows:,}; anomalies flagged: {len(flagged)}")
+    print(f"- cells tested (grid × class with an event in the window): {first.cells.num_rows:,}")
+    print(f"- grids ranked: {first.grids.num_rows:,}; anomalies flagged: {len(flagged)}")
     print(f"- planted cell {planted} flagged: {planted in flagged}")
-    print(f"- identical to DuckDB's report: {same}")
-    print(f"- archive generation (not timed above): {generated:.1f} s")
+    print(f"- every report identical: {same}")
+    print(f"- archive generation (not timed above): {prepared[0]:.1f} s")
+    print(f"- rollups built on demand for every month (0: already there): {prepared[1]:.1f} s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"- peak RSS of this process (DuckDB runs in it): {peak:,.0f} MB")
 

@@ -7,7 +7,7 @@ and the same crash-safe swap (`compaction`): `rollup.parquet`, one row per month
 and class with an event, ordered by grid and class, recording in its metadata which of
 the folder's event files it counts.
 
-The rule of what is counted under which class lives here once (`COUNTS_SQL`): the
+The rule of what is counted under which class lives here once (`COUNTED_SQL`): the
 compaction runs it on a folder's events, and every report engine runs the same SQL
 (`diagnosis.definition`) on the events no rollup counts yet (the open month, a batch
 archived late into a closed month, an archive written before rollups), so a report
@@ -32,16 +32,17 @@ from civicgrid.archive.store import ROLLUP, fsync_dir
 # is counted here under this name and the report keeps it out of each grid's total.
 DEVICE_ALARMS = "device_alarms"
 
-# In DuckDB's dialect; `diagnosis.definition` transpiles it for the other engines.
-COUNTS_SQL = """
+# In DuckDB's dialect; `diagnosis.definition` transpiles it for the other engines. One row
+# per counted event (its count, 1): a report sums these beside the rollups without grouping
+# them twice, and the compaction groups them into the rollup.
+COUNTED_SQL = """
 SELECT
   month,
   grid_code,
   COALESCE(risk_class, '{device_alarms}') AS risk_class,
-  COUNT(*) AS events
+  1 AS events
 FROM {table}
 WHERE grid_code IS NOT NULL AND (risk_class IS NOT NULL OR source = 'alarm'){where}
-GROUP BY month, grid_code, COALESCE(risk_class, '{device_alarms}')
 """
 
 ROLLUP_SCHEMA = pa.schema(
@@ -55,20 +56,23 @@ ROLLUP_SCHEMA = pa.schema(
 _COUNTS_OF = b"civicgrid.counts_of"
 
 
-def counts_sql(table: str, where: str = "") -> str:
+def counted_sql(table: str, where: str = "") -> str:
     """The counting rule over `table`, with an extra condition (`AND …`) when given."""
-    return COUNTS_SQL.format(device_alarms=DEVICE_ALARMS, table=table, where=where)
+    return COUNTED_SQL.format(device_alarms=DEVICE_ALARMS, table=table, where=where)
 
 
 def count(events: pa.Table) -> pa.Table:
     """A folder's events as counts per month, grid and class, ordered by grid and class."""
     import duckdb  # noqa: PLC0415 - loaded by the compaction only
 
+    grouped = (
+        f"SELECT month, grid_code, risk_class, SUM(events) AS events "
+        f"FROM ({counted_sql('folder_events')}) AS counted "
+        f"GROUP BY month, grid_code, risk_class ORDER BY grid_code, risk_class, month"
+    )
     with duckdb.connect(config={"threads": 1}) as connection:
         connection.from_arrow(events).create_view("folder_events")
-        counted = connection.execute(
-            f"SELECT * FROM ({counts_sql('folder_events')}) ORDER BY grid_code, risk_class, month"
-        ).to_arrow_table()
+        counted = connection.execute(grouped).to_arrow_table()
     return counted.cast(ROLLUP_SCHEMA)
 
 

@@ -30,7 +30,7 @@ from datetime import date
 
 import sqlglot
 
-from civicgrid.archive.rollup import counts_sql
+from civicgrid.archive.rollup import counted_sql
 from civicgrid.errors import Invalid
 
 SOURCE_DIALECT = "duckdb"
@@ -41,7 +41,8 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _TABLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 # The window's counts per month, grid and class: the closed months' rollups as they are,
-# the events no rollup counts yet counted by the archive's one rule (`rollup.COUNTS_SQL`).
+# each event no rollup counts yet as a count of 1, by the archive's one rule
+# (`rollup.COUNTED_SQL`).
 _FROM_ROLLUPS = """
 SELECT month, grid_code, risk_class, events FROM {rollups}
 WHERE month >= '{year_ago}' AND month <= '{month}'
@@ -132,7 +133,7 @@ def _counts(month: str, sources: Sources) -> str:
     if sources.rollups is not None:
         parts.append(_FROM_ROLLUPS.format(rollups=_checked(sources.rollups), **bounds))
     if sources.events is not None:
-        parts.append(counts_sql(_checked(sources.events), _IN_WINDOW.format(**bounds)))
+        parts.append(counted_sql(_checked(sources.events), _IN_WINDOW.format(**bounds)))
     if not parts:
         raise ValueError("a report needs a rollup table, an events table or both")
     return "\nUNION ALL\n".join(parts)
