@@ -1,7 +1,8 @@
 """Closed cases and a finished dispute to consult, built through the services.
 
 Two closed noise cases lie in the own grid (one answered by the own department),
-a closed road case beside them, and a closed noise case in the other district;
+a closed road case beside them, and a closed noise case in the other district; a new
+noise case of the own grid is in the own department's hands;
 a mediator of the own street agreed one neighbour dispute there and the other
 district has its own.
 """
@@ -145,6 +146,7 @@ def consulted(db: Session, city: City, people: People, settings: Settings) -> Co
     _user(db, "c.mediator", Role.MEDIATOR, OWN_STREET)
     _user(db, "c.far_mediator", Role.MEDIATOR, OTHER_DISTRICT)
     _user(db, "c.resident", Role.RESIDENT, city.code)
+    _user(db, "c.far_admin", Role.ADMIN, OTHER_DISTRICT)
     admin = person(db, "admin")
     for mediator in ("c.mediator", "c.far_mediator"):
         disputes.save_mediator(db, admin, username=mediator, kinds=["neighbour"], active=True)
@@ -157,6 +159,11 @@ def consulted(db: Session, city: City, people: People, settings: Settings) -> Co
     _close(db, noise_again, ("owner", "c.handler", "530502-urban"), "已协调社区约谈广场舞负责人。")
     _close(db, road, ("owner", "c.handler", "530502-urban"), "已疏通排水管道。")
     _close(db, foreign, ("c.far_dispatcher", "c.far_handler", "530521-urban"), "外区已处理。")
+    centre = person(db, "owner")
+    transition(db, case_id=open_noise.id, change=Change(to=Status.ACCEPTED), actor=centre)
+    handling = auth_service.department_id(db, "530502-urban")
+    change = Change(to=Status.DISPATCHED, department_id=handling)
+    transition(db, case_id=open_noise.id, change=change, actor=centre)
     agreed = _dispute(db, settings, "owner", OWN_GRID, "楼上漏水，张三与李四多次争吵")
     foreign_dispute = _dispute(db, settings, "c.far_dispatcher", OTHER_GRID, "楼上漏水引发邻里纠纷")
     current = _dispute(db, settings, "owner", OWN_GRID, "卫生间漏水到楼下，邻居吵架")
