@@ -46,7 +46,9 @@ export async function showSimilarCases(number) {
   panel.hidden = !found;
   if (found) {
     showMatches(document.getElementById("consult-matches"), found.matches);
-    document.getElementById("consult-draft").value = found.draft;
+    // The same case reopened after a move keeps the handler's edits to its draft.
+    if (panel.dataset.number !== number) document.getElementById("consult-draft").value = found.draft;
+    panel.dataset.number = number;
   }
   panel.dataset.state = "ready";
 }
