@@ -32,6 +32,8 @@ _UNIT = re.compile(
     r"|[^\W\d_A-Za-z对您谢我该本全各到在由向和与及的经将请][\u4e00-\u9fa5]{1,3}(?:街道|镇))"
 )
 _NOT_UNITS = frozenset({"城镇", "乡镇", "村镇"})
+# Words a sentence puts before a unit's name (已转, 交由): not part of the name.
+_LEADING_WORDS = "已转交至向由经对和与及的在将请"
 _TIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d", "%Y-%m-%d")
 
 
@@ -67,8 +69,8 @@ def read_csv(path: Path) -> Iterator[AnsweredQuestion]:
 def responding_unit(reply: str) -> str:
     """The first unit the reply names, or "" when it names none."""
     for found in _UNIT.finditer(_SPACE.sub("", reply)):
-        name = found.group(1)
-        if name not in _NOT_UNITS:
+        name = found.group(1).lstrip(_LEADING_WORDS)
+        if len(name) > 2 and name not in _NOT_UNITS:
             return name
     return ""
 

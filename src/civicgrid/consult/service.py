@@ -28,7 +28,7 @@ from civicgrid.consult import engine
 from civicgrid.consult.indexing import refresh
 from civicgrid.consult.models import ConsultDocument
 from civicgrid.consult.roles import CASE_CONSULTERS, DISPUTE_CONSULTERS
-from civicgrid.consult.text import words
+from civicgrid.consult.text import question as question_words
 from civicgrid.disputes.access import readable as readable_disputes
 from civicgrid.disputes.models import Dispute
 from civicgrid.disputes.service import visible_dispute
@@ -77,7 +77,7 @@ def similar_cases(
     """Closed cases of the reader's area like this one, with the public answers, and a draft."""
     require_role(actor, CASE_CONSULTERS)
     case = visible_case(db, actor, number)
-    question = words(case.description)
+    question = question_words(case.description)
     generation = _generation(db, root)
     mask = generation.mask(scope_prefix(actor.scope_code or ""), frozenset({"case"}), PUBLIC_KINDS)
     hits = engine.top(generation, question, k=(limit + 1) * OVERFETCH, mask=mask)
@@ -105,7 +105,7 @@ def similar_disputes(
     """类案推送: finished disputes of the reader's area like this one, with their agreements."""
     require_role(actor, DISPUTE_CONSULTERS)
     dispute = visible_dispute(db, actor, number)
-    question = words(dispute.description)
+    question = question_words(dispute.description)
     generation = _generation(db, root)
     mask = generation.mask(
         scope_prefix(actor.scope_code or ""), frozenset({"dispute"}), frozenset({"knowledge"})
@@ -145,7 +145,7 @@ def _question(text: str) -> list[str]:
     text = text.strip()
     if len(text) < MIN_QUESTION_CHARS or len(text) > MAX_QUESTION_CHARS:
         raise Invalid("consult_question_length", low=MIN_QUESTION_CHARS, high=MAX_QUESTION_CHARS)
-    return words(text)
+    return question_words(text)
 
 
 def _generation(db: Session, root: Path) -> engine.Generation:
