@@ -23,6 +23,7 @@ district's handler (jieba words of a real message, the district's mask, the top 
 for 1,000 questions after 50 warm-up ones. Printed as markdown.
 
     .venv/bin/python bench/consult.py [--cases N] [--questions N] [--seed N]
+                                      [--skip-quality] [--skip-speed]
 """
 
 import argparse
@@ -196,13 +197,15 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args()
     if not REPLIES.is_file():
         sys.exit(f"{REPLIES} is missing: the benchmark needs ../shared/data beside the checkout")
     if not args.skip_quality:
         print("\n".join(quality()))
         print()
-    print("\n".join(speed(args.cases, args.questions, args.seed)))
+    if not args.skip_speed:
+        print("\n".join(speed(args.cases, args.questions, args.seed)))
 
 
 if __name__ == "__main__":
