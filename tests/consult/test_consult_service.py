@@ -1,7 +1,7 @@
 """The consultation engine: what it finds, within whose jurisdiction, and how it keeps up."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from civicgrid.cases.workflow import Change, Status, transition
@@ -167,3 +167,14 @@ def test_a_build_killed_half_way_leaves_the_index_in_force_and_is_cleaned_up(
     assert engine.in_force(consulted.root) == before
     refresh(db, consulted.root, force=True)
     assert not (consulted.root / ".building-99").exists()
+
+
+def test_changes_wait_while_the_index_rests_after_a_build_unless_forced(
+    db: Session, consulted: Consulted, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(engine, "REST_FACTOR", 1e9)
+    before = engine.in_force(consulted.root)
+    db.execute(delete(ConsultDocument).where(ConsultDocument.source_ref == consulted.road))
+    assert not refresh(db, consulted.root).built
+    assert engine.in_force(consulted.root) == before
+    assert refresh(db, consulted.root, force=True).built

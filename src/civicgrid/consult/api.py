@@ -123,4 +123,4 @@ def delete_knowledge(
 
 def _rebuild_after(background: BackgroundTasks, request: Request) -> None:
     root = index_root(request.app.state.settings)
-    background.add_task(refresh_in_own_session, request.app.state.sessions, root)
+    background.add_task(refresh_in_own_session, request.app.state.sessions, root, force=True)

@@ -26,11 +26,12 @@ import json
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +44,8 @@ REGION_WIDTH = 15
 CURRENT = "CURRENT"
 _LOCK = "build.lock"
 _META = "meta.json"
+# A build waits this many times the last build's length after it (see `resting`).
+REST_FACTOR = 10
 # Region masks kept per generation: one per (jurisdiction, kinds) asked lately.
 _MASKS_KEPT = 64
 
@@ -103,6 +106,7 @@ def build(root: Path, rows: Iterable[Row], *, signature: str) -> Generation:
     with _build_lock(root):
         _remove_leftovers(root)
         number = _next_number(root)
+        began = time.monotonic()
         temporary = root / f".building-{number}"
         temporary.mkdir()
         ids, regions, kinds, corpus = _columns(rows)
@@ -115,7 +119,13 @@ def build(root: Path, rows: Iterable[Row], *, signature: str) -> Generation:
         np.save(temporary / "ids.npy", ids)
         np.save(temporary / "regions.npy", regions)
         np.save(temporary / "kinds.npy", kinds)
-        (temporary / _META).write_text(json.dumps({"signature": signature, "count": len(ids)}))
+        meta = {
+            "signature": signature,
+            "count": len(ids),
+            "seconds": time.monotonic() - began,
+            "built_at": time.time(),
+        }
+        (temporary / _META).write_text(json.dumps(meta))
         final = root / f"g-{number}"
         temporary.rename(final)
         pointer = root / f".{CURRENT}-{number}"
@@ -134,13 +144,29 @@ def in_force(root: Path) -> str | None:
 
 
 def signature_in_force(root: Path) -> str | None:
+    meta = _meta_in_force(root)
+    return None if meta is None else str(meta["signature"])
+
+
+def resting(root: Path) -> bool:
+    """Whether the last build was too recent to build again yet: a build may take at most
+    a tenth of the time (REST_FACTOR times its own length must pass first). Over a million
+    documents a build takes minutes, and cases close all day."""
+    meta = _meta_in_force(root)
+    if meta is None or "built_at" not in meta:
+        return False
+    return time.time() - float(meta["built_at"]) < REST_FACTOR * float(meta["seconds"])
+
+
+def _meta_in_force(root: Path) -> dict[str, Any] | None:
     name = in_force(root)
     if name is None:
         return None
     try:
-        return str(json.loads((root / name / _META).read_text())["signature"])
+        meta: dict[str, Any] = json.loads((root / name / _META).read_text())
     except FileNotFoundError:
         return None
+    return meta
 
 
 def load(root: Path, name: str) -> Generation:

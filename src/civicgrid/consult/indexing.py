@@ -58,7 +58,8 @@ def index_root(settings: Settings) -> Path:
 
 
 def refresh(db: Session, root: Path, *, force: bool = False) -> Refresh:
-    """Catch the documents up with closed cases and disputes, then rebuild if they changed.
+    """Catch the documents up with closed cases and disputes, then rebuild if they changed
+    and the last build is not too recent (`engine.resting`; `force` builds regardless).
 
     The caller commits; the documents are flushed before the build reads them, so a
     build made inside an uncommitted transaction matches what that transaction sees.
@@ -68,16 +69,19 @@ def refresh(db: Session, root: Path, *, force: bool = False) -> Refresh:
     disputes = catch_up_disputes(db)
     db.flush()
     signature = document_signature(db)
-    built = force or signature != engine.signature_in_force(root)
+    changed = signature != engine.signature_in_force(root)
+    built = force or (changed and not engine.resting(root))
     if built:
         engine.build(root, _rows(db), signature=signature)
     return Refresh(cases=cases, disputes=disputes, built=built)
 
 
-def refresh_in_own_session(sessions: sessionmaker[Session], root: Path) -> Refresh:
+def refresh_in_own_session(
+    sessions: sessionmaker[Session], root: Path, *, force: bool = False
+) -> Refresh:
     """`refresh` in a transaction of its own: the worker's round, or after an upload."""
     with sessions() as db:
-        done = refresh(db, root)
+        done = refresh(db, root, force=force)
         db.commit()
     return done
 
