@@ -8,6 +8,7 @@
 import "leaflet/dist/leaflet.css";
 import "./desk.css";
 import L from "leaflet";
+import { fillReplyNote, showSimilarCases } from "./consult-panel.js";
 import { showAlarmOrigin } from "./desk-alarm-origin.js";
 import { showCameras, wireCameraView } from "./desk-cameras.js";
 import { showExport, wireFilters } from "./desk-filters.js";
@@ -343,6 +344,7 @@ async function openCase(number) {
   showTimeline(actions);
   showDuplicates(number, candidates);
   if (config.mayReadSupervisions) await showSupervisions(number);
+  await showSimilarCases(number);
   if (config.mayViewCameras) showCameras(number, config);
   if (config.mayReadAlarms) await showAlarmOrigin(item, config);
   detail.dataset.state = "ready";
@@ -358,6 +360,7 @@ function openMove(item, move) {
   document.getElementById("move-decision").hidden = !move.needs_decision;
   document.getElementById("move-department").hidden = !move.needs_department;
   document.getElementById("move-evidence").hidden = !move.needs_account;
+  fillReplyNote(move, document.getElementById("move-note"));
   if (move.needs_department) {
     const routed = item.routed_department_id ?? item.department_id;
     departmentOptions(document.getElementById("move-department-select"), routed).catch((error) =>

@@ -4,6 +4,7 @@
 
 import "./desk.css";
 import "./admin.css";
+import { showSimilarDisputes } from "./consult-panel.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
 import { button, element, fillTable } from "./lib/dom.js";
 import { send } from "./lib/http.js";
@@ -146,6 +147,7 @@ async function openDispute(number) {
     }),
   );
   showActions(dispute);
+  await showSimilarDisputes(dispute.number);
   detail.dataset.state = "ready";
   detail.dataset.status = dispute.status;
 }

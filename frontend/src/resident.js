@@ -4,6 +4,7 @@
 
 import "leaflet/dist/leaflet.css";
 import L from "leaflet";
+import { wireAnsweredQuestions } from "./consult-panel.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
 import { addBaseMap } from "./lib/basemap.js";
 import { send } from "./lib/http.js";
@@ -257,6 +258,7 @@ function wireTrack() {
 function boot() {
   const map = createMap();
   wireReport(map);
+  wireAnsweredQuestions(document.getElementById("description"));
   wireTrack();
   fillCategories();
 }

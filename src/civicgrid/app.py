@@ -29,6 +29,7 @@ from civicgrid.cases.public_api import router as case_feedback_router
 from civicgrid.cases.saved_filters_api import router as saved_filters_router
 from civicgrid.categories.api import router as categories_router
 from civicgrid.components.api import router as components_router
+from civicgrid.consult.api import router as consult_router
 from civicgrid.db import create_db_engine, database_kind, make_session_factory, upgrade_database
 from civicgrid.diagnosis.api import router as analysis_router
 from civicgrid.disputes.api import router as disputes_router
@@ -120,6 +121,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(registry_files_router)
     app.include_router(fieldwork_router)
     app.include_router(disputes_router)
+    app.include_router(consult_router)
     app.include_router(analysis_router)
     app.include_router(hotspots_router)
     app.include_router(safe_places_router)

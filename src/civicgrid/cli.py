@@ -22,6 +22,7 @@ from civicgrid.console import (
     say,
     stop_on_signals,
 )
+from civicgrid.consult import cli as consult_cli
 from civicgrid.db import create_db_engine, make_session_factory, upgrade_database
 from civicgrid.demo import cli as demo_cli
 from civicgrid.diagnosis import cli as diagnosis_cli
@@ -430,3 +431,4 @@ main.add_command(restore_command)
 main.add_command(diagnosis_cli.group)
 main.add_command(sources_cli.group)
 main.add_command(demo_cli.demo)
+main.add_command(consult_cli.group)

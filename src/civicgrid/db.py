@@ -188,6 +188,7 @@ def load_all_models() -> None:
     from civicgrid.cases import models as case_models  # noqa: F401, PLC0415
     from civicgrid.categories import models as category_models  # noqa: F401, PLC0415
     from civicgrid.components import models as component_models  # noqa: F401, PLC0415
+    from civicgrid.consult import models as consult_models  # noqa: F401, PLC0415
     from civicgrid.demo import models as demo_models  # noqa: F401, PLC0415
     from civicgrid.diagnosis import models as diagnosis_models  # noqa: F401, PLC0415
     from civicgrid.disputes import models as dispute_models  # noqa: F401, PLC0415

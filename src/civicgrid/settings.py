@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     track_limits_per_case: str = "10/hour;30/day"
     # Reports sent without an account, per client address.
     report_limits_per_address: str = "10/minute;100/hour"
+    # Answered-question look-ups while a resident types a report, per client address.
+    consult_limits_per_address: str = "30/minute;300/hour"
     # Where the counts live: memory:// is one process's own; redis://host:6379 and the like
     # share them between several server processes.
     throttle_storage: str = "memory://"

@@ -41,6 +41,7 @@ class Budgets:
     track_per_address: Budget
     track_per_case: Budget
     report_per_address: Budget
+    consult_per_address: Budget
 
     @classmethod
     def of(cls, settings: Settings) -> "Budgets":
@@ -50,6 +51,9 @@ class Budgets:
             track_per_address=Budget.parse("track-address", settings.track_limits_per_address),
             track_per_case=Budget.parse("track-case", settings.track_limits_per_case),
             report_per_address=Budget.parse("report-address", settings.report_limits_per_address),
+            consult_per_address=Budget.parse(
+                "consult-address", settings.consult_limits_per_address
+            ),
         )
 
 

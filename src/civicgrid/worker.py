@@ -1,6 +1,7 @@
 """The background worker: SLA timers (urges, 督办), outbox delivery, each day's field tasks,
 devices gone silent marked offline, the watched folder of other systems' exports, the
-event archive and the monthly diagnosis, and the sensor readings past their retention.
+event archive and the monthly diagnosis, the sensor readings past their retention, and the
+consultation index of closed cases.
 
 One loop serves `civicgrid worker` (its own process, as production runs it)
 and `civicgrid serve --with-worker` (a thread inside the demo server). Any
@@ -24,13 +25,14 @@ from civicgrid.alarms.intake import report_outages
 from civicgrid.alarms.service import mark_offline
 from civicgrid.alarms.sos import escalate_due
 from civicgrid.cases.supervision import Sweep, sweep
+from civicgrid.consult.indexing import index_root, refresh_in_own_session
 from civicgrid.diagnosis.schedule import month_due
 from civicgrid.diagnosis.service import stored
 from civicgrid.fieldwork.plans import generate_tasks
 from civicgrid.geo.service import GridIndex
 from civicgrid.notify.delivery import Delivery, deliver_due
 from civicgrid.safeplaces.service import stored as safe_list_stored
-from civicgrid.settings import get_settings
+from civicgrid.settings import Settings, get_settings
 from civicgrid.sources.watch import take_drops
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
@@ -117,6 +119,14 @@ def analyse(
     return month
 
 
+def index_answers(sessions: sessionmaker[Session], settings: Settings) -> None:
+    """Closed cases and finished disputes into the consultation index; a new index
+    generation only when the documents changed (`consult.indexing.refresh`)."""
+    done = refresh_in_own_session(sessions, index_root(settings))
+    if done.cases or done.disputes:
+        log.info("indexed %d closed cases and %d disputes", done.cases, done.disputes)
+
+
 def expire_readings(root: Path, *, today: date, keep_days: int) -> list[date]:
     """Delete the sensor readings' day folders past the retention (whole days, so a
     reader never sees half of one). Arrow loads here, on the first round, like `analyse`."""
@@ -168,6 +178,7 @@ def run(
             today = utcnow().astimezone(DISPLAY_ZONE).date()
             if hold_analysis is None or not hold_analysis():
                 reported_for = analyse(sessions, root=root, today=today, done_for=reported_for)
+            index_answers(sessions, settings)
             expire_readings(root, today=today, keep_days=get_settings().reading_retention_days)
             tick = run_once(sessions, worker_id)
         except Exception:

@@ -274,6 +274,7 @@ def _area_value(asked: Asked, name: str, world: AccessWorld) -> tuple[str, str] 
     residents = str(world.own_resident), str(world.foreign_resident)
     by_path = {
         ("number", "/api/v1/disputes"): (world.own_dispute, world.foreign_dispute),
+        ("number", "/api/v1/consult/disputes"): (world.own_dispute, world.foreign_dispute),
         ("number", "/"): (world.own_case, world.foreign_case),
         ("resident_id", "/"): residents,
         ("subject_id", "/"): residents,
@@ -324,6 +325,7 @@ def query(asked: Asked, world: AccessWorld) -> str:
         "/api/v1/geo/locate": "?lng=99.105&lat=25.105",
         "/api/v1/geo/regions": "?q=街道",
         "/api/v1/cases/track": f"?number={world.own_case}",
+        "/api/v1/consult/answers": "?q=路灯不亮",
         "/api/v1/analysis/monthly": "?month=2026-11",
         "/api/v1/analysis/monthly.xlsx": "?month=2026-11",
         "/api/v1/analysis/recommendations": "?month=2026-11",

@@ -22,6 +22,8 @@ from civicgrid.categories.government import import_government_taxonomy
 from civicgrid.categories.models import Category
 from civicgrid.categories.seeds import seed_builtin
 from civicgrid.categories.weak_training import train_demo_model
+from civicgrid.consult.answered import import_answered, read_csv
+from civicgrid.consult.indexing import index_root, refresh
 from civicgrid.db import Base, load_all_models
 from civicgrid.demo.city import CityPlan, plan_city
 from civicgrid.demo.filling import plan_fill
@@ -30,6 +32,7 @@ from civicgrid.geo.models import GeoRevision, Region
 from civicgrid.geo.records import RegionRecord
 from civicgrid.geo.service import save_regions
 from civicgrid.i18n import DEFAULT_LOCALE, translate
+from civicgrid.settings import get_settings
 from civicgrid.timeutil import utcnow
 
 DEMO_REVISION = "demo"
@@ -38,6 +41,8 @@ MESSAGES = Path("messages") / "messages_with_votes.csv"
 # The unlabelled real messages the category model self-trains on (about 7,000).
 TRAINING_MESSAGES = (MESSAGES, Path("messages") / "messages_with_replies.csv")
 TAXONOMY = Path("messages") / "taxonomy.csv"
+# The real messages with the government's replies: the demo's past answered questions.
+ANSWERED_MESSAGES = Path("messages") / "messages_with_replies.csv"
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,19 @@ def build_demo(
     db.commit()
     _write_accounts(accounts_path, parameters, accounts, key_name, api_key)
     notes = [*plan.notes, *_train_classifier(db, shared_data)]
+    notes.append(_index_answers(db, parameters, shared_data))
     return DemoResult(True, _counts(plan.regions), accounts_path, notes)
+
+
+def _index_answers(db: Session, parameters: DemoParameters, shared_data: Path | None) -> str:
+    """The consultation index: the demo's closed cases and, when the real replied messages
+    are at hand, those as the city's past answered questions (智能咨询)."""
+    replies = shared_data / ANSWERED_MESSAGES if shared_data is not None else None
+    answered = 0
+    if replies is not None and replies.is_file():
+        answered = import_answered(db, read_csv(replies), region_code=parameters.city_code)
+    done = refresh(db, index_root(get_settings()))
+    return translate("consult.demo.indexed", answered=answered, cases=done.cases)
 
 
 def _train_classifier(db: Session, shared_data: Path | None) -> list[str]:
