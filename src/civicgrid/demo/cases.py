@@ -130,9 +130,7 @@ def _report(db: Session, world: World, story: Story, index: GridIndex, *, key: s
         reporter_phone=story.phone,
     )
     actor = _reporter(world, story)
-    case, _ = report_case(
-        db, index, intake=intake, actor=actor, idempotency_key=key, now=story.at
-    )
+    case, _ = report_case(db, index, intake=intake, actor=actor, idempotency_key=key, now=story.at)
     return case
 
 
