@@ -1,8 +1,8 @@
 """External records keep their place's H3 cell and compound (external_records.h3_cell,
 compound_id), never the point or the address they were worked out from
 
-Revision ID: 0030
-Revises: 0026
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-07 03:10:00
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0030"
-down_revision: str | None = "0026"
+revision: str = "0029"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Knowledge base and consultation documents (knowledge_documents, consult_documents)
 
-Revision ID: 0029
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-07 03:10:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0029"
-down_revision: str | None = "0026"
+revision: str = "0028"
+down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Demo fills: how far the demo's year of cases has been filled in the background (demo_fills)
 
-Revision ID: 0032
-Revises: 0026
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-07 03:05:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0032"
-down_revision: str | None = "0026"
+revision: str = "0030"
+down_revision: str | None = "0029"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
