@@ -134,6 +134,7 @@ def build_demo(
     _write_accounts(accounts_path, parameters, accounts, key_name, api_key)
     notes = [*plan.notes, *_train_classifier(db, shared_data)]
     notes.append(_index_answers(db, parameters, shared_data))
+    db.commit()
     return DemoResult(True, _counts(plan.regions), accounts_path, notes)
 
 
