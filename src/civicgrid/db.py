@@ -13,7 +13,17 @@ from typing import Annotated, Any, Literal, TypeVar
 from alembic import command
 from alembic.config import Config
 from pydantic import Field
-from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    Engine,
+    MetaData,
+    TypeDecorator,
+    create_engine,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -104,6 +114,21 @@ def forget(db: Session, key: Hashable) -> None:
 def _forget_all(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop(_MEMO, None)
+
+
+def reserve_ids(db: Session, model: type[Base], count: int) -> list[int] | None:
+    """`count` ids drawn from the table's sequence on PostgreSQL; None on SQLite or for one.
+
+    Rows that carry their ids go to the server as one prepared executemany.
+    Without them every id must come back through RETURNING, which SQLAlchemy
+    writes as multi-row INSERTs that psycopg parses character by character:
+    about a second for a batch of 500 cases. SQLite has no such cost.
+    """
+    if count < 2 or db.get_bind().dialect.name != "postgresql":
+        return None  # one row's RETURNING is cheap: a reservation would be a round trip more
+    sequence = func.nextval(func.pg_get_serial_sequence(model.__tablename__, "id"))
+    drawn = db.scalars(select(sequence).select_from(func.generate_series(1, count)))
+    return [int(each) for each in drawn]
 
 
 def normalise_url(url: str) -> str:
