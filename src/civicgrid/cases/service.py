@@ -42,7 +42,7 @@ from civicgrid.categories.keyword_rules import category_terms
 from civicgrid.categories.taxonomy import require_category, taxonomy
 from civicgrid.components.models import Component
 from civicgrid.components.service import component_named
-from civicgrid.db import reserve_ids
+from civicgrid.db import reserve_ids, side_engine
 from civicgrid.divisions import Level
 from civicgrid.errors import BatchInvalid, Conflict, DomainError, Invalid, NotFound
 from civicgrid.geo.crs import Crs, to_wgs84
@@ -359,7 +359,7 @@ def _new_cases(
         cases.append(case)
     ids = reserve_ids(db, Case, len(cases))
     notices.prepare_case_events(db)
-    # Numbers last: the counter row stays locked until commit, so hold it briefly.
+    # Numbers last, so that a failure before them costs none.
     numbers = case_numbers(db, [case.region_code[:6] for case in cases], now)
     for position, (case, number, item) in enumerate(zip(cases, numbers, items, strict=True)):
         case.number = number
@@ -509,8 +509,13 @@ def case_numbers(db: Session, districts: Sequence[str], now: datetime) -> list[s
     """District code + local date + sequence, one per district given: what a caller reads out.
 
     Each district's counter for the day is raised once by the number it needs, in
-    one statement that returns the new value; the row stays locked until commit,
-    so two transactions never hand out the same number.
+    one statement that returns the new value, so two reports never share a number.
+    On PostgreSQL that statement commits at once on a connection of its own: held
+    until the report's commit, the counter's row lock made every concurrent report
+    of the district wait for the one before it to finish writing (a p99 of seconds
+    at 32 clients). A report that then fails leaves a gap in the day's sequence.
+    On SQLite writers take turns anyway, and a second connection would wait on the
+    caller's own pending writes: the counter rises inside the caller's transaction.
     """
     day = f"{now.astimezone(DISPLAY_ZONE):%Y%m%d}"
     wanted = Counter(f"{district}{day}" for district in districts)
@@ -530,7 +535,11 @@ def _raise_counter(db: Session, prefix: str, count: int) -> int:
         index_elements=[CaseNumberCounter.prefix],
         set_={"last": CaseNumberCounter.last + insert.excluded.last},
     ).returning(CaseNumberCounter.last)
-    last = db.execute(raised).scalar_one()
+    if db.get_bind().dialect.name == "postgresql":
+        with side_engine(db).begin() as connection:
+            last = connection.execute(raised).scalar_one()
+    else:
+        last = db.execute(raised).scalar_one()
     if last > MAX_DAILY_SEQUENCE:
         raise Conflict("case_numbers_exhausted", prefix=prefix)
     return int(last)
