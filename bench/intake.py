@@ -99,11 +99,11 @@ class EngineResult:
 def main() -> None:
     args = _arguments()
     WORK.mkdir(parents=True, exist_ok=True)
-    results = []
+    _print_header(args)
     for engine in args.engines.split(","):
         with fresh_database(engine, args.pg_url, PLACE) as url:
-            results.append(_run_engine(engine, url, args))
-    _print_report(results, args)
+            # Each engine's row as soon as it is measured: a later engine's failure keeps it.
+            _print_row(_run_engine(engine, url, args))
 
 
 def _arguments() -> argparse.Namespace:
@@ -191,7 +191,9 @@ def _server(env: dict[str, str], workers: int) -> Iterator[subprocess.Popen[byte
 
 
 def _wait_healthy() -> None:
-    deadline = time.monotonic() + 120
+    # The server builds its grid index and loads the classifier before it listens: on a
+    # machine shared with other work that took over two minutes at 48,000 grids.
+    deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{_base()}/api/v1/health", timeout=2).status_code == 200:
@@ -199,7 +201,7 @@ def _wait_healthy() -> None:
         except httpx.TransportError:
             pass
         time.sleep(0.3)
-    raise SystemExit("the server did not come up within 120 s")
+    raise SystemExit("the server did not come up within 600 s")
 
 
 def _base() -> str:
@@ -345,7 +347,7 @@ def _stored(url: str) -> int:
     return stored
 
 
-def _print_report(results: list[EngineResult], args: argparse.Namespace) -> None:
+def _print_header(args: argparse.Namespace) -> None:
     print(f"# Intake benchmark, {datetime.date.today()}")
     print()
     print(
@@ -360,15 +362,18 @@ def _print_report(results: list[EngineResult], args: argparse.Namespace) -> None
         " | batch request p50 ms | bare insert rows/s | batch ÷ bare"
         " | server peak MiB (all processes) | cases stored | load average |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for result in results:
-        print(
-            f"| {result.engine} | {result.single.rate:,.0f} | {result.single.percentile(50):.1f}"
-            f" | {result.single.percentile(99):.1f} | {result.batch.rate:,.0f}"
-            f" | {result.batch.percentile(50):,.0f} | {result.baseline_rate:,.0f}"
-            f" | {result.batch.rate / result.baseline_rate:.3f}"
-            f" | {result.server_peak_mib:.0f} | {result.stored:,} | {result.load_average:.1f} |"
-        )
+    print("|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
+
+
+def _print_row(result: EngineResult) -> None:
+    print(
+        f"| {result.engine} | {result.single.rate:,.0f} | {result.single.percentile(50):.1f}"
+        f" | {result.single.percentile(99):.1f} | {result.batch.rate:,.0f}"
+        f" | {result.batch.percentile(50):,.0f} | {result.baseline_rate:,.0f}"
+        f" | {result.batch.rate / result.baseline_rate:.3f}"
+        f" | {result.server_peak_mib:.0f} | {result.stored:,} | {result.load_average:.1f} |",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
