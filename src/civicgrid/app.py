@@ -1,9 +1,12 @@
 """The FastAPI application: one factory that mounts every domain's router."""
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -27,6 +30,7 @@ from civicgrid.cases.photos_api import router as photos_router
 from civicgrid.cases.points_api import router as case_points_router
 from civicgrid.cases.public_api import router as case_feedback_router
 from civicgrid.cases.saved_filters_api import router as saved_filters_router
+from civicgrid.cases.service import prepare_intake
 from civicgrid.categories.api import router as categories_router
 from civicgrid.components.api import router as components_router
 from civicgrid.consult.api import router as consult_router
@@ -70,12 +74,21 @@ class HealthOut(BaseModel):
     version: str
 
 
+@asynccontextmanager
+async def _prepared(app: FastAPI) -> AsyncIterator[None]:
+    """Intake's look-ups built before the server listens (uvicorn opens its socket after this)."""
+    with app.state.sessions() as db:
+        await run_in_threadpool(prepare_intake, db, app.state.grid_index)
+    yield
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app on its database, upgrading the schema first."""
     settings = settings or get_settings()
     engine = create_db_engine(settings.effective_database_url)
     upgrade_database(engine)
     app = FastAPI(
+        lifespan=_prepared,
         title="civicgrid",
         version=__version__,
         openapi_url="/api/v1/openapi.json",

@@ -1,9 +1,13 @@
 """Case intake and reading over HTTP: idempotency, location, jurisdiction, bad input."""
 
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
+from civicgrid.cases.service import verify_history
 from tests.factories import OTHER_GRID, PASSWORD, AuthedUser, People, auth, report
 
 GRID = "530502001001001"
@@ -186,3 +190,38 @@ def test_a_report_naming_no_channel_is_a_residents_from_a_resident_and_api_from_
     staff = client.post("/api/v1/cases", json=body, headers=auth(client, people.admin))
     assert (anonymous.status_code, anonymous.json()["channel"]) == (201, "resident")
     assert (staff.status_code, staff.json()["channel"]) == (201, "api")
+
+
+def test_a_burst_of_parallel_reports_and_batches_numbers_each_case_once_and_keeps_every_chain(
+    client, city, people: People, db
+):
+    headers = auth(client, people.admin)
+
+    def single(n: int) -> list[str]:
+        grid = GRID if n % 2 else OTHER_GRID
+        answer = report(client, city, grid=grid, key=f"burst-{n}", headers=headers)
+        assert answer.status_code == 201, answer.text
+        return [answer.json()["number"]]
+
+    def batch(n: int) -> list[str]:
+        lng, lat = city.point_in(GRID)
+        items = [
+            {"description": f"占道经营 {n}-{i}", "channel": "hotline_12345", "lng": lng, "lat": lat}
+            for i in range(5)
+        ]
+        answer = client.post("/api/v1/cases/batch", json={"cases": items}, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return [item["number"] for item in answer.json()]
+
+    with ThreadPoolExecutor(12) as pool:
+        futures = [pool.submit(single, n) for n in range(16)]
+        futures += [pool.submit(batch, n) for n in range(3)]
+        numbers = [number for future in futures for number in future.result()]
+
+    assert len(numbers) == len(set(numbers)) == 31
+    runs: dict[str, list[int]] = defaultdict(list)
+    for number in numbers:
+        runs[number[:-5]].append(int(number[-5:]))
+    assert all(sorted(run) == list(range(min(run), min(run) + len(run))) for run in runs.values())
+    db.expire_all()
+    assert verify_history(db) == []

@@ -67,6 +67,12 @@ def enqueue_case_event(db: Session, case: Case, event: str, now: datetime) -> li
     return enqueue(db, event=event, case=case, user_ids=concerned_users(db, case, event), now=now)
 
 
+def prepare_case_events(db: Session) -> None:
+    """Read what queuing a case event reads of every case (the active webhooks) ahead, so that
+    intake does not make the look-up while holding its case-number lock."""
+    notify.active_webhooks(db)
+
+
 def concerned_users(db: Session, case: Case, event: str) -> list[int]:
     """Who must hear of a status's event in their inbox; the rest go to webhooks only."""
     audience = AUDIENCE_OF_EVENT.get(event, Audience.NOBODY)

@@ -9,6 +9,7 @@ parameters so it reads in the viewer's language.
 """
 
 import json
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -27,6 +28,7 @@ from civicgrid.cases.roles import RULE_ROLES
 from civicgrid.db import remember, transaction_memo
 from civicgrid.errors import Forbidden, Invalid, NotFound
 from civicgrid.geo.models import Region
+from civicgrid.geo.service import latest_revision
 from civicgrid.i18n import translate
 
 
@@ -175,19 +177,38 @@ def _region_name(db: Session, code: str) -> str:
 def remember_unit_names(
     db: Session, region_codes: Iterable[str], rules: Sequence[RoutingRule]
 ) -> None:
-    """Name, in one query, every unit a batch's decisions may name: at each rule's target
-    level and at the street (the fallback). A decision names its unit in its reason; one
-    look-up per case cost a batch of 500 reports about 130 round trips."""
+    """Name every unit a batch's decisions may name: at each rule's target level and at
+    the street (the fallback). A decision names its unit in its reason; one look-up per
+    case cost a batch of 500 reports about 130 round trips. Names are kept between
+    requests until the region tree changes (a new geo revision), as the locator is."""
     levels = {TargetLevel(rule.target_level) for rule in rules} | {TargetLevel.STREET}
     units = {unit_code(code, level) for code in set(region_codes) for level in levels}
-    wanted = sorted(units)
+    known = _unit_names(db)
+    wanted = sorted(units - known.keys())
     found: dict[str, str] = {}
     for start in range(0, len(wanted), NAME_QUERY_CHUNK):
         chunk = wanted[start : start + NAME_QUERY_CHUNK]
         rows = db.execute(select(Region.code, Region.name).where(Region.code.in_(chunk)))
         found.update(rows.all())
-    for unit in wanted:
-        remember(db, _name_key(unit), found.get(unit, unit))
+    with _names_lock:
+        known.update({unit: found.get(unit, unit) for unit in wanted})
+    for unit in units:
+        remember(db, _name_key(unit), known[unit])
+
+
+_names: dict[str, tuple[int, dict[str, str]]] = {}
+_names_lock = threading.Lock()
+
+
+def _unit_names(db: Session) -> dict[str, str]:
+    """The unit names this process has read, for the region tree's current revision."""
+    revision = latest_revision(db)
+    key = str(db.get_bind().engine.url)
+    with _names_lock:
+        cached = _names.get(key)
+        if cached is None or cached[0] != revision:
+            cached = _names[key] = (revision, {})
+    return cached[1]
 
 
 def _name_key(code: str) -> tuple[str, str]:

@@ -7,11 +7,12 @@ two concurrent changes exactly one wins.
 """
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from civicgrid.audit.chain import GENESIS_HASH, link_hash, stamp
@@ -227,26 +228,26 @@ def record_action(
     db: Session,
     case: Case,
     *,
-    from_status: Status | None,
+    from_status: Status,
     to: Status,
     actor: str,
     note: str,
     now: datetime,
     stage_due_at: datetime | None = None,
 ) -> CaseAction:
-    """Append one history row chained to the case's previous one.
+    """Append one history row chained to the case's previous one (a report's first row
+    is `record_reports`).
 
     `stage_due_at` is the deadline of the stage this action ends, kept so that
     on-time figures never depend on a deadline recomputed later.
     """
-    # A report's first row has nothing before it: a batch of reports reads nothing here.
-    last = None if from_status is None else _last_action(db, case)
+    last = _last_action(db, case)
     sequence = 1 if last is None else last.sequence + 1
     previous = GENESIS_HASH if last is None else last.hash
     action = CaseAction(
         case_id=case.id,
         sequence=sequence,
-        from_status=from_status.value if from_status else None,
+        from_status=from_status.value,
         to_status=to.value,
         actor=actor,
         note=note,
@@ -259,6 +260,31 @@ def record_action(
     return action
 
 
+def record_reports(db: Session, cases: Sequence[Case], *, actor: str, now: datetime) -> None:
+    """The first history row of each of many just-flushed cases, in one statement.
+
+    The same row `record_action` appends for a report (sequence 1, chained to
+    the genesis hash), written as one executemany of plain rows: a batch of
+    500 as ORM objects cost a unit of work per row and, on PostgreSQL, a
+    RETURNING of every id parsed as one giant statement.
+    """
+    rows = []
+    for case in cases:
+        content = {
+            "sequence": 1,
+            "from_status": None,
+            "to_status": S.REPORTED.value,
+            "actor": actor,
+            "note": "",
+            "created_at": now,
+            "stage_due_at": None,
+            "previous_hash": GENESIS_HASH,
+        }
+        rows.append({**content, "case_id": case.id, "hash": _hash_of(content, case.number)})
+    if rows:
+        db.execute(insert(cast(Table, CaseAction.__table__)), rows)
+
+
 def _last_action(db: Session, case: Case) -> CaseAction | None:
     return db.scalar(
         select(CaseAction)
@@ -269,16 +295,36 @@ def _last_action(db: Session, case: Case) -> CaseAction | None:
 
 
 def action_hash(action: CaseAction, case_number: str) -> str:
+    return _hash_of(
+        {column: getattr(action, column) for column in _HASHED},
+        case_number,
+    )
+
+
+# What a history row's hash covers besides the case number, in the order it is hashed.
+_HASHED = (
+    "sequence",
+    "from_status",
+    "to_status",
+    "actor",
+    "note",
+    "created_at",
+    "stage_due_at",
+    "previous_hash",
+)
+
+
+def _hash_of(row: Mapping[str, Any], case_number: str) -> str:
     return link_hash(
         [
             case_number,
-            action.sequence,
-            action.from_status,
-            action.to_status,
-            action.actor,
-            action.note,
-            stamp(action.created_at),
-            stamp(action.stage_due_at) if action.stage_due_at else None,
+            row["sequence"],
+            row["from_status"],
+            row["to_status"],
+            row["actor"],
+            row["note"],
+            stamp(row["created_at"]),
+            stamp(row["stage_due_at"]) if row["stage_due_at"] else None,
         ],
-        action.previous_hash,
+        row["previous_hash"],
     )

@@ -44,3 +44,8 @@ def text_features(text: str) -> list[str]:
     words = [w for w in jieba.cut(text[:WORD_CHARS], HMM=False) if len(w) > 1 and w.isalnum()]
     runs = _WORD_RUNS.findall(text)
     return words + [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
+
+
+def load_dictionary() -> None:
+    """Load jieba's dictionary now; it is otherwise read on the first text cut (about a second)."""
+    jieba.initialize()

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.scope import Actor, in_scope, is_ancestor_of_scope, may_see, within
+from civicgrid.db import forget, transaction_memo
 from civicgrid.divisions import (
     LEVEL_ORDER,
     Level,
@@ -40,6 +41,7 @@ DISPLAY_TOLERANCE = {
     Level.GRID: 0.0001,
 }
 MAX_FEATURES = 60000
+GEO_REVISION = "geo.latest_revision"
 
 
 _BATCH = 5000
@@ -80,6 +82,7 @@ def save_regions(db: Session, records: Sequence[RegionRecord], *, kind: str, sum
     _expire_loaded_regions(db)
     db.add(GeoRevision(kind=kind, summary=summary, created_at=now))
     db.flush()
+    forget(db, GEO_REVISION)
     return len(records)
 
 
@@ -179,7 +182,11 @@ def _delete_unreferenced(db: Session, codes: list[str]) -> None:
 
 
 def latest_revision(db: Session) -> int:
-    return db.scalar(select(func.max(GeoRevision.id))) or 0
+    """The newest geo revision, asked once per transaction: the locator and the names
+    routing gives each report both check it (`save_regions` forgets it)."""
+    return transaction_memo(
+        db, GEO_REVISION, lambda: db.scalar(select(func.max(GeoRevision.id))) or 0
+    )
 
 
 def grid_geometries(db: Session) -> list[tuple[str, BaseGeometry]]:

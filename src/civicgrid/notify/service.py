@@ -89,16 +89,20 @@ def dispatchers_of(db: Session, centre_code: str) -> list[int]:
 
 def subscribers(db: Session, region_code: str, event: str) -> list[Webhook]:
     """Active webhooks whose region contains `region_code` and whose events include this one."""
-    hooks = transaction_memo(
+    return [
+        hook
+        for hook in active_webhooks(db)
+        if _covers(hook.region_code, region_code) and (not hook.events or event in hook.events)
+    ]
+
+
+def active_webhooks(db: Session) -> list[Webhook]:
+    """Every active webhook, read once per transaction (a batch asks for each case)."""
+    return transaction_memo(
         db,
         "notify.active_webhooks",
         lambda: list(db.scalars(select(Webhook).where(Webhook.active).order_by(Webhook.id))),
     )
-    return [
-        hook
-        for hook in hooks
-        if _covers(hook.region_code, region_code) and (not hook.events or event in hook.events)
-    ]
 
 
 def _covers(hook_region: str, region_code: str) -> bool:
