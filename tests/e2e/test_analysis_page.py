@@ -60,9 +60,14 @@ def test_a_leader_finds_the_planted_spike_and_opens_the_cases_behind_it(
     page.goto("/analysis")
     _ready(page, people.leader.scope_code)
     nav = page.get_by_role("navigation", name=zh("page.nav.label"))
+    # A leader's header folds the analysis link under 更多, which shows it holds this page.
+    more = nav.locator("summary", has_text=zh("page.nav.more"))
+    expect(more).to_have_class("is-current")
+    more.click()
     expect(nav.get_by_role("link", name=zh("page.nav.analysis"))).to_have_attribute(
         "aria-current", "page"
     )
+    more.click()
     expect(page.locator("#month")).to_have_value(SPIKE_MONTH)
     for code in (OWN_DISTRICT, OWN_STREET, OWN_COMMUNITY):
         page.locator("#drill").select_option(code)
