@@ -8,6 +8,7 @@ Under CI a missing PostgreSQL fails the run instead of skipping.
 import os
 import shutil
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,10 @@ from tests.factories import City, People, build_city, build_people
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 ENGINES = ["sqlite", "postgresql"]
+RESTART_SEQUENCES = text(
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false)"
+    " FROM pg_sequences WHERE schemaname = current_schema()"
+)
 
 
 def _postgres_base_url() -> str:
@@ -80,16 +85,28 @@ def database_url(migrated_database: str, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{copy}"
         return
     yield migrated_database
-    _empty_tables(migrated_database)
+    _empty_tables(_cleaner(migrated_database))
 
 
-def _empty_tables(url: str) -> None:
+@cache
+def _cleaner(url: str) -> Engine:
+    """One engine per worker database for emptying it between tests."""
+    return create_db_engine(url)
+
+
+def _empty_tables(engine: Engine) -> None:
+    """Every row gone and every sequence back at 1, as on a fresh database.
+
+    DELETE on a test's few rows is several times quicker than TRUNCATE, which
+    swaps the files of all seventy tables; with foreign-key triggers off for
+    the transaction, the order of the tables does not matter.
+    """
     load_all_models()
-    engine = create_db_engine(url)
-    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+        connection.execute(RESTART_SEQUENCES)
 
 
 @pytest.fixture

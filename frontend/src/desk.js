@@ -343,10 +343,13 @@ async function openCase(number) {
   showPhotos(number, photos);
   showTimeline(actions);
   showDuplicates(number, candidates);
-  if (config.mayReadSupervisions) await showSupervisions(number);
-  await showSimilarCases(number);
   if (config.mayViewCameras) showCameras(number, config);
-  if (config.mayReadAlarms) await showAlarmOrigin(item, config);
+  // The side panels ask their own questions side by side, not one after the other.
+  await Promise.all([
+    config.mayReadSupervisions ? showSupervisions(number) : null,
+    showSimilarCases(number),
+    config.mayReadAlarms ? showAlarmOrigin(item, config) : null,
+  ]);
   detail.dataset.state = "ready";
 }
 

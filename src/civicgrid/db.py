@@ -8,11 +8,14 @@ import os
 import threading
 from collections.abc import Callable, Hashable, Iterator
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from pydantic import Field
 from sqlalchemy import (
     DateTime,
@@ -203,16 +206,32 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["engine"] = engine
+    if engine is not None:
+        config.attributes["engine"] = engine
     return config
 
 
 def upgrade_database(engine: Engine) -> None:
-    """Bring an empty or older database to the newest schema (run on every start)."""
+    """Bring an empty or older database to the newest schema (run on every start).
+
+    A database already at the newest revision is left alone without starting
+    Alembic's environment: that re-reads every migration file and, on SQLite,
+    checks every foreign key of the whole file, on each start of each process.
+    """
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    if current == (newest_revision(),):
+        return
     command.upgrade(alembic_config(engine), "head")
+
+
+@cache
+def newest_revision() -> str | None:
+    """The head of the migration chain this code carries, read once per process."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:

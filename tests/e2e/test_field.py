@@ -18,7 +18,7 @@ from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
 from civicgrid.cases.models import Case
 from tests.e2e.helpers import sign_in
-from tests.factories import PASSWORD, City
+from tests.factories import PASSWORD, City, until
 
 pytestmark = pytest.mark.e2e
 
@@ -117,20 +117,21 @@ def test_reports_made_offline_arrive_once_each_when_the_phone_is_back_online(
     print(f"grid-worker app first render: {first_render_ms:.0f} ms")
 
 
+SHELL_CACHED = """async () => navigator.serviceWorker.controller !== null
+    && (await caches.open('civicgrid-field-v1').then((c) => c.match('/field'))) !== undefined"""
+
+
 def test_the_app_opens_with_no_connection_once_installed(
     phone: Any, worker: str, artifacts: Path
 ) -> None:
     sign_in(phone, worker, PASSWORD)
     phone.goto("/field")
     phone.wait_for_selector("#field[data-state='ready']")
-    phone.wait_for_function(
-        "navigator.serviceWorker.controller !== null && caches.has('civicgrid-field-v1')"
-    )
     # The page itself, not only assets the worker kept as they were fetched: a loaded
     # machine may have cached three scripts and styles before the shell's list landed.
-    phone.wait_for_function(
-        "caches.open('civicgrid-field-v1').then(c => c.match('/field')).then(r => r !== undefined)"
-    )
+    # Polled from here: a page function's promise is truthy before it resolves, so
+    # wait_for_function would return at once, whatever the cache held.
+    until(lambda: phone.evaluate(SHELL_CACHED), "the worker to keep the page itself")
     phone.context.set_offline(True)
     phone.reload()
     phone.wait_for_selector("#field[data-state='ready']")

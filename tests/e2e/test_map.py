@@ -21,7 +21,7 @@ def test_dispatcher_signs_in_and_sees_their_grids(page: Any, people: People, art
 
     grid_map = page.locator("#map")
     page.wait_for_function(
-        "Number(document.getElementById('map').dataset.gridCount) > 0", timeout=15_000
+        "() => Number(document.getElementById('map').dataset.gridCount) > 0", timeout=15_000
     )
     assert int(grid_map.get_attribute("data-grid-count")) == GRIDS_PER_STREET
     assert grid_map.get_attribute("data-state") == "ready"

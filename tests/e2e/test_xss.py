@@ -113,7 +113,7 @@ def test_the_policy_stops_an_inline_handler_that_did_get_into_the_page(
         """<img src="data:," onerror="window.__xss='inline'" onload="window.__xss='inline'">""",
     )
 
-    page.wait_for_function("window.__violations.length > 0")
+    page.wait_for_function("() => window.__violations.length > 0")
     assert page.evaluate("window.__xss") is None
     assert any(item.startswith("script-src") for item in page.evaluate("window.__violations"))
 
