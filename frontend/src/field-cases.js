@@ -7,6 +7,7 @@ import { t } from "./strings.js";
 
 const STORE = "civicgrid-field-cases-";
 let current = "mine";
+let asking = 0;
 
 function line(item) {
   const row = element("li", "field-case");
@@ -25,6 +26,7 @@ export async function showCases(tab = current) {
     button.setAttribute("aria-selected", String(chosen));
     if (chosen) list.setAttribute("aria-labelledby", button.id);
   }
+  const asked = ++asking;
   let cases;
   try {
     cases = await getJson(`/api/v1/field/cases?tab=${encodeURIComponent(tab)}`);
@@ -32,6 +34,8 @@ export async function showCases(tab = current) {
   } catch {
     cases = JSON.parse(localStorage.getItem(STORE + tab) ?? "[]");
   }
+  // A tab tapped while this one was still loading: its answer may come first.
+  if (asked !== asking) return;
   list.replaceChildren(...cases.map(line));
   document.getElementById("field-cases-empty").hidden = cases.length !== 0;
   list.dataset.state = "ready";

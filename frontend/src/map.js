@@ -35,6 +35,7 @@ function createMap(container, config) {
     markerZoomAnimation: !calm,
   });
   map.attributionControl.setPrefix("Leaflet");
+  container.leafletMap = map; // for the browser tests, which wait for a popup's pan
   map.createPane("grids").style.zIndex = 350;
   const outlines = map.createPane("outlines");
   outlines.style.zIndex = 420;

@@ -172,7 +172,8 @@ def test_user_create_and_list_as_json(demo_city):
         (["--username", "badcode", "--password", "long-enough-1", "--scope", "5305"], "5305"),
     ],
 )
-def test_user_create_refuses_bad_input_without_a_traceback(demo_city, args, expected):
+def test_user_create_refuses_bad_input_without_a_traceback(cli_env, city, args, expected):
+    """On the small test city, where 530502 is a district and 110101 is not a region."""
     result = run("user", "create", "--role", "dispatcher", *args)
     assert result.exit_code == 2
     assert expected in result.output

@@ -40,10 +40,12 @@ def sign_in(page: Any, username: str, password: str) -> None:
 
 def pick_region(box: Any, text: str, code: str) -> None:
     """Type a name (or a code) into a region picker's search box and take the best
-    suggestion with Enter; the box then holds the region's name with its code on hover."""
+    suggestion with Enter; the box then holds the region's name with its code on hover.
+    Typing waits while the box is busy naming the code it was opened with."""
+    expect(box).not_to_have_attribute("aria-busy", "true", timeout=15_000)
     box.fill(text)
     box.press("Enter")
-    expect(box).to_have_attribute("title", code)
+    expect(box).to_have_attribute("title", code, timeout=15_000)  # a search on the server
 
 
 def tap_own_grid(page: Any, city: City) -> str:

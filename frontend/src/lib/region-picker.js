@@ -90,10 +90,14 @@ export function regionPicker(input, { deepest = "grid", onChoose = () => {} } = 
 
   let shown = { code: "", name: "", path: [] };
 
-  function show(code, name, path) {
+  /** `typed`: the box holds what someone is typing, which stays; the line below still
+   * says what is chosen. */
+  function show(code, name, path, { typed = false } = {}) {
     shown = { code, name, path };
-    search.value = name ?? "";
-    search.title = code ?? "";
+    if (!typed) {
+      search.value = name ?? "";
+      search.title = code ?? "";
+    }
     chosenLine.title = code ?? "";
     chosenLine.textContent = code
       ? t("page.picker.chosen", { place: [...(path ?? []), name ?? code].join(" · ") })
@@ -111,17 +115,22 @@ export function regionPicker(input, { deepest = "grid", onChoose = () => {} } = 
     search.focus();
   }
 
-  /** Shows the name of whatever code the input holds now (typed into a URL, a saved filter). */
+  /** Shows the name of whatever code the input holds now (typed into a URL, a saved filter).
+   * The box is marked busy while the name is asked for. */
   async function refresh() {
     const code = input.value.trim();
     if (!code) return show("", "", []);
     show(code, code, []);
+    search.setAttribute("aria-busy", "true");
     try {
       const found = await region(code);
       const path = await ancestors(found);
-      if (input.value.trim() === code) show(code, found.name, path);
+      // Typing may have begun while the name was asked for (a dialog just opened).
+      if (input.value.trim() === code) show(code, found.name, path, { typed: search.value !== code });
     } catch {
       // An unknown or foreign code stays shown as the code: the server refuses it on use.
+    } finally {
+      search.removeAttribute("aria-busy");
     }
   }
 
