@@ -98,7 +98,7 @@ def _empty_tables(engine: Engine) -> None:
     """Every row gone and every sequence back at 1, as on a fresh database.
 
     DELETE on a test's few rows is several times quicker than TRUNCATE, which
-    swaps the files of all seventy tables; with foreign-key triggers off for
+    swaps the files of every table; with foreign-key triggers off for
     the transaction, the order of the tables does not matter.
     """
     load_all_models()

@@ -223,13 +223,13 @@ def upgrade_database(engine: Engine) -> None:
     """
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_heads()
-    if current == (newest_revision(),):
+    if current == (_newest_revision(),):
         return
     command.upgrade(alembic_config(engine), "head")
 
 
 @cache
-def newest_revision() -> str | None:
+def _newest_revision() -> str | None:
     """The head of the migration chain this code carries, read once per process."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
