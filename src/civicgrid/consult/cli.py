@@ -35,6 +35,8 @@ def import_answered_command(path: Path, region: str) -> None:
     root = index_root(get_settings())
     with database() as db:
         stored = import_answered(db, read_csv(path), region_code=region)
-        refresh(db, root)
+        # An import replaces documents (new ids): the index in force would point at the
+        # old ones until the next build, so an import builds now, as an upload does.
+        refresh(db, root, force=True)
         db.commit()
     say("consult.cli.imported", count=stored)
