@@ -5,13 +5,15 @@
 // Every form is checked again by the API, whose refusals show at the field.
 
 import "./admin.css";
-import { accountActions, ruleActions, saveRule, wireAccountDialog, wirePreview } from "./admin-accounts.js";
+import { accountActions, status, wireAccountDialog } from "./admin-accounts.js";
 import { startAlarmRules } from "./admin-alarm-rules.js";
 import { startDevices } from "./admin-devices.js";
 import { startRoster } from "./admin-roster.js";
+import { startRules } from "./admin-rules.js";
 import { startScenes } from "./admin-scenes.js";
 import { startThresholds } from "./admin-thresholds.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
+import { kindName } from "./lib/department-kinds.js";
 import { button, element, fillTable as fill, tableRow as row } from "./lib/dom.js";
 import { send } from "./lib/http.js";
 import { placeSearch } from "./lib/place-search.js";
@@ -64,13 +66,6 @@ function wireForm(id, submit) {
       showFailure(form, error, failed());
     }
   });
-}
-
-/** A department kind by its name in the page's language (a deployment's own kind as is). */
-function kindName(kind) {
-  const id = `page.department_kind.${kind}`;
-  const name = t(id);
-  return name === id ? kind : name;
 }
 
 async function loadUsers() {
@@ -141,32 +136,6 @@ async function loadCategories() {
   );
 }
 
-async function loadRules() {
-  const rules = await send("GET", "/api/v1/routing-rules");
-  const regions = await regionNames(rules.map((rule) => rule.region_prefix));
-  fill(
-    "rules-table",
-    rules.map((rule) =>
-      row([
-        rule.position,
-        rule.name,
-        rule.category_prefix || t("page.admin.any"),
-        rule.region_prefix ? regionName(rule.region_prefix, regions) : t("page.admin.any"),
-        rule.channel ? t(`page.desk.channel.${rule.channel}`) : t("page.admin.any"),
-        t(`page.admin.level.${rule.target_level}`),
-        rule.department_kind ? kindName(rule.department_kind) : "",
-        rule.grid_may_handle ? "✓" : "",
-        ruleActions(rule, rules.length, loadRules),
-        button(t("page.admin.delete"), async () => {
-          if (!window.confirm(t("page.admin.rule.confirm_delete", { name: rule.name }))) return;
-          await send("DELETE", `/api/v1/routing-rules/${rule.id}`);
-          await loadRules();
-        }),
-      ]),
-    ),
-  );
-}
-
 async function loadResources() {
   const resources = await send("GET", "/api/v1/resources");
   const regions = await regionNames(resources.map((resource) => resource.region_code));
@@ -191,26 +160,49 @@ function reportLines(listId, lines) {
   document.getElementById(listId).replaceChildren(...lines.map((line) => element("li", "", line)));
 }
 
-/** Accounts' areas and duty centres are chosen by name (the roster's centres are cities,
- * districts and streets). */
+/** Accounts' areas, departments' regions and duty centres are chosen by name (departments
+ * sit at most at a community; the roster's centres are cities, districts and streets). */
 function wirePickers() {
   for (const id of ["user-scope", "account-scope"]) {
     const input = document.getElementById(id);
     if (input) regionPicker(input);
   }
+  regionPicker(document.getElementById("department-region"), { deepest: "community" });
   regionPicker(document.getElementById("roster-region"), { deepest: "street" });
+}
+
+/** A department kind is chosen by name; "another kind" opens a box for a new kind's code. */
+function wireDepartmentKind() {
+  const form = document.getElementById("department-form");
+  form.kind.addEventListener("change", () => {
+    const other = form.kind.selectedOptions[0]?.hasAttribute("data-other") ?? false;
+    form.kind_other.hidden = !other;
+    form.kind_other.required = other;
+    if (other) form.kind_other.focus();
+  });
+}
+
+/** The department form's fields, the kind taken from the new-kind box when it is open. */
+function departmentBody(form) {
+  const body = formBody(form);
+  delete body.kind_other;
+  if (!form.kind_other.hidden) body.kind = form.kind_other.value.trim();
+  return body;
 }
 
 function wireForms() {
   wirePickers();
   wireForm("user-form", async (form) => {
-    await send("POST", "/api/v1/users", formBody(form));
+    const created = await send("POST", "/api/v1/users", formBody(form));
     form.reset();
+    status(t("page.admin.account.created", { username: created.username }));
     await loadUsers();
   });
+  wireDepartmentKind();
   wireForm("department-form", async (form) => {
-    await send("POST", "/api/v1/departments", formBody(form));
+    await send("POST", "/api/v1/departments", departmentBody(form));
     form.reset();
+    form.kind_other.hidden = true;
     await loadDepartments();
   });
   placeSearch(document.getElementById("resource-place"), {
@@ -227,13 +219,7 @@ function wireForms() {
     form.reset();
     await loadResources();
   });
-  wireForm("rule-form", async (form) => {
-    await saveRule(form, formBody(form));
-    form.reset();
-    await loadRules();
-  });
   wireAccountDialog(loadUsers);
-  wirePreview();
   if (config.cityAdmin) wireCitySettings();
 }
 
@@ -284,14 +270,16 @@ const settings = config.administrator
       loadUsers(),
       loadDepartments(),
       loadCategories(),
-      loadRules(),
       startRoster(),
       loadResources(),
       startAlarmRules(config),
       ...(config.cityAdmin ? [startThresholds()] : []),
     ]
   : [];
-if (config.administrator) wireForms();
+if (config.administrator) {
+  wireForms();
+  settings.push(startRules(wireForm, formBody));
+}
 const sensing = config.mayKeepDevices ? [startDevices(config), startScenes(config)] : [];
 Promise.all([...settings, ...sensing]).finally(() => {
   document.getElementById("admin").dataset.state = "ready";

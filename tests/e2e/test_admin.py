@@ -32,10 +32,11 @@ def test_the_administrator_manages_the_platform_from_one_page(
     departments = page.locator("#department-form")
     departments.get_by_label(zh("page.admin.department.code")).fill("530502-urban")
     departments.get_by_label(zh("page.admin.department.name")).fill("城管局")
-    departments.get_by_label(zh("page.admin.department.kind")).fill("urban_management")
-    departments.get_by_label(zh("page.admin.department.region")).fill("530502")
+    departments.get_by_label(zh("page.admin.department.kind")).select_option(label="城市管理")
+    pick_region(departments.get_by_label(zh("page.admin.department.region")), "530502", "530502")
     departments.get_by_role("button", name=zh("page.admin.add")).click()
-    expect(page.locator("#departments-table")).to_contain_text("城管局")
+    added_department = page.locator("#departments-table tr", has_text="城管局")
+    expect(added_department).to_contain_text("城市管理")
 
     users = page.locator("#user-form")
     users.get_by_label(zh("page.admin.user.username")).fill("handler2")
@@ -47,7 +48,11 @@ def test_the_administrator_manages_the_platform_from_one_page(
     expect(users.locator(".field-error")).to_be_visible()  # the API refuses an 8-less password
     users.get_by_label(zh("page.admin.user.password")).fill("a-longer-password")
     users.get_by_role("button", name=zh("page.admin.add")).click()
-    expect(page.locator("#users-table")).to_contain_text("handler2")
+    expect(page.locator("#account-status")).to_have_text(
+        zh("page.admin.account.created", username="handler2")
+    )
+    new_account = page.locator("#users-table tr", has_text="handler2")
+    expect(new_account).to_contain_text(zh("page.admin.account.must_change"))
 
     first = page.locator("#categories-table tbody tr").first
     code = first.locator("td").first.inner_text()
@@ -60,12 +65,18 @@ def test_the_administrator_manages_the_platform_from_one_page(
 
     rules = page.locator("#rule-form")
     rules.get_by_label(zh("page.admin.rule.name")).fill("路灯归城管")
-    rules.get_by_label(zh("page.admin.rule.category_prefix")).fill("UM-03")
+    rules.get_by_label(zh("page.admin.rule.category_prefix")).select_option(
+        label=zh("page.admin.rule.whole_group", name="设施管理")
+    )
     rules.get_by_label(zh("page.admin.rule.target_level")).select_option("district")
-    rules.get_by_label(zh("page.admin.rule.department_kind")).fill("urban_management")
+    rules.get_by_label(zh("page.admin.rule.department_kind")).select_option(label="城市管理")
     rules.get_by_role("button", name=zh("page.admin.add")).click()
     added = page.locator("#rules-table tbody tr", has_text="路灯归城管")
     expect(added).to_have_count(1)
+    expect(added).to_contain_text("设施管理")  # names, the codes only on hover
+    expect(added).to_contain_text("城市管理")
+    expect(added).not_to_contain_text("UM-03")
+    expect(added).not_to_contain_text("urban_management")
     page.once("dialog", lambda confirm: confirm.accept())
     added.get_by_role("button", name=zh("page.admin.delete")).click()
     expect(added).to_have_count(0)

@@ -41,8 +41,11 @@ def test_an_administrator_edits_resets_and_deactivates_an_account(
     expect(peer_row).to_contain_text("李网格员")
     expect(peer_row).to_contain_text(zh("page.role.grid_worker"))
 
+    expect(peer_row).not_to_contain_text(zh("page.admin.account.must_change"))
     peer_row.get_by_role("button", name=zh("page.admin.account.reset")).click()
     expect(page.locator("#account-status")).to_contain_text("临时密码")
+    expect(page.locator("#account-status")).to_contain_text("下次登录时须改为自己的密码")
+    expect(peer_row).to_contain_text(zh("page.admin.account.must_change"))
     peer_row.get_by_role("button", name=zh("page.admin.account.deactivate")).click()
     expect(peer_row).to_contain_text(zh("page.admin.account.inactive"))
     page.locator("#users").screenshot(path=str(artifacts / "admin-accounts-1366.png"))
@@ -67,7 +70,7 @@ def test_an_administrator_reorders_edits_and_previews_routing_rules(
     page.wait_for_selector("#admin[data-state='ready']")
 
     preview = page.locator("#rule-preview-form")
-    preview.get_by_label(zh("page.admin.rule_preview.region")).fill(OWN_GRID)
+    pick_region(preview.get_by_label(zh("page.admin.rule_preview.region")), OWN_GRID, OWN_GRID)
     preview.get_by_label(zh("page.admin.rule.channel")).select_option(
         label=zh("page.desk.channel.hotline_12345")
     )
@@ -85,11 +88,16 @@ def test_an_administrator_reorders_edits_and_previews_routing_rules(
     page.get_by_role("button", name=zh("page.admin.rule_order.edit_named", name="热线到区")).click()
     form = page.locator("#rule-form")
     form.get_by_label(zh("page.admin.rule.name")).fill("12345 热线到区")
+    pick_region(form.get_by_label(zh("page.admin.rule.region_prefix")), OWN_DISTRICT, OWN_DISTRICT)
     form.get_by_role("button", name=zh("page.admin.add")).click()
     expect(first).to_contain_text("12345 热线到区")
+    expect(first).to_contain_text(f"区{OWN_DISTRICT}")  # the area by name
     expect(page.locator("#rules-table tbody tr")).to_have_count(2)
-    page.locator("#rules").screenshot(path=str(artifacts / "admin-rules-preview-1366.png"))
 
-    preview.get_by_label(zh("page.admin.rule_preview.region")).fill("999999999")
-    preview.get_by_role("button", name=zh("page.admin.rule_preview.submit")).click()
-    expect(preview).to_contain_text(zh("error.region_not_found", code="999999999"))
+    # Editing the rule again shows its area by name in the picker, not as a code to retype.
+    edit = zh("page.admin.rule_order.edit_named", name="12345 热线到区")
+    page.get_by_role("button", name=edit).click()
+    expect(form.get_by_label(zh("page.admin.rule.region_prefix"))).to_have_attribute(
+        "title", OWN_DISTRICT
+    )
+    page.locator("#rules").screenshot(path=str(artifacts / "admin-rules-preview-1366.png"))

@@ -21,6 +21,9 @@ class UserOut(BaseModel):
     scope_code: str
     department_id: int | None
     active: bool
+    # Set when an administrator chose the password (a new or reset account) until the
+    # owner replaces it; the admin page says so beside the account.
+    must_change_password: bool
 
 
 class UserIn(BaseModel):

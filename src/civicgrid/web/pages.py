@@ -60,6 +60,7 @@ from civicgrid.web.password_pages import password_page_for
 from civicgrid.web.rendering import (
     ADMIN_PAGE_ROLES,
     asset,
+    named_choices,
     page_strings,
     render_page,
     signed_in,
@@ -247,6 +248,7 @@ def admin_page(request: Request, db: DbSession, actor: OptionalActor, locale: Lo
         target_levels=[level.value for level in TargetLevel],
         crs_choices=[system.value for system in Crs],
         resource_kinds=[kind.value for kind in ResourceKind],
+        department_kinds=named_choices(locale, "page.department_kind."),
         city_admin=city_admin,
         taxonomy_in_force=taxonomy_in_force(db),
         config={

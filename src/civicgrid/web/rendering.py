@@ -45,6 +45,15 @@ def page_strings(locale: str, *, extra: tuple[str, ...] = ()) -> dict[str, str]:
     return {key: value for key, value in merged.items() if key.startswith(prefixes)}
 
 
+def named_choices(locale: str, prefix: str) -> list[tuple[str, str]]:
+    """(code, name) for every code the catalogue names under `prefix`, in catalogue order:
+    the choices a form offers by name where the API takes the code."""
+    strings = page_strings(locale, extra=(prefix,))
+    return [
+        (key.removeprefix(prefix), text) for key, text in strings.items() if key.startswith(prefix)
+    ]
+
+
 def asset(name: str) -> str:
     """A bundle file's URL, versioned by its build time so browsers drop an old bundle.
 
