@@ -110,8 +110,8 @@ function categoryCell(prefix) {
   return node;
 }
 
-export async function loadRules() {
-  const rules = await send("GET", "/api/v1/routing-rules");
+export async function loadRules(asked = send("GET", "/api/v1/routing-rules")) {
+  const rules = await asked;
   const regions = await regionNames(rules.map((rule) => rule.region_prefix));
   fillTable(
     "rules-table",
@@ -178,8 +178,10 @@ function wirePreview() {
 }
 
 /** The rule form's lists and pickers, its saving and the preview; `wireForm` is the page's
- * own submit handling (required fields, refusals at their fields). */
-export async function startRules(wireForm, formBody) {
+ * own submit handling (required fields, refusals at their fields), `lists` the page's
+ * categories and departments as it asked for them once. The rules are asked for at the
+ * same time as the lists: the table waits only for the categories' names. */
+export async function startRules(wireForm, formBody, lists) {
   regionPicker(document.getElementById("rule-region"));
   regionPicker(document.getElementById("preview-region"));
   wireForm("rule-form", async (form) => {
@@ -188,11 +190,9 @@ export async function startRules(wireForm, formBody) {
     await loadRules();
   });
   wirePreview();
-  const [{ items: categories }, departments] = await Promise.all([
-    send("GET", "/api/v1/categories?include_inactive=true"),
-    send("GET", "/api/v1/departments"),
-  ]);
+  const rules = send("GET", "/api/v1/routing-rules");
+  const [categories, departments] = await Promise.all([lists.categories(), lists.departments()]);
   fillCategoryChoices(categories);
   addDepartmentKinds(departments);
-  await loadRules();
+  await loadRules(rules);
 }

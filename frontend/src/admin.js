@@ -25,6 +25,23 @@ const config = readJson("admin-config");
 let categories = [];
 let editing = null; // the category whose time limits the dialog edits
 let departmentList = [];
+let departmentsAsked = null;
+let categoriesAsked = null;
+
+/** The departments, asked for once for every section that opens with them; `fresh` after
+ * a change. */
+function departments({ fresh = false } = {}) {
+  if (fresh || !departmentsAsked) departmentsAsked = send("GET", "/api/v1/departments");
+  return departmentsAsked;
+}
+
+/** Every category, inactive ones too (the time-limit table shows them all). */
+function allCategories({ fresh = false } = {}) {
+  if (fresh || !categoriesAsked) {
+    categoriesAsked = send("GET", "/api/v1/categories?include_inactive=true").then((list) => list.items);
+  }
+  return categoriesAsked;
+}
 
 function failed() {
   return t("page.admin.failed");
@@ -69,11 +86,8 @@ function wireForm(id, submit) {
 }
 
 async function loadUsers() {
-  const [users, departments] = await Promise.all([
-    send("GET", "/api/v1/users"),
-    send("GET", "/api/v1/departments"),
-  ]);
-  const names = new Map(departments.map((item) => [item.id, item.name]));
+  const [users, units] = await Promise.all([send("GET", "/api/v1/users"), departments()]);
+  const names = new Map(units.map((item) => [item.id, item.name]));
   const regions = await regionNames(users.map((user) => user.scope_code));
   fill(
     "users-table",
@@ -90,20 +104,20 @@ async function loadUsers() {
   );
 }
 
-async function loadDepartments() {
-  const departments = await send("GET", "/api/v1/departments");
-  departmentList = departments;
-  const regions = await regionNames(departments.map((item) => item.region_code));
+async function loadDepartments(options) {
+  const units = await departments(options);
+  departmentList = units;
+  const regions = await regionNames(units.map((item) => item.region_code));
   fill(
     "departments-table",
-    departments.map((item) =>
+    units.map((item) =>
       row([item.code, item.name, kindName(item.kind), regionName(item.region_code, regions)]),
     ),
   );
   const select = document.getElementById("user-department");
   select.replaceChildren(
     new Option(t("page.admin.none"), ""),
-    ...departments.map((item) => new Option(item.name, item.code)),
+    ...units.map((item) => new Option(item.name, item.code)),
   );
 }
 
@@ -117,8 +131,8 @@ function openSla(category) {
   document.getElementById("sla-dialog").showModal();
 }
 
-async function loadCategories() {
-  ({ items: categories } = await send("GET", "/api/v1/categories?include_inactive=true"));
+async function loadCategories(options) {
+  categories = await allCategories(options);
   fill(
     "categories-table",
     categories
@@ -203,7 +217,7 @@ function wireForms() {
     await send("POST", "/api/v1/departments", departmentBody(form));
     form.reset();
     form.kind_other.hidden = true;
-    await loadDepartments();
+    await loadDepartments({ fresh: true });
   });
   placeSearch(document.getElementById("resource-place"), {
     status: document.getElementById("resource-place-status"),
@@ -233,7 +247,7 @@ function wireCitySettings() {
       t("page.admin.category.imported", report),
       ...report.errors.map((error) => `${error.row} ${error.column}: ${error.message}`),
     ]);
-    await loadCategories();
+    await loadCategories({ fresh: true });
   });
   wireForm("grid-form", async (form) => {
     const report = await send("POST", "/api/v1/geo/grids/import", new FormData(form));
@@ -257,7 +271,7 @@ function wireCitySettings() {
         hour_basis: sla.hour_basis.value,
       });
       document.getElementById("sla-dialog").close();
-      await loadCategories();
+      await loadCategories({ fresh: true });
     } catch (error) {
       showFailure(sla, error, failed());
     }
@@ -278,7 +292,7 @@ const settings = config.administrator
   : [];
 if (config.administrator) {
   wireForms();
-  settings.push(startRules(wireForm, formBody));
+  settings.push(startRules(wireForm, formBody, { categories: allCategories, departments }));
 }
 const sensing = config.mayKeepDevices ? [startDevices(config), startScenes(config)] : [];
 Promise.all([...settings, ...sensing]).finally(() => {
