@@ -51,7 +51,8 @@ _NOISE = re.compile(r"[\W_]+")
 
 @dataclass(frozen=True)
 class Reason:
-    """One piece of evidence, shown to the dispatcher as `duplicate.reason.<code>`."""
+    """One piece of evidence for a match, shown as `<kind>.reason.<code>` with its params:
+    a possible duplicate's (`duplicate.`) or a past answer's (`consult.`)."""
 
     code: str
     params: dict[str, Any]

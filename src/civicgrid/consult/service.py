@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from civicgrid.auth.scope import Actor, scope_prefix
 from civicgrid.auth.service import require_role
 from civicgrid.cases.access import readable as readable_cases
+from civicgrid.cases.duplicates import Reason
 from civicgrid.cases.models import Case
 from civicgrid.cases.service import visible_case
 from civicgrid.cases.states import CLOSED
@@ -48,14 +49,6 @@ MIN_QUESTION_CHARS = 2
 MAX_QUESTION_CHARS = 2000
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 _READER = engine.Reader()
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why a match was chosen, shown as `consult.reason.<code>`."""
-
-    code: str
-    params: dict[str, object]
 
 
 @dataclass(frozen=True)
