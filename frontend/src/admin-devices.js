@@ -7,6 +7,7 @@
 import "leaflet/dist/leaflet.css";
 import L from "leaflet";
 import QRCode from "qrcode";
+import { wireForm } from "./admin-forms.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
 import { addBaseMap } from "./lib/basemap.js";
 import { button, element, fillTable, tableRow } from "./lib/dom.js";
@@ -291,28 +292,8 @@ async function register(form) {
   await loadDevices();
 }
 
-function wireForm() {
-  const form = document.getElementById("device-form");
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearErrors(form);
-    let missing = false;
-    for (const field of form.querySelectorAll("[required]")) {
-      if (!field.value.trim()) {
-        showError(form, field.name, t("page.admin.required"));
-        missing = true;
-      }
-    }
-    if (missing) {
-      form.querySelector('[aria-invalid="true"]')?.focus();
-      return;
-    }
-    try {
-      await register(form);
-    } catch (error) {
-      showRefusal(form, error);
-    }
-  });
+function wireRegistration() {
+  wireForm("device-form", register, showRefusal);
 }
 
 /** Draw the section and wire its controls; resolves once the first page is listed. */
@@ -334,7 +315,7 @@ export function startDevices(config) {
   document.getElementById("device-key-copy").addEventListener("click", copyKey);
   document.getElementById("device-key-close").addEventListener("click", forgetKey);
   document.getElementById("device-key-dialog").addEventListener("close", forgetKey);
-  wireForm();
+  wireRegistration();
   wireImport();
   wireMap(config);
   return Promise.all([loadDevices(), loadDepartments()]);

@@ -4,6 +4,7 @@
 // or down, and the preview of where a sample case goes. The API checks every change
 // against the administrator's area and logs it.
 
+import { formBody, wireForm } from "./admin-forms.js";
 import { clearErrors, showFailure } from "./forms.js";
 import { kindName } from "./lib/department-kinds.js";
 import { button, element, fillTable, tableRow } from "./lib/dom.js";
@@ -177,11 +178,10 @@ function wirePreview() {
   });
 }
 
-/** The rule form's lists and pickers, its saving and the preview; `wireForm` is the page's
- * own submit handling (required fields, refusals at their fields), `lists` the page's
+/** The rule form's lists and pickers, its saving and the preview; `lists` gives the page's
  * categories and departments as it asked for them once. The rules are asked for at the
  * same time as the lists: the table waits only for the categories' names. */
-export async function startRules(wireForm, formBody, lists) {
+export async function startRules(lists) {
   regionPicker(document.getElementById("rule-region"));
   regionPicker(document.getElementById("preview-region"));
   wireForm("rule-form", async (form) => {

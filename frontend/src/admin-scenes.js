@@ -4,7 +4,8 @@
 // Administrators also read the messages the listener refused. Every name, topic and
 // payload is someone else's typing: it goes in as text only.
 
-import { clearErrors, showError, showFailure } from "./forms.js";
+import { wireForm } from "./admin-forms.js";
+import { clearErrors, showFailure } from "./forms.js";
 import { button, element, fillTable, tableRow } from "./lib/dom.js";
 import { getList, send } from "./lib/http.js";
 import { formatTime } from "./lib/time.js";
@@ -114,29 +115,11 @@ function formBody(form) {
   return body;
 }
 
-function wireForm() {
-  const form = document.getElementById("scene-rule-form");
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearErrors(form);
-    let missing = false;
-    for (const field of form.querySelectorAll("[required]")) {
-      if (!field.value.trim()) {
-        showError(form, field.name, t("page.admin.required"));
-        missing = true;
-      }
-    }
-    if (missing) {
-      form.querySelector('[aria-invalid="true"]')?.focus();
-      return;
-    }
-    try {
-      await send("POST", RULES_URL, formBody(form));
-      form.reset();
-      await loadRules();
-    } catch (error) {
-      showFailure(form, error, t("page.admin.failed"));
-    }
+function wireRuleForm() {
+  wireForm("scene-rule-form", async (form) => {
+    await send("POST", RULES_URL, formBody(form));
+    form.reset();
+    await loadRules();
   });
 }
 
@@ -162,6 +145,6 @@ async function loadDeadLetters() {
 
 /** Wire the scene rules (and, for administrators, the dead letters); resolves once listed. */
 export function startScenes(config) {
-  wireForm();
+  wireRuleForm();
   return Promise.all([loadRules(), config.administrator ? loadDeadLetters() : null]);
 }

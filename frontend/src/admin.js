@@ -12,7 +12,8 @@ import { startRoster } from "./admin-roster.js";
 import { startRules } from "./admin-rules.js";
 import { startScenes } from "./admin-scenes.js";
 import { startThresholds } from "./admin-thresholds.js";
-import { clearErrors, showError, showFailure } from "./forms.js";
+import { formBody, wireForm } from "./admin-forms.js";
+import { clearErrors, showFailure } from "./forms.js";
 import { kindName } from "./lib/department-kinds.js";
 import { button, element, fillTable as fill, tableRow as row } from "./lib/dom.js";
 import { send } from "./lib/http.js";
@@ -45,44 +46,6 @@ function allCategories({ fresh = false } = {}) {
 
 function failed() {
   return t("page.admin.failed");
-}
-
-/** The form's fields as JSON: empty optional fields left out, checkboxes as booleans. */
-function formBody(form) {
-  const body = {};
-  for (const field of form.elements) {
-    if (!field.name || field.type === "submit" || field.type === "file") continue;
-    if (field.type === "checkbox") body[field.name] = field.checked;
-    else if (field.value.trim() !== "") body[field.name] = field.value.trim();
-  }
-  return body;
-}
-
-function requireFilled(form) {
-  let missing = false;
-  for (const field of form.querySelectorAll("[required]")) {
-    const empty = field.type === "file" ? !field.files.length : !field.value.trim();
-    if (empty) {
-      showError(form, field.name, t("page.admin.required"));
-      missing = true;
-    }
-  }
-  form.querySelector('[aria-invalid="true"]')?.focus();
-  return !missing;
-}
-
-function wireForm(id, submit) {
-  const form = document.getElementById(id);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearErrors(form);
-    if (!requireFilled(form)) return;
-    try {
-      await submit(form);
-    } catch (error) {
-      showFailure(form, error, failed());
-    }
-  });
 }
 
 async function loadUsers() {
@@ -292,7 +255,7 @@ const settings = config.administrator
   : [];
 if (config.administrator) {
   wireForms();
-  settings.push(startRules(wireForm, formBody, { categories: allCategories, departments }));
+  settings.push(startRules({ categories: allCategories, departments }));
 }
 const sensing = config.mayKeepDevices ? [startDevices(config), startScenes(config)] : [];
 Promise.all([...settings, ...sensing]).finally(() => {
