@@ -200,8 +200,17 @@ function wireForms() {
   if (config.cityAdmin) wireCitySettings();
 }
 
-/** The category workbook and time limits: forms only a city administrator's page has. */
+/** The taxonomy in force, the category workbook and time limits: forms only a city
+ * administrator's page has. */
 function wireCitySettings() {
+  wireForm("taxonomy-form", async (form) => {
+    const name = form.choice.selectedOptions[0].textContent;
+    if (!window.confirm(t("page.admin.taxonomy_in_force.confirm", { name }))) return;
+    await send("PUT", "/api/v1/categories/taxonomy-in-force", { choice: form.choice.value });
+    const line = document.getElementById("taxonomy-status");
+    line.textContent = t("page.admin.taxonomy_in_force.saved", { name });
+    line.hidden = false;
+  });
   wireForm("category-import-form", async (form) => {
     const upload = new FormData();
     upload.append("file", form.file.files[0]);

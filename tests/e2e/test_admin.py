@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
+from civicgrid.categories.in_force import taxonomy_in_force
 from civicgrid.categories.seeds import seed_builtin
 from civicgrid.i18n import translate
 from tests.e2e.helpers import pick_region, sign_in
@@ -110,3 +111,27 @@ def test_staff_who_keep_neither_settings_nor_devices_are_turned_away_from_the_ad
     page.goto("/admin")
     page.wait_for_url("**/desk")
     assert page.locator("a[href='/admin']").count() == 0
+
+
+def test_a_city_administrator_puts_a_taxonomy_in_force_from_the_page(
+    page: Any, db: Session, people: People, artifacts: Path
+) -> None:
+    seed_builtin(db)
+    db.commit()
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, people.admin.username, people.admin.password)
+    page.goto("/admin#categories")
+    page.wait_for_selector("#admin[data-state='ready']")
+    form = page.locator("#taxonomy-form")
+    choice = form.get_by_label(zh("page.admin.taxonomy_in_force"))
+    expect(choice).to_have_value("all")
+    choice.select_option(label=zh("taxonomy_in_force.builtin"))
+    form.get_by_role("button", name=zh("page.admin.save")).click()
+    expect(page.locator("#taxonomy-status")).to_have_text(
+        zh("page.admin.taxonomy_in_force.saved", name=zh("taxonomy_in_force.builtin"))
+    )
+    assert taxonomy_in_force(db) == "builtin"
+    page.reload()
+    page.wait_for_selector("#admin[data-state='ready']")
+    expect(page.locator("#taxonomy-choice")).to_have_value("builtin")
+    page.locator("#categories").screenshot(path=str(artifacts / "admin-taxonomy-in-force.png"))

@@ -35,6 +35,7 @@ from civicgrid.cases.models import CHANNELS, DESK_CHANNELS
 from civicgrid.cases.roles import CASE_SUPERVISION_READERS, CENTRE, CENTRE_DESK, DEPARTMENT_DESK
 from civicgrid.cases.routing import TargetLevel
 from civicgrid.cases.states import Queue, statuses_in
+from civicgrid.categories.in_force import CHOICES as TAXONOMY_CHOICES
 from civicgrid.categories.in_force import taxonomy_in_force
 from civicgrid.categories.reference import SLA_STAGES
 from civicgrid.disputes.models import DisputeKind, ReferralTarget
@@ -251,6 +252,7 @@ def admin_page(request: Request, db: DbSession, actor: OptionalActor, locale: Lo
         department_kinds=named_choices(locale, "page.department_kind."),
         city_admin=city_admin,
         taxonomy_in_force=taxonomy_in_force(db),
+        taxonomy_choices=list(TAXONOMY_CHOICES),
         config={
             "stages": list(SLA_STAGES),
             "cityAdmin": city_admin,
