@@ -36,13 +36,15 @@ function showMatches(list, matches) {
   if (!matches.length) list.append(element("li", "consult-empty", t("page.consult.none")));
 }
 
-/** The workbench: past cases like the open one, and a draft the handler edits. */
-export async function showSimilarCases(number) {
+/** The workbench: past cases like the open one, and a draft the handler edits; nothing
+ * is drawn when another case was opened meanwhile (`stillOpen()` is false). */
+export async function showSimilarCases(number, stillOpen = () => true) {
   const panel = document.getElementById("consult-panel");
   if (!panel) return;
   panel.dataset.state = "loading";
   const url = `/api/v1/consult/cases/${encodeURIComponent(number)}/similar`;
   const found = await send("GET", url).catch(() => null);
+  if (!stillOpen()) return;
   panel.hidden = !found;
   if (found) {
     showMatches(document.getElementById("consult-matches"), found.matches);

@@ -13,15 +13,16 @@ function reasonText(alarm) {
   return t(`page.alarm_case.reason.${alarm.outcome}`, { ...reason, scope });
 }
 
-/** Fills the panel for a case from devices; hides it for any other case. */
-export async function showAlarmOrigin(item, config) {
+/** Fills the panel for a case from devices; hides it for any other case, and draws nothing
+ * when another case was opened meanwhile (`stillOpen()` is false). */
+export async function showAlarmOrigin(item, config, stillOpen = () => true) {
   const panel = document.getElementById("alarm-origin");
   panel.hidden = true;
   if (item.channel !== "device") return;
   const { items, total } = await getList(
     `/api/v1/alarms?case_number=${encodeURIComponent(item.number)}&limit=1`,
   );
-  if (!items.length) return;
+  if (!items.length || !stillOpen()) return;
   const latest = items[0];
   const count = latest.case_alarm_count ?? total;
   document.getElementById("alarm-origin-count").textContent = t("page.alarm_case.gathered", {

@@ -76,7 +76,7 @@ function cameraItem(camera, playerUrl) {
 }
 
 /** List the cameras near case `number` in #cameras (after the case itself is shown). */
-export async function showCameras(number, config) {
+export async function showCameras(number, config, stillOpen = () => true) {
   const list = document.getElementById("cameras");
   if (!list) return;
   list.dataset.state = "loading";
@@ -84,6 +84,7 @@ export async function showCameras(number, config) {
   const cameras = await send("GET", `/api/v1/cases/${encodeURIComponent(number)}/cameras`).catch(
     () => [],
   );
+  if (!stillOpen()) return;
   list.replaceChildren(...cameras.map((camera) => cameraItem(camera, config.playerUrl)));
   if (!cameras.length) {
     list.append(element("li", "", t("page.camview.cameras.none", { radius: config.cameraRadius })));

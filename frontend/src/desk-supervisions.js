@@ -29,11 +29,13 @@ function entry(raised) {
   return item;
 }
 
-/** Fills the list for the case `number`; the list is absent for readers without the right. */
-export async function showSupervisions(number) {
+/** Fills the list for the case `number`; the list is absent for readers without the right.
+ * `stillOpen()` says whether the case is still the one shown when the answer arrives. */
+export async function showSupervisions(number, stillOpen = () => true) {
   const list = document.getElementById("case-supervisions");
   if (!list) return;
   const raised = await getJson(`/api/v1/cases/${encodeURIComponent(number)}/supervisions`);
+  if (!stillOpen()) return;
   list.replaceChildren(...raised.map(entry));
   if (!raised.length) list.textContent = t("page.case_view.none");
 }

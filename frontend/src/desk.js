@@ -299,6 +299,7 @@ function showMoves(item, moves) {
 
 async function openCase(number) {
   state.open = number;
+  document.getElementById("detail").dataset.state = "loading";
   for (const row of document.querySelectorAll("#queue-table tbody tr")) {
     row.classList.toggle("is-open", row.dataset.number === number);
   }
@@ -310,6 +311,9 @@ async function openCase(number) {
     send("GET", `${path}/actions`),
     config.mayBulk ? send("GET", `${path}/duplicates`).catch(() => []) : Promise.resolve([]),
   ]);
+  // A case opened meanwhile wins: this one's answers, late, draw nothing over it.
+  const stillOpen = () => state.open === number;
+  if (!stillOpen()) return;
   const detail = document.getElementById("detail");
   detail.hidden = false;
   detail.dataset.version = item.version;
@@ -343,14 +347,14 @@ async function openCase(number) {
   showPhotos(number, photos);
   showTimeline(actions);
   showDuplicates(number, candidates);
-  if (config.mayViewCameras) showCameras(number, config);
+  if (config.mayViewCameras) showCameras(number, config, stillOpen);
   // The side panels ask their own questions side by side, not one after the other.
   await Promise.all([
-    config.mayReadSupervisions ? showSupervisions(number) : null,
-    showSimilarCases(number),
-    config.mayReadAlarms ? showAlarmOrigin(item, config) : null,
+    config.mayReadSupervisions ? showSupervisions(number, stillOpen) : null,
+    showSimilarCases(number, stillOpen),
+    config.mayReadAlarms ? showAlarmOrigin(item, config, stillOpen) : null,
   ]);
-  detail.dataset.state = "ready";
+  if (stillOpen()) detail.dataset.state = "ready";
 }
 
 function openMove(item, move) {

@@ -96,3 +96,32 @@ def test_an_outsider_sees_an_empty_queue(page: Any, city: City, people: People) 
     page.wait_for_selector("#queue-table[data-state='ready']")
     assert page.locator("#queue-table tbody tr").count() == 0
     assert page.locator("#queue-empty").is_visible()
+
+
+def test_a_case_opened_after_another_is_not_overdrawn_by_the_first_ones_late_answer(
+    page: Any, city: City, people: People
+) -> None:
+    sign_in(page, people.owner.username, people.owner.password)
+    slow = report(page, city, "第一件：路灯不亮")
+    fast = report(page, city, "第二件：井盖松动")
+    page.goto("/desk")
+    page.wait_for_selector("#queue-table[data-state='ready']")
+    held: list[Any] = []
+    # The first case's own answer is held back until the second case is shown.
+
+    def hold(route: Any) -> None:
+        held.append(route)
+
+    page.route(f"**/api/v1/cases/{slow}", hold)
+    page.get_by_role("button", name=slow, exact=True).click()
+    for _ in range(50):  # the click's request reaches the route (held, not answered)
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the first case's request never left"
+    open_case(page, fast)
+    held[0].continue_()
+    page.wait_for_timeout(500)  # the late answer arrives and must draw nothing
+    assert page.locator("#detail-number").inner_text() == fast
+    assert page.locator("#detail-description").inner_text() == "第二件：井盖松动"
+    assert page.locator("#detail").get_attribute("data-state") == "ready"
