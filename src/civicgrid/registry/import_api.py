@@ -8,7 +8,7 @@ row by row, is what the clerk needs to correct the file.
 import io
 from itertools import islice
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel
@@ -46,11 +46,12 @@ class RowErrorOut(BaseModel):
         )
 
 
-class ImportReportOut(BaseModel):
-    kind: str
+class RowReportOut(BaseModel):
+    """What every file import answers (the registry's and the external sources'): the
+    counts and each refused row with its reason, in the reader's language."""
+
     file: str
     dry_run: bool
-    skip_bad_rows: bool
     refused: bool
     rows_read: int
     imported: int
@@ -60,21 +61,30 @@ class ImportReportOut(BaseModel):
     errors: list[RowErrorOut]
     warnings: list[RowErrorOut]
 
+    @staticmethod
+    def fields_of(report: ImportReport, locale: str) -> dict[str, Any]:
+        return {
+            "file": report.file,
+            "dry_run": report.dry_run,
+            "refused": report.refused,
+            "rows_read": report.rows_read,
+            "imported": report.imported,
+            "skipped": report.skipped,
+            "error_count": report.error_count,
+            "seconds": round(report.seconds, 3),
+            "errors": [RowErrorOut.of(error, locale) for error in report.errors],
+            "warnings": [RowErrorOut.of(warning, locale) for warning in report.warnings],
+        }
+
+
+class ImportReportOut(RowReportOut):
+    kind: str
+    skip_bad_rows: bool
+
     @classmethod
     def of(cls, report: ImportReport, locale: str) -> "ImportReportOut":
         return cls(
-            kind=report.kind,
-            file=report.file,
-            dry_run=report.dry_run,
-            skip_bad_rows=report.skip_bad_rows,
-            refused=report.refused,
-            rows_read=report.rows_read,
-            imported=report.imported,
-            skipped=report.skipped,
-            error_count=report.error_count,
-            seconds=round(report.seconds, 3),
-            errors=[RowErrorOut.of(error, locale) for error in report.errors],
-            warnings=[RowErrorOut.of(warning, locale) for warning in report.warnings],
+            kind=report.kind, skip_bad_rows=report.skip_bad_rows, **cls.fields_of(report, locale)
         )
 
 

@@ -14,7 +14,7 @@ from civicgrid.auth.deps import CurrentActor, DbSession, Locale
 from civicgrid.auth.service import require_role
 from civicgrid.registry.import_api import (
     MAX_UPLOAD_BYTES,
-    RowErrorOut,
+    RowReportOut,
     require_interactive_size,
 )
 from civicgrid.registry.importing.files import CSV_SUFFIXES, XLSX_SUFFIXES
@@ -29,36 +29,14 @@ router = APIRouter(prefix="/api/v1/analysis/sources", tags=["analysis"])
 NamePath = Annotated[SourceName, Path(description="The source's name, e.g. 110-donghu")]
 
 
-class SourceReportOut(BaseModel):
+class SourceReportOut(RowReportOut):
     source: str
-    file: str
-    dry_run: bool
-    refused: bool
-    rows_read: int
-    imported: int
     duplicates: int
-    skipped: int
-    error_count: int
-    seconds: float
-    errors: list[RowErrorOut]
-    warnings: list[RowErrorOut]
 
     @classmethod
     def of(cls, report: SourceReport, locale: str) -> "SourceReportOut":
-        return cls(
-            source=report.kind,
-            file=report.file,
-            dry_run=report.dry_run,
-            refused=report.refused,
-            rows_read=report.rows_read,
-            imported=report.imported,
-            duplicates=report.duplicates,
-            skipped=report.skipped,
-            error_count=report.error_count,
-            seconds=round(report.seconds, 3),
-            errors=[RowErrorOut.of(error, locale) for error in report.errors],
-            warnings=[RowErrorOut.of(warning, locale) for warning in report.warnings],
-        )
+        counts = cls.fields_of(report, locale)
+        return cls(source=report.kind, duplicates=report.duplicates, **counts)
 
 
 class RunOut(BaseModel):
