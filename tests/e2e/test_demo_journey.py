@@ -122,7 +122,8 @@ REVIEW_SIZES = ((1366, 768), (1920, 1080), (390, 844))
 
 def review_pages(page: Any, folder: Path, role: str) -> dict[str, list[str]]:
     """Every page in the reader's header at the three sizes: a screenshot of each, and the
-    region codes its visible text shows (a name exists for every region of the demo city)."""
+    region codes its visible text shows (a name exists for every region of the demo city),
+    and any size at which the page is wider than the screen (it must never scroll sideways)."""
     page.goto("/desk")
     paths = page.eval_on_selector_all(
         ".app-nav a", "(links) => links.map((link) => link.getAttribute('href'))"
@@ -136,13 +137,16 @@ def review_pages(page: Any, folder: Path, role: str) -> dict[str, list[str]]:
         for width, height in REVIEW_SIZES:
             page.set_viewport_size({"width": width, "height": height})
             page.screenshot(path=str(folder / f"{role}-{name}-{width}.png"), full_page=True)
+            wide = page.evaluate("() => document.documentElement.scrollWidth")
+            if wide > width:
+                found.setdefault(path, []).append(f"{wide} px wide at {width} px")
         codes = REGION_CODE.findall(page.inner_text("body"))
         if codes:
-            found[path] = sorted(set(codes))
+            found.setdefault(path, []).extend(sorted(set(codes)))
     return found
 
 
-def test_no_staff_page_shows_a_region_code_where_the_region_has_a_name(
+def test_no_staff_page_shows_a_region_code_or_scrolls_sideways(
     window: Any, demo_accounts: list[Account], artifacts: Path
 ) -> None:
     folder = shots(artifacts, "demo-review")
