@@ -763,3 +763,38 @@ def write_mbtiles(path: Path, tiles: dict[tuple[int, int, int], str]) -> Path:
             )
     connection.close()
     return path
+
+
+# A small government taxonomy whose categories route to department kinds the demo and
+# the test city have (urban management, housing, environment, police).
+GOVERNMENT_TAXONOMY = """一级分类,二级分类,三级分类
+城乡建设,城市建设和市政管理,路灯照明
+城乡建设,城市建设和市政管理,园林绿化环卫
+城乡建设,住房保障与房地产,物业管理
+环境保护,环境污染,噪声污染
+政法,社会治安,治安管理
+"""
+GOVERNMENT_MUNICIPAL = "城市建设和市政管理"
+
+
+def write_government_taxonomy(folder: Path) -> Path:
+    """The small taxonomy as messages/taxonomy.csv under `folder`, where the demo looks."""
+    path = folder / "messages" / "taxonomy.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(GOVERNMENT_TAXONOMY, encoding="utf-8")
+    return path
+
+
+def put_government_taxonomy_in_force(db: Session, folder: Path) -> None:
+    """The built-in categories, the small government taxonomy imported beside them and put
+    alone in force by a city administrator."""
+    from civicgrid.auth.scope import NATIONAL_SCOPE  # noqa: PLC0415
+    from civicgrid.categories.government import import_government_taxonomy  # noqa: PLC0415
+    from civicgrid.categories.in_force import set_taxonomy_in_force  # noqa: PLC0415
+    from civicgrid.categories.seeds import seed_builtin  # noqa: PLC0415
+
+    seed_builtin(db)
+    import_government_taxonomy(db, write_government_taxonomy(folder))
+    console = Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
+    set_taxonomy_in_force(db, actor=console, choice="government")
+    db.commit()

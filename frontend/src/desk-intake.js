@@ -8,6 +8,7 @@ import L from "leaflet";
 import { wireHints } from "./desk-intake-hints.js";
 import { clearErrors, showFailure } from "./forms.js";
 import { addBaseMap } from "./lib/basemap.js";
+import { addCategoryOptions } from "./lib/category-options.js";
 import { send } from "./lib/http.js";
 import { placeSearch } from "./lib/place-search.js";
 import { t } from "./strings.js";
@@ -55,6 +56,7 @@ export function wireIntake(config, onRegistered) {
   }
 
   const hints = wireHints(form, draft);
+  fillCategories();
   document.getElementById("intake-map").hidden = true;
   placeSearch(document.getElementById("intake-place"), {
     onChoose: (hit) => {
@@ -88,4 +90,15 @@ export function wireIntake(config, onRegistered) {
       showFailure(form, error, error.message);
     }
   });
+}
+
+/** The categories in force to choose from by hand; the suggestion picks among the same. */
+async function fillCategories() {
+  const select = document.getElementById("intake-category");
+  try {
+    await addCategoryOptions(select);
+  } catch {
+    // No list: the call is still filed, the classifier chooses or suggestions are offered.
+  }
+  select.dataset.state = "ready";
 }

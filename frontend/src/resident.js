@@ -7,6 +7,7 @@ import L from "leaflet";
 import { wireAnsweredQuestions } from "./consult-panel.js";
 import { clearErrors, showError, showFailure } from "./forms.js";
 import { addBaseMap } from "./lib/basemap.js";
+import { addCategoryOptions } from "./lib/category-options.js";
 import { send } from "./lib/http.js";
 import { formatTime } from "./lib/time.js";
 import { readJson, t } from "./strings.js";
@@ -85,18 +86,7 @@ async function fillCategories() {
   const select = document.getElementById("category_code");
   if (!select) return;
   try {
-    const { tree } = await send("GET", "/api/v1/categories");
-    const english = document.documentElement.lang === "en";
-    const label = (item) => (english && item.name_en) || item.name;
-    for (const group of tree) {
-      if (!group.categories?.length) continue;
-      const optgroup = document.createElement("optgroup");
-      optgroup.label = label(group);
-      for (const category of group.categories) {
-        optgroup.append(new Option(label(category), category.code));
-      }
-      select.append(optgroup);
-    }
+    await addCategoryOptions(select);
   } catch {
     // No list: the report still goes through, staff pick the category.
   }

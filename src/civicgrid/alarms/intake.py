@@ -33,8 +33,8 @@ from civicgrid.auth.scope import Actor
 from civicgrid.cases import routing
 from civicgrid.cases.models import Case
 from civicgrid.cases.service import Intake, report_case
-from civicgrid.categories.taxonomy import taxonomy
-from civicgrid.errors import BatchInvalid, DomainError, Forbidden, Unauthorized
+from civicgrid.categories.in_force import require_in_force
+from civicgrid.errors import BatchInvalid, DomainError, Forbidden, Invalid, Unauthorized
 from civicgrid.geo.service import GridIndex
 from civicgrid.i18n import DEFAULT_LOCALE, translate
 from civicgrid.masking import mask_personal_data
@@ -518,12 +518,14 @@ def _route(db: Session, number: str, device: Device, rule: AlarmRule) -> None:
 
 
 def _filed_category(db: Session, code: str | None) -> str | None:
-    """The rule's category if this city files cases under it; else the classifier suggests one."""
+    """The rule's category if this city files cases under it now (active, level 2, of the
+    taxonomy in force); else the classifier suggests one: a device cannot choose again."""
     if code is None:
         return None
-    filing = taxonomy(db).get(code)
-    usable = filing is not None and filing.active and filing.parent_code is not None
-    return code if usable else None
+    try:
+        return require_in_force(db, code).code
+    except Invalid:
+        return None
 
 
 def _case_key(device: Device, rule: AlarmRule, event_id: str, now: datetime, *, storm: bool) -> str:

@@ -38,8 +38,9 @@ from civicgrid.cases.workflow import (
     record_reports,
 )
 from civicgrid.categories import classifier
+from civicgrid.categories.in_force import require_in_force
 from civicgrid.categories.keyword_rules import category_terms
-from civicgrid.categories.taxonomy import require_category, taxonomy
+from civicgrid.categories.taxonomy import taxonomy
 from civicgrid.components.models import Component
 from civicgrid.components.service import component_named
 from civicgrid.db import reserve_ids, side_engine
@@ -297,7 +298,7 @@ def _require_valid(db: Session, intake: Intake, actor: Actor) -> list[photostore
     if (intake.lng is None) != (intake.lat is None):
         raise Invalid("case_point_incomplete")
     if intake.category_code is not None:
-        require_category(db, intake.category_code)
+        require_in_force(db, intake.category_code)
     if intake.component_code is not None:
         component_named(db, actor, intake.component_code)
     images = photostore.decode_base64_photos(intake.photos)

@@ -34,11 +34,14 @@ def get_categories(
 ) -> CategoryListOut:
     """Open to anyone: a resident chooses a category before signing in.
 
-    Inactive categories are listed for administrators only, who may switch them back on.
+    The categories a case may be filed under: those of the taxonomy in force. With
+    `include_inactive`, administrators managing the taxonomy get every category,
+    inactive ones and those of other taxonomies, to switch them back on or edit.
     """
     if include_inactive:
         service.require_admin(actor)
-    return CategoryListOut.of(taxonomy.list_categories(db, active_only=not include_inactive))
+        return CategoryListOut.of(taxonomy.list_categories(db, active_only=False))
+    return CategoryListOut.of(in_force.categories_in_force(db))
 
 
 @router.get("/risk-classes", response_model=list[RiskClassOut])

@@ -19,6 +19,12 @@ from civicgrid.auth.models import Role
 from civicgrid.cases import routing
 from civicgrid.categories.classifier import model_path
 from civicgrid.categories.government import import_government_taxonomy
+from civicgrid.categories.in_force import (
+    GOVERNMENT,
+    categories_in_force,
+    put_taxonomy_in_force,
+    taxonomy_in_force,
+)
 from civicgrid.categories.models import Category
 from civicgrid.categories.seeds import seed_builtin
 from civicgrid.categories.weak_training import train_demo_model
@@ -122,7 +128,7 @@ def build_demo(
     save_regions(db, plan.regions, kind=DEMO_REVISION, summary=parameters.summary())
     for department in plan.departments:
         auth_service.create_department(db, **asdict(department))
-    _seed_categories(db, shared_data)
+    taxonomy_note = _seed_categories(db, shared_data)
     routing.seed_default_rules(db)
     accounts = _create_accounts(db, plan, _previous_passwords(accounts_path))
     key_name, api_key = _create_api_key(db, plan)
@@ -132,7 +138,7 @@ def build_demo(
         plan_fill(db, total=parameters.cases, seed=parameters.seed, start=start, end=end)
     db.commit()
     _write_accounts(accounts_path, parameters, accounts, key_name, api_key)
-    notes = [*plan.notes, *_train_classifier(db, shared_data)]
+    notes = [*plan.notes, taxonomy_note, *_train_classifier(db, shared_data)]
     notes.append(_index_answers(db, parameters, shared_data))
     db.commit()
     return DemoResult(True, _counts(plan.regions), accounts_path, notes)
@@ -168,12 +174,21 @@ def messages_path(shared_data: Path | None) -> Path | None:
     return messages if messages is not None and messages.is_file() else None
 
 
-def _seed_categories(db: Session, shared_data: Path | None) -> None:
-    """The built-in taxonomy, and the real government one beside it when it is at hand."""
+def _seed_categories(db: Session, shared_data: Path | None) -> str:
+    """The built-in taxonomy; and the real government one when it is at hand, put alone in
+    force as a city that imported it would (issue 16 measured suggestion on real messages
+    at macro-F1 0.782 with its categories alone against 0.601 with both). The built-in
+    categories stay stored for the administrators to see. Returns the note naming the
+    taxonomy in force."""
     seed_builtin(db)
     taxonomy = shared_data / TAXONOMY if shared_data is not None else None
     if taxonomy is not None and taxonomy.is_file():
         import_government_taxonomy(db, taxonomy)
+        put_taxonomy_in_force(db, choice=GOVERNMENT)
+    choice = taxonomy_in_force(db)
+    filed = [category for category in categories_in_force(db) if category.parent_code]
+    name = translate(f"taxonomy_in_force.{choice}")
+    return translate("demo.taxonomy_in_force", taxonomy=name, count=len(filed))
 
 
 def _counts(regions: list[RegionRecord]) -> dict[str, int]:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import ApiKey, Department, User
-from civicgrid.categories.taxonomy import list_categories
+from civicgrid.categories.in_force import categories_in_force
 from civicgrid.divisions import Level
 from civicgrid.geo.models import Region
 from civicgrid.geo.service import grid_geometries
@@ -184,9 +184,11 @@ def _units(db: Session) -> dict[tuple[str, str], Unit]:
 
 
 def _categories(db: Session) -> dict[str, list[Choice]]:
-    """Level-2 categories by the department kind that handles them."""
+    """Level-2 categories of the taxonomy in force by the department kind that handles them:
+    the only ones a case may be filed under (a theme none of them fits files none, and
+    intake's classifier chooses)."""
     by_kind: dict[str, list[Choice]] = {}
-    for category in list_categories(db):
+    for category in categories_in_force(db):
         if category.parent_code is None:
             continue
         defaults = category.default_departments or {}

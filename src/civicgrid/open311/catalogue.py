@@ -1,4 +1,4 @@
-"""Open311 services: one per active level-2 category, and each one's questions.
+"""Open311 services: one per active level-2 category in force, and each one's questions.
 
 A service's definition lists the category's attributes completed with the
 spec's defaults, so a client can ask them before it posts a request.
@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from civicgrid.categories import in_force
 from civicgrid.categories import taxonomy as categories_taxonomy
 from civicgrid.categories.models import Category
 from civicgrid.errors import Invalid, NotFound
@@ -18,12 +19,10 @@ DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multiva
 
 
 def services(db: Session, *, locale: str) -> list[ServiceOut]:
-    """One service per active level-2 category, grouped under its level-1 name."""
+    """One service per active level-2 category in force, grouped under its level-1 name."""
     return [
         _service(category, group, locale)
-        for group, members in categories_taxonomy.category_tree(
-            categories_taxonomy.list_categories(db, active_only=True)
-        )
+        for group, members in categories_taxonomy.category_tree(in_force.categories_in_force(db))
         for category in members
     ]
 
@@ -46,9 +45,9 @@ def service_name(category: Category, locale: str) -> str:
 
 
 def service_category(db: Session, code: str) -> Category | None:
-    """The same rule intake files cases by: an active level-2 category."""
+    """The same rule intake files cases by: an active level-2 category of the taxonomy in force."""
     try:
-        return categories_taxonomy.require_category(db, code.strip())
+        return in_force.require_in_force(db, code.strip())
     except Invalid:
         return None
 
