@@ -116,11 +116,13 @@ export function regionPicker(input, { deepest = "grid", onChoose = () => {} } = 
   }
 
   /** Shows the name of whatever code the input holds now (typed into a URL, a saved filter).
-   * The box is marked busy while the name is asked for. */
+   * The box is marked busy while a name is asked for, until the last asking ends. */
+  let naming = 0;
   async function refresh() {
     const code = input.value.trim();
     if (!code) return show("", "", []);
     show(code, code, []);
+    naming += 1;
     search.setAttribute("aria-busy", "true");
     try {
       const found = await region(code);
@@ -130,7 +132,8 @@ export function regionPicker(input, { deepest = "grid", onChoose = () => {} } = 
     } catch {
       // An unknown or foreign code stays shown as the code: the server refuses it on use.
     } finally {
-      search.removeAttribute("aria-busy");
+      naming -= 1;
+      if (!naming) search.removeAttribute("aria-busy");
     }
   }
 
