@@ -1,9 +1,10 @@
 """The engines one report definition runs on: DuckDB, PostgreSQL and Apache Spark.
 
-Each engine answers the same two queries from `definition` (transpiled to its dialect)
-over two relations, the closed months' rollups and the events no rollup counts yet, and
-hands back the grouped counts as an Arrow table, so everything after the grouping is
-the same Python for all three.
+Each engine answers the same queries from `definition` (transpiled to its dialect) over
+two relations, the closed months' rollups and the events no rollup counts yet (first,
+when there are such events, which classes they carry, so that the class dictionary
+covers them), and hands back the grouped counts keyed by integers as an Arrow table
+(`Cells`), so everything after the grouping is the same Python for all three.
 """
 
 import io
