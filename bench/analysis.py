@@ -127,10 +127,10 @@ def _postgres(
         started = time.perf_counter()
         loaded = load_postgres(engine, month_files(root, window(LAST_MONTH)))
         raw_load = time.perf_counter() - started
-        rollups, events = window_parts(root, window(LAST_MONTH))
+        parts = window_parts(root, window(LAST_MONTH))
         started = time.perf_counter()
-        counted = load_rollups(engine, rollups)
-        load_postgres(engine, events, table="archive_open_events")
+        counted = load_rollups(engine, parts.rollups)
+        load_postgres(engine, parts.events, table="archive_open_events")
         rollup_load = time.perf_counter() - started
         print(f"postgres: {loaded:,} events, {counted:,} rollup rows", file=sys.stderr)
         raw = PostgresEngine(engine)
@@ -146,13 +146,11 @@ def _postgres(
 
 def _rollups(root: Path, months: int) -> float:
     """Give every month its rollups as the compaction does when a month closes (built on
-    demand for an archive without them); seconds taken, 0 when they were there."""
-    if (root / "rolled").exists():
-        return 0.0
+    demand for an archive without them or with rollups of an earlier format); seconds
+    taken, about 0 when they were there."""
     started = time.perf_counter()
     for month in _all_months(months):
         compact_month(root, month, {"dispute": 10**12})
-    (root / "rolled").touch()
     seconds = time.perf_counter() - started
     print(f"rollups built in {seconds:.1f} s", file=sys.stderr)
     return seconds
@@ -371,7 +369,7 @@ def _print(  # noqa: PLR0917 - one call, every figure of the run
         for report in reports.values()
     )
     size = sum(path.stat().st_size for path in files)
-    rollups, _ = window_parts(root, window(LAST_MONTH))
+    rollups = window_parts(root, window(LAST_MONTH)).rollups
     rolled_rows = sum(pq.read_metadata(path).num_rows for path in rollups)
     rolled_size = sum(path.stat().st_size for path in rollups)
     print(f"## Result ({datetime.date.today()}, {os.cpu_count()} cores)\n")

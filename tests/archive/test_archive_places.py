@@ -16,6 +16,7 @@ from civicgrid.auth.models import Role
 from civicgrid.cases.service import Intake, report_case
 from civicgrid.categories.seeds import seed_builtin
 from civicgrid.diagnosis.engines import DuckDBEngine
+from civicgrid.diagnosis.report import compute
 from civicgrid.geo.service import GridIndex
 from civicgrid.hexcells import CELL_RESOLUTION
 from civicgrid.registry.addresses import AddressInput, ensure_addresses
@@ -84,7 +85,7 @@ def test_archive_files_from_before_the_cell_column_still_read_beside_newer_ones(
     newer = {**row, "source_id": 2, "h3_cell": "89406a2a6b7ffff", "compound_id": 7}
     pq.write_table(pa.Table.from_pylist([newer], schema=SCHEMA), folder / "b-new.parquet")
 
-    cells = DuckDBEngine(tmp_path).cells("2026-11").to_pylist()
+    cells = compute(DuckDBEngine(tmp_path), "2026-11", {}).cells.to_pylist()
 
     assert [(c["grid_code"], c["risk_class"], c["events"]) for c in cells] == [
         (OWN_GRID, "neighbour_disputes", 2)

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
@@ -94,7 +95,7 @@ def test_a_closed_month_becomes_one_file_per_district_ordered_by_grid_and_class(
         rows = pq.read_table(folder / compaction.COMPACTED).to_pylist()
         keys = [(r["grid_code"], r["risk_class"]) for r in rows if r["source"] == "case"]
         assert keys == sorted(keys)
-    rollups, unread = rollup.window_parts(tmp_path, ["2026-10"])
+    rollups, unread, _ = rollup.window_parts(tmp_path, ["2026-10"])
     assert (len(rollups), unread) == (len(compacted), [])
     after = compute(DuckDBEngine(tmp_path), "2026-10", {})
     assert after.cells.equals(before.cells)
@@ -256,4 +257,48 @@ def test_a_rollup_left_half_written_is_dropped_and_written_again(
     compact_closed(db, root=tmp_path, now=IN_DECEMBER)
 
     assert sorted(path.name for path in live.iterdir()) == COMPACTED_WITH_ROLLUP
+    assert _same(compute(DuckDBEngine(tmp_path), "2026-10", {}), expected)
+
+
+def _as_text_keyed(root: Path) -> None:
+    """Every rollup as the code before integer keys wrote it (month, grid and class as
+    text; no format mark, no dictionary in it), and no class dictionary at the root."""
+    for path in root.glob(f"month=*/district=*/{store.ROLLUP}"):
+        keyed = pq.read_table(path)
+        classes = rollup.rollup_classes(path)
+        counts_of = pq.read_schema(path).metadata[b"civicgrid.counts_of"]
+        months = keyed.column("month_key").to_pylist()
+        text_keyed = pa.table(
+            {
+                "month": [f"{key // 100:04d}-{key % 100:02d}" for key in months],
+                "grid_code": [str(key) for key in keyed.column("grid_key").to_pylist()],
+                "risk_class": [classes[key] for key in keyed.column("class_key").to_pylist()],
+                "events": keyed.column("events"),
+            }
+        )
+        pq.write_table(
+            text_keyed.replace_schema_metadata({b"civicgrid.counts_of": counts_of}), path
+        )
+    (root / rollup.CLASSES).unlink()
+
+
+def test_an_archive_with_text_keyed_rollups_reports_the_same_and_is_rekeyed_on_the_next_round(
+    db: Session, city: City, people: People, tmp_path: Path
+):
+    seed_builtin(db)
+    _cases(db, city, OCTOBER, 9)
+    append(db, root=tmp_path, now=IN_DECEMBER, batch=2)
+    compact_closed(db, root=tmp_path, now=IN_DECEMBER)
+    expected = compute(DuckDBEngine(tmp_path), "2026-10", {})
+    _as_text_keyed(tmp_path)
+
+    assert rollup.window_parts(tmp_path, ["2026-10"]).rollups == []
+    assert _same(compute(DuckDBEngine(tmp_path), "2026-10", {}), expected)
+
+    rekeyed = compact_closed(db, root=tmp_path, now=IN_DECEMBER)
+
+    assert rekeyed
+    rollups, unread, classes = rollup.window_parts(tmp_path, ["2026-10"])
+    assert (len(rollups), unread) == (len(rekeyed), [])
+    assert set(classes) == set(expected.cells.column("risk_class").to_pylist())
     assert _same(compute(DuckDBEngine(tmp_path), "2026-10", {}), expected)

@@ -107,7 +107,7 @@ def test_duckdb_postgresql_and_spark_give_identical_reports(
     """Every engine, over the raw events and over the closed months' rollups beside the
     open month's events, gives the same report to the last bit."""
     root, _ = planted
-    rollups, events = window_parts(planted_with_rollups, window(MONTH))
+    rollups, events, _ = window_parts(planted_with_rollups, window(MONTH))
     assert {path.parent.parent.name for path in rollups} == {
         f"month={month}" for month in window(MONTH)[:-1]
     }

@@ -17,7 +17,8 @@ both. `recover` finishes or undoes whatever a crash interrupted, and runs first.
 files of batches under their source's watermark are taken: a file past it may be a
 crashed batch that the writer's `store.repair` has yet to delete, and such a folder
 waits for the next round. A closed folder that needs no compaction (one file, or an
-archive written before rollups) gets its rollup on its own, written atomically.
+archive written before rollups or before their integer keys) gets its rollup on its own,
+written atomically.
 """
 
 import json
@@ -69,6 +70,7 @@ def recover(root: Path) -> None:
         shutil.rmtree(fresh)
     for folder in root.glob("month=*/district=*"):
         rollup.drop_leftovers(folder)
+    rollup.drop_leftovers(root)
 
 
 def _committed_files(folder: Path, watermarks: Mapping[str, int]) -> list[str] | None:

@@ -7,20 +7,31 @@ and the same crash-safe swap (`compaction`): `rollup.parquet`, one row per month
 and class with an event, ordered by grid and class, recording in its metadata which of
 the folder's event files it counts.
 
-The rule of what is counted under which class lives here once (`COUNTED_SQL`): the
-compaction runs it on a folder's events, and every report engine runs the same SQL
-(`diagnosis.definition`) on the events no rollup counts yet (the open month, a batch
-archived late into a closed month, an archive written before rollups), so a report
-gives the same figures whichever way a month is read.
+The rollup's keys are integers, so an engine groups a million cells on numbers rather
+than on text: the month as yyyymm, the grid as its code read as a number (a grid code is
+15 digits of a division code, which never starts with 0, so the number gives the code
+back), the class as its position in the archive's class dictionary (`classes.json` at the
+archive's root). The dictionary only grows, at its end, and is stored before any rollup
+uses a new position; each rollup records the dictionary it was written with, and is
+trusted only while that is the start of the stored one.
 
-A rollup is trusted only while every file it names is in its folder: a folder whose
-files changed in a way no rollup records is read from its events.
+The rule of what is counted under which class lives here once (`COUNTED_SQL`, keyed by
+`keyed_sql`): the compaction runs it on a folder's events, and every report engine runs
+the same SQL (`diagnosis.definition`) on the events no rollup counts yet (the open month,
+a batch archived late into a closed month, an archive written before rollups), so a
+report gives the same figures whichever way a month is read.
+
+A rollup is trusted only while every file it names is in its folder and it is of this
+format: a folder whose files changed in a way no rollup records, or whose rollup was
+written in the earlier format (text keys, no format mark), is read from its events until
+the compaction's next round writes its rollup again.
 """
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -45,15 +56,47 @@ FROM {table}
 WHERE grid_code IS NOT NULL AND (risk_class IS NOT NULL OR source = 'alarm'){where}
 """
 
+# A month as the rollup keys it (yyyymm), from the archive's text (YYYY-MM).
+MONTH_KEY_SQL = "CAST(REPLACE({month}, '-', '') AS INTEGER)"
+
+# The counted events with the rollup's integer keys; `{classes}` is the dictionary as
+# (name, position) rows. Only a class in it is counted: the caller gives every class the
+# counted events carry (`classes_sql`).
+_KEYED_SQL = """
+SELECT
+  {month_key} AS month_key,
+  CAST(counted.grid_code AS BIGINT) AS grid_key,
+  classes.class_key,
+  counted.events
+FROM ({counted}) AS counted
+JOIN (VALUES {classes}) AS classes(risk_class, class_key)
+  ON counted.risk_class = classes.risk_class
+"""
+
+_CLASSES_SQL = "SELECT DISTINCT risk_class FROM ({counted}) AS counted"
+
 ROLLUP_SCHEMA = pa.schema(
     [
-        ("month", pa.string()),
-        ("grid_code", pa.string()),
-        ("risk_class", pa.string()),
+        ("month_key", pa.int32()),
+        ("grid_key", pa.int64()),
+        ("class_key", pa.int32()),
         ("events", pa.int64()),
     ]
 )
+CLASSES = "classes.json"
 _COUNTS_OF = b"civicgrid.counts_of"
+_FORMAT = b"civicgrid.rollup_format"
+_CLASSES = b"civicgrid.classes"
+FORMAT = b"2"
+
+
+class Window(NamedTuple):
+    """What a report reads for some months: the rollups to trust, the event files none of
+    them counts, and the class dictionary the rollups' class keys are positions in."""
+
+    rollups: list[Path]
+    events: list[Path]
+    classes: list[str]
 
 
 def counted_sql(table: str, where: str = "") -> str:
@@ -61,26 +104,84 @@ def counted_sql(table: str, where: str = "") -> str:
     return COUNTED_SQL.format(device_alarms=DEVICE_ALARMS, table=table, where=where)
 
 
-def count(events: pa.Table) -> pa.Table:
-    """A folder's events as counts per month, grid and class, ordered by grid and class."""
+def classes_sql(table: str, where: str = "") -> str:
+    """The classes the counted events of `table` carry (one row each)."""
+    return _CLASSES_SQL.format(counted=counted_sql(table, where))
+
+
+def keyed_sql(table: str, classes: Sequence[str], where: str = "") -> str:
+    """The counted events of `table` keyed as the rollup keys them; `classes` must hold
+    every class they carry (a class key is its position there)."""
+    if not classes:
+        raise ValueError("keying counted events needs a class dictionary")
+    rows = ", ".join(
+        f"('{name.replace(chr(39), chr(39) * 2)}', {key})" for key, name in enumerate(classes)
+    )
+    return _KEYED_SQL.format(
+        month_key=MONTH_KEY_SQL.format(month="counted.month"),
+        counted=counted_sql(table, where),
+        classes=rows,
+    )
+
+
+def stored_classes(root: Path) -> list[str]:
+    """The archive's class dictionary (empty before its first rollup)."""
+    path = root / CLASSES
+    if not path.exists():
+        return []
+    return list(json.loads(path.read_text("utf-8"))["classes"])
+
+
+def extend_classes(root: Path, names: Iterable[str]) -> list[str]:
+    """The class dictionary with the names it lacks added at its end (in byte order),
+    stored (flushed, renamed into place) before it is returned: a rollup written with a
+    position is never seen before the position is."""
+    known = stored_classes(root)
+    new = sorted(set(names) - set(known))
+    if not new:
+        return known
+    known = [*known, *new]
+    temporary = root / f".{CLASSES}.{os.getpid()}.tmp"
+    temporary.write_text(json.dumps({"classes": known}, ensure_ascii=False), "utf-8")
+    with temporary.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, root / CLASSES)
+    fsync_dir(root)
+    return known
+
+
+def count(events: pa.Table, root: Path) -> tuple[pa.Table, list[str]]:
+    """A folder's events as counts per month, grid and class, ordered by grid and class,
+    keyed by the archive's class dictionary (extended with the classes they bring)."""
     import duckdb  # noqa: PLC0415 - loaded by the compaction only
 
-    grouped = (
-        f"SELECT month, grid_code, risk_class, SUM(events) AS events "
-        f"FROM ({counted_sql('folder_events')}) AS counted "
-        f"GROUP BY month, grid_code, risk_class ORDER BY grid_code, risk_class, month"
-    )
     with duckdb.connect(config={"threads": 1}) as connection:
         connection.from_arrow(events).create_view("folder_events")
+        found = [row[0] for row in connection.execute(classes_sql("folder_events")).fetchall()]
+        classes = extend_classes(root, found)
+        if not found:
+            return ROLLUP_SCHEMA.empty_table(), classes
+        grouped = (
+            f"SELECT month_key, grid_key, class_key, CAST(SUM(events) AS BIGINT) AS events "
+            f"FROM ({keyed_sql('folder_events', classes)}) AS keyed "
+            f"GROUP BY month_key, grid_key, class_key ORDER BY grid_key, class_key, month_key"
+        )
         counted = connection.execute(grouped).to_arrow_table()
-    return counted.cast(ROLLUP_SCHEMA)
+    return counted.cast(ROLLUP_SCHEMA), classes
 
 
 def write(folder: Path, names: list[str], events: pa.Table) -> Path:
     """The rollup of `events` (the rows of the files `names`) into `folder`, flushed.
 
     Written under a hidden name and renamed: a reader sees the whole rollup or none."""
-    table = count(events).replace_schema_metadata({_COUNTS_OF: json.dumps(names).encode()})
+    counted, classes = count(events, _archive_root(folder))
+    table = counted.replace_schema_metadata(
+        {
+            _COUNTS_OF: json.dumps(names).encode(),
+            _FORMAT: FORMAT,
+            _CLASSES: json.dumps(classes, ensure_ascii=False).encode(),
+        }
+    )
     target = folder / ROLLUP
     temporary = folder / f".{ROLLUP}.{os.getpid()}.tmp"
     pq.write_table(table, temporary, compression="zstd")
@@ -92,32 +193,56 @@ def write(folder: Path, names: list[str], events: pa.Table) -> Path:
 
 
 def counted_files(folder: Path) -> list[str] | None:
-    """The event files the folder's rollup counts, or None when it has none."""
+    """The event files the folder's rollup counts, or None when it has none to trust
+    (none at all, or one of an earlier format or dictionary)."""
+    return _counted(folder, stored_classes(_archive_root(folder)))
+
+
+def rollup_classes(path: Path) -> list[str]:
+    """The class dictionary a rollup was written with."""
+    return list(json.loads(pq.read_schema(path).metadata[_CLASSES]))
+
+
+def _counted(folder: Path, classes: Sequence[str]) -> list[str] | None:
     path = folder / ROLLUP
     if not path.exists():
         return None
-    return list(json.loads(pq.read_schema(path).metadata[_COUNTS_OF]))
+    metadata = pq.read_schema(path).metadata or {}
+    if metadata.get(_FORMAT) != FORMAT:
+        return None
+    own = json.loads(metadata[_CLASSES])
+    if own != list(classes[: len(own)]):
+        return None
+    return list(json.loads(metadata[_COUNTS_OF]))
+
+
+def _archive_root(folder: Path) -> Path:
+    """The archive a month's district folder (or its hidden compaction twin) is in."""
+    return folder.parent.parent
 
 
 def drop_leftovers(folder: Path) -> None:
-    """Delete a rollup a crash left half-written under its hidden name."""
-    for path in folder.glob(f".{ROLLUP}.*.tmp"):
-        path.unlink()
+    """Delete a rollup (in a district folder) or a class dictionary (at the archive's
+    root) a crash left half-written under its hidden name."""
+    for pattern in (f".{ROLLUP}.*.tmp", f".{CLASSES}.*.tmp"):
+        for path in folder.glob(pattern):
+            path.unlink()
 
 
-def window_parts(root: Path, months: Iterable[str]) -> tuple[list[Path], list[Path]]:
-    """What a report reads for `months`: the rollups to trust, and the event files none of
-    them counts (every file of a folder without a trusted rollup)."""
+def window_parts(root: Path, months: Iterable[str]) -> Window:
+    """What a report reads for `months`: the rollups to trust, the event files none of
+    them counts (every file of a folder without a trusted rollup), and the dictionary."""
+    classes = stored_classes(root)
     rollups: list[Path] = []
     events: list[Path] = []
     for month in months:
         for folder in sorted(root.glob(f"month={month}/district=*")):
             files = sorted(p for p in folder.glob("*.parquet") if p.name != ROLLUP)
-            counted = counted_files(folder)
+            counted = _counted(folder, classes)
             present = {path.name for path in files}
             if counted is not None and set(counted) <= present:
                 rollups.append(folder / ROLLUP)
                 events.extend(path for path in files if path.name not in counted)
             else:
                 events.extend(files)
-    return rollups, events
+    return Window(rollups, events, classes)

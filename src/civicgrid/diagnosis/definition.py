@@ -18,19 +18,22 @@ Why SQL through sqlglot rather than Ibis expressions:
   scan and grouping of millions of events, is pushed into the engine.
 
 The SQL is written in DuckDB's dialect (the embedded default) and transpiled to
-PostgreSQL and Spark SQL; a test runs all three on one archive and compares. The cells
-come back ordered by grid and class in byte order on every engine (PostgreSQL is told
-`COLLATE "C"`, since its default order follows the server's locale), so the report needs
-no sort of its own.
+PostgreSQL and Spark SQL; a test runs all three on one archive and compares. The grouping
+runs on the rollup's integer keys (the month as yyyymm, the grid code as a number, the
+class as its position in the archive's class dictionary: `archive.rollup`), the events
+no rollup counts keyed alike by the same rule, and the cells come back ordered by those
+keys; `engines` turns them back into codes and names.
 """
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import sqlglot
 
-from civicgrid.archive.rollup import counted_sql
+from civicgrid.archive.rollup import MONTH_KEY_SQL, counted_sql, keyed_sql
+from civicgrid.archive.rollup import classes_sql as rollup_classes_sql
 from civicgrid.errors import Invalid
 
 SOURCE_DIALECT = "duckdb"
@@ -40,42 +43,45 @@ BASELINE_MONTHS = 12
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _TABLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
-# The window's counts per month, grid and class: the closed months' rollups as they are,
-# each event no rollup counts yet as a count of 1, by the archive's one rule
-# (`rollup.COUNTED_SQL`).
+# The window's counts per month, grid and class, keyed by integers: the closed months'
+# rollups as they are, each event no rollup counts yet as a count of 1, keyed by the
+# archive's one rule (`rollup.keyed_sql`).
 _FROM_ROLLUPS = """
-SELECT month, grid_code, risk_class, events FROM {rollups}
-WHERE month >= '{year_ago}' AND month <= '{month}'
+SELECT month_key, grid_key, class_key, events FROM {rollups}
+WHERE month_key >= {year_ago} AND month_key <= {month}
 """
 _IN_WINDOW = " AND month >= '{year_ago}' AND month <= '{month}'"
 
 _CELLS = """
 SELECT
-  grid_code,
-  risk_class,
-  SUM(CASE WHEN month = '{month}' THEN events ELSE 0 END) AS events,
-  SUM(CASE WHEN month = '{previous}' THEN events ELSE 0 END) AS previous_month,
-  SUM(CASE WHEN month = '{year_ago}' THEN events ELSE 0 END) AS year_ago,
-  SUM(CASE WHEN month < '{month}' THEN events ELSE 0 END) AS baseline
+  grid_key,
+  class_key,
+  CAST(SUM(CASE WHEN month_key = {month} THEN events ELSE 0 END) AS BIGINT) AS events,
+  CAST(SUM(CASE WHEN month_key = {previous} THEN events ELSE 0 END) AS BIGINT) AS previous_month,
+  CAST(SUM(CASE WHEN month_key = {year_ago} THEN events ELSE 0 END) AS BIGINT) AS year_ago,
+  CAST(SUM(CASE WHEN month_key < {month} THEN events ELSE 0 END) AS BIGINT) AS baseline
 FROM ({counts}) AS counts
-GROUP BY grid_code, risk_class
+GROUP BY grid_key, class_key
+ORDER BY grid_key, class_key
 """
 
-_ORDER = "ORDER BY grid_code, risk_class"
-_BYTE_ORDER = {"postgres": 'ORDER BY grid_code COLLATE "C", risk_class COLLATE "C"'}
-
-_MONTHS = """
-SELECT DISTINCT month FROM ({counts}) AS counts WHERE month >= '{first}' AND month < '{month}'
+# Which months hold a counted event: no class is needed, so the events are not keyed.
+_MONTHS_OF_ROLLUPS = """
+SELECT month_key FROM {rollups} WHERE month_key >= {first} AND month_key < {month}
 """
+_MONTHS_OF_EVENTS = "SELECT {month_key} AS month_key FROM ({counted}) AS counted"
 
 
 @dataclass(frozen=True)
 class Sources:
     """Where an engine keeps the window's counts: a rollup table and an events table (the
-    events no rollup counts), either absent (None) when the window has none of it."""
+    events no rollup counts), either absent (None) when the window has none of it; and
+    the class dictionary, whose positions are the class keys (`Window.classes` plus any
+    class the events bring that it lacks: `extended`)."""
 
     rollups: str | None = ROLLUPS
     events: str | None = EVENTS
+    classes: tuple[str, ...] = ()
 
 
 def parse_month(text: str | None) -> str:
@@ -101,42 +107,82 @@ def window(month: str) -> list[str]:
     return [shift(month, -offset) for offset in range(BASELINE_MONTHS, -1, -1)]
 
 
+def month_key(month: str) -> int:
+    """A month (YYYY-MM) as the rollup keys it: yyyymm."""
+    return int(month[:4]) * 100 + int(month[5:])
+
+
 def cells_sql(month: str, dialect: str, sources: Sources = Sources()) -> str:
-    """Counts per grid × risk class: this month, last month, a year ago, the 12 before;
-    ordered by grid code, then class, in byte order."""
-    grouped = _render(
+    """Counts per grid × class key: this month, last month, a year ago, the 12 before;
+    ordered by grid key, then class key."""
+    return _render(
         _CELLS.format(
-            month=parse_month(month),
-            previous=shift(month, -1),
-            year_ago=shift(month, -BASELINE_MONTHS),
+            month=month_key(parse_month(month)),
+            previous=month_key(shift(month, -1)),
+            year_ago=month_key(shift(month, -BASELINE_MONTHS)),
             counts=_counts(month, sources),
         ),
         dialect,
     )
-    # Ordered outside the grouping: PostgreSQL reads `risk_class COLLATE "C"` in an ORDER BY
-    # as the table's column, not the grouped column named after it.
-    return f"SELECT * FROM (\n{grouped}\n) AS cells\n{_BYTE_ORDER.get(dialect, _ORDER)}"
 
 
 def months_sql(month: str, dialect: str, sources: Sources = Sources()) -> str:
     """Which of the 12 baseline months the archive holds any counted event of."""
     first = shift(parse_month(month), -BASELINE_MONTHS)
-    return _render(
-        _MONTHS.format(first=first, month=month, counts=_counts(month, sources)), dialect
-    )
+    parts = []
+    if sources.rollups is not None:
+        rollups = _checked(sources.rollups)
+        parts.append(
+            _MONTHS_OF_ROLLUPS.format(
+                rollups=rollups, first=month_key(first), month=month_key(month)
+            )
+        )
+    if sources.events is not None:
+        where = f" AND month >= '{first}' AND month < '{month}'"
+        counted = counted_sql(_checked(sources.events), where)
+        parts.append(_MONTHS_OF_EVENTS.format(month_key=_events_month_key(), counted=counted))
+    return _render(f"SELECT DISTINCT month_key FROM ({_union(parts)}) AS months", dialect)
+
+
+def classes_sql(month: str, dialect: str, events: str) -> str:
+    """The classes the window's counted events in `events` carry, one row each."""
+    bounds = {"year_ago": shift(parse_month(month), -BASELINE_MONTHS), "month": month}
+    return _render(rollup_classes_sql(_checked(events), _IN_WINDOW.format(**bounds)), dialect)
+
+
+def extended(classes: Sequence[str], found: Iterable[str]) -> tuple[str, ...]:
+    """The dictionary with the classes the events brought that it lacks at its end (in
+    byte order): the rollups' keys keep their meaning, the new classes get keys after."""
+    known = set(classes)
+    return (*classes, *sorted({name for name in found if name not in known}))
 
 
 def _counts(month: str, sources: Sources) -> str:
-    """The window's counts per month, grid and class, from whichever sources there are."""
+    """The window's counts per month, grid and class key, from whichever sources there are."""
     bounds = {"year_ago": shift(month, -BASELINE_MONTHS), "month": month}
     parts = []
     if sources.rollups is not None:
-        parts.append(_FROM_ROLLUPS.format(rollups=_checked(sources.rollups), **bounds))
+        parts.append(
+            _FROM_ROLLUPS.format(
+                rollups=_checked(sources.rollups),
+                year_ago=month_key(bounds["year_ago"]),
+                month=month_key(month),
+            )
+        )
     if sources.events is not None:
-        parts.append(counted_sql(_checked(sources.events), _IN_WINDOW.format(**bounds)))
+        table = _checked(sources.events)
+        parts.append(keyed_sql(table, sources.classes, _IN_WINDOW.format(**bounds)))
+    return _union(parts)
+
+
+def _union(parts: list[str]) -> str:
     if not parts:
         raise ValueError("a report needs a rollup table, an events table or both")
     return "\nUNION ALL\n".join(parts)
+
+
+def _events_month_key() -> str:
+    return MONTH_KEY_SQL.format(month="counted.month")
 
 
 def _checked(table: str) -> str:

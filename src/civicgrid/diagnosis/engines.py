@@ -1,18 +1,20 @@
 """The engines one report definition runs on: DuckDB, PostgreSQL and Apache Spark.
 
-Each engine answers the same two queries from `definition` (transpiled to its dialect)
-over two relations, the closed months' rollups and the events no rollup counts yet, and
-hands back the grouped counts as an Arrow table, so everything after the grouping is
-the same Python for all three.
+Each engine answers the same queries from `definition` (transpiled to its dialect) over
+two relations, the closed months' rollups and the events no rollup counts yet (first,
+when there are such events, which classes they carry, so that the class dictionary
+covers them), and hands back the grouped counts keyed by integers as an Arrow table
+(`Cells`), so everything after the grouping is the same Python for all three.
 """
 
 import io
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -20,42 +22,85 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import text
 
 from civicgrid.archive.events import SCHEMA
-from civicgrid.archive.rollup import ROLLUP_SCHEMA, window_parts
-from civicgrid.diagnosis.definition import EVENTS, ROLLUPS, Sources, cells_sql, months_sql, window
+from civicgrid.archive.rollup import ROLLUP_SCHEMA, Window, rollup_classes, window_parts
+from civicgrid.diagnosis.definition import (
+    EVENTS,
+    ROLLUPS,
+    Sources,
+    cells_sql,
+    classes_sql,
+    extended,
+    months_sql,
+    window,
+)
 
-CELL_COLUMNS = ("grid_code", "risk_class", "events", "previous_month", "year_ago", "baseline")
+COUNTS = ("events", "previous_month", "year_ago", "baseline")
+_KEYED = pa.schema(
+    [("grid_key", pa.int64()), ("class_key", pa.int32()), *((name, pa.int64()) for name in COUNTS)]
+)
 
 
-def _window_files(root: Path, month: str) -> tuple[list[str], list[str]]:
-    """The window's rollup files and the event files none of them counts."""
-    rollups, events = window_parts(root, window(month))
-    return [str(path) for path in rollups], [str(path) for path in events]
+@dataclass(frozen=True)
+class Cells:
+    """Counts per grid × risk class over a month's window, as an engine grouped them.
+
+    `table` holds the keys and the counts (`COUNTS`): `grid_key` is the grid code as a
+    number (a grid code is 15 digits and never starts with 0, so `str` gives it back),
+    `class_key` the class's position in `classes`, which is in byte order; the rows are
+    ordered by grid key, then class key, i.e. by grid code, then class name."""
+
+    table: pa.Table
+    classes: tuple[str, ...]
 
 
-def _sources(rollups: list[str], events: list[str]) -> Sources:
-    return Sources(rollups=ROLLUPS if rollups else None, events=EVENTS if events else None)
+def _sources(
+    month: str,
+    dialect: str,
+    tables: tuple[str | None, str | None],
+    classes: Sequence[str],
+    column: Callable[[str], list[str]],
+) -> Sources | None:
+    """The report's sources (rollup table, events table, dictionary), or None when there is
+    nothing to read. The dictionary is the rollups' own, extended by the classes the events
+    carry (`column` runs a query and returns its one column); an events table with no
+    counted event in the window is left out."""
+    rollups, events = tables
+    found = column(classes_sql(month, dialect, events)) if events is not None else []
+    if not found:
+        events = None
+    if rollups is None and events is None:
+        return None
+    return Sources(rollups=rollups, events=events, classes=extended(classes, found))
 
 
 class ReportEngine(Protocol):
     name: str
 
-    def cells(self, month: str) -> pa.Table:
-        """Counts per grid × risk class over the month's window (`definition.cells_sql`),
-        ordered by grid code, then class (byte order)."""
+    def cells(self, month: str) -> Cells:
+        """Counts per grid × risk class over the month's window (`definition.cells_sql`)."""
 
     def baseline_months(self, month: str) -> int:
         """How many of the 12 months before `month` hold any archived event."""
 
 
-def _normalised(table: pa.Table) -> pa.Table:
-    """Same column types from every engine (Spark and PostgreSQL sum to decimals or bigints)."""
-    return pa.table(
-        {
-            "grid_code": table.column("grid_code").cast(pa.string()),
-            "risk_class": table.column("risk_class").cast(pa.string()),
-            **{name: table.column(name).cast(pa.int64()) for name in CELL_COLUMNS[2:]},
-        }
-    )
+def _keyed(table: pa.Table, classes: Sequence[str]) -> Cells:
+    """The engine's rows with the same column types from every engine (Spark and
+    PostgreSQL may sum to other integer types), the class keys renumbered to the class
+    names' byte order.
+
+    The engine's class keys are positions in the archive's dictionary, which is in byte
+    order unless it grew past it (a class first seen after others sorting later): then
+    the keys are renumbered and the cells put back in order here."""
+    keyed = table.select(_KEYED.names).cast(_KEYED)
+    ordered = sorted(range(len(classes)), key=classes.__getitem__)
+    if ordered == list(range(len(classes))):
+        return Cells(keyed, tuple(classes))
+    rank = np.empty(len(classes), np.int32)
+    rank[ordered] = np.arange(len(classes), dtype=np.int32)
+    renumbered = rank[keyed.column("class_key").to_numpy()]
+    grids = keyed.column("grid_key").to_numpy()
+    keyed = keyed.set_column(1, "class_key", pa.array(renumbered, pa.int32()))
+    return Cells(keyed.take(np.lexsort((renumbered, grids))), tuple(classes[i] for i in ordered))
 
 
 @dataclass
@@ -73,41 +118,52 @@ class DuckDBEngine:
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     memory_limit: str = "4GB"
 
-    def _connection(self, rollups: list[str], events: list[str]) -> Any:
+    def _connection(self, parts: Window) -> Any:
         import duckdb  # noqa: PLC0415 - only the engine that runs loads its driver
 
         connection = duckdb.connect(
             config={"threads": self.threads, "memory_limit": self.memory_limit}
         )
-        if rollups:
-            connection.read_parquet(rollups).create_view(ROLLUPS)
-        if events:
+        if parts.rollups:
+            connection.read_parquet([str(path) for path in parts.rollups]).create_view(ROLLUPS)
+        if parts.events:
             # By name: files older than a column lack it, and read it as null.
-            connection.read_parquet(events, union_by_name=True).create_view(EVENTS)
+            files = [str(path) for path in parts.events]
+            connection.read_parquet(files, union_by_name=True).create_view(EVENTS)
         return connection
 
     def cells(self, month: str) -> pa.Table:
-        rollups, events = _window_files(self.root, month)
-        if not rollups and not events:
-            return _empty_cells()
-        with self._connection(rollups, events) as connection:
-            sql = cells_sql(month, "duckdb", _sources(rollups, events))
-            return _normalised(connection.execute(sql).to_arrow_table())
+        parts = window_parts(self.root, window(month))
+        with self._connection(parts) as connection:
+            sources = _sources(month, "duckdb", _tables(parts), parts.classes, _column(connection))
+            if sources is None:
+                return _empty_cells()
+            table = connection.execute(cells_sql(month, "duckdb", sources)).to_arrow_table()
+        return _keyed(table, sources.classes)
 
     def baseline_months(self, month: str) -> int:
-        rollups, events = _window_files(self.root, month)
-        if not rollups and not events:
+        parts = window_parts(self.root, window(month))
+        if not parts.rollups and not parts.events:
             return 0
-        with self._connection(rollups, events) as connection:
-            sql = months_sql(month, "duckdb", _sources(rollups, events))
+        with self._connection(parts) as connection:
+            sql = months_sql(month, "duckdb", Sources(*_tables(parts)))
             return len(connection.execute(sql).fetchall())
+
+
+def _tables(parts: Window) -> tuple[str | None, str | None]:
+    return (ROLLUPS if parts.rollups else None, EVENTS if parts.events else None)
+
+
+def _column(connection: Any) -> Callable[[str], list[str]]:
+    return lambda sql: [row[0] for row in connection.execute(sql).fetchall()]
 
 
 @dataclass
 class PostgresEngine:
     """PostgreSQL for small sites: the same report over an archive table in the database,
-    and a table of rollups beside it when the site keeps one (`load_rollups`; the events
-    table then holds only the events those rollups do not count)."""
+    and a table of rollups beside it when the site keeps one (`load_rollups`, which keeps
+    their class dictionary in `<rollup table>_classes`; the events table then holds only
+    the events those rollups do not count)."""
 
     engine: SqlEngine
     table: str = "archive_events"
@@ -115,24 +171,35 @@ class PostgresEngine:
     name: str = "postgresql"
 
     def cells(self, month: str) -> pa.Table:
-        sources = Sources(rollups=self.rollup_table, events=self.table)
         with self.engine.connect() as connection:
-            result = connection.execute(text(cells_sql(month, "postgres", sources)))
-            rows = result.all()
+            column = _rows_of(connection)
+            classes = column(_classes_query(self.rollup_table)) if self.rollup_table else []
+            tables = (self.rollup_table, self.table)
+            sources = _sources(month, "postgres", tables, classes, column)
+            if sources is None:
+                return _empty_cells()
+            rows = connection.execute(text(cells_sql(month, "postgres", sources))).all()
         columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 6
-        return _normalised(
-            pa.table(
-                {
-                    name: pa.array(values, pa.string() if index < 2 else pa.int64())
-                    for index, (name, values) in enumerate(zip(CELL_COLUMNS, columns, strict=True))
-                }
-            )
+        keyed = pa.table(
+            {
+                kind.name: pa.array(values, kind.type)
+                for kind, values in zip(_KEYED, columns, strict=True)
+            }
         )
+        return _keyed(keyed, sources.classes)
 
     def baseline_months(self, month: str) -> int:
         sources = Sources(rollups=self.rollup_table, events=self.table)
         with self.engine.connect() as connection:
             return len(connection.execute(text(months_sql(month, "postgres", sources))).all())
+
+
+def _rows_of(connection: Any) -> Callable[[str], list[str]]:
+    return lambda sql: [row[0] for row in connection.execute(text(sql)).all()]
+
+
+def _classes_query(rollup_table: str) -> str:
+    return f"SELECT risk_class FROM {rollup_table}_classes ORDER BY class_key"
 
 
 def load_postgres(engine: SqlEngine, files: Iterable[Path], table: str = "archive_events") -> int:
@@ -141,16 +208,32 @@ def load_postgres(engine: SqlEngine, files: Iterable[Path], table: str = "archiv
     The table has the indexes a monthly report needs (month, then grid and class), so a
     comparison with DuckDB is between equals.
     """
-    return _copy(engine, files, table, SCHEMA)
+    return _copy(engine, files, table, SCHEMA, ("month", "grid_code", "risk_class"))
 
 
 def load_rollups(engine: SqlEngine, files: Iterable[Path], table: str = "archive_rollups") -> int:
-    """Copy rollup files into a PostgreSQL table of the rollup's columns, indexed alike."""
-    return _copy(engine, files, table, ROLLUP_SCHEMA)
+    """Copy rollup files into a PostgreSQL table of the rollup's columns, indexed alike, and
+    their class dictionary into `<table>_classes` (the longest of theirs: each is the start
+    of the archive's, which only grows at its end)."""
+    paths = list(files)
+    dictionaries = sorted((rollup_classes(path) for path in paths), key=len)
+    classes = dictionaries[-1] if dictionaries else []
+    if any(own != classes[: len(own)] for own in dictionaries):
+        raise ValueError("the rollups were written with different class dictionaries")
+    loaded = _copy(engine, paths, table, ROLLUP_SCHEMA, ("month_key", "grid_key", "class_key"))
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE IF EXISTS {table}_classes"))
+        connection.execute(text(f"CREATE TABLE {table}_classes (class_key int, risk_class text)"))
+        if classes:
+            rows = [{"key": key, "name": name} for key, name in enumerate(classes)]
+            connection.execute(text(f"INSERT INTO {table}_classes VALUES (:key, :name)"), rows)
+    return loaded
 
 
-def _copy(engine: SqlEngine, files: Iterable[Path], table: str, schema: pa.Schema) -> int:
-    types = {pa.string(): "text", pa.int64(): "bigint"}
+def _copy(
+    engine: SqlEngine, files: Iterable[Path], table: str, schema: pa.Schema, index: Sequence[str]
+) -> int:
+    types = {pa.string(): "text", pa.int64(): "bigint", pa.int32(): "integer"}
     columns = ", ".join(f"{f.name} {types.get(f.type, 'timestamptz')}" for f in schema)
     loaded = 0
     raw = engine.raw_connection()
@@ -165,8 +248,7 @@ def _copy(engine: SqlEngine, files: Iterable[Path], table: str, schema: pa.Schem
                 copy.write(buffer.getvalue())
             loaded += data.num_rows
         cursor.execute(
-            f"CREATE INDEX IF NOT EXISTS {table}_month_grid "
-            f"ON {table} (month, grid_code, risk_class)"
+            f"CREATE INDEX IF NOT EXISTS {table}_month_grid ON {table} ({', '.join(index)})"
         )
         cursor.execute(f"ANALYZE {table}")
         raw.commit()
@@ -183,36 +265,36 @@ class SparkEngine:
     root: Path
     name: str = "spark"
 
-    def _views(self, month: str) -> Sources | None:
-        rollups, events = _window_files(self.root, month)
-        if not rollups and not events:
-            return None
-        if rollups:
-            self.session.read.parquet(*rollups).createOrReplaceTempView(ROLLUPS)
-        if events:
-            self.session.read.parquet(*events).createOrReplaceTempView(EVENTS)
-        return _sources(rollups, events)
+    def _views(self, month: str) -> Window:
+        parts = window_parts(self.root, window(month))
+        if parts.rollups:
+            self.session.read.parquet(*map(str, parts.rollups)).createOrReplaceTempView(ROLLUPS)
+        if parts.events:
+            self.session.read.parquet(*map(str, parts.events)).createOrReplaceTempView(EVENTS)
+        return parts
 
     def cells(self, month: str) -> pa.Table:
-        sources = self._views(month)
+        parts = self._views(month)
+        sources = _sources(month, "spark", _tables(parts), parts.classes, self._column)
         if sources is None:
             return _empty_cells()
-        return _normalised(self.session.sql(cells_sql(month, "spark", sources)).toArrow())
+        return _keyed(
+            self.session.sql(cells_sql(month, "spark", sources)).toArrow(), sources.classes
+        )
+
+    def _column(self, sql: str) -> list[str]:
+        return [row[0] for row in self.session.sql(sql).collect()]
 
     def baseline_months(self, month: str) -> int:
-        sources = self._views(month)
-        if sources is None:
+        parts = self._views(month)
+        if not parts.rollups and not parts.events:
             return 0
-        return len(self.session.sql(months_sql(month, "spark", sources)).collect())
+        sql = months_sql(month, "spark", Sources(*_tables(parts)))
+        return len(self.session.sql(sql).collect())
 
 
-def _empty_cells() -> pa.Table:
-    return pa.table(
-        {
-            name: pa.array([], pa.string() if index < 2 else pa.int64())
-            for index, name in enumerate(CELL_COLUMNS)
-        }
-    )
+def _empty_cells() -> Cells:
+    return Cells(_KEYED.empty_table(), ())
 
 
 def spark_session(master: str = "local[*]", *, partitions: int = 8) -> Any:

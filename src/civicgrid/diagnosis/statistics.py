@@ -18,6 +18,8 @@ mean what they say.
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 from scipy.special import betainc, gammainc
 
@@ -27,7 +29,10 @@ FDR = 0.05
 def rate_test(
     events: NDArray[np.int64], baseline: NDArray[np.int64], baseline_months: int
 ) -> NDArray[np.float64]:
-    """One-sided p-value that this month's count exceeds the baseline months' rate."""
+    """One-sided p-value that this month's count exceeds the baseline months' rate.
+
+    A p-value depends only on the cell's two counts, and a million cells have a few
+    thousand distinct pairs of them: each pair's tail is computed once."""
     p_values = np.ones(len(events), dtype=np.float64)
     tested = events > 0
     if baseline_months == 0 or not tested.any():
@@ -35,25 +40,51 @@ def rate_test(
     # P(Binomial(n, p) ≥ x) = I_p(x, n - x + 1) for 1 ≤ x ≤ n: the regularised incomplete
     # beta function directly (what `binom.sf` computes too, without its per-call checks).
     x, n = events[tested], events[tested] + baseline[tested]
-    p_values[tested] = betainc(x, n - x + 1, 1.0 / (baseline_months + 1))
+    span = int(n.max()) + 1
+    first, inverse = distinct(x * span + n, (int(x.max()) + 1) * span)
+    tails = betainc(x[first], n[first] - x[first] + 1, 1.0 / (baseline_months + 1))
+    p_values[tested] = tails[inverse]
     return np.minimum(p_values, 1.0)
+
+
+def distinct(keys: NDArray[np.int64], size: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """A position of each distinct key (0 ≤ key < `size`), in key order, and which of them
+    each key is: by a table of every possible key when that is small (no sort), else by a
+    sort."""
+    if size <= 2 * len(keys):
+        slot = np.full(size, -1, dtype=np.intp)
+        slot[keys] = np.arange(len(keys))
+        present = np.flatnonzero(slot >= 0)
+        index = np.zeros(size, dtype=np.intp)
+        index[present] = np.arange(len(present))
+        return slot[present], index[keys]
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
 
 
 def benjamini_hochberg(p_values: NDArray[np.float64]) -> NDArray[np.float64]:
     """Adjusted p-values (q): a cell is flagged at level α exactly when its q ≤ α.
 
-    Only p < 1 is sorted: a p of 1 (a cell not tested) has q = 1 whatever its rank, and
+    Only p < 1 is ranked: a p of 1 (a cell not tested) has q = 1 whatever its rank, and
     every p < 1 ranks before it, so the family's size is all that the rest contribute.
-    Tied p-values get one q whatever their order, so the sort need not be stable."""
+    Cells with one p-value share one q (the one at the last rank among them: the scaled
+    p falls along a tie), so only the distinct p-values are sorted, found by hashing; a
+    million tested cells have a few thousand of them."""
     count = len(p_values)
     adjusted = np.ones(count, dtype=np.float64)
     below = np.flatnonzero(p_values < 1.0)
     if len(below) == 0:
         return adjusted
-    order = below[np.argsort(p_values[below])]
-    scaled = p_values[order] * count / np.arange(1, len(order) + 1)
+    encoded = pc.dictionary_encode(pa.array(p_values[below]))
+    values = encoded.dictionary.to_numpy()
+    which = encoded.indices.to_numpy()
+    order = np.argsort(values)
+    last_rank = np.cumsum(np.bincount(which, minlength=len(values))[order])
+    scaled = values[order] * count / last_rank
     monotone = np.minimum.accumulate(scaled[::-1])[::-1]
-    adjusted[order] = np.minimum(monotone, 1.0)
+    adjusted_values = np.empty(len(values), dtype=np.float64)
+    adjusted_values[order] = np.minimum(monotone, 1.0)
+    adjusted[below] = adjusted_values[which]
     return adjusted
 
 
@@ -112,7 +143,7 @@ def _distinct_tails(
     """The tested cells (`rows`, `columns`) whose tails to compute, and which of them each
     cell's tail is: a tail depends only on the street, class, count and exposure, so where
     grids share an exposure (one per grid when the registry lacks residents) each distinct
-    four is computed once, found by one sort of an integer key made of them; a busy city
+    four is computed once, found by an integer key made of them (`distinct`); a busy city
     has ~20 times fewer of them than tested cells. Where most grids have an exposure no
     other grid of their street has, few cells would share a tail, and each is its own."""
     cells = np.arange(len(rows))
@@ -124,9 +155,7 @@ def _distinct_tails(
     if not shared or keys >= 2**63:
         return cells, cells
     cell = (street[rows] * counts.shape[1] + columns) * span + tested
-    key = cell * len(exposures) + exposure_index[rows]
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return first, inverse
+    return distinct(cell * len(exposures) + exposure_index[rows], keys)
 
 
 def _peer_tail(  # noqa: PLR0917 - one street × class's sums, as the docstring names them
