@@ -35,6 +35,8 @@ def test_staff_plan_work_and_read_the_ranking_and_the_admin_sets_a_weight(
     sign_in(page, people.peer.username, people.peer.password)
     page.goto("/fieldwork")
     page.wait_for_selector("#fieldwork[data-state='ready']")
+    # Before the first plan, the table says it is empty rather than show bare headings.
+    expect(page.locator("#plans-table td.table-empty")).to_have_text(zh("page.table.empty"))
     plan = page.locator("#plan-form")
     plan.get_by_label(zh("page.fieldwork.col.task")).select_option("household_visit")
     plan.get_by_label(zh("page.fieldwork.col.cadence"), exact=True).select_option("yearly")

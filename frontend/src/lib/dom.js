@@ -22,11 +22,21 @@ export function tableRow(cells) {
   return row;
 }
 
-/** Replace a table's body: each row a <tr> already built, or a list of cell contents. */
+/** Replace a table's body: each row a <tr> already built, or a list of cell contents. A
+ * table that says what its emptiness means (`data-empty`) shows that across its columns
+ * when there is no row, instead of headings with nothing under them. */
 export function fillTable(tableId, rows) {
-  document
-    .querySelector(`#${tableId} tbody`)
-    .replaceChildren(...rows.map((row) => (row instanceof Node ? row : tableRow(row))));
+  const table = document.getElementById(tableId);
+  const built = rows.map((row) => (row instanceof Node ? row : tableRow(row)));
+  if (!built.length && table.dataset.empty) {
+    const note = cell(table.dataset.empty);
+    note.className = "table-empty";
+    note.colSpan = table.querySelectorAll("thead th").length || 1;
+    const row = document.createElement("tr");
+    row.append(note);
+    built.push(row);
+  }
+  table.querySelector("tbody").replaceChildren(...built);
 }
 
 export function button(label, onClick, className = "btn-secondary btn-small") {
