@@ -6,6 +6,7 @@
 
 import { formBody, wireForm } from "./admin-forms.js";
 import { clearErrors, showFailure } from "./forms.js";
+import { categoriesInForce, categoryGroups } from "./lib/category-options.js";
 import { kindName } from "./lib/department-kinds.js";
 import { button, element, fillTable, tableRow } from "./lib/dom.js";
 import { send } from "./lib/http.js";
@@ -25,30 +26,18 @@ function keepChoice(select, value) {
   select.value = value ?? "";
 }
 
-/** The active categories as the rule form's choices (a whole group or one category) and
- * the preview's (a category), grouped under their groups' names. */
-function fillCategoryChoices(categories) {
-  const active = categories.filter((item) => item.active);
-  categoryNames = new Map(active.map((item) => [item.code, item.name]));
-  const groups = active.filter((item) => item.level === 1);
-  const ruleSelect = document.getElementById("rule-category");
-  const previewSelect = document.getElementById("preview-category");
-  for (const [select, wholeGroups] of [
-    [ruleSelect, true],
-    [previewSelect, false],
+/** The categories in force as the rule form's choices (a whole group or one category) and
+ * the preview's (a category): only they can be filed under, so only they are routed.
+ * `categories` (every category) names what a saved rule points at. */
+function fillCategoryChoices(tree, categories) {
+  categoryNames = new Map(categories.map((item) => [item.code, item.name]));
+  const wholeGroup = (name) => t("page.admin.rule.whole_group", { name });
+  for (const [id, options] of [
+    ["rule-category", { wholeGroup }],
+    ["preview-category", {}],
   ]) {
-    const first = select.options[0];
-    select.replaceChildren(
-      first,
-      ...groups.map((group) => {
-        const members = active.filter((item) => item.parent_code === group.code);
-        const node = document.createElement("optgroup");
-        node.label = group.name;
-        if (wholeGroups) node.append(new Option(t("page.admin.rule.whole_group", { name: group.name }), group.code));
-        node.append(...members.map((item) => new Option(item.name, item.code)));
-        return node;
-      }),
-    );
+    const select = document.getElementById(id);
+    select.replaceChildren(select.options[0], ...categoryGroups(tree, options));
   }
 }
 
@@ -191,8 +180,12 @@ export async function startRules(lists) {
   });
   wirePreview();
   const rules = send("GET", "/api/v1/routing-rules");
-  const [categories, departments] = await Promise.all([lists.categories(), lists.departments()]);
-  fillCategoryChoices(categories);
+  const [tree, categories, departments] = await Promise.all([
+    categoriesInForce(),
+    lists.categories(),
+    lists.departments(),
+  ]);
+  fillCategoryChoices(tree, categories);
   addDepartmentKinds(departments);
   await loadRules(rules);
 }
