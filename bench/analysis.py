@@ -9,13 +9,17 @@ last month, the full report (`civicgrid.diagnosis.report.compute`: counts per gr
 class, last month, a year ago, the Poisson test of every cell against its own last 12
 months, Benjamini–Hochberg, the street-peer test, per-grid totals and ranking) on
 
-* DuckDB over the closed months' rollups (`civicgrid.archive.rollup`, built on demand the
-  first time, as the compaction builds them for an archive without them), best of
-  `--repeat`; then the same with the report month read from its events (a month not yet
-  compacted), and with every event read (no rollup: the code before rollups);
+* DuckDB over the report month's digest (`civicgrid.diagnosis.digest`, written as the
+  worker writes it once the 13 months have closed and been compacted), best of
+  `--repeat`; then with the digest hidden, over the closed months' rollups
+  (`civicgrid.archive.rollup`, built on demand the first time, as the compaction builds
+  them for an archive without them); then the same with the report month read from its
+  events (a month not yet compacted), and with every event read (no rollup);
 * PostgreSQL over the window's events in a table with an index on (month, grid, class),
   loaded by COPY and ANALYZEd, and over the same rollups in a table with the same index
-  (plus a table of the events no rollup counts), best of `--repeat` each;
+  (plus a table of the events no rollup counts), best of `--repeat` each; and the time
+  PostgreSQL takes only to hand over the digest's rows from a table of them, in order
+  (what a PostgreSQL site keeping digests would pay before the report's Python);
 * Spark `local[2]` over the same rollups (first run reported apart: JVM warm-up).
 
 Every report is compared cell by cell with the first, and the planted cell must be
@@ -33,6 +37,7 @@ its size, grids, months and seed match. Figures go to stdout as markdown.
 
 import argparse
 import datetime
+import io
 import os
 import resource
 import shutil
@@ -45,14 +50,17 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from sqlalchemy import create_engine
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy import create_engine, text
 
 from civicgrid.archive.compaction import compact_month
 from civicgrid.archive.events import SCHEMA
 from civicgrid.archive.rollup import window_parts
 from civicgrid.archive.store import ROLLUP, month_files, partition_dir
 from civicgrid.categories.reference import risk_classes
+from civicgrid.diagnosis import digest
 from civicgrid.diagnosis.definition import shift, window
 from civicgrid.diagnosis.engines import (
     DuckDBEngine,
@@ -63,6 +71,7 @@ from civicgrid.diagnosis.engines import (
     load_rollups,
     spark_session,
 )
+from civicgrid.diagnosis.production import refresh_digests
 from civicgrid.diagnosis.report import MonthlyFigures, compute
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -86,6 +95,10 @@ def main() -> None:
     generated = time.perf_counter() - started
     print(f"archive ready in {generated:.1f} s", file=sys.stderr)
     rolled = _rollups(root, args.months)
+    started = time.perf_counter()
+    digested = refresh_digests(DuckDBEngine(root), _all_months(args.months))
+    digesting = time.perf_counter() - started
+    print(f"{len(digested)} digests written in {digesting:.1f} s", file=sys.stderr)
     if args.generate_only:
         return
     if args.split:
@@ -95,16 +108,34 @@ def main() -> None:
     reports: dict[str, MonthlyFigures] = {}
 
     duck = DuckDBEngine(root)
+    what = f"DuckDB, the month's digest (best of {args.repeat})"
+    rows.append(_best(what, args.repeat, duck, reports))
+    digested_cells = pq.read_table(digest.path_of(root, LAST_MONTH))
+    with _hidden([digest.path_of(root, LAST_MONTH)]):
+        _grouped(args, root, rows, reports, digested_cells)
+    _print(args, rows, reports, planted, root, (generated, rolled, digesting))
+
+
+def _grouped(
+    args: argparse.Namespace,
+    root: Path,
+    rows: list[Row],
+    reports: dict[str, MonthlyFigures],
+    digested_cells: pa.Table,
+) -> None:
+    """Every engine grouping the window itself (no digest)."""
+    duck = DuckDBEngine(root)
     rows.append(_best(f"DuckDB, rollups (best of {args.repeat})", args.repeat, duck, reports))
-    with _without_rollups(root, [LAST_MONTH]):
+    with _hidden(_rollups_of(root, [LAST_MONTH])):
         what = f"DuckDB, report month from its events (best of {args.repeat})"
         rows.append(_best(what, args.repeat, duck, reports))
-    with _without_rollups(root, window(LAST_MONTH)):
+    with _hidden(_rollups_of(root, window(LAST_MONTH))):
         what = f"DuckDB, every event, no rollup (best of {args.repeat})"
         rows.append(_best(what, args.repeat, duck, reports))
 
     if not args.no_postgres:
         _postgres(args, root, rows, reports)
+        rows.append(_digest_rows(args, digested_cells))
 
     if not args.no_spark:
         session = spark_session("local[2]", partitions=4)
@@ -113,8 +144,6 @@ def main() -> None:
         what = f"Spark local[2], rollups (best of {args.repeat} after it)"
         rows.append(_best(what, args.repeat, spark, reports))
         session.stop()
-
-    _print(args, rows, reports, planted, root, (generated, rolled))
 
 
 def _postgres(
@@ -144,6 +173,37 @@ def _postgres(
         engine.dispose()
 
 
+def _digest_rows(args: argparse.Namespace, table: pa.Table) -> Row:
+    """PostgreSQL handing over the month's digest rows in order, from a table of them."""
+    with fresh_database("postgresql", args.pg_url, PLACE) as url:
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        return _read_back(engine, table.replace_schema_metadata(None), args.repeat)
+
+
+def _read_back(engine: SqlEngine, table: pa.Table, repeat: int) -> Row:
+    buffer = io.BytesIO()
+    pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False))
+    columns = ", ".join(f"{name} bigint" for name in table.column_names)
+    copying = "COPY archive_digest FROM STDIN (FORMAT csv)"
+    with engine.begin() as connection:
+        connection.execute(text(f"CREATE TABLE archive_digest ({columns})"))
+        with connection.connection.cursor().copy(copying) as copy:
+            copy.write(buffer.getvalue())
+        connection.execute(text("CREATE INDEX ON archive_digest (grid_key, class_key)"))
+        connection.execute(text("ANALYZE archive_digest"))
+    query = text("SELECT * FROM archive_digest ORDER BY grid_key, class_key")
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        with engine.connect() as connection:
+            fetched = connection.execute(query).all()
+        timings.append(time.perf_counter() - started)
+    what = f"(PostgreSQL: only reading the digest's {len(fetched):,} rows in order, best of"
+    what += f" {repeat})"
+    engine.dispose()
+    return what, min(timings), 0, os.getloadavg()[0]
+
+
 def _rollups(root: Path, months: int) -> float:
     """Give every month its rollups as the compaction does when a month closes (built on
     demand for an archive without them or with rollups of an earlier format); seconds
@@ -156,15 +216,19 @@ def _rollups(root: Path, months: int) -> float:
     return seconds
 
 
+def _rollups_of(root: Path, months: list[str]) -> list[Path]:
+    return [path for month in months for path in root.glob(f"month={month}/district=*/{ROLLUP}")]
+
+
 @contextmanager
-def _without_rollups(root: Path, months: list[str]) -> Iterator[None]:
-    """The months' rollups hidden for a while: a report reads those months' events."""
+def _hidden(paths: list[Path]) -> Iterator[None]:
+    """Files hidden for a while: without its rollups a report reads those months' events,
+    without its digest it groups the window."""
     hidden = []
-    for month in months:
-        for path in root.glob(f"month={month}/district=*/{ROLLUP}"):
-            aside = path.with_name(f".{ROLLUP}.aside")
-            path.rename(aside)
-            hidden.append((aside, path))
+    for path in paths:
+        aside = path.with_name(f".{path.name}.aside")
+        path.rename(aside)
+        hidden.append((aside, path))
     try:
         yield
     finally:
@@ -358,7 +422,7 @@ def _print(  # noqa: PLR0917 - one call, every figure of the run
     reports: dict[str, MonthlyFigures],
     planted: tuple[str, str],
     root: Path,
-    prepared: tuple[float, float],
+    prepared: tuple[float, float, float],
 ) -> None:
     files = month_files(root, window(LAST_MONTH))
     first = next(iter(reports.values()))
@@ -390,6 +454,7 @@ def _print(  # noqa: PLR0917 - one call, every figure of the run
     print(f"- every report identical: {same}")
     print(f"- archive generation (not timed above): {prepared[0]:.1f} s")
     print(f"- rollups built on demand for every month (0: already there): {prepared[1]:.1f} s")
+    print(f"- digests written for each month whose window closed (0: current): {prepared[2]:.1f} s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"- peak RSS of this process (DuckDB runs in it): {peak:,.0f} MB")
 

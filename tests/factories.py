@@ -39,6 +39,7 @@ from civicgrid.alarms.intake import AlarmReport, take_alarm
 from civicgrid.alarms.local_broker import LocalBroker, mosquitto_binary, start_local_broker
 from civicgrid.alarms.models import Device
 from civicgrid.alarms.service import DeviceInput, Spot, register_device
+from civicgrid.archive.events import ArchiveEvent
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import KeyKind, Role, User
 from civicgrid.auth.scope import ANONYMOUS, Actor
@@ -798,3 +799,25 @@ def put_government_taxonomy_in_force(db: Session, folder: Path) -> None:
     console = Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
     set_taxonomy_in_force(db, actor=console, choice="government")
     db.commit()
+
+
+def archived_event(
+    serial: int, when: datetime, grid: str, risk_class: str | None, **fields: str | None
+) -> ArchiveEvent:
+    """An archive row of an event in `grid`, as the archiver writes one: a registered
+    neighbour dispute unless `fields` (source, kind, status, h3_cell, …) say otherwise."""
+    values: dict[str, str | None] = {
+        "source": "dispute",
+        "kind": "neighbour",
+        "status": "registered",
+        "category_code": None,
+        **fields,
+    }
+    return ArchiveEvent(
+        source_id=serial,
+        occurred_at=when,
+        region_code=grid,
+        grid_code=grid,
+        risk_class=risk_class,
+        **values,
+    )

@@ -87,16 +87,17 @@ def generate_day_tasks(sessions: sessionmaker[Session], *, done_for: date | None
 def analyse(
     sessions: sessionmaker[Session], *, root: Path, today: date, done_for: str | None
 ) -> str | None:
-    """Archive what has settled and compact the closed months' folders, then, from the
-    first working day of a month, last month's report and safe-place list once (neither
-    is made again when stored, so a restart costs nothing).
+    """Archive what has settled, compact the closed months' folders and digest their
+    report windows (`diagnosis.digest`), then, from the first working day of a month,
+    last month's report and safe-place list once (neither is made again when stored, so
+    a restart costs nothing).
 
     Arrow, DuckDB and SciPy load on the first round, not when `serve --with-worker`
     starts: their seconds of import time would delay the server's first answer.
     """
-    from civicgrid.archive.service import append, compact_closed  # noqa: PLC0415
+    from civicgrid.archive.service import append, closed_months, compact_closed  # noqa: PLC0415
     from civicgrid.diagnosis.engines import DuckDBEngine  # noqa: PLC0415
-    from civicgrid.diagnosis.production import produce  # noqa: PLC0415
+    from civicgrid.diagnosis.production import produce, refresh_digests  # noqa: PLC0415
     from civicgrid.safeplaces.production import produce as produce_safe_places  # noqa: PLC0415
 
     with sessions() as db:
@@ -105,6 +106,8 @@ def analyse(
             log.info("archived %d events into %d files", appended.total, appended.files)
         if compacted := compact_closed(db, root=root):
             log.info("compacted %d archive folders of closed months", len(compacted))
+        if digested := refresh_digests(DuckDBEngine(root), closed_months(root)):
+            log.info("digested the report windows of %s", ", ".join(digested))
         month = month_due(today)
         if month is None or month == done_for:
             return done_for

@@ -95,7 +95,7 @@ def test_a_closed_month_becomes_one_file_per_district_ordered_by_grid_and_class(
         rows = pq.read_table(folder / compaction.COMPACTED).to_pylist()
         keys = [(r["grid_code"], r["risk_class"]) for r in rows if r["source"] == "case"]
         assert keys == sorted(keys)
-    rollups, unread, _ = rollup.window_parts(tmp_path, ["2026-10"])
+    rollups, unread, _, _ = rollup.window_parts(tmp_path, ["2026-10"])
     assert (len(rollups), unread) == (len(compacted), [])
     after = compute(DuckDBEngine(tmp_path), "2026-10", {})
     assert after.cells.equals(before.cells)
@@ -298,7 +298,7 @@ def test_an_archive_with_text_keyed_rollups_reports_the_same_and_is_rekeyed_on_t
     rekeyed = compact_closed(db, root=tmp_path, now=IN_DECEMBER)
 
     assert rekeyed
-    rollups, unread, classes = rollup.window_parts(tmp_path, ["2026-10"])
+    rollups, unread, classes, _ = rollup.window_parts(tmp_path, ["2026-10"])
     assert (len(rollups), unread) == (len(rekeyed), [])
     assert set(classes) == set(expected.cells.column("risk_class").to_pylist())
     assert _same(compute(DuckDBEngine(tmp_path), "2026-10", {}), expected)

@@ -6,10 +6,9 @@ from datetime import datetime
 from pathlib import Path
 
 from civicgrid.archive import compaction, rollup, store
-from civicgrid.archive.events import ArchiveEvent
 from civicgrid.diagnosis.engines import DuckDBEngine
 from civicgrid.diagnosis.report import compute
-from tests.factories import OTHER_GRID, OWN_GRID
+from tests.factories import OTHER_GRID, OWN_GRID, archived_event
 
 # Each month brings a class that sorts before the ones already stored, one with a quote.
 CLASSES_BY_MONTH = {
@@ -28,19 +27,7 @@ def _archive(root: Path) -> None:
             for grid in (OWN_GRID, OTHER_GRID):
                 for _ in range(position + (2 if grid == OWN_GRID else 1)):
                     serial += 1
-                    batch.append(
-                        ArchiveEvent(
-                            source="dispute",
-                            source_id=serial,
-                            occurred_at=when,
-                            region_code=grid,
-                            grid_code=grid,
-                            risk_class=risk,
-                            category_code=None,
-                            kind="neighbour",
-                            status="registered",
-                        )
-                    )
+                    batch.append(archived_event(serial, when, grid, risk))
         store.write_batch(root, "dispute", batch)
 
 

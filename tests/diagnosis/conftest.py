@@ -14,7 +14,9 @@ from sqlalchemy.engine import make_url
 from civicgrid.archive import compaction, store
 from civicgrid.archive.events import ArchiveEvent
 from civicgrid.diagnosis.definition import window
-from tests.factories import OTHER_GRID, OWN_COMMUNITY, OWN_GRID
+from civicgrid.diagnosis.engines import DuckDBEngine
+from civicgrid.diagnosis.production import refresh_digests
+from tests.factories import OTHER_GRID, OWN_COMMUNITY, OWN_GRID, archived_event
 
 MONTH = "2026-11"
 SPIKE_GRID = OWN_GRID
@@ -40,20 +42,7 @@ def planted_events() -> list[ArchiveEvent]:
     events: list[ArchiveEvent] = []
     for (grid, risk, month), count in sorted(_counts().items(), key=lambda item: item[0][2]):
         when = datetime.fromisoformat(f"{month}-15T04:00:00+00:00")
-        events.extend(
-            ArchiveEvent(
-                source="dispute",
-                source_id=len(events) + n + 1,
-                occurred_at=when,
-                region_code=grid,
-                grid_code=grid,
-                risk_class=risk,
-                category_code=None,
-                kind="neighbour",
-                status="registered",
-            )
-            for n in range(count)
-        )
+        events.extend(archived_event(len(events) + n + 1, when, grid, risk) for n in range(count))
     return events
 
 
@@ -76,6 +65,18 @@ def planted_with_rollups(planted: tuple[Path, list[ArchiveEvent]]) -> Path:
     shutil.copytree(planted[0], root)
     for month in window(MONTH)[:-1]:
         compaction.compact_month(root, month, {"dispute": 10**12})
+    return root
+
+
+@pytest.fixture(scope="session")
+def planted_digested(planted: tuple[Path, list[ArchiveEvent]]) -> Path:
+    """The same archive once the report month closed too: every month compacted, and the
+    report month's window digested."""
+    root = planted[0].with_name(f"{planted[0].name}-digested")
+    shutil.copytree(planted[0], root)
+    for month in window(MONTH):
+        compaction.compact_month(root, month, {"dispute": 10**12})
+    assert MONTH in refresh_digests(DuckDBEngine(root), [MONTH])
     return root
 
 

@@ -9,23 +9,15 @@ from civicgrid.archive.events import ArchiveEvent
 from civicgrid.archive.rollup import DEVICE_ALARMS
 from civicgrid.diagnosis.engines import DuckDBEngine
 from civicgrid.diagnosis.report import compute
-from tests.factories import OWN_GRID
+from tests.factories import OWN_GRID, archived_event
 
 MONTH = "2026-11"
 WHEN = datetime.fromisoformat(f"{MONTH}-03T06:00:00+00:00")
 
 
 def _event(serial: int, source: str, risk_class: str | None, kind: str) -> ArchiveEvent:
-    return ArchiveEvent(
-        source=source,
-        source_id=serial,
-        occurred_at=WHEN,
-        region_code=OWN_GRID,
-        grid_code=OWN_GRID,
-        risk_class=risk_class,
-        category_code=None,
-        kind=kind,
-        status="closed",
+    return archived_event(
+        serial, WHEN, OWN_GRID, risk_class, source=source, kind=kind, status="closed"
     )
 
 

@@ -102,12 +102,12 @@ def test_figures_agree_with_an_independent_recount(planted):
 
 
 def test_duckdb_postgresql_and_spark_give_identical_reports(
-    planted, planted_with_rollups, postgres_engine, spark
+    planted, planted_with_rollups, planted_digested, postgres_engine, spark
 ):
-    """Every engine, over the raw events and over the closed months' rollups beside the
-    open month's events, gives the same report to the last bit."""
+    """Every engine, over the raw events, over the closed months' rollups beside the open
+    month's events, and over the month's digest, gives the same report to the last bit."""
     root, _ = planted
-    rollups, events, _ = window_parts(planted_with_rollups, window(MONTH))
+    rollups, events, _, _ = window_parts(planted_with_rollups, window(MONTH))
     assert {path.parent.parent.name for path in rollups} == {
         f"month={month}" for month in window(MONTH)[:-1]
     }
@@ -121,6 +121,8 @@ def test_duckdb_postgresql_and_spark_give_identical_reports(
         PostgresEngine(postgres_engine),
         PostgresEngine(postgres_engine, "archive_open_events", rollup_table="archive_rollups"),
         SparkEngine(spark, planted_with_rollups),
+        DuckDBEngine(planted_digested),
+        SparkEngine(spark, planted_digested),
     ]
 
     reports = [compute(engine, MONTH, RESIDENTS) for engine in engines]

@@ -12,12 +12,11 @@ from hypothesis import strategies as st
 from scipy.stats import nbinom, poisson
 
 from civicgrid.archive import store
-from civicgrid.archive.events import ArchiveEvent
 from civicgrid.diagnosis.definition import window
 from civicgrid.diagnosis.engines import DuckDBEngine
 from civicgrid.diagnosis.report import MonthlyFigures, compute
 from civicgrid.diagnosis.statistics import peer_test
-from tests.factories import OTHER_STREET_SAME_DISTRICT, OWN_COMMUNITY, OWN_DISTRICT
+from tests.factories import OTHER_STREET_SAME_DISTRICT, OWN_COMMUNITY, OWN_DISTRICT, archived_event
 
 MONTH = "2026-11"
 PEERS = tuple(f"{OWN_COMMUNITY}{n:03d}" for n in range(1, 9))
@@ -44,16 +43,8 @@ def _archive(root: Path) -> Path:
             for _ in range(_count(grid, month)):
                 serial += 1
                 batch.append(
-                    ArchiveEvent(
-                        source="case",
-                        source_id=serial,
-                        occurred_at=when,
-                        region_code=grid,
-                        grid_code=grid,
-                        risk_class="theft",
-                        category_code=None,
-                        kind="",
-                        status="closed",
+                    archived_event(
+                        serial, when, grid, "theft", source="case", kind="", status="closed"
                     )
                 )
         store.write_batch(root, "case", batch)

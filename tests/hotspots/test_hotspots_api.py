@@ -19,6 +19,7 @@ from tests.factories import (
     OWN_GRID,
     City,
     People,
+    archived_event,
     auth,
     district_leader,
 )
@@ -33,14 +34,12 @@ def _events(cells: dict[str, int], grid: str, when: datetime, first: int) -> lis
     events: list[ArchiveEvent] = []
     for cell, count in sorted(cells.items()):
         events.extend(
-            ArchiveEvent(
+            archived_event(
+                first + len(events),
+                when,
+                grid,
+                "theft",
                 source="case",
-                source_id=first + len(events),
-                occurred_at=when,
-                region_code=grid,
-                grid_code=grid,
-                risk_class="theft",
-                category_code=None,
                 kind="resident",
                 status="closed",
                 h3_cell=cell,

@@ -11,7 +11,6 @@ The day is the city's (Asia/Shanghai), like the event archive's month, and the
 retention deletes whole day folders (`expire`).
 """
 
-import os
 import re
 import shutil
 from collections.abc import Iterable, Sequence
@@ -23,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from civicgrid.durable import write_parquet
 from civicgrid.timeutil import DISPLAY_ZONE
 
 SUBFOLDER = "readings"
@@ -116,26 +116,9 @@ def write_flush(root: Path, table: pa.Table, *, flushed_at: datetime, writer: st
         folder = partition_dir(root, day, district)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"r-{stamp:013d}-{writer}.parquet"
-        _write_atomically(target, table.filter(pc.equal(keys, key)))
+        write_parquet(target, table.filter(pc.equal(keys, key)))
         written.append(target)
     return written
-
-
-def _write_atomically(target: Path, table: pa.Table) -> None:
-    temporary = target.with_name(f".{target.name}.tmp")
-    pq.write_table(table, temporary, compression="zstd")
-    with temporary.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def day_folders(root: Path) -> list[tuple[date, Path]]:

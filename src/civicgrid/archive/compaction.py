@@ -32,7 +32,8 @@ import pyarrow.parquet as pq
 
 from civicgrid.archive import rollup
 from civicgrid.archive.events import SCHEMA
-from civicgrid.archive.store import FILE_NAME, ROLLUP, fsync_dir
+from civicgrid.archive.store import FILE_NAME, ROLLUP
+from civicgrid.durable import fsync_dir, write_parquet
 
 COMPACTED = "compacted.parquet"
 _HOLDS = b"civicgrid.compacted_from"
@@ -99,9 +100,7 @@ def write_compacted(live: Path, names: list[str]) -> Path:
     fresh.mkdir()
     table = _read(live, names).sort_by([("grid_code", "ascending"), ("risk_class", "ascending")])
     table = table.replace_schema_metadata({_HOLDS: json.dumps(names).encode()})
-    pq.write_table(table, fresh / COMPACTED, compression="zstd")
-    with (fresh / COMPACTED).open("rb") as handle:
-        os.fsync(handle.fileno())
+    write_parquet(fresh / COMPACTED, table)
     rollup.write(fresh, [COMPACTED], table)
     return fresh
 

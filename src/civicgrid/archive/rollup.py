@@ -13,7 +13,9 @@ than on text: the month as yyyymm, the grid as its code read as a number (a grid
 back), the class as its position in the archive's class dictionary (`classes.json` at the
 archive's root). The dictionary only grows, at its end, and is stored before any rollup
 uses a new position; each rollup records the dictionary it was written with, and is
-trusted only while that is the start of the stored one.
+trusted only while that is the start of the stored one. Each rollup carries an id of its
+own, new each time it is written, so that what was computed from a set of rollups (a
+month's digest, `diagnosis.digest`) can tell whether they are still the ones in place.
 
 The rule of what is counted under which class lives here once (`COUNTED_SQL`, keyed by
 `keyed_sql`): the compaction runs it on a folder's events, and every report engine runs
@@ -23,12 +25,12 @@ report gives the same figures whichever way a month is read.
 
 A rollup is trusted only while every file it names is in its folder and it is of this
 format: a folder whose files changed in a way no rollup records, or whose rollup was
-written in the earlier format (text keys, no format mark), is read from its events until
+written in an earlier format (text keys, or no id of its own), is read from its events until
 the compaction's next round writes its rollup again.
 """
 
 import json
-import os
+import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -36,7 +38,8 @@ from typing import NamedTuple
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from civicgrid.archive.store import ROLLUP, fsync_dir
+from civicgrid.archive.store import ROLLUP
+from civicgrid.durable import replace_atomically, write_parquet
 
 # Device alarms (sensor readings' threshold crossings among them) as a class of their own:
 # an archived alarm has no risk class (the case it opens is counted in its class), so it
@@ -87,16 +90,25 @@ CLASSES = "classes.json"
 _COUNTS_OF = b"civicgrid.counts_of"
 _FORMAT = b"civicgrid.rollup_format"
 _CLASSES = b"civicgrid.classes"
-FORMAT = b"2"
+_ID = b"civicgrid.rollup_id"
+# 2: integer keys; 3: each rollup has its own id.
+FORMAT = b"3"
 
 
 class Window(NamedTuple):
     """What a report reads for some months: the rollups to trust, the event files none of
-    them counts, and the class dictionary the rollups' class keys are positions in."""
+    them counts, the class dictionary the rollups' class keys are positions in, and each
+    rollup's id (in the rollups' order)."""
 
     rollups: list[Path]
     events: list[Path]
     classes: list[str]
+    ids: list[str]
+
+
+class _Trusted(NamedTuple):
+    counts_of: list[str]
+    id: str
 
 
 def counted_sql(table: str, where: str = "") -> str:
@@ -141,12 +153,8 @@ def extend_classes(root: Path, names: Iterable[str]) -> list[str]:
     if not new:
         return known
     known = [*known, *new]
-    temporary = root / f".{CLASSES}.{os.getpid()}.tmp"
-    temporary.write_text(json.dumps({"classes": known}, ensure_ascii=False), "utf-8")
-    with temporary.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, root / CLASSES)
-    fsync_dir(root)
+    text = json.dumps({"classes": known}, ensure_ascii=False)
+    replace_atomically(root / CLASSES, lambda path: path.write_text(text, "utf-8"))
     return known
 
 
@@ -180,22 +188,17 @@ def write(folder: Path, names: list[str], events: pa.Table) -> Path:
             _COUNTS_OF: json.dumps(names).encode(),
             _FORMAT: FORMAT,
             _CLASSES: json.dumps(classes, ensure_ascii=False).encode(),
+            _ID: uuid.uuid4().hex.encode(),
         }
     )
-    target = folder / ROLLUP
-    temporary = folder / f".{ROLLUP}.{os.getpid()}.tmp"
-    pq.write_table(table, temporary, compression="zstd")
-    with temporary.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
-    fsync_dir(folder)
-    return target
+    return write_parquet(folder / ROLLUP, table)
 
 
 def counted_files(folder: Path) -> list[str] | None:
     """The event files the folder's rollup counts, or None when it has none to trust
     (none at all, or one of an earlier format or dictionary)."""
-    return _counted(folder, stored_classes(_archive_root(folder)))
+    trusted = _trusted(folder, stored_classes(_archive_root(folder)))
+    return None if trusted is None else trusted.counts_of
 
 
 def rollup_classes(path: Path) -> list[str]:
@@ -203,7 +206,7 @@ def rollup_classes(path: Path) -> list[str]:
     return list(json.loads(pq.read_schema(path).metadata[_CLASSES]))
 
 
-def _counted(folder: Path, classes: Sequence[str]) -> list[str] | None:
+def _trusted(folder: Path, classes: Sequence[str]) -> _Trusted | None:
     path = folder / ROLLUP
     if not path.exists():
         return None
@@ -213,7 +216,7 @@ def _counted(folder: Path, classes: Sequence[str]) -> list[str] | None:
     own = json.loads(metadata[_CLASSES])
     if own != list(classes[: len(own)]):
         return None
-    return list(json.loads(metadata[_COUNTS_OF]))
+    return _Trusted(list(json.loads(metadata[_COUNTS_OF])), metadata[_ID].decode())
 
 
 def _archive_root(folder: Path) -> Path:
@@ -233,16 +236,29 @@ def window_parts(root: Path, months: Iterable[str]) -> Window:
     """What a report reads for `months`: the rollups to trust, the event files none of
     them counts (every file of a folder without a trusted rollup), and the dictionary."""
     classes = stored_classes(root)
-    rollups: list[Path] = []
-    events: list[Path] = []
+    parts = Window([], [], classes, [])
     for month in months:
         for folder in sorted(root.glob(f"month={month}/district=*")):
             files = sorted(p for p in folder.glob("*.parquet") if p.name != ROLLUP)
-            counted = _counted(folder, classes)
+            trusted = _trusted(folder, classes)
             present = {path.name for path in files}
-            if counted is not None and set(counted) <= present:
-                rollups.append(folder / ROLLUP)
-                events.extend(path for path in files if path.name not in counted)
+            if trusted is not None and set(trusted.counts_of) <= present:
+                parts.rollups.append(folder / ROLLUP)
+                parts.ids.append(trusted.id)
+                parts.events.extend(path for path in files if path.name not in trusted.counts_of)
             else:
-                events.extend(files)
-    return Window(rollups, events, classes)
+                parts.events.extend(files)
+    return parts
+
+
+def joined(windows: Iterable[Window]) -> Window:
+    """One window of several (`window_parts` of single months, read once and joined for
+    each report window they fall in); the dictionary only grows, so the longest read holds
+    every other at its start."""
+    parts = Window([], [], [], [])
+    for part in windows:
+        parts.rollups.extend(part.rollups)
+        parts.events.extend(part.events)
+        parts.ids.extend(part.ids)
+        parts = parts._replace(classes=max(parts.classes, part.classes, key=len))
+    return parts

@@ -152,11 +152,17 @@ def compact_closed(
     A month is closed once its last day is past the settle time, as `append` sees it;
     an event archived late into it (an import of old records) is merged on the next round.
     """
-    closing = local_month((now or utcnow()) - settle)
     marks = {source: _watermark(db, source).last_id for source in READERS}
     compacted = []
-    for month in compaction.archived_months(root):
-        if month < closing:
-            compacted.extend(compaction.compact_month(root, month, marks))
+    for month in closed_months(root, now=now, settle=settle):
+        compacted.extend(compaction.compact_month(root, month, marks))
     db.commit()
     return compacted
+
+
+def closed_months(
+    root: Path, *, now: datetime | None = None, settle: timedelta = SETTLE
+) -> list[str]:
+    """The archived months whose last day is past the settle time, as `append` sees it."""
+    closing = local_month((now or utcnow()) - settle)
+    return [month for month in compaction.archived_months(root) if month < closing]

@@ -8,16 +8,13 @@ files past the watermark are exactly those of the unfinished batch: `repair` del
 them and the batch is written again, from the same rows, under the watermark's rule.
 """
 
-import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from civicgrid.archive.events import ArchiveEvent, to_table
+from civicgrid.durable import write_parquet
 
 FILE_NAME = re.compile(r"^(?P<source>[a-z_]+)-(?P<first>\d{12})-(?P<last>\d{12})\.parquet$")
 # A closed month's counts per grid × class, beside its events (`archive.rollup`).
@@ -41,26 +38,9 @@ def write_batch(root: Path, source: str, events: list[ArchiveEvent]) -> list[Pat
         folder = partition_dir(root, month, district)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{source}-{first:012d}-{last:012d}.parquet"
-        _write_atomically(target, table.take(rows))
+        write_parquet(target, table.take(rows))
         written.append(target)
     return written
-
-
-def _write_atomically(target: Path, table: pa.Table) -> None:
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    pq.write_table(table, temporary, compression="zstd")
-    with temporary.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
-    fsync_dir(target.parent)
-
-
-def fsync_dir(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def repair(root: Path, source: str, watermark: int) -> int:

@@ -4,7 +4,9 @@ Each engine answers the same queries from `definition` (transpiled to its dialec
 two relations, the closed months' rollups and the events no rollup counts yet (first,
 when there are such events, which classes they carry, so that the class dictionary
 covers them), and hands back the grouped counts keyed by integers as an Arrow table
-(`Cells`), so everything after the grouping is the same Python for all three.
+(`Cells`), so everything after the grouping is the same Python for all three. A month
+whose window has closed has its grouping stored (`digest`): DuckDB and Spark, which
+read the archive's files, read that instead while it is current.
 """
 
 import io
@@ -23,6 +25,7 @@ from sqlalchemy import text
 
 from civicgrid.archive.events import SCHEMA
 from civicgrid.archive.rollup import ROLLUP_SCHEMA, Window, rollup_classes, window_parts
+from civicgrid.diagnosis import digest
 from civicgrid.diagnosis.definition import (
     EVENTS,
     ROLLUPS,
@@ -132,8 +135,27 @@ class DuckDBEngine:
             connection.read_parquet(files, union_by_name=True).create_view(EVENTS)
         return connection
 
-    def cells(self, month: str) -> pa.Table:
+    def cells(self, month: str) -> Cells:
         parts = window_parts(self.root, window(month))
+        stored = digest.current(self.root, month, parts)
+        return _digested(stored) if stored is not None else self._grouped(month, parts)
+
+    def baseline_months(self, month: str) -> int:
+        parts = window_parts(self.root, window(month))
+        stored = digest.current(self.root, month, parts)
+        return stored.baseline_months if stored is not None else self._months(month, parts)
+
+    def write_digest(self, month: str, parts: Window) -> bool:
+        """Store the month's grouping (`digest`) when its window `parts` is all rollups and
+        the stored one is not current; True when one was written."""
+        if parts.events or not parts.rollups or digest.current(self.root, month, parts):
+            return False
+        cells = self._grouped(month, parts)
+        found = digest.Digest(cells.table, cells.classes, self._months(month, parts))
+        digest.write(self.root, month, parts, found)
+        return True
+
+    def _grouped(self, month: str, parts: Window) -> Cells:
         with self._connection(parts) as connection:
             sources = _sources(month, "duckdb", _tables(parts), parts.classes, _column(connection))
             if sources is None:
@@ -141,13 +163,17 @@ class DuckDBEngine:
             table = connection.execute(cells_sql(month, "duckdb", sources)).to_arrow_table()
         return _keyed(table, sources.classes)
 
-    def baseline_months(self, month: str) -> int:
-        parts = window_parts(self.root, window(month))
+    def _months(self, month: str, parts: Window) -> int:
         if not parts.rollups and not parts.events:
             return 0
         with self._connection(parts) as connection:
             sql = months_sql(month, "duckdb", Sources(*_tables(parts)))
             return len(connection.execute(sql).fetchall())
+
+
+def _digested(stored: digest.Current) -> Cells:
+    found = stored.read()
+    return Cells(found.table.cast(_KEYED), found.classes)
 
 
 def _tables(parts: Window) -> tuple[str | None, str | None]:
@@ -170,7 +196,7 @@ class PostgresEngine:
     rollup_table: str | None = None
     name: str = "postgresql"
 
-    def cells(self, month: str) -> pa.Table:
+    def cells(self, month: str) -> Cells:
         with self.engine.connect() as connection:
             column = _rows_of(connection)
             classes = column(_classes_query(self.rollup_table)) if self.rollup_table else []
@@ -265,16 +291,17 @@ class SparkEngine:
     root: Path
     name: str = "spark"
 
-    def _views(self, month: str) -> Window:
-        parts = window_parts(self.root, window(month))
+    def _views(self, parts: Window) -> None:
         if parts.rollups:
             self.session.read.parquet(*map(str, parts.rollups)).createOrReplaceTempView(ROLLUPS)
         if parts.events:
             self.session.read.parquet(*map(str, parts.events)).createOrReplaceTempView(EVENTS)
-        return parts
 
-    def cells(self, month: str) -> pa.Table:
-        parts = self._views(month)
+    def cells(self, month: str) -> Cells:
+        parts = window_parts(self.root, window(month))
+        if (stored := digest.current(self.root, month, parts)) is not None:
+            return _digested(stored)
+        self._views(parts)
         sources = _sources(month, "spark", _tables(parts), parts.classes, self._column)
         if sources is None:
             return _empty_cells()
@@ -286,9 +313,12 @@ class SparkEngine:
         return [row[0] for row in self.session.sql(sql).collect()]
 
     def baseline_months(self, month: str) -> int:
-        parts = self._views(month)
+        parts = window_parts(self.root, window(month))
+        if (stored := digest.current(self.root, month, parts)) is not None:
+            return stored.baseline_months
         if not parts.rollups and not parts.events:
             return 0
+        self._views(parts)
         sql = months_sql(month, "spark", Sources(*_tables(parts)))
         return len(self.session.sql(sql).collect())
 

@@ -1,12 +1,15 @@
-"""Producing a month's report on an engine and storing it in place of any earlier one."""
+"""Producing a month's report on an engine and storing it in place of any earlier one,
+and keeping the closed months' digests (`digest`) current for the reports to read."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
-from civicgrid.diagnosis.definition import parse_month
-from civicgrid.diagnosis.engines import ReportEngine
+from civicgrid.archive.rollup import joined, window_parts
+from civicgrid.diagnosis.definition import parse_month, window
+from civicgrid.diagnosis.engines import DuckDBEngine, ReportEngine
 from civicgrid.diagnosis.models import MonthlyGrid, MonthlyReport, MonthlyRisk
 from civicgrid.diagnosis.recommendations import propose
 from civicgrid.diagnosis.report import MonthlyFigures, compute
@@ -56,3 +59,19 @@ def store(db: Session, figures: MonthlyFigures, *, now: datetime | None = None) 
         db.execute(insert(MonthlyRisk), risks)
     propose(db, figures.month, figures.cells)
     return header
+
+
+def refresh_digests(engine: DuckDBEngine, months: Iterable[str]) -> list[str]:
+    """Write the digest of each of `months` (closed and compacted) whose window is all
+    rollups and whose stored digest is not current; returns the months written.
+
+    Each month's folders are listed once a round, not once for each of the 13 windows it
+    falls in, so a round that finds every digest current reads only the rollups' footers."""
+    wanted = sorted(months)
+    listing = sorted({month for report_month in wanted for month in window(report_month)})
+    listed = {month: window_parts(engine.root, [month]) for month in listing}
+    return [
+        month
+        for month in wanted
+        if engine.write_digest(month, joined(listed[part] for part in window(month)))
+    ]
