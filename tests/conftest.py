@@ -24,7 +24,7 @@ os.environ.setdefault("CIVICGRID_PASSWORD_TIME_COST", "1")
 os.environ.setdefault("CIVICGRID_PASSWORD_MEMORY_KIB", "1024")
 os.environ.pop("CIVICGRID_DATABASE_URL", None)
 
-from civicgrid.app import create_app
+from civicgrid.app import bind, create_app
 from civicgrid.db import Base, create_db_engine, load_all_models, upgrade_database
 from civicgrid.settings import Settings, get_settings
 from tests.factories import City, People, build_city, build_people
@@ -129,10 +129,24 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, environment="test", data_dir=tmp_path / "var")
 
 
+# Where a test's settings point: a test's own database and folder, never part of the key.
+PER_TEST = {"database_url", "data_dir"}
+# One app per worker for each set of settings beyond the database and data folder: FastAPI
+# analyses every route's dependencies on an app's first requests, about a quarter of a
+# second, more than most tests take; `bind` points the app at each test's own database and
+# folder with fresh look-ups and throttles.
+_APPS: dict[str, FastAPI] = {}
+
+
 @pytest.fixture
 def app(settings: Settings, city: City, people: People) -> Iterator[FastAPI]:
     """The app on a database that already holds the small city and its people."""
-    application = create_app(settings)
+    key = settings.model_dump_json(exclude=PER_TEST)
+    application = _APPS.get(key)
+    if application is None:
+        application = _APPS[key] = create_app(settings)
+    else:
+        bind(application, settings)
     yield application
     application.state.engine.dispose()
 

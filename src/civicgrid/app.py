@@ -85,8 +85,6 @@ async def _prepared(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app on its database, upgrading the schema first."""
     settings = settings or get_settings()
-    engine = create_db_engine(settings.effective_database_url)
-    upgrade_database(engine)
     app = FastAPI(
         lifespan=_prepared,
         title="civicgrid",
@@ -95,20 +93,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # our own page, from packaged assets: web/apidocs.py
         redoc_url=None,
     )
+    bind(app, settings)
+    install_error_handlers(app)
+    install_password_gate(app)
+    app.add_exception_handler(BodyTooLarge, body_too_large)
+    app.add_middleware(BodyLimit, settings=settings)
+    install_security(app)
+    install_metrics(app)
+    _mount(app)
+    return app
+
+
+def bind(app: FastAPI, settings: Settings) -> None:
+    """Point the app at the database and data folder of `settings` (upgrading the schema
+    first), with look-ups and throttles of its own: everything an app holds that depends
+    on where it runs, so that an app built once can be pointed at another database of
+    the same deployment's settings (the test suite does so for each test: building the
+    routes' dependency analysis anew costs far more than a test)."""
+    engine = create_db_engine(settings.effective_database_url)
+    upgrade_database(engine)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.grid_index = GridIndex()
     app.state.registry_cipher = cipher_for(settings)
     app.state.throttle = Throttle(settings)
-    install_error_handlers(app)
-    install_password_gate(app)
-    app.add_exception_handler(BodyTooLarge, body_too_large)
-    app.add_middleware(BodyLimit, settings=settings)
-    install_security(app)
-    install_metrics(app, settings)
-    _mount(app)
-    return app
 
 
 def _mount(app: FastAPI) -> None:

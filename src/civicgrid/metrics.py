@@ -36,13 +36,13 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from civicgrid.cases.models import Case
 from civicgrid.cases.states import CLOSED
 from civicgrid.notify.delivery import CLAIMED, PENDING
 from civicgrid.notify.models import OutboxMessage
-from civicgrid.settings import Settings
 from civicgrid.timeutil import as_utc, utcnow
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -102,12 +102,13 @@ def _observe(scope: Scope, status: int, seconds: float) -> None:
 class DatabaseFigures(Collector):
     """What the database says at scrape time: the outbox and the cases still open."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self.sessions = sessions
+    def __init__(self, state: State) -> None:
+        self.state = state  # the app's: its database is the one bound at scrape time
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = utcnow()
-        with self.sessions() as db:
+        sessions: sessionmaker[Session] = self.state.sessions
+        with sessions() as db:
             depth = dict(
                 db.execute(
                     select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
@@ -163,13 +164,13 @@ def _single(name: str, documentation: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, documentation, value=value)
 
 
-def install_metrics(app: FastAPI, settings: Settings) -> None:
+def install_metrics(app: FastAPI) -> None:
     """Count every request and serve /metrics (left out of the API description)."""
     figures = CollectorRegistry(auto_describe=True)
-    figures.register(DatabaseFigures(app.state.sessions))
+    figures.register(DatabaseFigures(app.state))
 
     def metrics(request: Request) -> Response:
-        refusal = _refusal(request, settings.metrics_token)
+        refusal = _refusal(request, request.app.state.settings.metrics_token)
         if refusal is not None:
             return Response(status_code=refusal)
         body = generate_latest(_request_registry()) + generate_latest(figures)
