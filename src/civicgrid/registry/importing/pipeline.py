@@ -76,7 +76,9 @@ def prepared_chunks(
         if not chunk:
             return
         read += len(chunk)
-        yield preparer.prepare(chunk)
+        with collector_paused():
+            prepared = preparer.prepare(chunk)
+        yield prepared
     following = next(rows, None)
     if following is not None:
         yield from _read_elsewhere(path, recipe, start=following[0])
@@ -115,16 +117,19 @@ def _received(receiving: Connection, reader: BaseProcess) -> _Message:
         raise ReadingFailed(
             f"the import's reading process ended with exit code {reader.exitcode}"
         ) from None
-    with _collector_paused():
+    with collector_paused():
         message: _Message = pickle.loads(sent)
     return message
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Restoring a chunk makes some fifty thousand objects that all live on, so the cyclic
-    garbage collector finds nothing in them; left on, it walked the whole import's heap
-    again and again meanwhile, three quarters of the time a chunk took to restore."""
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a chunk is read, restored or stored.
+
+    A chunk makes some fifty thousand objects that live until the chunk is done, so a
+    collection finds nothing among them; left on, the collector walked the import's whole
+    heap again and again meanwhile (three quarters of the time a chunk took to restore).
+    Between chunks it is on again, and its next round finds any cycles the chunk left."""
     was_on = gc.isenabled()
     gc.disable()
     try:

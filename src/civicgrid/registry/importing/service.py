@@ -38,7 +38,7 @@ from civicgrid.registry.importing.checks import CHECKS
 from civicgrid.registry.importing.columns import Column, columns_of
 from civicgrid.registry.importing.files import Rows, open_rows
 from civicgrid.registry.importing.header import find_header
-from civicgrid.registry.importing.pipeline import prepared_chunks
+from civicgrid.registry.importing.pipeline import collector_paused, prepared_chunks
 from civicgrid.registry.importing.placing import place_rows, resolve_addresses
 from civicgrid.registry.importing.preparing import Recipe, key_sources
 from civicgrid.registry.importing.report import ImportKind, ImportReport, RowError
@@ -196,7 +196,8 @@ def _import_rows(
     # Closed on the way out, error or not: a reading process still at work is ended.
     with closing(prepared_chunks(recipe, rows, path, hand_over_after=hand_over_after)) as chunks:
         for chunk in chunks:
-            _import_chunk(context, importer, chunk, report)
+            with collector_paused():
+                _import_chunk(context, importer, chunk, report)
 
 
 def _import_chunk(
