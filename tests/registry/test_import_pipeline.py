@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,14 @@ from civicgrid.registry.importing.report import ImportKind, ImportReport
 from civicgrid.registry.importing.service import import_file, registry_importer
 from civicgrid.registry.models import Resident
 from civicgrid.settings import Settings
-from tests.factories import OWN_COMMUNITY, City, id_number, resident, write_csv
+from tests.factories import (
+    OWN_COMMUNITY,
+    RESIDENT_HEADINGS,
+    City,
+    id_number,
+    resident,
+    write_csv,
+)
 
 CONSOLE = Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
 READER = "civicgrid-import-reader"
@@ -114,6 +122,27 @@ def test_a_file_unreadable_past_what_the_import_read_itself_is_refused_whole_eit
     )
     assert _readers() == []
     assert db.scalar(select(func.count()).select_from(Resident)) == 0
+
+
+def test_a_handed_over_workbook_is_read_from_the_same_row_as_in_process(
+    db: Session, settings: Settings, handed_over_settings: Settings, city: City, tmp_path: Path
+):
+    """An .xlsx with a title line above its headings: the reader opens it again and starts
+    where the import stopped, so row numbers and refusals match."""
+    path = tmp_path / "office.xlsx"
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["保山市实有人口登记表"])
+    sheet.append(list(RESIDENT_HEADINGS))
+    for row in (resident(1), resident(2, number="53050219800101002"), resident(3)):
+        sheet.append(row)
+    workbook.save(path)
+    own = _import(db, settings, path, dry_run=True)
+    handed = _import(db, handed_over_settings, path, dry_run=True)
+    assert _seen(handed) == _seen(own)
+    assert [(error.row, error.code) for error in own.errors] == [(4, "id_number_format")]
+    assert _readers() == []
 
 
 def _junk_file(path: Path, chunks: int) -> Path:
