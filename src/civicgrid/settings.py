@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     # Rows one import through the API or a page may carry; larger files go through the
     # command line (`civicgrid registry import`), which has no request to hold open.
     import_max_rows: int = Field(default=20_000, gt=0)
+    # A registry import reads this many rows of a file itself (in whole chunks of 5,000) and
+    # hands the rest of a longer file to a second process, which reads, checks and seals
+    # while the import stores (registry/importing/pipeline.py); 0 hands over every file.
+    registry_import_hand_over_rows: int = Field(default=10_000, ge=0)
     # Duplicate (串并) candidates: open reports this near, this close in time and at least
     # this similar in wording; the similarity threshold is tuned by bench/duplicates.py.
     duplicate_radius_m: float = Field(default=300.0, gt=0)

@@ -77,6 +77,22 @@ def grid_index() -> GridIndex:
     return GridIndex()
 
 
+@pytest.fixture
+def handed_over_settings(settings: Settings) -> Settings:
+    """Settings under which an import hands every row after the headings to a reading
+    process (registry/importing/pipeline.py), as it does with the rest of a long file."""
+    return settings.model_copy(update={"registry_import_hand_over_rows": 0})
+
+
+@pytest.fixture(params=["own_process", "reading_process"])
+def import_settings(
+    request: pytest.FixtureRequest, settings: Settings, handed_over_settings: Settings
+) -> Settings:
+    """Settings for an import on either path, so small test files exercise both: every row
+    read where the import runs (a small file's path), or in a reading process."""
+    return settings if request.param == "own_process" else handed_over_settings
+
+
 def place_in(city: City, grid: str, address: str) -> PlaceIn:
     lng, lat = city.point_in(grid)
     return PlaceIn(address=address, lng=lng, lat=lat)

@@ -1,6 +1,7 @@
 """Uploading register files and downloading masked exports over HTTP."""
 
 import io
+from multiprocessing import active_children
 from pathlib import Path
 from typing import Any
 
@@ -189,3 +190,20 @@ def test_a_file_past_the_interactive_row_limit_is_sent_to_the_command_line(
     assert response.status_code == 413
     assert "civicgrid registry import" in response.json()["error"]["message"]
     assert residents(db) == 0
+
+
+def test_an_upload_handed_to_a_reading_process_stores_and_reports_as_one_read_in_the_server(
+    client: TestClient, db: Session, tmp_path: Path, handed_over_settings: Any
+):
+    client.app.state.settings = handed_over_settings  # type: ignore[attr-defined]
+    path = write_csv(tmp_path / "人口.csv", [resident(1), resident(2, grid="530502001001099")])
+    refused = upload(client, path)
+    assert [(error["row"], error["code"]) for error in refused["errors"]] == [
+        (3, "registry_import_area_unknown")
+    ]
+    assert residents(db) == 0
+
+    stored = upload(client, path, skip_bad_rows="true")
+    assert (stored["imported"], stored["skipped"]) == (1, 1)
+    assert residents(db) == 1
+    assert [child for child in active_children() if child.name == "civicgrid-import-reader"] == []

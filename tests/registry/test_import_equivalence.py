@@ -1,6 +1,7 @@
 """The bulk importer stores what the one-record service stores: same columns, same seals, same
 address nodes. The importer writes through COPY / executemany and a Core address path; the
-service through the ORM, one resident at a time. Both must agree on every stored value."""
+service through the ORM, one resident at a time. Both must agree on every stored value, whether
+the file's rows were read and sealed where the import runs or in its reading process."""
 
 from datetime import date
 from pathlib import Path
@@ -94,9 +95,9 @@ def _groups(db: Session, person: Resident) -> list[str]:
 
 
 def test_an_imported_resident_is_stored_as_the_one_record_service_stores_one(
-    db: Session, settings: Settings, city: City, tmp_path: Path
+    db: Session, settings: Settings, import_settings: Settings, city: City, tmp_path: Path
 ):
-    imported = _imported(db, settings, tmp_path)
+    imported = _imported(db, import_settings, tmp_path)
     addresses_after_import = db.scalars(select(Address.id).order_by(Address.id)).all()
     created = _created(db, settings)
     cipher = cipher_for(settings)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from civicgrid.registry.models import Housing, Organisation, Resident
 from civicgrid.registry.protection import DEVELOPMENT_KEY_FILE, FieldCipher, load_keyring
-from civicgrid.registry.validation import parse_phone
+from civicgrid.registry.validation import parse_phone, pickled_by_fields
 from civicgrid.settings import Settings
 
 ROTATION_BATCH = 1000
@@ -32,6 +32,8 @@ class Sealed:
 
     token: bytes
     index: bytes
+
+    __reduce__ = pickled_by_fields
 
 
 def new_uid() -> str:

@@ -11,17 +11,15 @@ from civicgrid.registry.cells import folded
 from civicgrid.registry.importing.report import ImportKind
 from civicgrid.registry.importing.rows import Context, Row
 from civicgrid.registry.models import Household, Organisation, Resident
-from civicgrid.registry.sealing import DOCUMENT, index_of
 
 
 def _check_residents(context: Context, rows: list[Row]) -> None:
-    """Each ID number once in the file and not yet in the registry; households known."""
-    fresh = []
-    for row in rows:
-        index = index_of(context.cipher, row.values["id_number"].number, field=DOCUMENT)
-        row.values["document_index"] = index
-        if not context.repeated(row, "id_number", index):
-            fresh.append(row)
+    """Each ID number once in the file and not yet in the registry; households known.
+
+    The blind index was computed when the row was read (seals.py)."""
+    fresh = [
+        row for row in rows if not context.repeated(row, "id_number", row.values["document_index"])
+    ]
     indexes = [row.values["document_index"] for row in fresh]
     stored = set(
         context.db.scalars(

@@ -3,14 +3,13 @@
 from civicgrid.auth.scope import may_see
 from civicgrid.errors import BatchInvalid, DomainError
 from civicgrid.registry.addresses import AddressInput, ensure_address_ids
-from civicgrid.registry.importing.columns import ADDRESS_REQUIRED
 from civicgrid.registry.importing.rows import Context, Row
 
 
-def place_rows(context: Context, kind: str, rows: list[Row]) -> None:
-    """Each row's grid: from its point when it has one (one vectorised lookup), else its code."""
-    for row in rows:
-        _check_location_cells(kind, row)
+def place_rows(context: Context, rows: list[Row]) -> None:
+    """Each row's grid: from its point when it has one (one vectorised lookup), else its code.
+
+    The location cells were checked against each other when the row was read (preparing)."""
     pointed = [row for row in rows if row.ok and row.values["lng"] is not None]
     locator = context.grid_index.current(context.db)
     if pointed:
@@ -27,24 +26,6 @@ def place_rows(context: Context, kind: str, rows: list[Row]) -> None:
             _region_from_code(context, row)
         if row.ok and not may_see(context.actor, row.region_code):
             row.refuse("grid_code", "registry_import_out_of_scope", code=row.region_code)
-
-
-def _check_location_cells(kind: str, row: Row) -> None:
-    values = row.values
-    if (values.get("lng") is None) != (values.get("lat") is None):
-        row.refuse(
-            "lat" if values.get("lat") is None else "lng", "registry_import_point_incomplete"
-        )
-    if (
-        kind in ADDRESS_REQUIRED
-        and not values.get("address")
-        and "address" not in _columns_refused(row)
-    ):
-        row.refuse("address", "registry_import_required")
-
-
-def _columns_refused(row: Row) -> set[str]:
-    return {error.column for error in row.errors}
 
 
 def _region_from_code(context: Context, row: Row) -> None:

@@ -3,7 +3,6 @@
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -17,22 +16,26 @@ from civicgrid.geo.service import GridIndex
 from civicgrid.registry.addresses import AddressBook
 from civicgrid.registry.importing.columns import Parse
 from civicgrid.registry.importing.report import RowError
-from civicgrid.registry.protection import FieldCipher
-from civicgrid.registry.sealing import cipher_for
-from civicgrid.settings import Settings
+from civicgrid.registry.sealing import Sealed
 from civicgrid.spreadsheet import CellError
 from civicgrid.timeutil import DISPLAY_ZONE, utcnow
 
 
 @dataclass(eq=False, slots=True)
 class Row:
-    """One data row as read: its values by column key, and whatever was wrong with it."""
+    """One data row as read: its values by column key, and whatever was wrong with it.
+
+    `uid` and `sealed` (personal fields by their sealing field name) are filled before
+    the database is asked, by the kind's seal step (importing/seals.py).
+    """
 
     number: int
     values: dict[str, Any] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     region_code: str = ""
     address_id: int | None = None
+    uid: str = ""
+    sealed: dict[str, Sealed] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -70,7 +73,6 @@ class Context:
 
     db: Session
     actor: Actor
-    settings: Settings
     grid_index: GridIndex
     now: datetime
     today: date
@@ -85,9 +87,7 @@ class Context:
     organisations: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def start(
-        cls, db: Session, actor: Actor, settings: Settings, grid_index: GridIndex
-    ) -> "Context":
+    def start(cls, db: Session, actor: Actor, grid_index: GridIndex) -> "Context":
         areas = db.scalars(
             select(Region.code).where(Region.level.in_([Level.GRID, Level.COMMUNITY]))
         )
@@ -95,17 +95,11 @@ class Context:
         return cls(
             db=db,
             actor=actor,
-            settings=settings,
             grid_index=grid_index,
             now=now,
             today=now.astimezone(DISPLAY_ZONE).date(),
             known_areas=frozenset(areas),
         )
-
-    @cached_property
-    def cipher(self) -> FieldCipher:
-        """Asked for only by kinds with personal numbers: a device file needs no registry key."""
-        return cipher_for(self.settings)
 
     def repeated(self, row: Row, column: str, key: Hashable) -> bool:
         """Whether an earlier row of the file already had this key; refuses the row if so."""

@@ -15,16 +15,18 @@ committing part of a file would break "all or nothing".
 Speed matters (a city's register is millions of rows): rows are read and
 checked in chunks, the database is asked once per chunk (duplicate ID numbers
 by blind index, known households), and each chunk is written with multi-row
-inserts rather than one ORM object at a time. The columns of each kind are
-described in docs/registry-import.md.
+inserts rather than one ORM object at a time. The work on a row that needs
+neither the database nor another row (reading its cells, sealing) is done in
+a second process for a long file, a chunk ahead of the one being stored
+(pipeline.py). The columns of each kind are described in docs/registry-import.md.
 """
 
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from itertools import islice
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -32,19 +34,19 @@ from sqlalchemy.orm import Session
 from civicgrid.auth.scope import Actor
 from civicgrid.errors import DomainError, Forbidden, Invalid
 from civicgrid.geo.service import GridIndex
-from civicgrid.registry.cells import cell_text
 from civicgrid.registry.importing.checks import CHECKS
 from civicgrid.registry.importing.columns import Column, columns_of
 from civicgrid.registry.importing.files import Rows, open_rows
 from civicgrid.registry.importing.header import find_header
+from civicgrid.registry.importing.pipeline import collector_paused, prepared_chunks
 from civicgrid.registry.importing.placing import place_rows, resolve_addresses
+from civicgrid.registry.importing.preparing import Recipe, key_sources
 from civicgrid.registry.importing.report import ImportKind, ImportReport, RowError
-from civicgrid.registry.importing.rows import Context, Row, read_row
+from civicgrid.registry.importing.rows import Context, Row
+from civicgrid.registry.importing.seals import SEALS, Seal
 from civicgrid.registry.importing.writes import WRITERS
 from civicgrid.registry.roles import IMPORT_ROLES
 from civicgrid.settings import Settings
-
-CHUNK_ROWS = 5000
 
 
 def require_importer(actor: Actor) -> None:
@@ -60,7 +62,10 @@ class Importer:
     city components): each brings its own columns, checks and writer and gets the
     same reading, row report, placing in grids, jurisdiction and all-or-nothing rule.
     `standard_addresses` turns address texts into the address book's entries before
-    writing; a kind whose address is a free description leaves it off.
+    writing; a kind whose address is a free description leaves it off. `seal` seals a
+    kind's personal fields as its rows are read (seals.py). `columns` and `seal` must
+    pickle (module functions, partials of them) for a file to be read in a second
+    process (pipeline.py); `check` and `write` always run in the import's own.
     """
 
     kind: str
@@ -68,11 +73,16 @@ class Importer:
     check: Callable[[Context, list[Row]], None]
     write: Callable[[Context, list[Row]], int]
     standard_addresses: bool = True
+    seal: Seal | None = None
 
 
 def registry_importer(kind: ImportKind) -> Importer:
     return Importer(
-        kind=kind, columns=partial(columns_of, kind), check=CHECKS[kind], write=WRITERS[kind]
+        kind=kind,
+        columns=partial(columns_of, kind),
+        check=CHECKS[kind],
+        write=WRITERS[kind],
+        seal=SEALS.get(kind),
     )
 
 
@@ -87,7 +97,10 @@ def import_file(
     skip_bad_rows: bool = False,
     dry_run: bool = False,
 ) -> ImportReport:
-    """Check every row of the file and store it, all or nothing unless `skip_bad_rows`."""
+    """Check every row of the file and store it, all or nothing unless `skip_bad_rows`.
+
+    A file longer than `settings.registry_import_hand_over_rows` has the rest of its
+    rows read, checked and sealed in a second process (pipeline.py)."""
     require_importer(actor)
     return run_import(
         db,
@@ -98,6 +111,7 @@ def import_file(
         grid_index=grid_index,
         skip_bad_rows=skip_bad_rows,
         dry_run=dry_run,
+        hand_over_after=settings.registry_import_hand_over_rows,
     )
 
 
@@ -111,11 +125,13 @@ def run_import(
     grid_index: GridIndex,
     skip_bad_rows: bool = False,
     dry_run: bool = False,
+    hand_over_after: int | None = None,
 ) -> ImportReport:
     """Any importer's file, all or nothing unless `skip_bad_rows`; the caller checks the role.
 
     What is stored stays in the session for the caller to commit; when nothing
-    is to be kept (and always on a dry run) the session is rolled back.
+    is to be kept (and always on a dry run) the session is rolled back. Rows after
+    the first `hand_over_after` are prepared in a second process (None: never).
     """
     started = time.perf_counter()
     report = ImportReport(
@@ -123,7 +139,16 @@ def run_import(
     )
     try:
         with open_rows(path) as rows:
-            _import_rows(Context.start(db, actor, settings, grid_index), importer, rows, report)
+            context = Context.start(db, actor, grid_index)
+            _import_rows(
+                context,
+                importer,
+                rows,
+                report,
+                path=path,
+                settings=settings,
+                hand_over_after=hand_over_after,
+            )
     except DomainError as error:
         report.add([RowError(0, "", error.code, error.params)])
     _finish(db, report)
@@ -145,25 +170,41 @@ def _finish(db: Session, report: ImportReport) -> None:
         report.imported = 0
 
 
-def _import_rows(context: Context, importer: Importer, rows: Rows, report: ImportReport) -> None:
+def _import_rows(
+    context: Context,
+    importer: Importer,
+    rows: Rows,
+    report: ImportReport,
+    *,
+    path: Path,
+    settings: Settings,
+    hand_over_after: int | None,
+) -> None:
     columns = importer.columns(context.today)
     header = find_header(importer.kind, columns, rows, report)
     if header is None:
         return
-    placed = [
-        (column.key, column.parse, column.required, header.positions.get(column.key, -1))
-        for column in columns
-    ]
-    while chunk := list(islice(rows, CHUNK_ROWS)):
-        filled = [(number, cells) for number, cells in chunk if any(cell_text(c) for c in cells)]
-        parsed = [read_row(number, cells, placed) for number, cells in filled]
-        _import_chunk(context, importer, parsed, report)
+    recipe = Recipe(
+        kind=importer.kind,
+        columns=importer.columns,
+        seal=importer.seal,
+        today=context.today,
+        positions=header.positions,
+        keys=key_sources(settings),
+        tokens=not report.dry_run,
+    )
+    # Closed on the way out, error or not: a reading process still at work is ended.
+    with closing(prepared_chunks(recipe, rows, path, hand_over_after=hand_over_after)) as chunks:
+        for chunk in chunks:
+            with collector_paused():
+                _import_chunk(context, importer, chunk, report)
 
 
 def _import_chunk(
     context: Context, importer: Importer, rows: list[Row], report: ImportReport
 ) -> None:
-    place_rows(context, importer.kind, rows)
+    """A chunk as read (preparing): placed, checked against the file and the registry, written."""
+    place_rows(context, rows)
     importer.check(context, [row for row in rows if row.ok])
     good = [row for row in rows if row.ok]
     if _writing(report, clean=len(good) == len(rows)):

@@ -1,4 +1,4 @@
-"""Writing a chunk's good rows: multi-row inserts per kind, personal fields sealed."""
+"""Writing a chunk's good rows: multi-row inserts per kind, personal fields as sealed (seals)."""
 
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +19,7 @@ from civicgrid.registry.models import (
     OrganisationKind,
     Resident,
 )
-from civicgrid.registry.sealing import CONTACT_PHONE, DOCUMENT, OWNER_PHONE, PHONE, new_uid, seal
+from civicgrid.registry.sealing import CONTACT_PHONE, DOCUMENT, OWNER_PHONE, PHONE
 
 
 def _write_residents(context: Context, rows: list[Row]) -> int:
@@ -77,15 +77,13 @@ def _create_households(context: Context) -> None:
 
 
 def _resident_record(context: Context, row: Row) -> dict[str, Any]:
+    """The row's record, its ID number and phone as sealed when it was read (seals.py)."""
     values = row.values
     person = values["id_number"]
-    uid = new_uid()
-    document = seal(
-        context.cipher, person.number, field=DOCUMENT, uid=uid, index=values["document_index"]
-    )
-    phone = values["phone"] and seal(context.cipher, values["phone"].digits, field=PHONE, uid=uid)
+    document = row.sealed[DOCUMENT]
+    phone = row.sealed.get(PHONE)
     return {
-        "uid": uid,
+        "uid": row.uid,
         "name": values["name"],
         "document_kind": DocumentKind.RESIDENT_ID.value,
         "document_token": document.token,
@@ -137,12 +135,9 @@ def _write_housing(context: Context, rows: list[Row]) -> int:
 
 def _housing_record(context: Context, row: Row) -> dict[str, Any]:
     values = row.values
-    uid = new_uid()
-    phone = values["owner_phone"] and seal(
-        context.cipher, values["owner_phone"].digits, field=OWNER_PHONE, uid=uid
-    )
+    phone = row.sealed.get(OWNER_PHONE)
     return {
-        "uid": uid,
+        "uid": row.uid,
         "address_id": row.address_id,
         "use": values["use"],
         "tenure": values["tenure"],
@@ -164,12 +159,9 @@ def _write_organisations(context: Context, rows: list[Row]) -> int:
 
 def _organisation_record(context: Context, row: Row) -> dict[str, Any]:
     values = row.values
-    uid = new_uid()
-    phone = values["contact_phone"] and seal(
-        context.cipher, values["contact_phone"].digits, field=CONTACT_PHONE, uid=uid
-    )
+    phone = row.sealed.get(CONTACT_PHONE)
     return {
-        "uid": uid,
+        "uid": row.uid,
         "name": values["name"],
         "credit_code": values["credit_code"].code,
         "kind": values["organisation_kind"] or OrganisationKind.OTHER.value,
