@@ -802,22 +802,27 @@ def put_government_taxonomy_in_force(db: Session, folder: Path) -> None:
 
 
 def archived_event(
-    serial: int, when: datetime, grid: str, risk_class: str | None, **fields: str | None
+    serial: int,
+    when: datetime,
+    grid: str,
+    risk_class: str | None,
+    *,
+    source: str = "dispute",
+    kind: str = "neighbour",
+    status: str = "registered",
+    h3_cell: str | None = None,
 ) -> ArchiveEvent:
     """An archive row of an event in `grid`, as the archiver writes one: a registered
-    neighbour dispute unless `fields` (source, kind, status, h3_cell, …) say otherwise."""
-    values: dict[str, str | None] = {
-        "source": "dispute",
-        "kind": "neighbour",
-        "status": "registered",
-        "category_code": None,
-        **fields,
-    }
+    neighbour dispute unless told otherwise."""
     return ArchiveEvent(
+        source=source,
         source_id=serial,
         occurred_at=when,
         region_code=grid,
         grid_code=grid,
         risk_class=risk_class,
-        **values,
+        category_code=None,
+        kind=kind,
+        status=status,
+        h3_cell=h3_cell,
     )
