@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
+from starlette.datastructures import State
 
 from civicgrid import __version__
 from civicgrid.admin.api import router as admin_router
@@ -109,9 +110,12 @@ def bind(app: FastAPI, settings: Settings) -> None:
     first), with look-ups and throttles of its own: everything an app holds that depends
     on where it runs, so that an app built once can be pointed at another database of
     the same deployment's settings (the test suite does so for each test: building the
-    routes' dependency analysis anew costs far more than a test)."""
+    routes' dependency analysis anew costs far more than a test). The state is new, so
+    nothing made on first use for the earlier database (the live hub, the readings'
+    pipeline) survives."""
     engine = create_db_engine(settings.effective_database_url)
     upgrade_database(engine)
+    app.state = State()
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)

@@ -36,7 +36,6 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from civicgrid.cases.models import Case
@@ -102,12 +101,12 @@ def _observe(scope: Scope, status: int, seconds: float) -> None:
 class DatabaseFigures(Collector):
     """What the database says at scrape time: the outbox and the cases still open."""
 
-    def __init__(self, state: State) -> None:
-        self.state = state  # the app's: its database is the one bound at scrape time
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app  # its database is the one bound at scrape time (`app.bind`)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = utcnow()
-        sessions: sessionmaker[Session] = self.state.sessions
+        sessions: sessionmaker[Session] = self.app.state.sessions
         with sessions() as db:
             depth = dict(
                 db.execute(
@@ -167,7 +166,7 @@ def _single(name: str, documentation: str, value: float) -> GaugeMetricFamily:
 def install_metrics(app: FastAPI) -> None:
     """Count every request and serve /metrics (left out of the API description)."""
     figures = CollectorRegistry(auto_describe=True)
-    figures.register(DatabaseFigures(app.state))
+    figures.register(DatabaseFigures(app))
 
     def metrics(request: Request) -> Response:
         refusal = _refusal(request, request.app.state.settings.metrics_token)
