@@ -42,7 +42,7 @@ from civicgrid.alarms.service import DeviceInput, Spot, register_device
 from civicgrid.archive.events import ArchiveEvent
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import KeyKind, Role, User
-from civicgrid.auth.scope import ANONYMOUS, Actor
+from civicgrid.auth.scope import ANONYMOUS, NATIONAL_SCOPE, Actor
 from civicgrid.cases.models import Case
 from civicgrid.cases.service import Intake, report_case
 from civicgrid.cases.states import Status
@@ -233,6 +233,10 @@ def sign_in(client: TestClient, username: str, password: str):
 
 
 # --- cases ---------------------------------------------------------------------------------
+
+
+# The command line's administrator (what `civicgrid` commands act as).
+CONSOLE = Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
 
 
 def actor(role: Role, scope: str = OWN_STREET, department_id: int | None = None) -> Actor:
@@ -789,15 +793,13 @@ def write_government_taxonomy(folder: Path) -> Path:
 def put_government_taxonomy_in_force(db: Session, folder: Path) -> None:
     """The built-in categories, the small government taxonomy imported beside them and put
     alone in force by a city administrator."""
-    from civicgrid.auth.scope import NATIONAL_SCOPE  # noqa: PLC0415
     from civicgrid.categories.government import import_government_taxonomy  # noqa: PLC0415
     from civicgrid.categories.in_force import set_taxonomy_in_force  # noqa: PLC0415
     from civicgrid.categories.seeds import seed_builtin  # noqa: PLC0415
 
     seed_builtin(db)
     import_government_taxonomy(db, write_government_taxonomy(folder))
-    console = Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
-    set_taxonomy_in_force(db, actor=console, choice="government")
+    set_taxonomy_in_force(db, actor=CONSOLE, choice="government")
     db.commit()
 
 

@@ -11,9 +11,9 @@ from civicgrid.audit.log import ChangeKind, record_change, verify_changes
 from civicgrid.audit.models import AdminChange
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role
-from civicgrid.auth.scope import NATIONAL_SCOPE, Actor
 from civicgrid.timeutil import utcnow
 from tests.factories import (
+    CONSOLE,
     OTHER_DISTRICT,
     OWN_DISTRICT,
     OWN_GRID,
@@ -25,7 +25,6 @@ from tests.factories import (
 )
 
 AUDIT = "/api/v1/admin/audit"
-CONSOLE = Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
 
 
 def _account(username: str, scope: str, phone: str | None = None) -> dict[str, object]:

@@ -10,15 +10,12 @@ from sqlalchemy.orm import Session
 from civicgrid.audit.log import verify_changes
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.models import Role, User
-from civicgrid.auth.scope import NATIONAL_SCOPE, Actor
 from civicgrid.cases.models import Case, CaseAction
 from civicgrid.cases.service import verify_history
 from civicgrid.cases.states import Status
 from civicgrid.cases.workflow import Change, transition
 from civicgrid.db import create_db_engine
-from tests.factories import OWN_STREET, PASSWORD, actor, new_case, run
-
-CONSOLE = Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
+from tests.factories import CONSOLE, OWN_STREET, PASSWORD, actor, new_case, run
 
 
 def _some_history(db: Session, city) -> None:

@@ -9,8 +9,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civicgrid.auth.models import Role
-from civicgrid.auth.scope import NATIONAL_SCOPE, Actor
 from civicgrid.geo.service import GridIndex
 from civicgrid.registry.importing.report import ImportKind
 from civicgrid.registry.importing.service import import_file
@@ -19,9 +17,8 @@ from civicgrid.registry.residents import create_resident
 from civicgrid.registry.schemas import PlaceIn, ResidentIn
 from civicgrid.registry.sealing import DOCUMENT, PHONE, cipher_for, index_of, open_token
 from civicgrid.settings import Settings
-from tests.factories import OWN_COMMUNITY, City, id_number, resident, write_csv
+from tests.factories import CONSOLE, OWN_COMMUNITY, City, id_number, resident, write_csv
 
-CONSOLE = Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
 SECOND_GRID = f"{OWN_COMMUNITY}002"
 # (grid, address, care groups as the file spells them, as the service takes them)
 PEOPLE: tuple[tuple[str, str, str, list[str]], ...] = (

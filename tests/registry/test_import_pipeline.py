@@ -15,8 +15,6 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from civicgrid.auth.models import Role
-from civicgrid.auth.scope import NATIONAL_SCOPE, Actor
 from civicgrid.geo.service import GridIndex
 from civicgrid.registry.importing.files import open_rows
 from civicgrid.registry.importing.pipeline import CHUNK_ROWS, ReadingFailed, prepared_chunks
@@ -26,6 +24,7 @@ from civicgrid.registry.importing.service import import_file, registry_importer
 from civicgrid.registry.models import Resident
 from civicgrid.settings import Settings
 from tests.factories import (
+    CONSOLE,
     OWN_COMMUNITY,
     RESIDENT_HEADINGS,
     City,
@@ -34,7 +33,6 @@ from tests.factories import (
     write_csv,
 )
 
-CONSOLE = Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
 READER = "civicgrid-import-reader"
 UNKNOWN_GRID = f"{OWN_COMMUNITY}099"
 # A row of spaces reads as a blank row; enough of them push what follows past the first

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.models import Role
-from civicgrid.auth.scope import NATIONAL_SCOPE, Actor
+from civicgrid.auth.scope import Actor
 from civicgrid.errors import Forbidden
 from civicgrid.geo.service import GridIndex
 from civicgrid.i18n import translate
@@ -28,6 +28,7 @@ from civicgrid.registry.sealing import DOCUMENT, PHONE, cipher_for, open_token
 from civicgrid.registry.validation import credit_code_check_char
 from civicgrid.settings import Settings
 from tests.factories import (
+    CONSOLE,
     OTHER_GRID,
     OWN_COMMUNITY,
     OWN_GRID,
@@ -39,7 +40,6 @@ from tests.factories import (
     write_csv,
 )
 
-CONSOLE = Actor(kind="console", role=Role.ADMIN, scope_code=NATIONAL_SCOPE)
 SECOND_GRID = f"{OWN_COMMUNITY}002"
 COMMUNITY_STAFF = Actor(
     kind="user", role=Role.COMMUNITY_STAFF, scope_code=OWN_COMMUNITY, username="staff"
