@@ -22,7 +22,6 @@ from sqlalchemy import (
     Table,
     any_,
     bindparam,
-    insert,
     select,
     text,
 )
@@ -69,22 +68,30 @@ def insert_rows(db: Session, model: type[Base] | Table, records: Sequence[dict[s
 def insert_returning(
     db: Session, table: Table, records: Sequence[dict[str, Any]], columns: Sequence[str]
 ) -> list[tuple[Any, ...]]:
-    """Insert the records and return `columns` (the first is the id) of each, in no set order.
+    """Insert the records and return `columns` (the first is the id) of each, in their order.
 
-    PostgreSQL takes the ids from the table's sequence first and then COPYs the
-    rows with them; SQLite writes one multi-row INSERT … RETURNING per thousand.
+    Both engines write through the driver (insert_rows), not through an INSERT …
+    RETURNING that SQLAlchemy fills row by row. PostgreSQL takes the ids from the
+    table's sequence first and COPYs the rows with them. On SQLite the rows get
+    consecutive ids after the last one written: the table's id is its rowid, which
+    SQLite gives as one more than the largest in the table, and the transaction
+    holds the database's only write lock from its first write on, so no other
+    connection's row can come between.
     """
     if not records:
         return []
-    if db.get_bind().dialect.name != "postgresql":
-        returned = db.execute(
-            insert(table).returning(*(table.c[name] for name in columns)), records
-        )
-        return [tuple(row) for row in returned]
-    ids = _reserve_ids(db, table, len(records))
-    numbered = [{"id": new_id, **record} for new_id, record in zip(ids, records, strict=True)]
-    insert_rows(db, table, numbered)
-    return [tuple(record[name] for name in columns) for record in numbered]
+    if db.get_bind().dialect.name == "postgresql":
+        ids = _reserve_ids(db, table, len(records))
+        numbered = [{"id": new_id, **record} for new_id, record in zip(ids, records, strict=True)]
+        insert_rows(db, table, numbered)
+    else:
+        insert_rows(db, table, records)
+        last = db.connection().exec_driver_sql("SELECT last_insert_rowid()").scalar_one()
+        ids = list(range(last - len(records) + 1, last + 1))
+    return [
+        tuple(new_id if name == "id" else record[name] for name in columns)
+        for new_id, record in zip(ids, records, strict=True)
+    ]
 
 
 def one_of(

@@ -295,10 +295,9 @@ def _ensure_level(
 ) -> None:
     """Find or create the nodes of one level for every input that reaches it, into `book`.
 
-    New nodes go in as one multi-row INSERT … RETURNING: the ORM's unit of work
-    would insert a self-referencing table row by row. The returned rows are
-    matched back by (parent, name), unique within a level, because asking the
-    engine to keep the parameters' order makes SQLite insert one row at a time.
+    New nodes go in through the driver in bulk (bulk.insert_returning): the ORM's
+    unit of work would insert a self-referencing table row by row. Each comes back
+    with its id and is kept in the book by (parent, name), unique within a level.
     """
     _load_existing(db, book, [key for key in wanted if key not in book.nodes])
     widened: list[dict[str, Any]] = [

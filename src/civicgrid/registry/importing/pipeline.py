@@ -152,7 +152,8 @@ def _read(sending: Connection, path: Path, recipe: Recipe, start: int) -> None:
     gc.freeze()
     try:
         for message in _messages(path, recipe, start):
-            sending.send(message)
+            with collector_paused():
+                sending.send(message)
     except BrokenPipeError:
         return  # the import stopped first and closed its end: nobody waits for the rest
     finally:
@@ -165,7 +166,9 @@ def _messages(path: Path, recipe: Recipe, start: int) -> Iterator[_Message]:
         with open_rows(path) as rows:
             following = dropwhile(lambda numbered: numbered[0] < start, rows)
             while chunk := list(islice(following, CHUNK_ROWS)):
-                yield preparer.prepare(chunk)
+                with collector_paused():
+                    prepared = preparer.prepare(chunk)
+                yield prepared
     except DomainError as error:
         yield _Refused(error.code, dict(error.params))
         return
