@@ -1,24 +1,19 @@
 // The duty roster (值班表) on the administrator's page: the coming week's duties of the
 // area, a form to put a person on duty, a workbook to import and the week to export.
+// The week is the server's default one, from the roster day of the shift running now
+// (before 08:00 Beijing time that is the day before's night shift).
 
 import { clearErrors, showError, showFailure } from "./forms.js";
 import { button, fillTable, tableRow } from "./lib/dom.js";
 import { send } from "./lib/http.js";
 import { t } from "./strings.js";
 
-const WEEK_DAYS = 7;
-
-function beijingDay(offset = 0) {
-  const moment = new Date(Date.now() + offset * 86_400_000);
-  return moment.toLocaleDateString("en-CA", { timeZone: "Asia/Shanghai" });
-}
-
-function period() {
-  return new URLSearchParams({ start: beijingDay(), end: beijingDay(WEEK_DAYS - 1) });
+function beijingDay() {
+  return new Date().toLocaleDateString("en-CA", { timeZone: "Asia/Shanghai" });
 }
 
 async function loadRoster() {
-  const duties = await send("GET", `/api/v1/roster?${period()}`);
+  const duties = await send("GET", "/api/v1/roster");
   fillTable(
     "roster-table",
     duties.map((duty) =>
@@ -59,7 +54,7 @@ function wire(id, submit) {
 export function startRoster() {
   const status = document.getElementById("roster-status");
   document.getElementById("roster-day").value = beijingDay();
-  document.getElementById("roster-export").href = `/api/v1/roster/export.xlsx?${period()}`;
+  document.getElementById("roster-export").href = "/api/v1/roster/export.xlsx";
   wire("roster-form", async (form) => {
     const data = new FormData(form);
     await send("POST", "/api/v1/roster", Object.fromEntries(data.entries()));

@@ -3,7 +3,7 @@ workbook too; the staff read it; the person on duty for a place is found at its 
 centre; other areas, other roles and bad input are refused in Chinese."""
 
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -245,3 +245,37 @@ def test_an_alarm_s_place_names_who_was_on_duty_then_inside_the_reader_s_area(
         headers={**auth(client, people.owner), **ZH},
     )
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("moment", "first_day"),
+    [
+        # 01:30 in Beijing: the night shift that began the evening before is still running.
+        (datetime(2026, 12, 7, 17, 30, tzinfo=UTC), date(2026, 12, 7)),
+        (datetime(2026, 12, 8, 1, 0, tzinfo=UTC), date(2026, 12, 8)),
+        (datetime(2026, 12, 8, 13, 0, tzinfo=UTC), date(2026, 12, 8)),
+    ],
+)
+def test_without_days_named_the_roster_reads_from_the_shift_running_now(moment, first_day):
+    assert roster.period_from(None, None, at=moment) == (first_day, first_day + timedelta(days=6))
+    assert roster.period_from(DAY, None, at=moment) == (DAY, date(2026, 12, 13))
+    assert roster.period_from(DAY, DAY, at=moment) == (DAY, DAY)
+
+
+def test_the_roster_read_without_days_shows_the_duty_running_now(
+    client, people: People, district_admin
+):
+    day, shift = roster.shift_at(utcnow())
+    body = {**duty(), "day": day.isoformat(), "shift": shift.value}
+    assert (
+        client.post("/api/v1/roster", json=body, headers=auth(client, district_admin)).status_code
+        == 201
+    )
+
+    headers = {**auth(client, people.leader), **ZH}
+    listed = client.get("/api/v1/roster", headers=headers)
+    exported = client.get("/api/v1/roster/export.xlsx", headers=headers)
+
+    assert [row["username"] for row in listed.json()] == ["owner"]
+    assert exported.status_code == 200
+    assert f"roster-{day}-" in exported.headers["content-disposition"]

@@ -64,8 +64,13 @@ class ImportOut(BaseModel):
 
 
 class PeriodIn(BaseModel):
-    start: date
-    end: date
+    """Days to read, both included; without them, the shift running now's day and a week on."""
+
+    start: date | None = None
+    end: date | None = None
+
+    def days(self) -> tuple[date, date]:
+        return service.period_from(self.start, self.end, at=utcnow())
 
 
 @router.get("", response_model=list[DutyOut])
@@ -73,7 +78,8 @@ def get_roster(
     asked: Annotated[PeriodIn, Query()], db: DbSession, actor: CurrentActor, locale: Locale
 ) -> list[DutyOut]:
     """The roster of the reader's area between two days (both included)."""
-    duties = service.list_duties(db, actor, start=asked.start, end=asked.end)
+    start, end = asked.days()
+    duties = service.list_duties(db, actor, start=start, end=end)
     return [DutyOut.of(duty, locale) for duty in duties]
 
 
@@ -102,9 +108,10 @@ def get_on_duty(
 def get_export(
     asked: Annotated[PeriodIn, Query()], db: DbSession, actor: CurrentActor, locale: Locale
 ) -> Response:
-    duties = service.list_duties(db, actor, start=asked.start, end=asked.end)
+    start, end = asked.days()
+    duties = service.list_duties(db, actor, start=start, end=end)
     workbook = excel.export_workbook(duties, locale=locale)
-    return attachment(workbook, f"roster-{asked.start}-{asked.end}.xlsx")
+    return attachment(workbook, f"roster-{start}-{end}.xlsx")
 
 
 @router.post("", response_model=DutyOut, status_code=status.HTTP_201_CREATED)

@@ -32,6 +32,8 @@ DAY_STARTS = time(8)
 NIGHT_STARTS = time(20)
 # A roster read covers at most two months: enough for any month's sheet.
 MAX_DAYS = 62
+# The roster read when no days are named: the shift running now and the week on.
+WEEK_DAYS = 7
 
 
 class Shift(StrEnum):
@@ -108,6 +110,14 @@ def remove_duty(db: Session, actor: Actor, duty_id: int) -> None:
     _log(db, actor, "delete", row, user, after=False)
     db.delete(row)
     db.flush()
+
+
+def period_from(start: date | None, end: date | None, *, at: datetime) -> tuple[date, date]:
+    """The days a roster read covers: from `start`, else the roster day of the shift running
+    at `at`, to `end`, else a week on. Before 08:00 the night shift running is the previous
+    day's, so a read from the calendar day would hide the person on duty right now."""
+    first = start if start is not None else shift_at(at)[0]
+    return first, end if end is not None else first + timedelta(days=WEEK_DAYS - 1)
 
 
 def list_duties(db: Session, actor: Actor, *, start: date, end: date) -> list[Duty]:
