@@ -3,8 +3,9 @@ own process, row for row, and no reading process left behind however the import 
 
 import os
 import signal
+from collections.abc import Iterator
 from contextlib import closing
-from datetime import date
+from datetime import date, timedelta
 from multiprocessing import active_children
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -16,10 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civicgrid.geo.service import GridIndex
+from civicgrid.registry.importing import service as importing_service
 from civicgrid.registry.importing.files import open_rows
 from civicgrid.registry.importing.pipeline import CHUNK_ROWS, ReadingFailed, prepared_chunks
 from civicgrid.registry.importing.preparing import Recipe, key_sources
 from civicgrid.registry.importing.report import ImportKind, ImportReport
+from civicgrid.registry.importing.rows import Row
 from civicgrid.registry.importing.service import import_file, registry_importer
 from civicgrid.registry.models import Resident
 from civicgrid.settings import Settings
@@ -204,7 +207,50 @@ def test_a_reader_that_dies_is_raised_at_once_and_leaves_nothing_behind(tmp_path
             (reader,) = _readers()
             assert reader.pid is not None
             os.kill(reader.pid, signal.SIGKILL)
-            with pytest.raises(ReadingFailed, match="exit code -9"):
+            with pytest.raises(ReadingFailed) as failed:
                 for _ in chunks:
                     pass
+    assert failed.value.params == {"exit_code": -signal.SIGKILL}
     assert _readers() == []
+
+
+def test_an_import_whose_reader_is_killed_stores_nothing_and_says_to_import_again(
+    db: Session,
+    handed_over_settings: Settings,
+    city: City,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The reader killed (out of memory, say) while the import stores the first chunk it sent.
+
+    Two full chunks and a row: the reader is still at work on the second when it is killed,
+    since a prepared chunk does not fit in the pipe."""
+    path = write_csv(
+        tmp_path / "long.csv", [_numbered(serial) for serial in range(2 * CHUNK_ROWS + 1)]
+    )
+
+    def killed_after_the_first(*args: Any, **kwargs: Any) -> Iterator[list[Row]]:
+        with closing(prepared_chunks(*args, **kwargs)) as chunks:
+            for number, chunk in enumerate(chunks):
+                if number == 0:
+                    (reader,) = _readers()
+                    assert reader.pid is not None
+                    os.kill(reader.pid, signal.SIGKILL)
+                yield chunk
+
+    monkeypatch.setattr(importing_service, "prepared_chunks", killed_after_the_first)
+    report = _import(db, handed_over_settings, path)
+
+    assert report.refused
+    assert [(error.row, error.code) for error in report.errors] == [
+        (0, "registry_import_reading_failed")
+    ]
+    assert "没有保存任何数据" in report.errors[0].line("zh-CN")
+    assert db.scalar(select(func.count()).select_from(Resident)) == 0
+    assert _readers() == []
+
+
+def _numbered(serial: int) -> list[object]:
+    """A resident with an ID number of its own for any serial (a thousand a birth day)."""
+    born = date(1950, 1, 1) + timedelta(days=serial // 1000)
+    return resident(serial, number=id_number(serial % 1000, birth=f"{born:%Y%m%d}"))

@@ -19,7 +19,8 @@ The reader gets the registry keys' sources, not the keys (preparing.key_sources)
 them as every other caller does; nothing of it is written to disk or logged. It ends after
 its last chunk. When the import stops early (a refusal, an exception on its side, a caller
 closing the chunks), the reader is killed and waited for before the error goes on; a
-reader that dies ends the pipe, raised here as ReadingFailed instead of a wait. A file that
+reader that dies ends the pipe, raised here as ReadingFailed instead of a wait: the import
+refuses the file as a whole, and the transaction it has not committed is rolled back. A file that
 proves unreadable deep down is a refusal the reader sends back, raised here as the same
 Invalid the import would have met reading it itself. (Starting the first reader also starts
 multiprocessing's resource tracker, one per importing process, which ends with it.)
@@ -46,8 +47,17 @@ from civicgrid.registry.importing.rows import Row
 CHUNK_ROWS = 5000
 
 
-class ReadingFailed(RuntimeError):
-    """The reading process ended without finishing the file: it crashed or was killed."""
+class ReadingFailed(DomainError):
+    """The reading process ended without finishing the file: it crashed or was killed.
+
+    A refusal of the whole file like an unreadable one, so the import rolls back and the
+    clerk is told nothing was stored and to import it again; 503, since the fault is the
+    server's, not the file's."""
+
+    status_code = 503
+
+    def __init__(self, exit_code: int | None) -> None:
+        super().__init__("registry_import_reading_failed", exit_code=exit_code)
 
 
 @dataclass(frozen=True)
@@ -114,9 +124,7 @@ def _received(receiving: Connection, reader: BaseProcess) -> _Message:
         sent = receiving.recv_bytes()
     except (EOFError, OSError):  # OSError: the pipe ended in the middle of a chunk
         reader.join()
-        raise ReadingFailed(
-            f"the import's reading process ended with exit code {reader.exitcode}"
-        ) from None
+        raise ReadingFailed(reader.exitcode) from None
     with collector_paused():
         message: _Message = pickle.loads(sent)
     return message
