@@ -50,11 +50,8 @@ CHUNK_ROWS = 5000
 class ReadingFailed(DomainError):
     """The reading process ended without finishing the file: it crashed or was killed.
 
-    A refusal of the whole file like an unreadable one, so the import rolls back and the
-    clerk is told nothing was stored and to import it again; 503, since the fault is the
-    server's, not the file's."""
-
-    status_code = 503
+    A refusal of the whole file like an unreadable one (row 0 of the report), so the import
+    rolls back and the clerk is told nothing was stored and to import it again."""
 
     def __init__(self, exit_code: int | None) -> None:
         super().__init__("registry_import_reading_failed", exit_code=exit_code)
