@@ -136,13 +136,11 @@ class DuckDBEngine:
         return connection
 
     def cells(self, month: str) -> Cells:
-        parts = window_parts(self.root, window(month))
-        stored = digest.current(self.root, month, parts)
+        parts, stored = _window_of(self.root, month)
         return _digested(stored) if stored is not None else self._grouped(month, parts)
 
     def baseline_months(self, month: str) -> int:
-        parts = window_parts(self.root, window(month))
-        stored = digest.current(self.root, month, parts)
+        parts, stored = _window_of(self.root, month)
         return stored.baseline_months if stored is not None else self._months(month, parts)
 
     def write_digest(self, month: str, parts: Window) -> bool:
@@ -169,6 +167,12 @@ class DuckDBEngine:
         with self._connection(parts) as connection:
             sql = months_sql(month, "duckdb", Sources(*_tables(parts)))
             return len(connection.execute(sql).fetchall())
+
+
+def _window_of(root: Path, month: str) -> tuple[Window, digest.Current | None]:
+    """What the archive holds for the month's report window, and its digest if current."""
+    parts = window_parts(root, window(month))
+    return parts, digest.current(root, month, parts)
 
 
 def _digested(stored: digest.Current) -> Cells:
@@ -298,8 +302,8 @@ class SparkEngine:
             self.session.read.parquet(*map(str, parts.events)).createOrReplaceTempView(EVENTS)
 
     def cells(self, month: str) -> Cells:
-        parts = window_parts(self.root, window(month))
-        if (stored := digest.current(self.root, month, parts)) is not None:
+        parts, stored = _window_of(self.root, month)
+        if stored is not None:
             return _digested(stored)
         self._views(parts)
         sources = _sources(month, "spark", _tables(parts), parts.classes, self._column)
@@ -313,8 +317,8 @@ class SparkEngine:
         return [row[0] for row in self.session.sql(sql).collect()]
 
     def baseline_months(self, month: str) -> int:
-        parts = window_parts(self.root, window(month))
-        if (stored := digest.current(self.root, month, parts)) is not None:
+        parts, stored = _window_of(self.root, month)
+        if stored is not None:
             return stored.baseline_months
         if not parts.rollups and not parts.events:
             return 0
